@@ -1,0 +1,131 @@
+// Plain data describing a loaded bedtimed configuration.
+//
+// Threads: immutable after load; a Config is built on the loop thread (or in
+// bedtimectl) and shared as `std::shared_ptr<const Config>`. Nothing here throws.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "template.hpp"
+
+namespace bedtimed::config {
+
+// Where a value came from, for messages of the form file:line:col.
+struct Location {
+    std::string file;
+    int line = 0;    // 1-based; 0 = unknown
+    int column = 0;  // 1-based
+    std::string str() const;
+};
+
+struct TlsSettings {
+    std::string ca_file;    // trust store; empty = system default
+    std::string cert_file;  // optional client certificate
+    std::string key_file;   // optional client key
+    bool verify_hostname = true;
+};
+
+struct MqttSettings {
+    std::string uri = "tcp://127.0.0.1:1883";
+    std::string client_id = "bedtimed";
+    std::string username;
+    std::string password_file;  // read at connect time; never logged
+    std::string password_env;   // name of an environment variable
+    std::string base_topic = "bedtimed";
+    std::chrono::seconds keepalive{30};
+    std::chrono::seconds reconnect_min{1};
+    std::chrono::seconds reconnect_max{30};
+    std::optional<TlsSettings> tls;
+    std::size_t max_payload_bytes = 64 * 1024;
+    std::size_t max_buffered_messages = 10000;  // publishes kept while the broker is away
+};
+
+enum class SensorType { number, boolean, enumeration };
+
+struct SensorSpec {
+    std::string name;
+    std::string topic;
+    std::string json_path;  // dotted path into a JSON payload; empty = raw payload
+    SensorType type = SensorType::number;
+    std::string unit;
+    std::chrono::seconds stale_after{0};  // 0 = never stale
+    std::vector<std::string> options;      // enumeration values
+    std::vector<std::string> true_values{"true", "on", "ON", "1", "occupied", "yes"};
+    std::vector<std::string> false_values{"false", "off", "OFF", "0", "clear", "no"};
+    std::optional<double> min, max;  // plausible range for numbers
+    Location where;
+};
+
+// How one wearable's episode message maps onto bedtimed's episode fields.
+struct EpisodeMapping {
+    std::string id = "id";
+    std::string start;  // empty = time of arrival
+    std::string duration = "duration_s";
+    std::string muscle;
+    std::string side;
+    std::string severity;
+};
+
+enum class TimeUnit { seconds, milliseconds, nanoseconds };
+
+struct WearableSpec {
+    std::string name;
+    std::string topic;
+    int qos = 1;
+    EpisodeMapping fields;
+    TimeUnit start_epoch_unit = TimeUnit::seconds;
+    double duration_scale = 1.0;  // multiply the raw duration to get seconds
+    double max_duration_s = 3600;
+    double severity_min = 0, severity_max = 10;
+    std::chrono::seconds max_future_skew{3600};
+    std::chrono::hours max_age{24 * 30};
+    Location where;
+};
+
+// `<operand> <op> <literal>`, e.g. `episode.duration_s >= 10`.
+struct Condition {
+    enum class Op { eq, ne, lt, le, gt, ge };
+    std::string operand;  // episode.<field> or sensor.<name>
+    Op op = Op::eq;
+    std::string literal_text;       // as written
+    std::optional<double> number;   // set when the literal is numeric
+    std::optional<bool> boolean;    // set when the literal is true/false
+    std::string text;               // set when the literal is a string
+    Location where;
+};
+
+struct PublishAction {
+    Template topic;
+    Template payload;
+    std::optional<int> qos;  // nullopt = the QoS the triggering message arrived with
+    bool retain = false;
+    Location where;
+};
+
+struct RuleSpec {
+    enum class Trigger { episode, sensor };
+    std::string name;
+    Trigger trigger = Trigger::episode;
+    std::string source;  // wearable name (empty = any) or sensor name
+    std::vector<Condition> conditions;
+    std::vector<PublishAction> actions;
+    Location where;
+};
+
+struct Config {
+    std::string path;
+    MqttSettings mqtt;
+    std::vector<SensorSpec> sensors;
+    std::vector<WearableSpec> wearables;
+    std::vector<RuleSpec> rules;
+    std::vector<std::string> warnings;  // "file:line:col: unknown key 'x'" and friends
+
+    const SensorSpec* find_sensor(std::string_view name) const;
+    const WearableSpec* find_wearable(std::string_view name) const;
+};
+
+}  // namespace bedtimed::config

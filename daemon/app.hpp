@@ -1,0 +1,70 @@
+// The composition root (MPD's Instance): owns the io_context, the clock, the
+// bus and the engine, in that order, and runs the one loop thread.
+//
+// Threads: construct on any thread; run() on the thread that becomes the loop
+// thread. request_stop(), request_reload() and counters_snapshot() may be
+// called from any other thread (they post to the loop). The constructor
+// throws config::ConfigError for a bad config and std::runtime_error when the
+// MQTT client cannot be created; run() does not throw.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <memory>
+#include <string>
+
+#include "asio_clock.hpp"
+#include "config.hpp"
+#include "counters.hpp"
+#include "engine.hpp"
+#include "log.hpp"
+#include "paho_bus.hpp"
+
+namespace bedtimed {
+
+struct AppOptions {
+    std::string config_path;
+    std::string broker_override;  // --broker: replaces mqtt.uri
+    std::string state_dir;        // --state-dir, else $STATE_DIRECTORY, else /var/lib/bedtimed
+    bool handle_signals = true;   // SIGINT/SIGTERM stop, SIGHUP reloads
+    std::chrono::seconds counters_interval{60};
+};
+
+class App {
+public:
+    explicit App(AppOptions options);
+    ~App();
+
+    // Runs the loop until stopped; returns the process exit code (0 on a clean stop).
+    int run() noexcept;
+    void request_stop();
+    void request_reload();
+    // Posts to the loop and waits for the answer; never call it on the loop thread.
+    Counters counters_snapshot();
+
+    boost::asio::io_context& io() noexcept { return io_; }
+    static std::string default_state_dir();
+
+private:
+    void reload();
+    void stop();
+    void publish_counters();
+    void arm_counters_timer();
+    std::shared_ptr<const config::Config> load() const;
+
+    AppOptions options_;
+    std::shared_ptr<spdlog::logger> log_;
+    boost::asio::io_context io_;
+    AsioClock clock_{io_};
+    Counters counters_;
+    std::shared_ptr<const config::Config> cfg_;
+    std::unique_ptr<PahoBus> bus_;
+    std::unique_ptr<Engine> engine_;
+    boost::asio::signal_set signals_{io_};
+    std::unique_ptr<Timer> counters_timer_;
+    bool stopped_ = false;
+};
+
+}  // namespace bedtimed

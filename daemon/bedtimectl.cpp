@@ -1,0 +1,117 @@
+// bedtimectl: the command-line companion. For now it validates configs and
+// reads the daemon's retained status and counters over MQTT; later issues add
+// the episode log commands.
+#include <mqtt/async_client.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <unistd.h>
+
+#include "loader.hpp"
+
+namespace {
+
+void usage(std::FILE* out) {
+    std::fputs(
+        "usage: bedtimectl check-config FILE\n"
+        "       bedtimectl status [--config FILE | --broker URI --base TOPIC] [--timeout SECONDS]\n"
+        "       bedtimectl --version\n",
+        out);
+}
+
+int check_config(const std::string& path) {
+    try {
+        auto cfg = bedtimed::config::load_config(path);
+        for (const auto& w : cfg.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules)\n", path.c_str(),
+                    cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size());
+        return 0;
+    } catch (const bedtimed::config::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return bedtimed::config::kExitConfigError;
+    }
+}
+
+// Reads the retained `<base>/status` and `<base>/counters` messages.
+int status(std::string broker, std::string base, const std::string& config_path, int timeout_s) {
+    if (!config_path.empty()) {
+        try {
+            auto cfg = bedtimed::config::load_config(config_path);
+            if (broker.empty()) broker = cfg.mqtt.uri;
+            if (base.empty()) base = cfg.mqtt.base_topic;
+        } catch (const bedtimed::config::ConfigError& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return bedtimed::config::kExitConfigError;
+        }
+    }
+    if (broker.empty()) broker = "tcp://127.0.0.1:1883";
+    if (base.empty()) base = "bedtimed";
+    std::mutex m;
+    std::condition_variable cv;
+    std::string availability, counters;
+    mqtt::async_client client(broker, "bedtimectl-" + std::to_string(::getpid()));
+    client.set_message_callback([&](mqtt::const_message_ptr msg) {
+        std::lock_guard lock(m);
+        if (msg->get_topic() == base + "/status") availability = msg->to_string();
+        else counters = msg->to_string();
+        cv.notify_all();
+    });
+    try {
+        // A CLI, not a daemon: blocking waits on this thread are fine here.
+        client.connect(mqtt::connect_options_builder().clean_session(true).finalize())
+            ->wait_for(std::chrono::seconds(timeout_s));
+        if (!client.is_connected()) throw std::runtime_error("no answer from " + broker);
+        client.subscribe(base + "/status", 0)->wait();
+        client.subscribe(base + "/counters", 0)->wait();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bedtimectl: cannot reach %s: %s\n", broker.c_str(), e.what());
+        return 69;
+    }
+    {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, std::chrono::seconds(timeout_s),
+                    [&] { return !availability.empty() && !counters.empty(); });
+    }
+    client.disconnect()->wait_for(std::chrono::seconds(1));
+    std::printf("broker:    %s\n", broker.c_str());
+    std::printf("bedtimed:  %s\n", availability.empty() ? "unknown (no status published)" : availability.c_str());
+    std::printf("counters:  %s\n", counters.empty() ? "(none yet)" : counters.c_str());
+    return availability == "online" ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    if (argc < 2) return usage(stderr), 64;
+    const std::string cmd = argv[1];
+    if (cmd == "--version") return std::printf("bedtimectl %s\n", BEDTIMED_VERSION), 0;
+    if (cmd == "--help" || cmd == "-h") return usage(stdout), 0;
+    if (cmd == "check-config") {
+        if (argc != 3) return usage(stderr), 64;
+        return check_config(argv[2]);
+    }
+    if (cmd == "status") {
+        std::string broker, base, config_path;
+        int timeout_s = 3;
+        for (int i = 2; i < argc; ++i) {
+            const std::string a = argv[i];
+            if (i + 1 >= argc) return usage(stderr), 64;
+            if (a == "--broker") broker = argv[++i];
+            else if (a == "--base") base = argv[++i];
+            else if (a == "--config") config_path = argv[++i];
+            else if (a == "--timeout") timeout_s = std::atoi(argv[++i]);
+            else return usage(stderr), 64;
+        }
+        return status(broker, base, config_path, timeout_s);
+    }
+    usage(stderr);
+    return 64;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "bedtimectl: %s\n", e.what());
+    return 1;
+}

@@ -1,0 +1,34 @@
+// The MQTT seam (ebusd's MqttClient idea): the engine publishes and subscribes
+// through this interface, and tests or `simulate` can put another behind it.
+//
+// Threads: loop thread only. Handlers are called on the loop thread. The bus
+// owns copies of the handlers; subscriptions are re-applied after every
+// (re)connect. Nothing here throws except std::bad_alloc: a publish that
+// cannot be sent is counted and logged by the implementation.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace bedtimed {
+
+struct Message {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+    bool retained = false;
+};
+
+using MessageHandler = std::function<void(const Message&)>;
+
+class Bus {
+public:
+    virtual ~Bus() = default;
+    virtual void publish(std::string topic, std::string payload, int qos, bool retain) = 0;
+    // One handler per filter; subscribing the same filter again replaces the handler.
+    virtual void subscribe(const std::string& filter, int qos, MessageHandler handler) = 0;
+    virtual void unsubscribe(const std::string& filter) = 0;
+    virtual bool connected() const noexcept = 0;
+};
+
+}  // namespace bedtimed

@@ -1,0 +1,26 @@
+#include "counters.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace bedtimed {
+
+std::string Counters::to_json() const {
+    nlohmann::json j{{"connects", connects},
+                     {"disconnects", disconnects},
+                     {"connect_failures", connect_failures},
+                     {"messages_in", messages_in},
+                     {"messages_out", messages_out},
+                     {"publish_failures", publish_failures},
+                     {"payloads_rejected", payloads_rejected},
+                     {"payloads_oversized", payloads_oversized},
+                     {"sensor_updates", sensor_updates},
+                     {"episodes_accepted", episodes_accepted},
+                     {"episodes_duplicate", episodes_duplicate},
+                     {"rules_fired", rules_fired},
+                     {"stale_sensor_checks", stale_sensor_checks},
+                     {"config_reloads", config_reloads},
+                     {"config_reload_failures", config_reload_failures}};
+    return j.dump();
+}
+
+}  // namespace bedtimed

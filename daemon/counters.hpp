@@ -1,0 +1,31 @@
+// Operational counters, shown in logs, on `<base>/counters` and by bedtimectl.
+// Threads: loop thread only (plain integers, no atomics needed). Never throws.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace bedtimed {
+
+struct Counters {
+    std::uint64_t connects = 0;
+    std::uint64_t disconnects = 0;
+    std::uint64_t connect_failures = 0;
+    std::uint64_t messages_in = 0;
+    std::uint64_t messages_out = 0;
+    std::uint64_t publish_failures = 0;
+    std::uint64_t payloads_rejected = 0;   // malformed or invalid, oversized included
+    std::uint64_t payloads_oversized = 0;
+    std::uint64_t sensor_updates = 0;
+    std::uint64_t episodes_accepted = 0;
+    std::uint64_t episodes_duplicate = 0;
+    std::uint64_t rules_fired = 0;
+    std::uint64_t stale_sensor_checks = 0;  // conditions false because a sensor was stale
+    std::uint64_t config_reloads = 0;
+    std::uint64_t config_reload_failures = 0;
+
+    // A compact JSON object of every counter.
+    std::string to_json() const;
+};
+
+}  // namespace bedtimed

@@ -1,0 +1,139 @@
+#include "engine.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace bedtimed {
+
+namespace {
+constexpr std::size_t kEpisodeMemory = 10000;
+
+// A printable, bounded rendering of an untrusted topic for the log.
+std::string printable(std::string_view s, std::size_t max = 96) {
+    std::string out;
+    for (char c : s.substr(0, max)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+    if (s.size() > max) out += "...";
+    return out;
+}
+}  // namespace
+
+Engine::Engine(Clock& clock, Bus& bus, Counters& counters, std::shared_ptr<const config::Config> cfg)
+    : clock_(clock), bus_(bus), counters_(counters), cfg_(std::move(cfg)), log_(logger("engine")) {}
+
+void Engine::start() { sync_subscriptions(); }
+
+void Engine::apply_config(std::shared_ptr<const config::Config> cfg) {
+    cfg_ = std::move(cfg);
+    // Readings of sensors that no longer exist are dropped; the rest are kept.
+    for (auto it = sensors_.begin(); it != sensors_.end();)
+        it = cfg_->find_sensor(it->first) ? std::next(it) : sensors_.erase(it);
+    sync_subscriptions();
+}
+
+void Engine::sync_subscriptions() {
+    std::map<std::string, int> wanted;  // filter → highest QoS asked for
+    for (const auto& s : cfg_->sensors) wanted.emplace(s.topic, 0);
+    for (const auto& w : cfg_->wearables) {
+        auto [it, fresh] = wanted.emplace(w.topic, w.qos);
+        if (!fresh) it->second = std::max(it->second, w.qos);
+    }
+    for (auto it = subscribed_.begin(); it != subscribed_.end();) {
+        if (wanted.count(*it)) { ++it; continue; }
+        bus_.unsubscribe(*it);
+        it = subscribed_.erase(it);
+    }
+    for (const auto& [filter, qos] : wanted) {
+        bus_.subscribe(filter, qos, [this, filter = filter](const Message& m) { on_message(filter, m); });
+        subscribed_.insert(filter);
+    }
+}
+
+void Engine::on_message(const std::string& filter, const Message& msg) {
+    if (msg.payload.size() > cfg_->mqtt.max_payload_bytes) {
+        ++counters_.payloads_oversized;
+        reject(msg, fmt::format("payload of {} bytes exceeds max_payload_bytes ({})",
+                                msg.payload.size(), cfg_->mqtt.max_payload_bytes));
+        return;
+    }
+    for (const auto& w : cfg_->wearables)
+        if (w.topic == filter) on_episode(w, msg);
+    for (const auto& s : cfg_->sensors)
+        if (s.topic == filter) on_sensor(s, msg);
+}
+
+void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
+    auto parsed = parse_sensor_value(spec, msg.payload);
+    if (auto* r = std::get_if<Rejection>(&parsed)) {
+        reject(msg, fmt::format("sensor '{}': {}", spec.name, r->reason));
+        return;
+    }
+    Value value = std::get<Value>(std::move(parsed));
+    ++counters_.sensor_updates;
+    auto it = sensors_.find(spec.name);
+    const bool changed = it == sensors_.end() || it->second.value != value;
+    sensors_[spec.name] = SensorReading{value, clock_.wall_now(), clock_.steady_now()};
+    log_->debug("sensor {} = {}{}", spec.name, to_text(value), spec.unit);
+    if (!changed) return;
+    Trigger t;
+    t.sensor = spec.name;
+    t.topic = msg.topic;
+    t.qos = msg.qos;
+    execute(decide(*cfg_, t, sensors_, clock_.steady_now()));
+}
+
+void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
+    auto parsed = parse_episode(spec, msg.topic, msg.payload, clock_.wall_now());
+    if (auto* r = std::get_if<Rejection>(&parsed)) {
+        reject(msg, fmt::format("episode from '{}': {}", spec.name, r->reason));
+        return;
+    }
+    const Episode& e = std::get<Episode>(parsed);
+    if (!remember_episode(e.source + '\0' + e.id_text)) {
+        ++counters_.episodes_duplicate;
+        log_->debug("episode {}/{} already seen; ignored", e.source, e.id_text);
+        return;
+    }
+    ++counters_.episodes_accepted;
+    log_->info("episode {}/{}: {}s{}{}", e.source, e.id_text, to_text(episode_field(e, "duration_s")),
+               e.muscle.empty() ? "" : " " + e.muscle, e.side.empty() ? "" : " (" + e.side + ")");
+    Trigger t;
+    t.episode = &e;
+    t.topic = msg.topic;
+    t.qos = msg.qos;
+    execute(decide(*cfg_, t, sensors_, clock_.steady_now()));
+}
+
+void Engine::execute(const Decision& d) {
+    for (const auto& note : d.stale_notes) {
+        ++counters_.stale_sensor_checks;
+        std::uint64_t suppressed = 0;
+        if (stale_log_.allow(clock_.steady_now(), suppressed)) log_->warn("{}; rule not applied", note);
+    }
+    for (const auto& bad : d.bad_topics) log_->warn("{}; action skipped", bad);
+    counters_.rules_fired += d.rules_fired.size();
+    for (const auto& p : d.publishes) {
+        log_->info("rule {} → {}", p.rule, p.topic);
+        bus_.publish(p.topic, p.payload, p.qos, p.retain);
+    }
+}
+
+void Engine::reject(const Message& msg, const std::string& reason) {
+    ++counters_.payloads_rejected;
+    std::uint64_t suppressed = 0;
+    if (!reject_log_.allow(clock_.steady_now(), suppressed)) return;
+    log_->warn("rejected payload on {}: {}{}", printable(msg.topic), reason,
+               suppressed ? fmt::format(" ({} more rejections not shown)", suppressed) : "");
+}
+
+bool Engine::remember_episode(const std::string& key) {
+    if (!seen_episodes_.insert(key).second) return false;
+    seen_order_.push_back(key);
+    if (seen_order_.size() > kEpisodeMemory) {
+        seen_episodes_.erase(seen_order_.front());
+        seen_order_.pop_front();
+    }
+    return true;
+}
+
+}  // namespace bedtimed

@@ -1,0 +1,61 @@
+// The executor around ingest and rules: subscribes to the configured topics,
+// turns messages into sensor readings and episodes, asks decide() what to do,
+// and publishes the result.
+//
+// Threads: loop thread only (handlers arrive there from the Bus). The Engine
+// borrows the Clock, Bus and Counters (owned by App, which outlives it) and
+// shares ownership of the current Config. Never throws after construction,
+// apart from std::bad_alloc: bad input is rejected, logged and counted.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <set>
+#include <unordered_set>
+
+#include "bus.hpp"
+#include "clock.hpp"
+#include "config.hpp"
+#include "counters.hpp"
+#include "log.hpp"
+#include "rules.hpp"
+
+namespace bedtimed {
+
+class Engine {
+public:
+    Engine(Clock& clock, Bus& bus, Counters& counters, std::shared_ptr<const config::Config> cfg);
+
+    // Subscribes to every sensor and wearable topic.
+    void start();
+    // Swaps in a new config (SIGHUP) keeping readings, de-duplication memory
+    // and counters; subscriptions follow the new topics.
+    void apply_config(std::shared_ptr<const config::Config> cfg);
+
+    const SensorTable& sensors() const noexcept { return sensors_; }
+    const config::Config& config() const noexcept { return *cfg_; }
+
+private:
+    void sync_subscriptions();
+    void on_message(const std::string& filter, const Message& msg);
+    void on_sensor(const config::SensorSpec& spec, const Message& msg);
+    void on_episode(const config::WearableSpec& spec, const Message& msg);
+    void execute(const Decision& d);
+    void reject(const Message& msg, const std::string& reason);
+    bool remember_episode(const std::string& key);
+
+    Clock& clock_;
+    Bus& bus_;
+    Counters& counters_;
+    std::shared_ptr<const config::Config> cfg_;
+    std::shared_ptr<spdlog::logger> log_;
+    SensorTable sensors_;
+    std::set<std::string> subscribed_;
+    // Recently seen (source, id) pairs: a QoS 1 redelivery must not act twice.
+    std::unordered_set<std::string> seen_episodes_;
+    std::deque<std::string> seen_order_;
+    RateLimitedLog reject_log_{10, std::chrono::minutes(1)};
+    RateLimitedLog stale_log_{10, std::chrono::minutes(10)};
+};
+
+}  // namespace bedtimed

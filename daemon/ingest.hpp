@@ -1,0 +1,51 @@
+// Strict parsing of untrusted MQTT payloads into sensor values and episodes.
+// Pure functions: no I/O, no clock (the caller passes "now"), any thread.
+// They never throw (apart from std::bad_alloc): a bad payload yields a
+// Rejection with a short reason for the log.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "clock.hpp"
+#include "config.hpp"
+#include "value.hpp"
+
+namespace bedtimed {
+
+struct Rejection {
+    std::string reason;
+};
+
+struct Episode {
+    std::string source;   // wearable name
+    std::string topic;
+    Value id;             // as sent: a string or an integer
+    std::string id_text;  // for de-duplication and logs
+    WallTime start;
+    double duration_s = 0;
+    std::string muscle;
+    std::string side;
+    std::optional<double> severity;
+    WallTime received;
+};
+
+// Deepest JSON nesting accepted; wearables and sensors send flat objects.
+inline constexpr int kMaxJsonDepth = 16;
+
+std::variant<Value, Rejection> parse_sensor_value(const config::SensorSpec& spec,
+                                                  std::string_view payload);
+std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
+                                               std::string_view topic, std::string_view payload,
+                                               WallTime now);
+
+// Reads `episode.<field>` for conditions and templates.
+Value episode_field(const Episode& e, std::string_view field);
+
+// RFC 3339 / ISO-8601 "2026-11-26T22:31:05Z", with optional fraction and offset.
+std::optional<WallTime> parse_iso8601(std::string_view s);
+std::string format_iso8601(WallTime t);
+
+}  // namespace bedtimed

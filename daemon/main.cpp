@@ -1,0 +1,94 @@
+// bedtimed: argv, config, App, exit code. Everything below throws; this is
+// the one place that catches (MPD's Main.cxx).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "app.hpp"
+#include "loader.hpp"
+#include "log.hpp"
+
+namespace {
+
+void usage(std::FILE* out) {
+    std::fputs(
+        "usage: bedtimed [--config FILE] [--broker URI] [--state-dir DIR] [--log-level LEVEL]\n"
+        "       bedtimed --check-config FILE\n"
+        "       bedtimed --version\n"
+        "\n"
+        "  --config FILE      YAML config (default $CONFIGURATION_DIRECTORY/config.yaml,\n"
+        "                     else /etc/bedtimed/config.yaml)\n"
+        "  --broker URI       override mqtt.uri, e.g. tcp://127.0.0.1:1883\n"
+        "  --state-dir DIR    where state lives (default $STATE_DIRECTORY, else /var/lib/bedtimed)\n"
+        "  --log-level LEVEL  trace, debug, info, warn, error (default info)\n"
+        "  --check-config F   validate F, print problems as file:line:col, exit 0 or 78\n",
+        out);
+}
+
+std::string default_config_path() {
+    if (const char* d = std::getenv("CONFIGURATION_DIRECTORY"); d && *d) {
+        std::string dirs(d);
+        return dirs.substr(0, dirs.find(':')) + "/config.yaml";
+    }
+    return "/etc/bedtimed/config.yaml";
+}
+
+int check_config(const std::string& path) {
+    try {
+        auto cfg = bedtimed::config::load_config(path);
+        for (const auto& w : cfg.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules)\n", path.c_str(),
+                    cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size());
+        return 0;
+    } catch (const bedtimed::config::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return bedtimed::config::kExitConfigError;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    bedtimed::AppOptions options;
+    std::string level = "info";
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "bedtimed: %s needs a value\n", arg.c_str());
+                std::exit(64);
+            }
+            return argv[++i];
+        };
+        if (arg == "--config") options.config_path = value();
+        else if (arg == "--broker") options.broker_override = value();
+        else if (arg == "--state-dir") options.state_dir = value();
+        else if (arg == "--log-level") level = value();
+        else if (arg == "--check-config") return check_config(value());
+        else if (arg == "--version") return std::printf("bedtimed %s\n", BEDTIMED_VERSION), 0;
+        else if (arg == "--help" || arg == "-h") return usage(stdout), 0;
+        else {
+            std::fprintf(stderr, "bedtimed: unknown argument '%s'\n", arg.c_str());
+            usage(stderr);
+            return 64;
+        }
+    }
+    const auto lvl = spdlog::level::from_str(level);
+    if (lvl == spdlog::level::off && level != "off") {
+        std::fprintf(stderr, "bedtimed: unknown log level '%s'\n", level.c_str());
+        return 64;
+    }
+    bedtimed::setup_logging(lvl);
+    if (options.config_path.empty()) options.config_path = default_config_path();
+    try {
+        bedtimed::App app(std::move(options));
+        return app.run();
+    } catch (const bedtimed::config::ConfigError& e) {
+        spdlog::error("{}", e.what());
+        std::fprintf(stderr, "%s\n", e.what());
+        return bedtimed::config::kExitConfigError;
+    }
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "bedtimed: fatal: %s\n", e.what());
+    return 1;
+}

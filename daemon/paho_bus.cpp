@@ -1,0 +1,260 @@
+#include "paho_bus.hpp"
+
+#include <boost/asio/post.hpp>
+#include <mqtt/async_client.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "mqtt_topic.hpp"
+#include "tcp_nodelay.hpp"
+
+namespace bedtimed {
+
+namespace {
+
+std::string read_password(const config::MqttSettings& s) {
+    if (!s.password_env.empty()) {
+        const char* v = std::getenv(s.password_env.c_str());
+        if (!v) throw std::runtime_error("environment variable " + s.password_env + " is not set");
+        return v;
+    }
+    if (s.password_file.empty()) return {};
+    std::ifstream in(s.password_file);
+    if (!in) throw std::runtime_error("cannot read password_file " + s.password_file);
+    std::string pw;
+    std::getline(in, pw);
+    while (!pw.empty() && (pw.back() == '\r' || pw.back() == '\n')) pw.pop_back();
+    return pw;
+}
+
+std::uint16_t port_of(const std::string& uri) {
+    // tcp://host:port, ssl://[::1]:8883 ...; defaults per scheme.
+    const auto scheme_end = uri.find("://");
+    const std::string scheme = scheme_end == std::string::npos ? "tcp" : uri.substr(0, scheme_end);
+    const auto colon = uri.rfind(':');
+    const auto bracket = uri.rfind(']');
+    if (colon != std::string::npos && colon > scheme_end + 2 &&
+        (bracket == std::string::npos || colon > bracket)) {
+        return static_cast<std::uint16_t>(std::atoi(uri.c_str() + colon + 1));
+    }
+    return (scheme == "ssl" || scheme == "mqtts") ? 8883 : 1883;
+}
+
+std::string normalised_uri(std::string uri) {
+    // Paho 1.3.12 knows tcp:// and ssl://; accept the common mqtt:// spellings too.
+    if (uri.rfind("mqtt://", 0) == 0) return "tcp://" + uri.substr(7);
+    if (uri.rfind("mqtts://", 0) == 0) return "ssl://" + uri.substr(8);
+    return uri;
+}
+
+}  // namespace
+
+// Runs on Paho's thread: copy, post, return. Nothing else.
+class PahoBus::Callbacks final : public mqtt::callback, public mqtt::iaction_listener {
+public:
+    explicit Callbacks(PahoBus& bus) : bus_(bus) {}
+
+    void connected(const std::string&) override {
+        boost::asio::post(bus_.io_, [b = &bus_] { b->handle_connected(); });
+    }
+    void connection_lost(const std::string& cause) override {
+        boost::asio::post(bus_.io_, [b = &bus_, cause] { b->handle_connection_lost(cause); });
+    }
+    void message_arrived(mqtt::const_message_ptr msg) override {
+        boost::asio::post(bus_.io_, [b = &bus_, msg = std::move(msg)] {
+            b->handle_message(Message{msg->get_topic(), msg->to_string(), msg->get_qos(),
+                                      msg->is_retained()});
+        });
+    }
+    void delivery_complete(mqtt::delivery_token_ptr) override {}
+
+    // Action listener for connect(): only the failure matters, success also
+    // arrives through connected().
+    void on_failure(const mqtt::token& tok) override {
+        std::string why = "code " + std::to_string(tok.get_return_code());
+        boost::asio::post(bus_.io_, [b = &bus_, why] { b->handle_connect_failed(why); });
+    }
+    void on_success(const mqtt::token&) override {}
+
+private:
+    PahoBus& bus_;
+};
+
+PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
+                 config::MqttSettings settings, std::string persist_dir)
+    : io_(io), clock_(clock), counters_(counters), settings_(std::move(settings)),
+      log_(logger("bus")), callbacks_(std::make_unique<Callbacks>(*this)),
+      retry_timer_(clock.make_timer()), retry_delay_(settings_.reconnect_min) {
+    // Publishes made while the broker is away are buffered (bounded) rather than lost.
+    auto create = mqtt::create_options_builder()
+                      .mqtt_version(MQTTVERSION_3_1_1)
+                      .send_while_disconnected(true, true)
+                      .max_buffered_messages(static_cast<int>(settings_.max_buffered_messages))
+                      .finalize();
+    const std::string uri = normalised_uri(settings_.uri);
+    if (persist_dir.empty()) {
+        client_ = std::make_unique<mqtt::async_client>(uri, settings_.client_id, create,
+                                                       static_cast<mqtt::iclient_persistence*>(nullptr));
+    } else {
+        std::filesystem::create_directories(persist_dir);
+        client_ = std::make_unique<mqtt::async_client>(uri, settings_.client_id, create, persist_dir);
+    }
+    client_->set_callback(*callbacks_);
+}
+
+PahoBus::~PahoBus() = default;
+
+void PahoBus::start() { connect_now(); }
+
+void PahoBus::connect_now() {
+    if (stopping_) return;
+    auto builder = mqtt::connect_options_builder()
+                       .keep_alive_interval(settings_.keepalive)
+                       .clean_session(false)  // keep subscriptions and queued QoS 1 while away
+                       .automatic_reconnect(settings_.reconnect_min, settings_.reconnect_max)
+                       .connect_timeout(std::chrono::seconds(10))
+                       .will(mqtt::message(status_topic(), "offline", 1, true));
+    if (!settings_.username.empty()) builder.user_name(settings_.username);
+    try {
+        const std::string pw = read_password(settings_);
+        if (!pw.empty()) builder.password(pw);
+    } catch (const std::exception& e) {
+        log_->error("cannot read the MQTT password: {}", e.what());
+    }
+    if (settings_.tls) {
+        // No error_handler/psk_handler (use-after-free in 1.2.0, Paho #325) and
+        // a CA file rather than a CA path (dropped on copy, Paho #337).
+        auto ssl = mqtt::ssl_options_builder()
+                       .enable_server_cert_auth(true)
+                       .verify(settings_.tls->verify_hostname)
+                       .finalize();
+        if (!settings_.tls->ca_file.empty()) ssl.set_trust_store(settings_.tls->ca_file);
+        if (!settings_.tls->cert_file.empty()) {
+            ssl.set_key_store(settings_.tls->cert_file);
+            ssl.set_private_key(settings_.tls->key_file);
+        }
+        builder.ssl(std::move(ssl));
+    }
+    try {
+        client_->connect(builder.finalize(), nullptr, *callbacks_);
+    } catch (const mqtt::exception& e) {
+        handle_connect_failed(e.what());
+    }
+}
+
+void PahoBus::handle_connect_failed(const std::string& why) {
+    if (stopping_ || connected_) return;
+    ++counters_.connect_failures;
+    // Paho retries by itself only once a connection has succeeded; until then
+    // the retry is ours, with the same doubling backoff.
+    if (ever_connected_) {
+        log_->warn("broker {}: connect attempt failed ({}); Paho keeps retrying", settings_.uri, why);
+        return;
+    }
+    log_->warn("broker {} unreachable ({}); retrying in {}s", settings_.uri, why,
+               retry_delay_.count());
+    retry_timer_->arm(retry_delay_, [this] { connect_now(); });
+    retry_delay_ = std::min(retry_delay_ * 2, settings_.reconnect_max);
+}
+
+void PahoBus::handle_connected() {
+    if (stopping_) return;
+    connected_ = true;
+    ever_connected_ = true;
+    retry_timer_->cancel();
+    retry_delay_ = settings_.reconnect_min;
+    ++counters_.connects;
+    const int changed = set_tcp_nodelay_to_peer_port(port_of(settings_.uri));
+    log_->info("connected to {} (TCP_NODELAY on {} socket{})", settings_.uri, changed,
+               changed == 1 ? "" : "s");
+    // Paho never re-subscribes; with clean_session=false the broker may still
+    // have them, but a broker restarted without persistence has not.
+    for (const auto& [filter, sub] : subscriptions_) {
+        try {
+            client_->subscribe(filter, sub.qos);
+        } catch (const mqtt::exception& e) {
+            log_->error("subscribe {} failed: {}", filter, e.what());
+        }
+    }
+    publish(status_topic(), "online", 1, true);
+    for (auto& hook : connected_hooks_) hook();
+}
+
+void PahoBus::handle_connection_lost(const std::string& cause) {
+    if (!connected_) return;
+    connected_ = false;
+    ++counters_.disconnects;
+    log_->warn("lost the broker connection{}{}; reconnecting with backoff",
+               cause.empty() ? "" : ": ", cause);
+}
+
+void PahoBus::handle_message(const Message& msg) {
+    ++counters_.messages_in;
+    log_->debug("in  {} q{} {}B", msg.topic, msg.qos, msg.payload.size());
+    for (const auto& [filter, sub] : subscriptions_) {
+        if (topic_matches(filter, msg.topic)) sub.handler(msg);
+    }
+}
+
+void PahoBus::publish(std::string topic, std::string payload, int qos, bool retain) {
+    try {
+        log_->debug("out {} q{} {}", topic, qos, payload);
+        client_->publish(mqtt::make_message(std::move(topic), std::move(payload), qos, retain));
+        ++counters_.messages_out;
+    } catch (const mqtt::exception& e) {
+        ++counters_.publish_failures;
+        std::uint64_t suppressed = 0;
+        if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
+            log_->warn("publish failed ({}){}", e.what(),
+                       suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+    }
+}
+
+void PahoBus::subscribe(const std::string& filter, int qos, MessageHandler handler) {
+    subscriptions_[filter] = Subscription{qos, std::move(handler)};
+    if (!connected_) return;  // sent from handle_connected()
+    try {
+        client_->subscribe(filter, qos);
+    } catch (const mqtt::exception& e) {
+        log_->error("subscribe {} failed: {}", filter, e.what());
+    }
+}
+
+void PahoBus::unsubscribe(const std::string& filter) {
+    if (subscriptions_.erase(filter) == 0 || !connected_) return;
+    try {
+        client_->unsubscribe(filter);
+    } catch (const mqtt::exception& e) {
+        log_->error("unsubscribe {} failed: {}", filter, e.what());
+    }
+}
+
+void PahoBus::stop(std::chrono::milliseconds budget) noexcept {
+    if (stopping_) return;
+    stopping_ = true;
+    retry_timer_->cancel();
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    auto left = [&] {
+        return std::max<std::chrono::milliseconds>(
+            std::chrono::milliseconds(1),
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                  std::chrono::steady_clock::now()));
+    };
+    try {
+        if (connected_) {
+            // An explicit "offline": a clean DISCONNECT suppresses the LWT (Paho #372).
+            auto tok = client_->publish(mqtt::make_message(status_topic(), "offline", 1, true));
+            tok->wait_for(left() / 2);
+            client_->disconnect(static_cast<int>(left().count()))->wait_for(left());
+        } else {
+            client_->disconnect(0)->wait_for(left());
+        }
+    } catch (const std::exception& e) {
+        log_->debug("disconnect: {}", e.what());
+    }
+    connected_ = false;
+}
+
+}  // namespace bedtimed

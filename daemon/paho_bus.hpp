@@ -1,0 +1,85 @@
+// The Bus on Eclipse Paho MQTT C++ 1.2 (async_client).
+//
+// Threads: every public method runs on the loop thread. Paho's callbacks run
+// on Paho's own thread; they copy what they got and post() it to the loop,
+// and never block, wait or call back into the client (pitfalls.md §1.1). All
+// callbacks are registered once, before the first connect() (Paho #481).
+//
+// Ownership: PahoBus owns the client. It must be destroyed before the
+// io_context it posts to, and stop() must have run first (Paho c#1669).
+// Errors: the constructor throws std::runtime_error when the client cannot be
+// created (bad URI, unwritable persistence directory); everything else is
+// counted and logged.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bus.hpp"
+#include "clock.hpp"
+#include "config.hpp"
+#include "counters.hpp"
+#include "log.hpp"
+
+namespace mqtt {
+class async_client;
+}
+
+namespace bedtimed {
+
+class PahoBus final : public Bus {
+public:
+    // `persist_dir` holds Paho's in-flight QoS>0 messages; empty = in memory.
+    PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
+            config::MqttSettings settings, std::string persist_dir);
+    ~PahoBus() override;
+
+    // Starts connecting in the background; never waits for the broker.
+    void start();
+    // Publishes availability "offline", then disconnects; waits at most `budget`.
+    void stop(std::chrono::milliseconds budget) noexcept;
+
+    void publish(std::string topic, std::string payload, int qos, bool retain) override;
+    void subscribe(const std::string& filter, int qos, MessageHandler handler) override;
+    void unsubscribe(const std::string& filter) override;
+    bool connected() const noexcept override { return connected_; }
+
+    // Called on the loop after every successful (re)connect, once subscriptions are re-sent.
+    void on_connected(std::function<void()> fn) { connected_hooks_.push_back(std::move(fn)); }
+
+    std::string status_topic() const { return settings_.base_topic + "/status"; }
+
+private:
+    class Callbacks;
+    void handle_connected();
+    void handle_connection_lost(const std::string& cause);
+    void handle_connect_failed(const std::string& why);
+    void handle_message(const Message& msg);
+    void connect_now();
+
+    boost::asio::io_context& io_;
+    Clock& clock_;
+    Counters& counters_;
+    config::MqttSettings settings_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::unique_ptr<Callbacks> callbacks_;
+    std::unique_ptr<mqtt::async_client> client_;
+    std::unique_ptr<Timer> retry_timer_;
+    std::chrono::seconds retry_delay_{1};
+    bool connected_ = false;
+    bool ever_connected_ = false;
+    bool stopping_ = false;
+    struct Subscription {
+        int qos;
+        MessageHandler handler;
+    };
+    std::map<std::string, Subscription> subscriptions_;
+    std::vector<std::function<void()>> connected_hooks_;
+    RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};
+};
+
+}  // namespace bedtimed
