@@ -45,6 +45,8 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg_->mqtt, persist_dir);
     engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
     counters_timer_ = clock_.make_timer();
+    // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
+    bus_->on_connected([this] { publish_counters(); });
 }
 
 App::~App() {

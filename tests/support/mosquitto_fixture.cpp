@@ -76,6 +76,9 @@ void Mosquitto::start() {
             << "persistence_location " << dir_ << "/\n"
             << "log_dest file " << dir_ << "/mosquitto.log\n"
             << "max_queued_messages 100000\n"
+            // Started as root, mosquitto drops to the "mosquitto" user, which
+            // cannot write into our private temp dir; stay who we are.
+            << (::geteuid() == 0 ? "user root\n" : "")
             << options_.extra_config << "\n";
     }
     pid_ = ::fork();

@@ -1,0 +1,37 @@
+#include "daemon_harness.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "mosquitto_fixture.hpp"
+
+namespace bedtimed::test {
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+}
+
+DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& broker_uri) {
+    const std::string dir = make_temp_dir("bt-daemon");
+    config_path_ = dir + "/config.yaml";
+    state_dir_ = dir + "/state";
+    write_file(config_path_, config_yaml);
+    AppOptions options;
+    options.config_path = config_path_;
+    options.broker_override = broker_uri;
+    options.state_dir = state_dir_;
+    options.handle_signals = false;  // the test process owns its signals
+    app_ = std::make_unique<App>(options);
+    loop_ = std::thread([this] { app_->run(); });
+}
+
+DaemonHarness::~DaemonHarness() {
+    app_->request_stop();
+    loop_.join();
+    app_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(std::filesystem::path(config_path_).parent_path(), ec);
+}
+
+}  // namespace bedtimed::test

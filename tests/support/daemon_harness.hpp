@@ -1,0 +1,38 @@
+// Runs a whole bedtimed App in-process on its own loop thread, against a
+// real broker, for integration tests.
+//
+// Threads: construct, counters() and the destructor on the test thread; the
+// App's loop runs on an internal thread. Throws config::ConfigError when the
+// config text is invalid.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app.hpp"
+
+namespace bedtimed::test {
+
+class DaemonHarness {
+public:
+    // `config_yaml` is written to a temp file; `broker_uri` overrides mqtt.uri.
+    DaemonHarness(const std::string& config_yaml, const std::string& broker_uri);
+    ~DaemonHarness();
+
+    Counters counters() { return app_->counters_snapshot(); }
+    App& app() { return *app_; }
+    const std::string& config_path() const { return config_path_; }
+    const std::string& state_dir() const { return state_dir_; }
+
+private:
+    std::string config_path_;
+    std::string state_dir_;
+    std::unique_ptr<App> app_;
+    std::thread loop_;
+};
+
+// Writes `text` to `path` (replacing it).
+void write_file(const std::string& path, const std::string& text);
+
+}  // namespace bedtimed::test
