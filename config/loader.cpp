@@ -42,8 +42,9 @@ namespace {
 // position, and keys nobody read become warnings.
 class Block {
 public:
-    Block(YAML::Node node, const std::string& file, std::vector<std::string>& warnings)
-        : node_(std::move(node)), file_(&file), warnings_(&warnings) {}
+    Block(YAML::Node node, const std::string& file, const std::string& text,
+          std::vector<std::string>& warnings)
+        : node_(std::move(node)), file_(&file), text_(&text), warnings_(&warnings) {}
 
     Location where() const { return at(node_); }
     Location at(const YAML::Node& n) const {
@@ -139,7 +140,7 @@ public:
     Block child(const std::string& key) {
         YAML::Node n = require(key);
         if (!n.IsMap()) fail(n, "'" + key + "' must be a mapping, not a " + kind(n));
-        return Block(n, *file_, *warnings_);
+        return Block(n, *file_, *text_, *warnings_);
     }
 
     // Call once every key has been read: unread keys are reported, not fatal.
@@ -153,6 +154,7 @@ public:
 
     const YAML::Node& node() const { return node_; }
     const std::string& file() const { return *file_; }
+    const std::string& text() const { return *text_; }
     std::vector<std::string>& warnings() const { return *warnings_; }
 
     static std::string kind(const YAML::Node& n) {
@@ -201,6 +203,7 @@ public:
 private:
     YAML::Node node_;
     const std::string* file_;
+    const std::string* text_;  // the whole YAML source, to locate bytes inside scalars
     std::vector<std::string>* warnings_;
     std::set<std::string> used_;
 };
@@ -240,13 +243,35 @@ std::string subscribe_topic(Block& b, const std::string& key) {
     return t;
 }
 
-// Location of the byte `offset` inside a scalar, for template errors.
+// Location of the `{{` at byte `offset` of a scalar's value, for template errors.
+// The value differs from the source text by quotes, escapes and folded lines, so
+// adding the offset to the scalar's column is wrong for "..." with escapes and for
+// `>-` blocks. Every template error offset is a `{{`, and no YAML escaping or
+// folding creates or splits one, so the k-th `{{` of the value is the k-th `{{` in
+// the source after the scalar's start.
 Location location_in_scalar(const Block& b, const YAML::Node& n, std::size_t offset) {
     Location loc = b.at(n);
-    // yaml-cpp tags non-plain (quoted) scalars "!": skip the opening quote. This is
-    // exact for single-line scalars, which is what templates nearly always are.
-    const bool quoted = n.Tag() == "!";
-    loc.column += static_cast<int>(offset) + (quoted ? 1 : 0);
+    const std::string& value = n.Scalar();
+    const std::string& src = b.text();
+    std::size_t k = 0;
+    for (std::size_t p = value.find("{{"); p != std::string::npos && p < offset;
+         p = value.find("{{", p + 2))
+        ++k;
+    std::size_t pos = 0;  // byte offset of the scalar's start in the source
+    for (int line = 1; line < loc.line; ++line) {
+        pos = src.find('\n', pos);
+        if (pos == std::string::npos) return loc;
+        ++pos;
+    }
+    pos += static_cast<std::size_t>(std::max(loc.column - 1, 0));
+    std::size_t hit = src.find("{{", pos);
+    for (; k > 0 && hit != std::string::npos; --k) hit = src.find("{{", hit + 2);
+    if (hit == std::string::npos) return loc;
+    const std::size_t newline = src.rfind('\n', hit);
+    const std::size_t line_start = newline == std::string::npos ? 0 : newline + 1;
+    loc.line += static_cast<int>(std::count(src.begin() + static_cast<std::ptrdiff_t>(pos),
+                                            src.begin() + static_cast<std::ptrdiff_t>(hit), '\n'));
+    loc.column = static_cast<int>(hit - line_start) + 1;
     return loc;
 }
 
@@ -294,7 +319,8 @@ MqttSettings parse_mqtt(Block b) {
         tls.key_file = t.string_or("key_file", "");
         tls.verify_hostname = t.boolean_or("verify_hostname", true);
         if (tls.cert_file.empty() != tls.key_file.empty())
-            t.fail("tls needs both cert_file and key_file, or neither");
+            t.fail(t.get(tls.key_file.empty() ? "cert_file" : "key_file"),
+                   "tls needs both cert_file and key_file, or neither");
         t.warn_unknown_keys();
         m.tls = tls;
     } else {
@@ -320,7 +346,7 @@ SensorSpec parse_sensor(Block b) {
                                   std::chrono::hours(24 * 7));
     s.options = b.string_list_or("options", {});
     if (s.type == SensorType::enumeration && s.options.empty())
-        b.fail("an enum sensor needs 'options'");
+        b.fail(b.get("type"), "an enum sensor needs 'options'");
     if (s.type != SensorType::enumeration && !s.options.empty())
         b.fail(b.get("options"), "'options' only applies to enum sensors");
     s.true_values = b.string_list_or("true_values", s.true_values);
@@ -410,7 +436,8 @@ Condition parse_condition(const Block& rule, const YAML::Node& n) {
     const std::string& lit = c.literal_text;
     double v = 0;
     auto [p, ec] = std::from_chars(lit.data(), lit.data() + lit.size(), v);
-    if (ec == std::errc() && p == lit.data() + lit.size()) {
+    // from_chars also reads "nan" and "inf", which would make a rule that never fires.
+    if (ec == std::errc() && p == lit.data() + lit.size() && std::isfinite(v)) {
         c.number = v;
     } else if (lit == "true" || lit == "false") {
         c.boolean = lit == "true";
@@ -509,7 +536,7 @@ RuleSpec parse_rule(Block b, const Config& cfg) {
         b.fail(actions, "'do' must be a non-empty list of actions");
     for (const auto& item : actions) {
         if (!item.IsMap()) b.fail(item, "an action must be a mapping like 'publish: {...}'");
-        Block action(item, b.file(), b.warnings());
+        Block action(item, b.file(), b.text(), b.warnings());
         Block pub = action.child("publish");
         PublishAction a;
         a.where = pub.where();
@@ -544,7 +571,7 @@ void for_each_item(Block& root, const std::string& key, Fn&& fn) {
     if (!list.IsSequence()) root.fail(list, "'" + key + "' must be a list");
     for (const auto& item : list) {
         if (!item.IsMap()) root.fail(item, "each entry of '" + key + "' must be a mapping");
-        fn(Block(item, root.file(), root.warnings()));
+        fn(Block(item, root.file(), root.text(), root.warnings()));
     }
 }
 
@@ -559,9 +586,15 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
     } catch (const YAML::Exception& e) {
         throw ConfigError(Location{path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
-    if (!root.IsMap()) throw ConfigError(Location{path, 1, 1}, "the config must be a YAML mapping");
+    if (!root.IsMap()) {
+        // Point at the offending document, past any leading comments; an empty file has no mark.
+        const YAML::Mark m = root.Mark();
+        throw ConfigError(
+            Location{path, m.line >= 0 ? m.line + 1 : 1, m.column >= 0 ? m.column + 1 : 1},
+            "the config must be a YAML mapping");
+    }
     try {
-        Block top(root, cfg.path, cfg.warnings);
+        Block top(root, cfg.path, yaml_text, cfg.warnings);
         if (top.has("mqtt")) cfg.mqtt = parse_mqtt(top.child("mqtt"));
         else top.get("mqtt");
         for_each_item(top, "sensors", [&](Block b) { cfg.sensors.push_back(parse_sensor(std::move(b))); });

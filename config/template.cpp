@@ -24,7 +24,7 @@ Template Template::compile(std::string text) {
     std::size_t i = 0;
     while (i < s.size()) {
         if (s.compare(i, 2, "{{") != 0) {
-            if (s.compare(i, 2, "}}") == 0) throw TemplateError(i, "'}}' without a matching '{{'");
+            // A lone "}}" is literal text: nested JSON objects end with it, e.g. {"a":{"b":1}}.
             literal += s[i++];
             continue;
         }

@@ -221,7 +221,10 @@ std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
             const double secs = spec.start_epoch_unit == config::TimeUnit::seconds ? raw
                                 : spec.start_epoch_unit == config::TimeUnit::milliseconds ? raw / 1e3
                                                                                           : raw / 1e9;
-            if (!std::isfinite(secs) || secs < 0 || secs > 1e11)
+            // Beyond ~year 2262 the nanosecond WallTime overflows (undefined behaviour in
+            // the cast below); anything that far out is a bad reading anyway.
+            constexpr double kMaxEpochS = 9e9;
+            if (!std::isfinite(secs) || secs < 0 || secs > kMaxEpochS)
                 return Rejection{"start epoch is out of range"};
             e.start = WallTime(std::chrono::duration_cast<WallTime::duration>(
                 std::chrono::duration<double>(secs)));
@@ -275,7 +278,8 @@ Value episode_field(const Episode& e, std::string_view field) {
 std::optional<WallTime> parse_iso8601(std::string_view s) {
     // YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]
     auto num = [&](std::size_t pos, std::size_t len, int& out) {
-        if (pos + len > s.size()) return false;
+        // Digits only: from_chars would also take a sign ("T-1:00:00").
+        if (pos + len > s.size() || !std::isdigit(static_cast<unsigned char>(s[pos]))) return false;
         auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
         return ec == std::errc() && p == s.data() + pos + len;
     };
@@ -285,6 +289,8 @@ std::optional<WallTime> parse_iso8601(std::string_view s) {
         s[13] != ':' || !num(14, 2, mi) || s[16] != ':' || !num(17, 2, sec))
         return std::nullopt;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    // A nanosecond WallTime spans 1677..2262; outside it the sum below overflows.
+    if (y < 1700 || y > 2200) return std::nullopt;
     std::size_t i = 19;
     long long nanos = 0;
     if (i < s.size() && s[i] == '.') {
@@ -302,7 +308,8 @@ std::optional<WallTime> parse_iso8601(std::string_view s) {
         ++i;
     } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
         int oh, om;
-        if (!num(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !num(i + 4, 2, om))
+        if (!num(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !num(i + 4, 2, om) ||
+            oh > 23 || om > 59)
             return std::nullopt;
         offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
         i += 6;

@@ -7,15 +7,20 @@ public:
     ManualTimer(ManualClock& clock, std::uint64_t id) : clock_(clock), id_(id) {
         clock_.timers_[id_] = this;
     }
-    ~ManualTimer() override { clock_.timers_.erase(id_); }
+    ~ManualTimer() override {
+        drop_queued();
+        clock_.timers_.erase(id_);
+    }
 
     void arm(Duration after, std::function<void()> fn) override {
+        drop_queued();
         fn_ = std::move(fn);
         ++generation_;
         armed_ = true;
         clock_.queue_.emplace(clock_.steady_ + after, ManualClock::Entry{id_, generation_});
     }
     void cancel() noexcept override {
+        drop_queued();
         ++generation_;
         armed_ = false;
     }
@@ -30,6 +35,14 @@ public:
     }
 
 private:
+    // Keeps the queue to live entries only, so pending_timers() does not count
+    // cancelled, re-armed or destroyed timers.
+    void drop_queued() noexcept {
+        auto& q = clock_.queue_;
+        for (auto it = q.begin(); it != q.end();)
+            it = it->second.timer_id == id_ ? q.erase(it) : std::next(it);
+    }
+
     ManualClock& clock_;
     std::uint64_t id_;
     std::uint64_t generation_ = 0;
