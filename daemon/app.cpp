@@ -46,7 +46,10 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
     counters_timer_ = clock_.make_timer();
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
-    bus_->on_connected([this] { publish_counters(); });
+    bus_->on_connected([this] {
+        last_counters_json_.clear();
+        publish_counters();
+    });
 }
 
 App::~App() {
@@ -148,7 +151,12 @@ void App::arm_counters_timer() {
 }
 
 void App::publish_counters() {
-    if (bus_->connected()) bus_->publish(cfg_->mqtt.base_topic + "/counters", counters_.to_json(), 0, true);
+    if (!bus_->connected()) return;
+    std::string json = counters_.to_json();
+    // Idle stays idle: nothing is sent when nothing changed (bar the publish itself).
+    if (json == last_counters_json_) return;
+    bus_->publish(cfg_->mqtt.base_topic + "/counters", json, 0, true);
+    last_counters_json_ = counters_.to_json();  // includes the publish just made
 }
 
 Counters App::counters_snapshot() {

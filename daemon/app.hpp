@@ -29,7 +29,7 @@ struct AppOptions {
     std::string broker_override;  // --broker: replaces mqtt.uri
     std::string state_dir;        // --state-dir, else $STATE_DIRECTORY, else /var/lib/bedtimed
     bool handle_signals = true;   // SIGINT/SIGTERM stop, SIGHUP reloads
-    std::chrono::seconds counters_interval{60};
+    std::chrono::seconds counters_interval{10};  // published only when changed
 };
 
 class App {
@@ -64,6 +64,7 @@ private:
     std::unique_ptr<Engine> engine_;
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
+    std::string last_counters_json_;
     bool stopped_ = false;
 };
 
