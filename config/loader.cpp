@@ -44,7 +44,20 @@ class Block {
 public:
     Block(YAML::Node node, const std::string& file, const std::string& text,
           std::vector<std::string>& warnings)
-        : node_(std::move(node)), file_(&file), text_(&text), warnings_(&warnings) {}
+        : node_(std::move(node)), file_(&file), text_(&text), warnings_(&warnings) {
+        // yaml-cpp keeps the last of two equal keys without a word; a user who
+        // wrote `topic:` twice meant one of them, so say which line repeats.
+        if (!node_.IsMap()) return;
+        std::map<std::string, YAML::Node> seen;
+        for (const auto& kv : node_) {
+            if (!kv.first.IsScalar()) continue;
+            auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first);
+            if (!fresh)
+                throw ConfigError(at(kv.first), "duplicate key '" + kv.first.Scalar() +
+                                                    "' (first at line " +
+                                                    std::to_string(at(it->second).line) + ")");
+        }
+    }
 
     Location where() const { return at(node_); }
     Location at(const YAML::Node& n) const {
@@ -542,7 +555,9 @@ RuleSpec parse_rule(Block b, const Config& cfg) {
         a.where = pub.where();
         YAML::Node topic_node = pub.require("topic");
         a.topic = compile_template(pub, "topic", true, cfg.sensors, episode);
-        if (a.topic.is_literal() && !is_valid_publish_topic(a.topic.text()))
+        // Placeholders rendered as a plain word: a wildcard or an empty level in
+        // the fixed text is a mistake we can report now rather than at night.
+        if (!is_valid_publish_topic(a.topic.render([](std::string_view) { return Value("x"); })))
             pub.fail(topic_node, "'" + a.topic.text() + "' is not a valid topic to publish to");
         a.payload = compile_template(pub, "payload", false, cfg.sensors, episode);
         if (pub.has("qos")) {
