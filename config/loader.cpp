@@ -324,6 +324,12 @@ MqttSettings parse_mqtt(Block b) {
         b.integer_or("max_payload_bytes", static_cast<long>(m.max_payload_bytes), 256, 4 << 20));
     m.max_buffered_messages = static_cast<std::size_t>(b.integer_or(
         "max_buffered_messages", static_cast<long>(m.max_buffered_messages), 10, 1'000'000));
+    {
+        const std::string p = b.string_or("persistence", "memory");
+        if (p == "memory") m.persistence = MqttPersistence::memory;
+        else if (p == "file") m.persistence = MqttPersistence::file;
+        else b.fail(b.get("persistence"), "persistence '" + p + "' must be memory or file");
+    }
     if (b.has("tls")) {
         Block t = b.child("tls");
         TlsSettings tls;

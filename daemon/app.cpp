@@ -1,7 +1,6 @@
 #include "app.hpp"
 
 #include <boost/asio/post.hpp>
-#include <systemd/sd-daemon.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include <future>
 
 #include "loader.hpp"
+#include "sd_notify.hpp"
 
 namespace bedtimed {
 
@@ -32,15 +32,17 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     cfg_ = load();
     for (const auto& w : cfg_->warnings) log_->warn("{}", w);
 
-    std::string persist_dir = options_.state_dir + "/mqtt";
-    std::error_code ec;
-    std::filesystem::create_directories(persist_dir, ec);
-    if (ec) {
-        // Keep running: reminders and safety do not depend on it; only
-        // in-flight QoS 1 publishes would be lost on a crash.
-        log_->error("cannot create {} ({}); MQTT in-flight messages kept in memory only",
-                    persist_dir, ec.message());
-        persist_dir.clear();
+    std::string persist_dir;
+    if (cfg_->mqtt.persistence == config::MqttPersistence::file) {
+        persist_dir = options_.state_dir + "/mqtt";
+        std::error_code ec;
+        std::filesystem::create_directories(persist_dir, ec);
+        if (ec) {
+            // Keep running: only in-flight QoS 1 publishes would be lost on a crash.
+            log_->error("cannot create {} ({}); MQTT in-flight messages kept in memory only",
+                        persist_dir, ec.message());
+            persist_dir.clear();
+        }
     }
     bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg_->mqtt, persist_dir);
     engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
@@ -84,13 +86,13 @@ int App::run() noexcept {
                        BEDTIMED_VERSION, cfg_->sensors.size(), cfg_->wearables.size(),
                        cfg_->rules.size(), cfg_->mqtt.uri);
             // Ready means config, state and loop are up; the broker may come later.
-            sd_notify(0, "READY=1\nSTATUS=running");
+            notify_systemd("READY=1\nSTATUS=running");
             io_.run();
         } else {
             engine_->start();
             bus_->start();
             arm_counters_timer();
-            sd_notify(0, "READY=1");
+            notify_systemd("READY=1");
             io_.run();
         }
     } catch (const std::exception& e) {
@@ -104,7 +106,7 @@ int App::run() noexcept {
 void App::stop() {
     if (stopped_) return;
     stopped_ = true;
-    sd_notify(0, "STOPPING=1");
+    notify_systemd("STOPPING=1");
     counters_timer_->cancel();
     publish_counters();
     // 1.5 s for "offline" and DISCONNECT keeps the whole stop under 2 s.
@@ -123,7 +125,7 @@ void App::request_reload() {
 }
 
 void App::reload() {
-    sd_notify(0, "RELOADING=1");
+    notify_systemd("RELOADING=1");
     try {
         auto fresh = load();
         for (const auto& w : fresh->warnings) log_->warn("{}", w);
@@ -140,7 +142,7 @@ void App::reload() {
         ++counters_.config_reload_failures;
         log_->error("config reload failed, keeping the running config: {}", e.what());
     }
-    sd_notify(0, "READY=1");
+    notify_systemd("READY=1");
 }
 
 void App::arm_counters_timer() {

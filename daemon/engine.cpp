@@ -127,11 +127,14 @@ void Engine::reject(const Message& msg, const std::string& reason) {
 }
 
 bool Engine::remember_episode(const std::string& key) {
-    if (!seen_episodes_.insert(key).second) return false;
-    seen_order_.push_back(key);
-    if (seen_order_.size() > kEpisodeMemory) {
-        seen_episodes_.erase(seen_order_.front());
-        seen_order_.pop_front();
+    const std::uint64_t h = std::hash<std::string>{}(key);
+    if (!seen_episodes_.insert(h).second) return false;
+    if (seen_ring_.size() < kEpisodeMemory) {
+        seen_ring_.push_back(h);
+    } else {
+        seen_episodes_.erase(seen_ring_[seen_next_]);
+        seen_ring_[seen_next_] = h;
+        seen_next_ = (seen_next_ + 1) % kEpisodeMemory;
     }
     return true;
 }

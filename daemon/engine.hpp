@@ -8,10 +8,10 @@
 // apart from std::bad_alloc: bad input is rejected, logged and counted.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <set>
 #include <unordered_set>
+#include <vector>
 
 #include "bus.hpp"
 #include "clock.hpp"
@@ -51,9 +51,12 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     SensorTable sensors_;
     std::set<std::string> subscribed_;
-    // Recently seen (source, id) pairs: a QoS 1 redelivery must not act twice.
-    std::unordered_set<std::string> seen_episodes_;
-    std::deque<std::string> seen_order_;
+    // Recently seen (source, id) pairs, as 64-bit hashes in a fixed ring: a
+    // QoS 1 redelivery must not act twice, and memory stays flat (a false
+    // "seen" needs a 64-bit collision among 10k recent ids).
+    std::unordered_set<std::uint64_t> seen_episodes_;
+    std::vector<std::uint64_t> seen_ring_;
+    std::size_t seen_next_ = 0;
     RateLimitedLog reject_log_{10, std::chrono::minutes(1)};
     RateLimitedLog stale_log_{10, std::chrono::minutes(10)};
 };

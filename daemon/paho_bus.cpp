@@ -92,6 +92,8 @@ PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                       .mqtt_version(MQTTVERSION_3_1_1)
                       .send_while_disconnected(true, true)
                       .max_buffered_messages(static_cast<int>(settings_.max_buffered_messages))
+                      // QoS 0 is fire-and-forget: never worth a file write.
+                      .persist_qos0(false)
                       .finalize();
     const std::string uri = normalised_uri(settings_.uri);
     if (persist_dir.empty()) {
