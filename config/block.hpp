@@ -278,6 +278,9 @@ std::string check_reference(const std::string& path, const std::vector<SensorSpe
 Template compile_template(Block& b, const std::string& key, bool required,
                           const std::vector<SensorSpec>& sensors, bool episode_available);
 
+// The `actuators`, `notifiers` and `sleepers` sections (household_loader.cpp).
+void parse_household(Block& top, Config& cfg);
+
 template <class Fn>
 void for_each_item(Block& root, const std::string& key, Fn&& fn) {
     if (!root.has(key)) return (void)root.get(key);

@@ -123,16 +123,28 @@ struct RuleSpec {
     Location where;
 };
 
+}  // namespace bedtimed::config
+
+#include "household.hpp"  // needs Condition, above
+
+namespace bedtimed::config {
+
 struct Config {
     std::string path;
     MqttSettings mqtt;
     std::vector<SensorSpec> sensors;
     std::vector<WearableSpec> wearables;
     std::vector<RuleSpec> rules;
+    std::vector<ActuatorSpec> actuators;
+    std::vector<NotifierSpec> notifiers;
+    std::vector<SleeperSpec> sleepers;
     std::vector<std::string> warnings;  // "file:line:col: unknown key 'x'" and friends
 
     const SensorSpec* find_sensor(std::string_view name) const;
     const WearableSpec* find_wearable(std::string_view name) const;
+    const ActuatorSpec* find_actuator(std::string_view name) const;
+    const NotifierSpec* find_notifier(std::string_view name) const;
+    const SleeperSpec* find_sleeper(std::string_view name) const;
 };
 
 }  // namespace bedtimed::config

@@ -31,6 +31,24 @@ const WearableSpec* Config::find_wearable(std::string_view name) const {
     return nullptr;
 }
 
+const ActuatorSpec* Config::find_actuator(std::string_view name) const {
+    for (const auto& a : actuators)
+        if (a.name == name) return &a;
+    return nullptr;
+}
+
+const NotifierSpec* Config::find_notifier(std::string_view name) const {
+    for (const auto& n : notifiers)
+        if (n.name == name) return &n;
+    return nullptr;
+}
+
+const SleeperSpec* Config::find_sleeper(std::string_view name) const {
+    for (const auto& s : sleepers)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
 const std::vector<std::string>& episode_field_names() {
     static const std::vector<std::string> names{"id",       "source", "topic",  "start",
                                                 "duration_s", "muscle", "side", "severity"};
@@ -370,6 +388,7 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         check_unique_names(cfg.wearables, "wearable");
         for_each_item(top, "rules", [&](Block b) { cfg.rules.push_back(parse_rule(std::move(b), cfg)); });
         check_unique_names(cfg.rules, "rule");
+        parse_household(top, cfg);
         top.warn_unknown_keys();
     } catch (const YAML::Exception& e) {
         // yaml-cpp conversions that slipped past our own checks still get a location.

@@ -1,0 +1,125 @@
+// Plain data for the evening routines: sleepers, their devices (actuators),
+// and where reminders go (notifiers). Included by config.hpp only (it needs
+// Condition); threading as there: immutable after load. Nothing here throws.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bedtimed::config {
+
+// An integration-specific option as written, with its position for errors.
+struct Option {
+    std::string value;
+    int line = 0, column = 0;
+};
+using Options = std::map<std::string, Option>;
+
+struct ActuatorSpec {
+    enum class Kind { heating_pad, bed };
+    std::string name;
+    Kind kind = Kind::heating_pad;
+    std::string integration;  // zigbee2mqtt, tasmota, shelly_gen2, esphome, generic
+    Options options;          // read and validated by the integration
+    // Heating pads: the hard cap on one heat session, enforced by the daemon
+    // and, where the integration can, armed on the device itself.
+    std::chrono::seconds max_on{30 * 60};
+    // Beds: named positions in percent, and the least time between two moves.
+    std::map<std::string, double> presets;
+    std::chrono::seconds min_move_interval{60};
+    // How long to wait for the device to report the commanded state.
+    std::chrono::seconds confirm_timeout{10};
+    int line = 0, column = 0;
+};
+
+struct NotifierSpec {
+    std::string name;
+    std::string type;  // log, mqtt (phone channels come with the notifications work)
+    Options options;
+    int line = 0, column = 0;
+};
+
+// Extra conditions any routine step can carry.
+struct StepConditions {
+    std::vector<Condition> conditions;  // sensor comparisons, "sensor.x < 18"
+    std::array<bool, 7> weekdays{true, true, true, true, true, true, true};  // [0] = Sunday
+    std::optional<std::pair<int, int>> window;  // local minutes [from, to); may wrap midnight
+    std::optional<bool> in_bed;
+};
+
+struct ReminderStep {
+    bool enabled = true;
+    std::chrono::minutes offset{0};  // from bedtime; negative = before
+    std::string title;
+    std::string message;
+    StepConditions when;
+};
+
+struct PrewarmStep {
+    bool enabled = true;
+    std::chrono::minutes minutes{15};
+    // A colder room warms longer, always within the pad's cap.
+    std::string cold_sensor;  // empty = no cold rule
+    double cold_below = 18.0;
+    std::chrono::minutes cold_minutes{25};
+    StepConditions when;
+};
+
+struct ElevationStep {
+    bool enabled = true;
+    std::string raised_preset = "legs_raised";
+    std::string flat_preset = "flat";
+    // Getting into bed raises the legs only inside this local window...
+    int evening_from = 18 * 60, evening_to = 3 * 60;
+    // ...and leaving it goes back to flat only after this local time.
+    int morning_from = 5 * 60;
+};
+
+struct ActiveDayStep {
+    bool enabled = false;
+    std::string sensor;
+    double above = 15000;
+    int after = 17 * 60;  // local minutes: the reading counts from this time on
+    std::chrono::minutes offset{-45};
+    std::string title = "Busy day";
+    std::string message;
+};
+
+struct EpisodeResponse {
+    bool heat = true;
+    std::chrono::minutes heat_minutes{15};
+    int max_heats_per_night = 2;
+    std::string title = "Leg cramp";
+    std::string message;
+};
+
+struct SleeperSpec {
+    std::string name;
+    std::string timezone;  // IANA name; empty = the system's
+    // Minutes after local midnight, per weekday ([0] = Sunday); nullopt = no routine that day.
+    std::array<std::optional<int>, 7> bedtime;
+    std::string wearable;
+    std::string occupancy_sensor;
+    std::string sleep_sensor;
+    std::vector<std::string> asleep_values{"asleep", "sleeping", "light", "deep", "rem", "core"};
+    // In bed this long with no episode since counts as asleep.
+    std::chrono::minutes asleep_after_in_bed{30};
+    std::string heating_pad;  // actuator names; empty = none
+    std::string bed;
+    std::vector<std::string> notifiers;
+
+    ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
+    ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};
+    ReminderStep stretch{true, std::chrono::minutes(-20), "Stretch before bed", "", {}};
+    PrewarmStep prewarm;
+    ElevationStep elevation;
+    ActiveDayStep active_day;
+    EpisodeResponse episode;
+    int line = 0, column = 0;
+};
+
+}  // namespace bedtimed::config
