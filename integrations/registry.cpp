@@ -1,0 +1,44 @@
+// The explicit list of every integration (MPD's output/Registry.cxx). Adding
+// an integration = a folder, a library in CMakeLists.txt, and one line here.
+#include "esphome/esphome.hpp"
+#include "generic/generic.hpp"
+#include "log_notifier/log_notifier.hpp"
+#include "mqtt_notifier/mqtt_notifier.hpp"
+#include "shelly_gen2/shelly_gen2.hpp"
+#include "tasmota/tasmota.hpp"
+#include "zigbee2mqtt/zigbee2mqtt.hpp"
+
+namespace bedtimed::integrations {
+
+const std::vector<const DeviceIntegration*>& device_integrations() {
+    static const std::vector<const DeviceIntegration*> list{
+        &kZigbee2Mqtt,
+        &kTasmota,
+        &kShellyGen2,
+        &kEsphome,
+        &kGeneric,
+    };
+    return list;
+}
+
+const DeviceIntegration* find_device_integration(std::string_view name) {
+    for (const auto* integration : device_integrations())
+        if (integration->name == name) return integration;
+    return nullptr;
+}
+
+const std::vector<const NotifierIntegration*>& notifier_integrations() {
+    static const std::vector<const NotifierIntegration*> list{
+        &kLogNotifier,
+        &kMqttNotifier,
+    };
+    return list;
+}
+
+const NotifierIntegration* find_notifier_integration(std::string_view name) {
+    for (const auto* integration : notifier_integrations())
+        if (integration->name == name) return integration;
+    return nullptr;
+}
+
+}  // namespace bedtimed::integrations

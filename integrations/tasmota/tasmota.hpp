@@ -1,0 +1,30 @@
+// Tasmota: relays (heating pads) and shutters (beds), default FullTopic
+// %prefix%/%topic%/. <r> is the relay/shutter number (option `relay`).
+//
+// Switch
+//   turn_on(cap)  cmnd/<topic>/PulseTime<r>  <pulse(cap)>   then   cmnd/<topic>/POWER<r>  ON
+//   turn_off      cmnd/<topic>/POWER<r>  OFF
+//   prepare(cap)  cmnd/<topic>/PulseTime<r>  <pulse(cap)>
+//                 cmnd/<topic>/PowerOnState  0               unless power_on_state: keep
+//     pulse(cap): cap >= 12 s -> cap + 100 (seconds + 100, at most 64900 = 18 h);
+//                 cap < 12 s  -> cap * 10 (tenths of a second, 1..111)
+//     PulseTime runs on the device: the relay drops even if bedtimed or the
+//     network dies. It is re-sent with every turn_on so the device cap is the
+//     session's, not just the actuator's max_on.
+//   state  stat/<topic>/POWER<r> (and stat/<topic>/POWER for relay 1): ON/OFF
+//          stat/<topic>/RESULT, tele/<topic>/STATE: JSON "POWER<r>" (or "POWER" for relay 1)
+// Shutter
+//   move_to  cmnd/<topic>/ShutterPosition<r>  <0..100>
+//   stop     cmnd/<topic>/ShutterStop<r>      (empty payload)
+//   state    stat/<topic>/RESULT, stat/<topic>/SHUTTER<r>, tele/<topic>/SENSOR:
+//            JSON {"Shutter<r>":{"Position":N}}; SHUTTER<r> also as a plain number
+//
+// Options: topic (required), relay (1..8, default 1), prefix_cmnd/prefix_stat/prefix_tele
+// (defaults cmnd/stat/tele), power_on_state (0 default / keep = send nothing).
+#pragma once
+
+#include "device.hpp"
+
+namespace bedtimed::integrations {
+extern const DeviceIntegration kTasmota;
+}
