@@ -37,6 +37,24 @@ std::chrono::minutes parse_offset(Block& b, const std::string& key, std::chrono:
 }
 
 
+// Keys named *_minutes / minutes take a plain number as minutes ("15"), or a duration ("1h").
+std::chrono::minutes minutes_or(Block& b, const std::string& key, std::chrono::minutes fallback,
+                                std::chrono::minutes lo, std::chrono::minutes hi) {
+    if (b.has(key)) {
+        YAML::Node n = b.node()[key];
+        const std::string text = b.scalar(n, key);
+        if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            b.get(key);
+            const auto m = std::chrono::minutes(std::stol(text.substr(0, 9)));
+            if (m < lo || m > hi)
+                b.fail(n, "'" + key + "' is " + text + " min, outside " + std::to_string(lo.count()) + ".." +
+                              std::to_string(hi.count()) + " min");
+            return m;
+        }
+    }
+    return std::chrono::duration_cast<std::chrono::minutes>(b.duration_or(key, fallback, lo, hi));
+}
+
 Options collect_options(Block& b, const std::set<std::string>& own_keys) {
     Options out;
     for (const auto& kv : b.node()) {
@@ -298,14 +316,13 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
         if (r.has("prewarm")) {
             Block p = r.child("prewarm");
             s.prewarm.enabled = p.boolean_or("enabled", true);
-            s.prewarm.minutes = std::chrono::duration_cast<std::chrono::minutes>(
-                p.duration_or("minutes", s.prewarm.minutes, std::chrono::minutes(1), kMaxHeatCap));
+            s.prewarm.minutes = minutes_or(p, "minutes", s.prewarm.minutes, std::chrono::minutes(1), kMaxHeatCap);
             within_cap(p, "minutes", s.prewarm.minutes);
             if (p.has("cold_sensor")) {
                 s.prewarm.cold_sensor = require_sensor(p, "cold_sensor", cfg, SensorType::number, "number").name;
                 s.prewarm.cold_below = p.number_or("cold_below", s.prewarm.cold_below, -30, 40);
-                s.prewarm.cold_minutes = std::chrono::duration_cast<std::chrono::minutes>(p.duration_or(
-                    "cold_minutes", s.prewarm.cold_minutes, std::chrono::minutes(1), kMaxHeatCap));
+                s.prewarm.cold_minutes =
+                    minutes_or(p, "cold_minutes", s.prewarm.cold_minutes, std::chrono::minutes(1), kMaxHeatCap);
                 within_cap(p, "cold_minutes", s.prewarm.cold_minutes);
                 if (s.prewarm.cold_minutes < s.prewarm.minutes)
                     p.fail(p.get("cold_minutes"), "'cold_minutes' must not be shorter than 'minutes'");
@@ -375,8 +392,8 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
     if (b.has("on_episode")) {
         Block e = b.child("on_episode");
         s.episode.heat = e.boolean_or("heat", pad != nullptr);
-        s.episode.heat_minutes = std::chrono::duration_cast<std::chrono::minutes>(
-            e.duration_or("heat_minutes", s.episode.heat_minutes, std::chrono::minutes(1), std::chrono::minutes(30)));
+        s.episode.heat_minutes =
+            minutes_or(e, "heat_minutes", s.episode.heat_minutes, std::chrono::minutes(1), std::chrono::minutes(30));
         if (s.episode.heat) within_cap(e, "heat_minutes", s.episode.heat_minutes);
         s.episode.max_heats_per_night =
             static_cast<int>(e.integer_or("max_heats_per_night", s.episode.max_heats_per_night, 0, 5));

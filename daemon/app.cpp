@@ -46,6 +46,15 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     }
     bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg_->mqtt, persist_dir);
     engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
+    // Built here (not at run()) so that bad integration options fail start-up with 78.
+    actuators_ = std::make_unique<Actuators>(
+        clock_, *bus_, counters_, *cfg_, Actuators::Options{options_.state_dir + "/actuators.json", true});
+    runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
+                                              *actuators_, options_.state_dir + "/routine.json");
+    engine_->on_episode([this](const Episode& e) { runner_->on_episode(e); });
+    engine_->on_sensor([this](const std::string& name) { runner_->on_sensor(name); });
+    // Through the member, not a copy: actuators_ is replaced on reload.
+    bus_->on_connected([this] { actuators_->on_connected(); });
     counters_timer_ = clock_.make_timer();
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
     bus_->on_connected([this] {
@@ -57,6 +66,8 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
 App::~App() {
     // The client goes before the io_context it posts to (Paho c#1669).
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
+    runner_.reset();
+    actuators_.reset();
     engine_.reset();
     bus_.reset();
 }
@@ -80,6 +91,8 @@ int App::run() noexcept {
                 };
             signals_.async_wait(on_signal);
             engine_->start();
+            actuators_->start();
+            runner_->start();
             bus_->start();
             arm_counters_timer();
             log_->info("bedtimed {} running: {} sensors, {} wearables, {} rules; broker {}",
@@ -90,6 +103,8 @@ int App::run() noexcept {
             io_.run();
         } else {
             engine_->start();
+            actuators_->start();
+            runner_->start();
             bus_->start();
             arm_counters_timer();
             notify_systemd("READY=1");
@@ -108,6 +123,8 @@ void App::stop() {
     stopped_ = true;
     notify_systemd("STOPPING=1");
     counters_timer_->cancel();
+    // Heat off and beds stopped before the connection goes.
+    actuators_->shutdown();
     publish_counters();
     // 1.5 s for "offline" and DISCONNECT keeps the whole stop under 2 s.
     bus_->stop(std::chrono::milliseconds(1500));
@@ -132,8 +149,24 @@ void App::reload() {
         if (fresh->mqtt.uri != cfg_->mqtt.uri || fresh->mqtt.client_id != cfg_->mqtt.client_id ||
             fresh->mqtt.base_topic != cfg_->mqtt.base_topic)
             log_->warn("mqtt connection settings changed; they apply after a restart");
+        // Devices and routines are rebuilt for the new config. Nothing is
+        // switched over until both are built (a bad option keeps the old ones).
+        // The old pads go off; the new Actuators find the running session on
+        // record and the routine resumes it for its remaining time, never more.
+        auto actuators = std::make_unique<Actuators>(
+            clock_, *bus_, counters_, *fresh, Actuators::Options{options_.state_dir + "/actuators.json", true});
+        auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
+                                                      *actuators, options_.state_dir + "/routine.json");
+        runner_.reset();
+        actuators_->shutdown_keeping_sessions();
+        actuators_.reset();
+        actuators_ = std::move(actuators);
+        runner_ = std::move(runner);
         cfg_ = fresh;
         engine_->apply_config(cfg_);
+        actuators_->start();
+        if (bus_->connected()) actuators_->on_connected();
+        runner_->start();
         ++counters_.config_reloads;
         log_->info("config reloaded from {}: {} sensors, {} wearables, {} rules",
                    options_.config_path, cfg_->sensors.size(), cfg_->wearables.size(),

@@ -18,9 +18,11 @@
 #include "asio_clock.hpp"
 #include "config.hpp"
 #include "counters.hpp"
+#include "actuators.hpp"
 #include "engine.hpp"
 #include "log.hpp"
 #include "paho_bus.hpp"
+#include "routine_runner.hpp"
 
 namespace bedtimed {
 
@@ -53,6 +55,8 @@ private:
     void publish_counters();
     void arm_counters_timer();
     std::shared_ptr<const config::Config> load() const;
+    // (Re)builds the actuators and routines for cfg_ and starts them.
+    void build_household();
 
     AppOptions options_;
     std::shared_ptr<spdlog::logger> log_;
@@ -62,6 +66,8 @@ private:
     std::shared_ptr<const config::Config> cfg_;
     std::unique_ptr<PahoBus> bus_;
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Actuators> actuators_;
+    std::unique_ptr<RoutineRunner> runner_;
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

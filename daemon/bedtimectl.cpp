@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "loader.hpp"
+#include "validate.hpp"
 
 namespace {
 
@@ -26,10 +27,12 @@ void usage(std::FILE* out) {
 
 int check_config(const std::string& path) {
     try {
-        auto cfg = bedtimed::config::load_config(path);
-        for (const auto& w : cfg.warnings) std::fprintf(stderr, "%s\n", w.c_str());
-        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules)\n", path.c_str(),
-                    cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size());
+        std::vector<std::string> warnings;
+        auto cfg = bedtimed::load_and_validate(path, warnings);
+        for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules, %zu actuators, %zu sleepers)\n",
+                    path.c_str(), cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size(),
+                    cfg.actuators.size(), cfg.sleepers.size());
         return 0;
     } catch (const bedtimed::config::ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());

@@ -18,6 +18,13 @@ std::string Counters::to_json() const {
                      {"episodes_duplicate", episodes_duplicate},
                      {"rules_fired", rules_fired},
                      {"stale_sensor_checks", stale_sensor_checks},
+                     {"device_commands", device_commands},
+                     {"device_unconfirmed", device_unconfirmed},
+                     {"heat_sessions", heat_sessions},
+                     {"heat_safety_offs", heat_safety_offs},
+                     {"manual_offs", manual_offs},
+                     {"bed_moves", bed_moves},
+                     {"reminders_sent", reminders_sent},
                      {"config_reloads", config_reloads},
                      {"config_reload_failures", config_reload_failures}};
     return j.dump();

@@ -21,6 +21,13 @@ struct Counters {
     std::uint64_t episodes_duplicate = 0;
     std::uint64_t rules_fired = 0;
     std::uint64_t stale_sensor_checks = 0;  // conditions false because a sensor was stale
+    std::uint64_t device_commands = 0;
+    std::uint64_t device_unconfirmed = 0;   // no state report after a retry
+    std::uint64_t heat_sessions = 0;
+    std::uint64_t heat_safety_offs = 0;     // cap reached, asleep, or an unexpected "on"
+    std::uint64_t manual_offs = 0;
+    std::uint64_t bed_moves = 0;
+    std::uint64_t reminders_sent = 0;
     std::uint64_t config_reloads = 0;
     std::uint64_t config_reload_failures = 0;
 

@@ -74,6 +74,7 @@ void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
     const bool changed = it == sensors_.end() || it->second.value != value;
     sensors_[spec.name] = SensorReading{value, clock_.wall_now(), clock_.steady_now()};
     log_->debug("sensor {} = {}{}", spec.name, to_text(value), spec.unit);
+    if (sensor_listener_) sensor_listener_(spec.name);
     if (!changed) return;
     Trigger t;
     t.sensor = spec.name;
@@ -97,6 +98,7 @@ void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
     ++counters_.episodes_accepted;
     log_->info("episode {}/{}: {}s{}{}", e.source, e.id_text, to_text(episode_field(e, "duration_s")),
                e.muscle.empty() ? "" : " " + e.muscle, e.side.empty() ? "" : " (" + e.side + ")");
+    if (episode_listener_) episode_listener_(e);
     Trigger t;
     t.episode = &e;
     t.topic = msg.topic;

@@ -8,6 +8,7 @@
 // apart from std::bad_alloc: bad input is rejected, logged and counted.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <unordered_set>
@@ -33,6 +34,10 @@ public:
     void apply_config(std::shared_ptr<const config::Config> cfg);
 
     const SensorTable& sensors() const noexcept { return sensors_; }
+
+    // Listeners for the routine executor: an accepted (new) episode, a sensor update.
+    void on_episode(std::function<void(const Episode&)> fn) { episode_listener_ = std::move(fn); }
+    void on_sensor(std::function<void(const std::string&)> fn) { sensor_listener_ = std::move(fn); }
     const config::Config& config() const noexcept { return *cfg_; }
 
 private:
@@ -57,6 +62,8 @@ private:
     std::unordered_set<std::uint64_t> seen_episodes_;
     std::vector<std::uint64_t> seen_ring_;
     std::size_t seen_next_ = 0;
+    std::function<void(const Episode&)> episode_listener_;
+    std::function<void(const std::string&)> sensor_listener_;
     RateLimitedLog reject_log_{10, std::chrono::minutes(1)};
     RateLimitedLog stale_log_{10, std::chrono::minutes(10)};
 };

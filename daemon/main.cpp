@@ -6,6 +6,8 @@
 
 #include "app.hpp"
 #include "loader.hpp"
+#include "simulate.hpp"
+#include "validate.hpp"
 #include "log.hpp"
 
 namespace {
@@ -14,6 +16,7 @@ void usage(std::FILE* out) {
     std::fputs(
         "usage: bedtimed [--config FILE] [--broker URI] [--state-dir DIR] [--log-level LEVEL]\n"
         "       bedtimed --check-config FILE\n"
+        "       bedtimed simulate --config FILE --scenario FILE [--json]\n"
         "       bedtimed --version\n"
         "\n"
         "  --config FILE      YAML config (default $CONFIGURATION_DIRECTORY/config.yaml,\n"
@@ -35,10 +38,35 @@ std::string default_config_path() {
 
 int check_config(const std::string& path) {
     try {
-        auto cfg = bedtimed::config::load_config(path);
-        for (const auto& w : cfg.warnings) std::fprintf(stderr, "%s\n", w.c_str());
-        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules)\n", path.c_str(),
-                    cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size());
+        std::vector<std::string> warnings;
+        auto cfg = bedtimed::load_and_validate(path, warnings);
+        for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules, %zu actuators, %zu sleepers)\n",
+                    path.c_str(), cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size(),
+                    cfg.actuators.size(), cfg.sleepers.size());
+        return 0;
+    } catch (const bedtimed::config::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return bedtimed::config::kExitConfigError;
+    }
+}
+
+int simulate(int argc, char** argv) {
+    std::string config, scenario;
+    bool json = false;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--json") json = true;
+        else if (a == "--config" && i + 1 < argc) config = argv[++i];
+        else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
+        else return usage(stderr), 64;
+    }
+    if (config.empty() || scenario.empty()) return usage(stderr), 64;
+    // The timeline is the output; only problems go to the log.
+    bedtimed::setup_logging(spdlog::level::err);
+    try {
+        const auto result = bedtimed::run_simulation(config, scenario);
+        std::fputs(bedtimed::format_timeline(result, json).c_str(), stdout);
         return 0;
     } catch (const bedtimed::config::ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());
@@ -49,6 +77,7 @@ int check_config(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+    if (argc > 1 && std::string(argv[1]) == "simulate") return simulate(argc, argv);
     bedtimed::AppOptions options;
     std::string level = "info";
     for (int i = 1; i < argc; ++i) {

@@ -32,7 +32,10 @@ struct Lookup {
     }
 };
 
-bool compare(const Condition& c, const Value& v) {
+}  // namespace
+
+bool condition_holds(const config::Condition& c, const Value& v) {
+    using config::Condition;
     if (c.number) {
         const auto n = as_number(v);
         if (!n) return false;
@@ -56,6 +59,8 @@ bool compare(const Condition& c, const Value& v) {
     }
     return c.op == Condition::Op::eq ? equal : !equal;
 }
+
+namespace {
 
 bool applies(const config::RuleSpec& rule, const Trigger& trigger) {
     if (rule.trigger == config::RuleSpec::Trigger::episode)
@@ -93,7 +98,7 @@ Decision decide(const config::Config& cfg, const Trigger& trigger, const SensorT
                     break;
                 }
             }
-            if (!compare(cond, lookup(cond.operand))) {
+            if (!condition_holds(cond, lookup(cond.operand))) {
                 pass = false;
                 break;
             }

@@ -44,6 +44,9 @@ struct Decision {
     std::vector<std::string> bad_topics;
 };
 
+// Whether `v` satisfies `c` (numbers compare numerically; strings and booleans by ==/!=).
+bool condition_holds(const config::Condition& c, const Value& v);
+
 // Whether a sensor reading is too old to act on (missing counts as stale).
 bool is_stale(const config::SensorSpec& spec, const SensorTable& sensors, SteadyTime now);
 

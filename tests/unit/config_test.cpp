@@ -182,10 +182,18 @@ TEST(ExampleConfig, LoadsWithoutWarnings) {
     Config cfg;
     ASSERT_NO_THROW(cfg = load_config(path));
     for (const auto& w : cfg.warnings) ADD_FAILURE() << w;
-    EXPECT_EQ(cfg.sensors.size(), 3u);
+    EXPECT_EQ(cfg.sensors.size(), 4u);
     EXPECT_EQ(cfg.wearables.size(), 1u);
-    EXPECT_EQ(cfg.rules.size(), 3u);
+    EXPECT_EQ(cfg.rules.size(), 1u);
+    EXPECT_EQ(cfg.actuators.size(), 2u);
+    EXPECT_EQ(cfg.sleepers.size(), 1u);
     EXPECT_NE(cfg.find_wearable("left_band"), nullptr);
+    const auto* alex = cfg.find_sleeper("alex");
+    ASSERT_NE(alex, nullptr);
+    EXPECT_EQ(alex->bedtime[1], 22 * 60 + 30) << "Monday";
+    EXPECT_EQ(alex->bedtime[6], 23 * 60 + 30) << "Saturday";
+    EXPECT_FALSE(alex->supplement.enabled) << "off by default";
+    EXPECT_EQ(alex->stretch.offset, std::chrono::minutes(-20));
 }
 
 TEST(ConfigWarnings, UnknownKeysAreReportedWithTheirLocation) {

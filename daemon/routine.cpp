@@ -1,0 +1,292 @@
+#include "routine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "local_time.hpp"
+
+namespace bedtimed::routine {
+
+namespace {
+
+using config::SleeperSpec;
+using std::chrono::minutes;
+
+std::string hhmm(int m) { return fmt::format("{:02}:{:02}", m / 60, m % 60); }
+
+std::string minutes_text(std::chrono::seconds d) {
+    return fmt::format("{} min", std::chrono::duration_cast<minutes>(d + std::chrono::seconds(30)).count());
+}
+
+const SensorReading* fresh(const config::Config& cfg, const SensorTable& sensors,
+                           const std::string& name, SteadyTime now) {
+    const auto* spec = cfg.find_sensor(name);
+    if (!spec || is_stale(*spec, sensors, now)) return nullptr;
+    auto it = sensors.find(name);
+    return it == sensors.end() ? nullptr : &it->second;
+}
+
+// Local window [from, to) in minutes, wrapping midnight when from > to.
+bool in_window(int m, int from, int to) {
+    return from <= to ? (m >= from && m < to) : (m >= from || m < to);
+}
+
+// "" when the step's extra conditions hold, else why not.
+std::string conditions_fail(const config::StepConditions& c, const SleeperState& st, const Inputs& in) {
+    const unsigned wd = local_weekday(in.zone, in.now);
+    if (!c.weekdays[wd]) return "not on this weekday";
+    if (c.window && !in_window(local_minutes(in.zone, in.now), c.window->first, c.window->second))
+        return "outside " + hhmm(c.window->first) + "-" + hhmm(c.window->second);
+    if (c.in_bed && st.in_bed != c.in_bed) return *c.in_bed ? "not in bed" : "already in bed";
+    for (const auto& cond : c.conditions) {
+        const std::string name = cond.operand.substr(7);  // "sensor."
+        const SensorReading* r = fresh(in.cfg, in.sensors, name, in.steady_now);
+        if (!r) return "sensor '" + name + "' is stale or missing";
+        if (!condition_holds(cond, r->value)) return "'" + cond.operand + " " + cond.literal_text + "' does not hold";
+    }
+    return {};
+}
+
+// "" when heat may go on now, else why not.
+std::string heat_blocked(const SleeperSpec& s, const SleeperState& st, const Inputs& in) {
+    if (s.heating_pad.empty()) return "no heating pad";
+    if (st.manual_off_tonight) return "the pad was switched off by hand tonight";
+    const SleepState sl = sleep_state(s, st, in);
+    if (sl.asleep) return "asleep (" + sl.reason + ")";
+    return {};
+}
+
+const config::ReminderStep* reminder_for(const SleeperSpec& s, const std::string& id) {
+    if (id == "hydration") return &s.hydration;
+    if (id == "supplement") return &s.supplement;
+    if (id == "stretch") return &s.stretch;
+    return nullptr;
+}
+
+std::chrono::seconds cap_of(const Inputs& in, const SleeperSpec& s) {
+    const auto* pad = in.cfg.find_actuator(s.heating_pad);
+    return pad ? pad->max_on : std::chrono::seconds(0);
+}
+
+}  // namespace
+
+std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone* zone,
+                                    date::local_days night) {
+    const unsigned wd = date::weekday(night).c_encoding();
+    if (!s.bedtime[wd]) return std::nullopt;
+    NightPlan plan;
+    plan.night = night;
+    plan.bedtime = at_local(zone, night, *s.bedtime[wd]);
+    auto add = [&](const std::string& id, StepKind kind, minutes offset) {
+        plan.steps.push_back(Step{id, kind, plan.bedtime + offset});
+    };
+    for (const char* id : {"hydration", "supplement", "stretch"}) {
+        const auto* r = reminder_for(s, id);
+        if (r->enabled) add(id, StepKind::reminder, r->offset);
+    }
+    if (s.active_day.enabled) add("active_day", StepKind::active_day, s.active_day.offset);
+    if (s.prewarm.enabled) {
+        if (!s.prewarm.cold_sensor.empty() && s.prewarm.cold_minutes > s.prewarm.minutes)
+            add("prewarm_cold", StepKind::prewarm_cold, -s.prewarm.cold_minutes);
+        add("prewarm", StepKind::prewarm, -s.prewarm.minutes);
+    }
+    std::stable_sort(plan.steps.begin(), plan.steps.end(),
+                     [](const Step& a, const Step& b) { return a.at < b.at; });
+    return plan;
+}
+
+std::optional<NightPlan> current_plan(const SleeperSpec& s, const date::time_zone* zone, WallTime now) {
+    const date::local_days today = local_day(zone, now);
+    for (int d = -1; d <= 7; ++d) {
+        auto plan = plan_night(s, zone, today + date::days(d));
+        if (plan && plan->bedtime + std::chrono::hours(12) > now) return plan;
+    }
+    return std::nullopt;
+}
+
+SleepState sleep_state(const SleeperSpec& s, const SleeperState& st, const Inputs& in) {
+    if (!s.sleep_sensor.empty()) {
+        if (const SensorReading* r = fresh(in.cfg, in.sensors, s.sleep_sensor, in.steady_now)) {
+            bool asleep = false;
+            if (const auto* b = std::get_if<bool>(&r->value)) asleep = *b;
+            if (const auto* t = std::get_if<std::string>(&r->value))
+                asleep = std::find(s.asleep_values.begin(), s.asleep_values.end(), *t) != s.asleep_values.end();
+            return {asleep, "sleep sensor reads " + to_text(r->value)};
+        }
+    }
+    if (!s.occupancy_sensor.empty() && st.in_bed.value_or(false) &&
+        fresh(in.cfg, in.sensors, s.occupancy_sensor, in.steady_now)) {
+        WallTime since = st.in_bed_since;
+        if (st.last_episode && *st.last_episode > since) since = *st.last_episode;
+        const auto quiet = std::chrono::duration_cast<minutes>(in.now - since);
+        if (quiet >= s.asleep_after_in_bed)
+            return {true, fmt::format("in bed for {} min with no episode", quiet.count())};
+        return {false, fmt::format("in bed for {} min", quiet.count())};
+    }
+    return {false, "not in bed"};
+}
+
+Decision decide_step(const SleeperSpec& s, const Step& step, const NightPlan& plan,
+                     const SleeperState& st, const Inputs& in) {
+    Decision d;
+    const int bed_m = local_minutes(in.zone, plan.bedtime);
+    const auto before = std::chrono::duration_cast<minutes>(plan.bedtime - step.at).count();
+    const std::string when = fmt::format("T-{} before bedtime {}", before, hhmm(bed_m));
+    switch (step.kind) {
+        case StepKind::reminder: {
+            const auto* r = reminder_for(s, step.id);
+            if (const auto why = conditions_fail(r->when, st, in); !why.empty()) {
+                d.reason = step.id + " skipped: " + why;
+                return d;
+            }
+            d.actions.push_back(Notify{step.id, r->title, r->message, false});
+            d.reason = step.id + " reminder, " + when;
+            return d;
+        }
+        case StepKind::active_day: {
+            const auto& a = s.active_day;
+            const SensorReading* r = fresh(in.cfg, in.sensors, a.sensor, in.steady_now);
+            if (!r) {
+                d.reason = "active-day check skipped: sensor '" + a.sensor + "' is stale or missing";
+                return d;
+            }
+            const auto v = as_number(r->value);
+            if (!v || *v <= a.above) {
+                d.reason = fmt::format("active-day check: {} = {} is not above {}", a.sensor, to_text(r->value), a.above);
+                return d;
+            }
+            if (local_minutes(in.zone, r->wall) < a.after && local_day(in.zone, r->wall) == local_day(in.zone, in.now)) {
+                d.reason = "active-day check: the reading is from before " + hhmm(a.after);
+                return d;
+            }
+            d.actions.push_back(Notify{"active_day", a.title, a.message, false});
+            d.reason = fmt::format("active day: {} = {} > {}", a.sensor, to_text(r->value), a.above);
+            return d;
+        }
+        case StepKind::prewarm_cold:
+        case StepKind::prewarm: {
+            const bool cold_step = step.kind == StepKind::prewarm_cold;
+            if (const auto why = conditions_fail(s.prewarm.when, st, in); !why.empty()) {
+                d.reason = step.id + " skipped: " + why;
+                return d;
+            }
+            if (const auto why = heat_blocked(s, st, in); !why.empty()) {
+                d.reason = step.id + " skipped: " + why;
+                return d;
+            }
+            if (in.now >= plan.bedtime) {
+                d.reason = step.id + " skipped: bedtime has passed";
+                return d;
+            }
+            std::string why_cold;
+            if (cold_step) {
+                // A heating decision never relies on a stale reading.
+                const SensorReading* r = fresh(in.cfg, in.sensors, s.prewarm.cold_sensor, in.steady_now);
+                if (!r) {
+                    d.reason = "long pre-warm skipped: sensor '" + s.prewarm.cold_sensor + "' is stale or missing";
+                    return d;
+                }
+                const auto v = as_number(r->value);
+                if (!v || *v >= s.prewarm.cold_below) {
+                    d.reason = fmt::format("long pre-warm not needed: {} = {} is not below {}",
+                                           s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
+                    return d;
+                }
+                why_cold = fmt::format(" ({} = {} < {})", s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
+            } else if (in.pad_on) {
+                d.reason = "pre-warm: the pad is already warming";
+                return d;
+            }
+            const auto until_bed = std::chrono::duration_cast<std::chrono::seconds>(plan.bedtime - in.now);
+            const auto duration = std::min(until_bed, cap_of(in, s));
+            d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
+            d.reason = fmt::format("{}pre-warm {} until bedtime {}{}", cold_step ? "cold room: long " : "",
+                                   minutes_text(duration), hhmm(bed_m), why_cold);
+            return d;
+        }
+    }
+    return d;
+}
+
+Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const SleeperState& st,
+                        const Inputs& in, const Episode& e) {
+    Decision d;
+    d.actions.push_back(Notify{"episode", s.episode.title, s.episode.message, false});
+    const std::string what = fmt::format("episode {} ({}s{})", e.id_text, to_text(episode_field(e, "duration_s")),
+                                         e.muscle.empty() ? "" : ", " + e.muscle);
+    // "At night": from three hours before bedtime until twelve hours after it.
+    const bool at_night = plan && in.now >= plan->bedtime - std::chrono::hours(3) &&
+                          in.now < plan->bedtime + std::chrono::hours(12);
+    if (!s.episode.heat || s.heating_pad.empty()) {
+        d.reason = what + ": guidance sent";
+    } else if (!at_night) {
+        d.reason = what + ": guidance sent; no heat outside the night";
+    } else if (st.heats_tonight >= s.episode.max_heats_per_night) {
+        d.reason = fmt::format("{}: guidance sent; no heat: already {} of {} tonight", what, st.heats_tonight,
+                               s.episode.max_heats_per_night);
+    } else if (st.manual_off_tonight) {
+        d.reason = what + ": guidance sent; no heat: the pad was switched off by hand tonight";
+    } else {
+        // The episode itself shows the sleeper is awake (state updated by the caller).
+        const auto duration = std::min<std::chrono::seconds>(s.episode.heat_minutes, cap_of(in, s));
+        d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
+        d.reason = fmt::format("{}: guidance sent; pad on for {} ({} of {} tonight)", what, minutes_text(duration),
+                               st.heats_tonight + 1, s.episode.max_heats_per_night);
+    }
+    return d;
+}
+
+Decision decide_occupancy(const SleeperSpec& s, const SleeperState& st, bool in_bed, const Inputs& in) {
+    Decision d;
+    if (!s.elevation.enabled) return d;
+    const int m = local_minutes(in.zone, in.now);
+    std::string preset;
+    if (in_bed) {
+        if (!in_window(m, s.elevation.evening_from, s.elevation.evening_to)) {
+            d.reason = "into bed outside the evening window: bed stays";
+            return d;
+        }
+        preset = s.elevation.raised_preset;
+    } else {
+        if (!in_window(m, s.elevation.morning_from, s.elevation.evening_from)) {
+            d.reason = "out of bed before " + hhmm(s.elevation.morning_from) + ": bed stays";
+            return d;
+        }
+        preset = s.elevation.flat_preset;
+    }
+    // The bed never moves while the sleeper is asleep (per the sleep sensor;
+    // a change of occupancy itself means the sleeper is moving).
+    if (!s.sleep_sensor.empty()) {
+        SleeperState awake = st;
+        awake.in_bed = false;
+        const SleepState sl = sleep_state(s, awake, in);
+        if (sl.asleep) {
+            d.reason = "bed stays: asleep (" + sl.reason + ")";
+            return d;
+        }
+    }
+    const auto* bed = in.cfg.find_actuator(s.bed);
+    if (bed && st.last_bed_move && in.now - *st.last_bed_move < bed->min_move_interval) {
+        d.reason = "bed stays: moved less than " +
+                   std::to_string(bed->min_move_interval.count()) + "s ago";
+        return d;
+    }
+    d.actions.emplace_back(std::in_place_type<MoveBed>, preset);
+    d.reason = in_bed ? "into bed: legs slightly raised (" + preset + ")"
+                      : "up in the morning: bed back to " + preset;
+    return d;
+}
+
+Decision decide_tick(const SleeperSpec& s, const SleeperState& st, const Inputs& in) {
+    Decision d;
+    if (!in.pad_on) return d;
+    const SleepState sl = sleep_state(s, st, in);
+    if (sl.asleep) {
+        d.actions.emplace_back(std::in_place_type<HeatOff>);
+        d.reason = "pad off: asleep (" + sl.reason + ")";
+    }
+    return d;
+}
+
+}  // namespace bedtimed::routine

@@ -1,0 +1,232 @@
+#include "routine_runner.hpp"
+
+#include <fmt/format.h>
+
+#include "local_time.hpp"
+#include "options.hpp"
+
+namespace bedtimed {
+
+using RoutineDecision = routine::Decision;
+
+struct RoutineRunner::Sleeper {
+    const config::SleeperSpec* spec;
+    const date::time_zone* zone;
+    routine::SleeperState st;
+    std::optional<routine::NightPlan> plan;
+    std::unique_ptr<Timer> timer;
+};
+
+RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
+                             const SensorTable& sensors, Actuators& actuators, std::string state_path)
+    : clock_(clock), counters_(counters), cfg_(cfg), sensors_(sensors), actuators_(actuators),
+      log_(logger("routine")), state_(state_path), persist_(!state_path.empty()),
+      notifier_ctx_{bus, clock, logger("notify")} {
+    for (const auto& spec : cfg.notifiers) {
+        integrations::OptionReader reader(spec.options, cfg.path, spec.line, spec.column,
+                                          "notifier '" + spec.name + "'");
+        const auto* integ = integrations::find_notifier_integration(spec.type);
+        if (!integ) reader.fail_entry("unknown notifier type '" + spec.type + "' (log, mqtt)");
+        notifiers_[spec.name] = integ->create(spec, reader, notifier_ctx_);
+        for (const auto& w : reader.unread_warnings()) log_->warn("{}", w);
+    }
+    for (const auto& spec : cfg.sleepers) {
+        auto s = std::make_unique<Sleeper>();
+        s->spec = &spec;
+        s->zone = zone_named(spec.timezone);
+        s->timer = clock_.make_timer();
+        sleepers_[spec.name] = std::move(s);
+    }
+    actuators_.on_manual_off([this](const std::string& pad) {
+        for (auto& [name, s] : sleepers_)
+            if (s->spec->heating_pad == pad) {
+                s->st.manual_off_tonight = true;
+                say(name, "pad switched off by hand: no more routine heat tonight");
+            }
+        persist();
+    });
+}
+
+RoutineRunner::~RoutineRunner() { actuators_.on_manual_off(nullptr); }
+
+void RoutineRunner::say(const std::string& sleeper, const std::string& text) {
+    log_->info("{}: {}", sleeper, text);
+    if (timeline_) timeline_(sleeper, text);
+}
+
+routine::Inputs RoutineRunner::inputs(const Sleeper& s) const {
+    return routine::Inputs{cfg_, sensors_, s.zone, clock_.wall_now(), clock_.steady_now(),
+                           actuators_.pad_on(s.spec->heating_pad)};
+}
+
+void RoutineRunner::start() {
+    const auto doc = persist_ ? state_.load() : nlohmann::json::object();
+    const WallTime now = clock_.wall_now();
+    for (auto& [name, s] : sleepers_) {
+        roll_night(*s, now);
+        // Steps already run tonight stay run across a restart.
+        if (doc.contains("sleepers") && doc["sleepers"].contains(name)) {
+            const auto& j = doc["sleepers"][name];
+            if (j.value("night", "") == s->st.night) {
+                for (const auto& id : j.value("done", std::vector<std::string>{})) s->st.done.insert(id);
+                s->st.heats_tonight = j.value("heats", 0);
+                s->st.manual_off_tonight = j.value("manual_off", false);
+            }
+        }
+    }
+    // Honour the time left of a heat session a restart interrupted; never more.
+    for (const auto& [pad, off_at] : actuators_.interrupted_sessions()) {
+        for (auto& [name, s] : sleepers_) {
+            if (s->spec->heating_pad != pad) continue;
+            const auto in = inputs(*s);
+            const auto sleep = routine::sleep_state(*s->spec, s->st, in);
+            if (s->st.manual_off_tonight || sleep.asleep || off_at <= now) {
+                say(name, "not resuming the interrupted heat session");
+                continue;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::seconds>(off_at - now);
+            actuators_.heat_on(pad, left, "resuming the session a restart interrupted");
+            say(name, fmt::format("resumed the interrupted heat session: {} s left", left.count()));
+        }
+    }
+    for (auto& [name, s] : sleepers_) evaluate(*s);
+    persist();
+}
+
+void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
+    auto plan = routine::current_plan(*s.spec, s.zone, now);
+    const std::string night = plan ? date_text(plan->night) : "";
+    if (night == s.st.night && plan) {
+        s.plan = std::move(plan);
+        return;
+    }
+    s.plan = std::move(plan);
+    s.st.night = night;
+    s.st.done.clear();
+    s.st.heats_tonight = 0;
+    s.st.manual_off_tonight = false;
+    if (!s.plan) return;
+    std::string steps;
+    for (const auto& step : s.plan->steps)
+        steps += fmt::format("{}{} {}", steps.empty() ? "" : ", ",
+                             local_text(s.zone, step.at).substr(11, 5), step.id);
+    say(s.spec->name, fmt::format("night of {}: bedtime {}; {}", night, local_text(s.zone, s.plan->bedtime),
+                                  steps.empty() ? "no timed steps" : steps));
+}
+
+void RoutineRunner::evaluate(Sleeper& s) {
+    const WallTime now = clock_.wall_now();
+    roll_night(s, now);
+    bool changed = false;
+    if (s.plan) {
+        for (const auto& step : s.plan->steps) {
+            if (step.at > now || s.st.done.count(step.id)) continue;
+            if (now - step.at > kGrace && step.kind != routine::StepKind::active_day) {
+                s.st.done.insert(step.id);
+                changed = true;
+                say(s.spec->name, fmt::format("{} missed: due at {}, {} min ago", step.id,
+                                              local_text(s.zone, step.at).substr(11, 5),
+                                              std::chrono::duration_cast<std::chrono::minutes>(now - step.at).count()));
+                continue;
+            }
+            const RoutineDecision d = routine::decide_step(*s.spec, step, *s.plan, s.st, inputs(s));
+            // The active-day check stays open until bedtime: a reading that crosses
+            // the threshold later still gets its reminder.
+            if (step.kind == routine::StepKind::active_day && d.actions.empty() && now < s.plan->bedtime) {
+                continue;
+            }
+            s.st.done.insert(step.id);
+            changed = true;
+            apply(s, d);
+        }
+    }
+    apply(s, routine::decide_tick(*s.spec, s.st, inputs(s)));
+    if (changed) persist();
+    arm(s);
+}
+
+void RoutineRunner::arm(Sleeper& s) {
+    const WallTime now = clock_.wall_now();
+    // Re-evaluate at least every 5 minutes (wall-clock steps, staleness), every
+    // minute while heat is on (sleep onset), and at the next step.
+    Duration wait = std::chrono::minutes(5);
+    if (actuators_.pad_on(s.spec->heating_pad)) wait = std::chrono::minutes(1);
+    if (s.plan) {
+        for (const auto& step : s.plan->steps)
+            if (!s.st.done.count(step.id) && step.at > now)
+                wait = std::min<Duration>(wait, step.at - now);
+        const WallTime rollover = s.plan->bedtime + std::chrono::hours(12);
+        if (rollover > now) wait = std::min<Duration>(wait, rollover - now);
+    }
+    wait = std::max<Duration>(wait, std::chrono::seconds(1));
+    Sleeper* sp = &s;
+    s.timer->arm(wait, [this, sp] { evaluate(*sp); });
+}
+
+void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episode) {
+    if (!d.reason.empty()) say(s.spec->name, d.reason);
+    const WallTime now = clock_.wall_now();
+    for (const auto& action : d.actions) {
+        if (const auto* n = std::get_if<routine::Notify>(&action)) {
+            const integrations::Reminder r{s.spec->name, n->step, n->title, n->message, n->urgent, now};
+            for (const auto& name : s.spec->notifiers) notifiers_.at(name)->notify(r);
+            ++counters_.reminders_sent;
+        } else if (const auto* h = std::get_if<routine::HeatOn>(&action)) {
+            if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 && from_episode)
+                ++s.st.heats_tonight;
+        } else if (std::holds_alternative<routine::HeatOff>(action)) {
+            ++counters_.heat_safety_offs;
+            actuators_.heat_off(s.spec->heating_pad, d.reason);
+        } else if (const auto* m = std::get_if<routine::MoveBed>(&action)) {
+            if (actuators_.move_bed(s.spec->bed, m->preset, d.reason)) s.st.last_bed_move = now;
+        }
+    }
+}
+
+void RoutineRunner::on_episode(const Episode& e) {
+    for (auto& [name, s] : sleepers_) {
+        if (s->spec->wearable != e.source) continue;
+        roll_night(*s, clock_.wall_now());
+        const RoutineDecision d = routine::decide_episode(*s->spec, s->plan ? &*s->plan : nullptr, s->st, inputs(*s), e);
+        // An episode means the sleeper is awake.
+        s->st.last_episode = clock_.wall_now();
+        apply(*s, d, true);
+        persist();
+        arm(*s);
+    }
+}
+
+void RoutineRunner::on_sensor(const std::string& name) {
+    auto it = sensors_.find(name);
+    for (auto& [sleeper, s] : sleepers_) {
+        const auto& spec = *s->spec;
+        if (spec.occupancy_sensor == name && it != sensors_.end()) {
+            if (const auto* b = std::get_if<bool>(&it->second.value); b && s->st.in_bed != *b) {
+                const bool first = !s->st.in_bed.has_value();
+                const RoutineDecision d = routine::decide_occupancy(spec, s->st, *b, inputs(*s));
+                s->st.in_bed = *b;
+                if (*b) s->st.in_bed_since = clock_.wall_now();
+                // The first reading after start-up is a state, not a movement.
+                if (!first) apply(*s, d);
+            }
+        }
+        if (spec.occupancy_sensor == name || spec.sleep_sensor == name || spec.active_day.sensor == name ||
+            spec.prewarm.cold_sensor == name)
+            evaluate(*s);
+    }
+}
+
+void RoutineRunner::persist() {
+    if (!persist_) return;
+    nlohmann::json doc = state_.load();
+    nlohmann::json sleepers = nlohmann::json::object();
+    for (const auto& [name, s] : sleepers_)
+        sleepers[name] = {{"night", s->st.night},
+                          {"done", std::vector<std::string>(s->st.done.begin(), s->st.done.end())},
+                          {"heats", s->st.heats_tonight},
+                          {"manual_off", s->st.manual_off_tonight}};
+    doc["sleepers"] = sleepers;
+    state_.save(doc);
+}
+
+}  // namespace bedtimed

@@ -1,0 +1,215 @@
+#include "simulate.hpp"
+
+#include <yaml-cpp/yaml.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "actuators.hpp"
+#include "engine.hpp"
+#include "loader.hpp"
+#include "local_time.hpp"
+#include "manual_clock.hpp"
+#include "mqtt_topic.hpp"
+#include "routine_runner.hpp"
+#include "validate.hpp"
+
+namespace bedtimed {
+
+namespace {
+
+// Delivers injected messages to subscribers at once and records every publish.
+class SimBus final : public Bus {
+public:
+    explicit SimBus(std::function<void(const std::string&, const std::string&)> record)
+        : record_(std::move(record)) {}
+    void publish(std::string topic, std::string payload, int, bool) override { record_(topic, payload); }
+    void subscribe(const std::string& filter, int, MessageHandler h) override { subs_[filter] = std::move(h); }
+    void unsubscribe(const std::string& filter) override { subs_.erase(filter); }
+    bool connected() const noexcept override { return true; }
+    void inject(const Message& m) {
+        auto copy = subs_;  // a handler may (un)subscribe
+        for (auto& [filter, h] : copy)
+            if (topic_matches(filter, m.topic)) h(m);
+    }
+
+private:
+    std::function<void(const std::string&, const std::string&)> record_;
+    std::map<std::string, MessageHandler> subs_;
+};
+
+struct Event {
+    Duration after{};
+    std::optional<WallTime> at;
+    Message msg;
+    int line = 0;
+};
+
+[[noreturn]] void fail(const std::string& path, const YAML::Node& n, const std::string& what) {
+    const auto m = n.Mark();
+    throw config::ConfigError(config::Location{path, m.line + 1, m.column + 1}, what);
+}
+
+Duration duration_of(const std::string& path, const YAML::Node& n) {
+    const std::string s = n.Scalar();
+    long long total = 0, num = 0;
+    bool digits = false;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') { num = num * 10 + (c - '0'); digits = true; continue; }
+        const long long unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
+        if (!unit || !digits) fail(path, n, "'" + s + "' is not a duration like 3h40m");
+        total += num * unit;
+        num = 0;
+        digits = false;
+    }
+    if (digits) total += num;
+    return std::chrono::seconds(total);
+}
+
+WallTime time_of(const std::string& path, const YAML::Node& n) {
+    auto t = parse_iso8601(n.Scalar());
+    if (!t) fail(path, n, "'" + n.Scalar() + "' is not an ISO-8601 time with a zone");
+    return *t;
+}
+
+// A JSON payload with `value` at the dotted `path`.
+std::string payload_at(const std::string& path, const YAML::Node& value) {
+    nlohmann::json v;
+    const std::string s = value.Scalar();
+    if (s == "true" || s == "false") v = s == "true";
+    else {
+        char* end = nullptr;
+        const double d = std::strtod(s.c_str(), &end);
+        if (end && *end == '\0' && !s.empty()) v = d; else v = s;
+    }
+    if (path.empty()) return v.is_string() ? s : v.dump();
+    nlohmann::json root = nlohmann::json::object();
+    nlohmann::json* cur = &root;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = path.find('.', start);
+        const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
+        if (dot == std::string::npos) { (*cur)[key] = v; break; }
+        cur = &(*cur)[key];
+        start = dot + 1;
+    }
+    return root.dump();
+}
+
+}  // namespace
+
+SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path) {
+    std::vector<std::string> warnings;
+    const config::Config cfg = load_and_validate(config_path, warnings);
+    YAML::Node sc;
+    try {
+        sc = YAML::LoadFile(scenario_path);
+    } catch (const YAML::BadFile&) {
+        throw config::ConfigError(config::Location{scenario_path, 0, 0}, "cannot read the file");
+    } catch (const YAML::Exception& e) {
+        throw config::ConfigError(config::Location{scenario_path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
+    if (!sc.IsMap() || !sc["start"]) throw config::ConfigError(config::Location{scenario_path, 1, 1}, "a scenario needs 'start'");
+    const WallTime start = time_of(scenario_path, sc["start"]);
+    const Duration night_length = sc["duration"] ? duration_of(scenario_path, sc["duration"]) : std::chrono::hours(24);
+    const int nights = sc["nights"] ? sc["nights"].as<int>() : 1;
+    if (nights < 1 || nights > 3660) fail(scenario_path, sc["nights"], "'nights' must be 1..3660");
+
+    std::vector<Event> events;
+    int episode_no = 0;
+    if (sc["events"]) {
+        if (!sc["events"].IsSequence()) fail(scenario_path, sc["events"], "'events' must be a list");
+        for (const auto& e : sc["events"]) {
+            Event ev;
+            ev.line = e.Mark().line + 1;
+            if (e["after"]) ev.after = duration_of(scenario_path, e["after"]);
+            else if (e["at"]) ev.at = time_of(scenario_path, e["at"]);
+            else fail(scenario_path, e, "an event needs 'after' or 'at'");
+            if (e["sensor"]) {
+                const auto* s = cfg.find_sensor(e["sensor"].Scalar());
+                if (!s) fail(scenario_path, e["sensor"], "undefined sensor '" + e["sensor"].Scalar() + "'");
+                if (!e["value"]) fail(scenario_path, e, "a sensor event needs 'value'");
+                ev.msg = Message{s->topic, payload_at(s->json_path, e["value"]), 0, false};
+            } else if (e["episode"]) {
+                const auto& ep = e["episode"];
+                const auto* w = cfg.find_wearable(ep["wearable"] ? ep["wearable"].Scalar() : "");
+                if (!w) fail(scenario_path, ep, "an episode needs a defined 'wearable'");
+                nlohmann::json j;
+                j[w->fields.id] = ep["id"] ? ep["id"].Scalar() : fmt::format("sim-{}", ++episode_no);
+                j[w->fields.duration] = ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
+                if (!w->fields.muscle.empty() && ep["muscle"]) j[w->fields.muscle] = ep["muscle"].Scalar();
+                if (!w->fields.side.empty() && ep["side"]) j[w->fields.side] = ep["side"].Scalar();
+                if (!w->fields.severity.empty() && ep["severity"]) j[w->fields.severity] = ep["severity"].as<double>();
+                ev.msg = Message{w->topic, j.dump(), w->qos, false};
+            } else if (e["topic"]) {
+                ev.msg = Message{e["topic"].Scalar(), e["payload"] ? e["payload"].Scalar() : "", 0, false};
+            } else {
+                fail(scenario_path, e, "an event needs 'sensor', 'episode' or 'topic'");
+            }
+            events.push_back(std::move(ev));
+        }
+    }
+
+    SimulationResult result;
+    const date::time_zone* zone = zone_named(cfg.sleepers.empty() ? "" : cfg.sleepers.front().timezone);
+    result.zone = std::string(zone->name());
+    ManualClock clock(start);
+    Counters counters;
+    auto record = [&](const std::string& who, const std::string& what) {
+        result.timeline.push_back(TimelineEntry{clock.wall_now(), who, what});
+    };
+    SimBus bus([&](const std::string& topic, const std::string& payload) { record("mqtt", topic + " " + payload); });
+    auto cfg_ptr = std::make_shared<const config::Config>(cfg);
+    Engine engine(clock, bus, counters, cfg_ptr);
+    Actuators actuators(clock, bus, counters, *cfg_ptr, Actuators::Options{"", false});
+    RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "");
+    actuators.set_journal(record);
+    runner.set_timeline(record);
+    engine.on_episode([&](const Episode& e) { runner.on_episode(e); });
+    engine.on_sensor([&](const std::string& n) { runner.on_sensor(n); });
+    engine.start();
+    actuators.start();
+    runner.start();
+    actuators.on_connected();
+
+    // Every event of every night, in time order.
+    std::vector<std::pair<WallTime, const Event*>> timeline;
+    for (int n = 0; n < nights; ++n)
+        for (const auto& ev : events) {
+            const WallTime night_start = start + std::chrono::hours(24) * n;
+            timeline.emplace_back(ev.at ? *ev.at + std::chrono::hours(24) * n
+                                        : night_start + std::chrono::duration_cast<WallTime::duration>(ev.after),
+                                  &ev);
+        }
+    std::stable_sort(timeline.begin(), timeline.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    const WallTime end = start + std::chrono::hours(24) * (nights - 1) +
+                         std::chrono::duration_cast<WallTime::duration>(night_length);
+    for (const auto& [t, ev] : timeline) {
+        if (t > end) break;
+        if (t > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(t - clock.wall_now()));
+        bus.inject(ev->msg);
+    }
+    if (end > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
+    actuators.shutdown();
+    record("bedtimed", fmt::format("end of simulation: {} reminders, {} heat sessions, {} bed moves, {} episodes",
+                                   counters.reminders_sent, counters.heat_sessions, counters.bed_moves,
+                                   counters.episodes_accepted));
+    return result;
+}
+
+std::string format_timeline(const SimulationResult& r, bool json) {
+    const date::time_zone* zone = zone_named(r.zone);
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& e : r.timeline)
+            out.push_back({{"t", format_iso8601(e.at)}, {"local", local_text(zone, e.at)}, {"who", e.who}, {"what", e.what}});
+        return out.dump(1) + "\n";
+    }
+    std::string out;
+    for (const auto& e : r.timeline)
+        out += fmt::format("{}  {:<9} {}\n", local_text(zone, e.at), e.who, e.what);
+    return out;
+}
+
+}  // namespace bedtimed

@@ -1,0 +1,18 @@
+// Full validation of a config, beyond what the loader can see: the options of
+// every actuator integration and notifier. Used by `--check-config` and
+// `bedtimectl check-config`; the daemon gets the same checks by building them.
+//
+// Threads: any. Throws config::ConfigError; returns the warnings (unknown keys
+// and unknown integration options) otherwise.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace bedtimed {
+
+config::Config load_and_validate(const std::string& path, std::vector<std::string>& warnings);
+
+}  // namespace bedtimed
