@@ -43,6 +43,7 @@ struct Event {
     Duration after{};
     std::optional<WallTime> at;
     Message msg;
+    std::string id_field;  // episodes without an explicit id get one per night
     int line = 0;
 };
 
@@ -136,7 +137,11 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
                 const auto* w = cfg.find_wearable(ep["wearable"] ? ep["wearable"].Scalar() : "");
                 if (!w) fail(scenario_path, ep, "an episode needs a defined 'wearable'");
                 nlohmann::json j;
-                j[w->fields.id] = ep["id"] ? ep["id"].Scalar() : fmt::format("sim-{}", ++episode_no);
+                if (ep["id"]) j[w->fields.id] = ep["id"].Scalar();
+                else {
+                    j[w->fields.id] = fmt::format("sim-{}", ++episode_no);
+                    ev.id_field = w->fields.id;
+                }
                 j[w->fields.duration] = ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
                 if (!w->fields.muscle.empty() && ep["muscle"]) j[w->fields.muscle] = ep["muscle"].Scalar();
                 if (!w->fields.side.empty() && ep["side"]) j[w->fields.side] = ep["side"].Scalar();
@@ -174,13 +179,20 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     actuators.on_connected();
 
     // Every event of every night, in time order.
-    std::vector<std::pair<WallTime, const Event*>> timeline;
+    std::vector<std::pair<WallTime, Event>> timeline;
     for (int n = 0; n < nights; ++n)
         for (const auto& ev : events) {
             const WallTime night_start = start + std::chrono::hours(24) * n;
+            Event copy = ev;
+            if (!ev.id_field.empty() && n > 0) {
+                // Each night's episode is a new one, not a redelivery.
+                auto j = nlohmann::json::parse(ev.msg.payload);
+                j[ev.id_field] = j[ev.id_field].get<std::string>() + "-n" + std::to_string(n + 1);
+                copy.msg.payload = j.dump();
+            }
             timeline.emplace_back(ev.at ? *ev.at + std::chrono::hours(24) * n
                                         : night_start + std::chrono::duration_cast<WallTime::duration>(ev.after),
-                                  &ev);
+                                  std::move(copy));
         }
     std::stable_sort(timeline.begin(), timeline.end(), [](auto& a, auto& b) { return a.first < b.first; });
     const WallTime end = start + std::chrono::hours(24) * (nights - 1) +
@@ -188,7 +200,7 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     for (const auto& [t, ev] : timeline) {
         if (t > end) break;
         if (t > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(t - clock.wall_now()));
-        bus.inject(ev->msg);
+        bus.inject(ev.msg);
     }
     if (end > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
     actuators.shutdown();

@@ -1,0 +1,66 @@
+// `bedtimed simulate` against a golden transcript: the example config through
+// one evening (examples/evening.scenario.yaml). When a change alters the
+// timeline on purpose, regenerate the golden file with
+//   build/bin/bedtimed simulate --config config/bedtimed.example.yaml
+//     --scenario examples/evening.scenario.yaml > tests/golden/evening.txt
+// and read the diff.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "loader.hpp"
+#include "simulate.hpp"
+
+namespace bedtimed {
+namespace {
+
+const std::string kRoot = BEDTIMED_SOURCE_DIR;
+
+std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(Simulate, TheExampleEveningMatchesItsGoldenTranscript) {
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/evening.scenario.yaml");
+    EXPECT_EQ(format_timeline(r, false), read(kRoot + "/tests/golden/evening.txt"));
+}
+
+TEST(Simulate, JsonOutputHasOneObjectPerEntry) {
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/evening.scenario.yaml");
+    const auto j = nlohmann::json::parse(format_timeline(r, true));
+    ASSERT_TRUE(j.is_array());
+    ASSERT_EQ(j.size(), r.timeline.size());
+    EXPECT_EQ(j[0]["t"], "2026-11-26T17:00:00Z");
+    EXPECT_EQ(j[0]["local"], "2026-11-26 18:00 CET");
+    EXPECT_TRUE(j[0].contains("who") && j[0].contains("what"));
+}
+
+TEST(Simulate, AMonthOfNightsRunsEveryNight) {
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/month.scenario.yaml");
+    ASSERT_FALSE(r.timeline.empty());
+    EXPECT_NE(r.timeline.back().what.find("30 episodes"), std::string::npos) << r.timeline.back().what;
+    int nights = 0;
+    for (const auto& e : r.timeline)
+        if (e.what.rfind("night of ", 0) == 0) ++nights;
+    EXPECT_EQ(nights, 30);
+}
+
+TEST(Simulate, ABadScenarioIsReportedWithItsLocation) {
+    const std::string path = ::testing::TempDir() + "bad.scenario.yaml";
+    std::ofstream(path) << "start: \"2026-11-26T18:00:00+01:00\"\nevents:\n  - after: 1h\n    sensor: nope\n    value: 1\n";
+    try {
+        run_simulation(kRoot + "/config/bedtimed.example.yaml", path);
+        FAIL() << "accepted an undefined sensor";
+    } catch (const config::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ":4:13: undefined sensor 'nope'"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace bedtimed
