@@ -253,5 +253,58 @@ TEST(Process, TellsSystemdReadyReloadingAndStopping) {
     EXPECT_EQ(daemon.process->wait(3s).value_or(-1), 0);
 }
 
+const char* kHouseholdConfig = R"(
+mqtt:
+  client_id: bedtimed-household
+  base_topic: btp
+  reconnect: {min: 1s, max: 2s}
+actuators:
+  - {name: pad, kind: heating_pad, integration: tasmota, topic: pad, max_on: 20m}
+  - {name: bed, kind: bed, integration: esphome, node: bed, object_id: legs, presets: {flat: 0, legs_raised: 15}}
+sleepers:
+  - name: sam
+    bedtime: "22:30"
+    heating_pad: pad
+    bed: bed
+)";
+
+// Through a real broker: off at start-up, the plug's own cap armed, off again
+// after the broker comes back, off and bed stop at shutdown.
+TEST(Process, PadsAreOffAtStartAfterReconnectAndAtShutdown) {
+    Mosquitto broker;
+    TestClient client(broker.uri());
+    client.subscribe("btp/status");
+    client.subscribe("cmnd/pad/#");
+    client.subscribe("bed/cover/legs/command");
+    RunningDaemon daemon(kHouseholdConfig, broker.uri());
+    ASSERT_TRUE(wait_status(client, "online", 10s)) << daemon.process->output();
+    auto seen = client.drain(1500ms);
+    auto count = [](const std::vector<Message>& ms, const std::string& topic, const std::string& payload) {
+        int n = 0;
+        for (const auto& m : ms) n += m.topic == topic && m.payload == payload;
+        return n;
+    };
+    EXPECT_GE(count(seen, "cmnd/pad/POWER1", "OFF"), 1) << "off at start-up";
+    EXPECT_EQ(count(seen, "cmnd/pad/PulseTime1", "1300"), 1) << "the plug's own cap: 20 min + 100";
+    EXPECT_EQ(count(seen, "cmnd/pad/PowerOnState", "0"), 1) << "off after a power cut";
+
+    broker.kill9();
+    std::this_thread::sleep_for(300ms);
+    broker.start();
+    TestClient after(broker.uri());
+    after.subscribe("btp/status");
+    after.subscribe("cmnd/pad/#");
+    after.subscribe("bed/cover/legs/command");
+    ASSERT_TRUE(wait_status(after, "online", 15s));
+    seen = after.drain(1500ms);
+    EXPECT_GE(count(seen, "cmnd/pad/POWER1", "OFF"), 1) << "re-asserted after the reconnect";
+
+    daemon.process->signal(SIGTERM);
+    ASSERT_EQ(daemon.process->wait(3s).value_or(-1), 0);
+    seen = after.drain(1000ms);
+    EXPECT_GE(count(seen, "cmnd/pad/POWER1", "OFF"), 1) << "off at shutdown";
+    EXPECT_EQ(count(seen, "bed/cover/legs/command", "STOP"), 1) << "bed stopped at shutdown";
+}
+
 }  // namespace
 }  // namespace bedtimed::test
