@@ -50,7 +50,10 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
 RoutineRunner::~RoutineRunner() { actuators_.on_manual_off(nullptr); }
 
 void RoutineRunner::say(const std::string& sleeper, const std::string& text) {
-    log_->info("{}: {}", sleeper, text);
+    // A decision held back by a stale or missing reading is worth a warning:
+    // a sensor has probably stopped reporting.
+    if (text.find("stale or missing") != std::string::npos) log_->warn("{}: {}", sleeper, text);
+    else log_->info("{}: {}", sleeper, text);
     if (timeline_) timeline_(sleeper, text);
 }
 
