@@ -25,20 +25,6 @@ void usage(std::FILE* out) {
         out);
 }
 
-int check_config(const std::string& path) {
-    try {
-        std::vector<std::string> warnings;
-        auto cfg = bedtimed::load_and_validate(path, warnings);
-        for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
-        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules, %zu actuators, %zu sleepers)\n",
-                    path.c_str(), cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size(),
-                    cfg.actuators.size(), cfg.sleepers.size());
-        return 0;
-    } catch (const bedtimed::config::ConfigError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return bedtimed::config::kExitConfigError;
-    }
-}
 
 // Reads the retained `<base>/status` and `<base>/counters` messages.
 int status(std::string broker, std::string base, const std::string& config_path, int timeout_s) {
@@ -96,7 +82,7 @@ int main(int argc, char** argv) try {
     if (cmd == "--help" || cmd == "-h") return usage(stdout), 0;
     if (cmd == "check-config") {
         if (argc != 3) return usage(stderr), 64;
-        return check_config(argv[2]);
+        return bedtimed::check_config_command(argv[2]);
     }
     if (cmd == "status") {
         std::string broker, base, config_path;

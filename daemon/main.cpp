@@ -36,20 +36,6 @@ std::string default_config_path() {
     return "/etc/bedtimed/config.yaml";
 }
 
-int check_config(const std::string& path) {
-    try {
-        std::vector<std::string> warnings;
-        auto cfg = bedtimed::load_and_validate(path, warnings);
-        for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
-        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules, %zu actuators, %zu sleepers)\n",
-                    path.c_str(), cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size(),
-                    cfg.actuators.size(), cfg.sleepers.size());
-        return 0;
-    } catch (const bedtimed::config::ConfigError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return bedtimed::config::kExitConfigError;
-    }
-}
 
 int simulate(int argc, char** argv) {
     std::string config, scenario;
@@ -93,7 +79,7 @@ int main(int argc, char** argv) try {
         else if (arg == "--broker") options.broker_override = value();
         else if (arg == "--state-dir") options.state_dir = value();
         else if (arg == "--log-level") level = value();
-        else if (arg == "--check-config") return check_config(value());
+        else if (arg == "--check-config") return bedtimed::check_config_command(value());
         else if (arg == "--version") return std::printf("bedtimed %s\n", BEDTIMED_VERSION), 0;
         else if (arg == "--help" || arg == "-h") return usage(stdout), 0;
         else {

@@ -1,5 +1,7 @@
 #include "validate.hpp"
 
+#include <cstdio>
+
 #include "actuators.hpp"
 #include "loader.hpp"
 #include "manual_clock.hpp"
@@ -29,6 +31,24 @@ config::Config load_and_validate(const std::string& path, std::vector<std::strin
     Actuators actuators(clock, bus, counters, cfg, Actuators::Options{"", false});
     RoutineRunner runner(clock, bus, counters, cfg, sensors, actuators, "");
     return cfg;
+}
+
+int check_config_command(const std::string& path) noexcept {
+    try {
+        std::vector<std::string> warnings;
+        const auto cfg = load_and_validate(path, warnings);
+        for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+        std::printf("%s: OK (%zu sensors, %zu wearables, %zu rules, %zu actuators, %zu sleepers)\n",
+                    path.c_str(), cfg.sensors.size(), cfg.wearables.size(), cfg.rules.size(),
+                    cfg.actuators.size(), cfg.sleepers.size());
+        return 0;
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return config::kExitConfigError;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", path.c_str(), e.what());
+        return config::kExitConfigError;
+    }
 }
 
 }  // namespace bedtimed

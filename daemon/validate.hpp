@@ -15,4 +15,9 @@ namespace bedtimed {
 
 config::Config load_and_validate(const std::string& path, std::vector<std::string>& warnings);
 
+// `--check-config` / `bedtimectl check-config`: prints warnings and the error
+// (file:line:col) to stderr, "OK" and a summary to stdout; returns 0 or 78.
+// Does not throw.
+int check_config_command(const std::string& path) noexcept;
+
 }  // namespace bedtimed

@@ -86,6 +86,16 @@ TEST(Process, CheckConfigRejectsABadConfigWithLocationAndExit78) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Process, CheckConfigValidatesIntegrationOptionsToo) {
+    const std::string dir = make_temp_dir("bt-proc");
+    const std::string path = dir + "/bad.yaml";
+    write_file(path, "actuators:\n  - name: pad\n    kind: heating_pad\n    integration: zigbee2mqtt\n");
+    auto [rc, out] = run_to_completion({kBedtimed, "--check-config", path});
+    EXPECT_EQ(rc, 78);
+    EXPECT_NE(out.find(path + ":2:5: actuator 'pad' needs the option 'device'"), std::string::npos) << out;
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Process, StartingWithABadConfigExits78) {
     const std::string dir = make_temp_dir("bt-proc");
     const std::string path = dir + "/bad.yaml";
