@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace bedtimed {
 
 namespace {
-constexpr std::size_t kEpisodeMemory = 10000;
+constexpr std::size_t kEpisodeMemory = 4096;
 
 // A printable, bounded rendering of an untrusted topic for the log.
 std::string printable(std::string_view s, std::size_t max = 96) {
@@ -129,15 +130,12 @@ void Engine::reject(const Message& msg, const std::string& reason) {
 }
 
 bool Engine::remember_episode(const std::string& key) {
-    const std::uint64_t h = std::hash<std::string>{}(key);
-    if (!seen_episodes_.insert(h).second) return false;
-    if (seen_ring_.size() < kEpisodeMemory) {
-        seen_ring_.push_back(h);
-    } else {
-        seen_episodes_.erase(seen_ring_[seen_next_]);
-        seen_ring_[seen_next_] = h;
-        seen_next_ = (seen_next_ + 1) % kEpisodeMemory;
-    }
+    // 0 marks an empty slot; a real hash of 0 is nudged to 1.
+    const std::uint64_t h = std::max<std::uint64_t>(std::hash<std::string>{}(key), 1);
+    if (seen_ring_.empty()) seen_ring_.assign(kEpisodeMemory, 0);
+    if (std::find(seen_ring_.begin(), seen_ring_.end(), h) != seen_ring_.end()) return false;
+    seen_ring_[seen_next_] = h;
+    seen_next_ = (seen_next_ + 1) % kEpisodeMemory;
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "device.hpp"
+#include "device_codec_fixture.hpp"
 #include "loader.hpp"
 #include "shelly_gen2/shelly_gen2.hpp"
 
@@ -17,36 +18,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Options make_options(std::vector<std::pair<std::string, std::string>> kv) {
-    Options o;
-    int line = 10;
-    for (auto& [k, v] : kv) o[k] = bedtimed::config::Option{v, line++, 5};
-    return o;
-}
+const bedtimed::test::CodecFactory kCodec{kShellyGen2};
+using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o,
-                                          std::vector<std::string>* warnings = nullptr) {
-    bedtimed::config::ActuatorSpec spec;
-    OptionReader reader(o, "house.yaml", 7, 3, "actuator 'pad'");
-    auto d = kShellyGen2.make_switch(spec, reader);
-    if (warnings) *warnings = reader.unread_warnings();
-    return d;
+std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+    return kCodec.make_switch(o, warnings);
 }
-
-std::unique_ptr<PositionDevice> make_position(const Options& o) {
-    bedtimed::config::ActuatorSpec spec;
-    OptionReader reader(o, "house.yaml", 7, 3, "actuator 'bed'");
-    return kShellyGen2.make_position(spec, reader);
-}
-
-std::string error_of(const Options& o) {
-    try {
-        make_switch(o);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
+std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }
+std::string error_of(const Options& o) { return kCodec.switch_error(o); }
 
 }  // namespace
 
