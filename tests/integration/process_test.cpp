@@ -6,6 +6,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -314,6 +316,43 @@ TEST(Process, PadsAreOffAtStartAfterReconnectAndAtShutdown) {
     seen = after.drain(1000ms);
     EXPECT_GE(count(seen, "cmnd/pad/POWER1", "OFF"), 1) << "off at shutdown";
     EXPECT_EQ(count(seen, "bed/cover/legs/command", "STOP"), 1) << "bed stopped at shutdown";
+}
+
+// A reload rebuilds the devices: the running heat session continues for its
+// remaining time only, and a device removed from the config is left off.
+TEST(Process, ReloadKeepsARunningHeatSessionWithinItsTime) {
+    Mosquitto broker;
+    TestClient client(broker.uri());
+    client.subscribe("btp/status");
+    client.subscribe("cmnd/pad/#");
+    const std::string household = std::string(kHouseholdConfig) +
+                                  "    wearable: band\n    on_episode: {heat_minutes: 10, max_heats_per_night: 5}\n"
+                                  "wearables:\n  - {name: band, topic: w/ep, fields: {id: id, duration: duration_s}}\n";
+    // Bedtime right now, so that "at night" holds for the episode.
+    std::string yaml = household;
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm local{};
+    localtime_r(&now, &local);
+    char hhmm[6];
+    std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", local.tm_hour, local.tm_min);
+    yaml.replace(yaml.find("\"22:30\""), 7, std::string("\"") + hhmm + "\"");
+    RunningDaemon daemon(yaml, broker.uri());
+    ASSERT_TRUE(wait_status(client, "online", 10s)) << daemon.process->output();
+    client.drain(500ms);
+    client.publish("w/ep", R"({"id":"r1","duration_s":30})");
+    ASSERT_TRUE(daemon.process->wait_for_output("pad: ON for 600 s", 5s)) << daemon.process->output();
+
+    daemon.process->signal(SIGHUP);
+    ASSERT_TRUE(daemon.process->wait_for_output("config reloaded", 5s)) << daemon.process->output();
+    ASSERT_TRUE(daemon.process->wait_for_output("resumed the interrupted heat session", 5s))
+        << daemon.process->output();
+    const std::string out = daemon.process->output();
+    const auto pos = out.find("resumed the interrupted heat session: ");
+    const int left = std::atoi(out.c_str() + pos + std::strlen("resumed the interrupted heat session: "));
+    EXPECT_GT(left, 590);
+    EXPECT_LE(left, 600) << "never more than what was left";
+    daemon.process->signal(SIGTERM);
+    EXPECT_EQ(daemon.process->wait(3s).value_or(-1), 0);
 }
 
 }  // namespace
