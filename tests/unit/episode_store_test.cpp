@@ -113,3 +113,35 @@ TEST_F(EpisodeStoreTest, AnUnwritableDirectoryIsAClearError) {
 
 }  // namespace
 }  // namespace bedtimed
+
+#include "episode_intake.hpp"
+#include "loader.hpp"
+
+namespace bedtimed {
+namespace {
+
+TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
+    const auto cfg = config::parse_config(R"(
+wearables:
+  - {name: band, topic: w/+/episode, fields: {id: id, duration: duration_s}}
+sleepers:
+  - {name: sam, bedtime: "22:30", wearable: band}
+)", "test.yaml");
+    EpisodeIntake intake(path, cfg);
+    EXPECT_TRUE(intake.wants("w/left/episode"));
+    EXPECT_FALSE(intake.wants("other"));
+    intake.take(Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});
+    intake.take(Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});  // redelivery
+    intake.take(Message{"w/left/episode", R"({"id":"bad","duration_s":"x"})", 1, false});  // rejected
+    EXPECT_EQ(intake.committed(), 1u);
+    EXPECT_EQ(intake.duplicates(), 1u);
+    EXPECT_EQ(intake.failures(), 0u);
+    EpisodeStore reader(path, EpisodeStore::Mode::read_only);
+    const auto rows = reader.recent(5);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].sleeper, "sam");
+    EXPECT_EQ(rows[0].source_id, "a1");
+}
+
+}  // namespace
+}  // namespace bedtimed
