@@ -28,6 +28,12 @@ const char* const kMigrations[] = {
         side        TEXT NOT NULL DEFAULT '',
         severity    REAL,
         notes       TEXT NOT NULL DEFAULT '',
+        -- What the sleeper noticed (hand logging); the red-flag notices read these.
+        swelling    INTEGER NOT NULL DEFAULT 0,
+        redness     INTEGER NOT NULL DEFAULT 0,
+        warmth      INTEGER NOT NULL DEFAULT 0,
+        numbness    INTEGER NOT NULL DEFAULT 0,
+        back_pain   INTEGER NOT NULL DEFAULT 0,
         status      TEXT NOT NULL DEFAULT 'unconfirmed'
                     CHECK (status IN ('unconfirmed', 'confirmed', 'false_positive')),
         received_ms INTEGER NOT NULL,
@@ -49,6 +55,11 @@ const char* const kMigrations[] = {
         at_ms   INTEGER NOT NULL,
         tier    TEXT NOT NULL,
         reason  TEXT NOT NULL
+    );
+    CREATE TABLE travel (
+        id      INTEGER PRIMARY KEY,
+        sleeper TEXT NOT NULL,
+        ended_ms INTEGER NOT NULL
     );
     CREATE TABLE notices (
         id        INTEGER PRIMARY KEY,
@@ -78,7 +89,8 @@ EpisodeStore::EpisodeStore(const std::string& path, Mode mode) : path_(path) {
         migrate();
         if (sqlite3_prepare_v2(db_,
                                "INSERT INTO episodes (sleeper, source, source_id, start_ms, duration_s, "
-                               "muscle, side, severity, received_ms) VALUES (?,?,?,?,?,?,?,?,?) "
+                               "muscle, side, severity, received_ms, swelling, redness, warmth, numbness, "
+                               "back_pain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                                "ON CONFLICT (source, source_id) DO NOTHING",
                                -1, &insert_, nullptr) != SQLITE_OK)
             fail("prepare insert");
@@ -131,7 +143,8 @@ void EpisodeStore::migrate() {
     }
 }
 
-EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& sleeper) {
+EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& sleeper,
+                                          const EpisodeFlags& flags) {
     if (!insert_) throw StoreError(path_ + ": opened read-only");
     sqlite3_reset(insert_);
     sqlite3_clear_bindings(insert_);
@@ -148,6 +161,11 @@ EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& s
     if (e.severity) sqlite3_bind_double(insert_, 8, *e.severity);
     else sqlite3_bind_null(insert_, 8);
     sqlite3_bind_int64(insert_, 9, to_ms(e.received));
+    sqlite3_bind_int(insert_, 10, flags.swelling);
+    sqlite3_bind_int(insert_, 11, flags.redness);
+    sqlite3_bind_int(insert_, 12, flags.warmth);
+    sqlite3_bind_int(insert_, 13, flags.numbness);
+    sqlite3_bind_int(insert_, 14, flags.back_pain);
     // Autocommit: the statement is its own transaction, durable (WAL + FULL) on return.
     if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
     return sqlite3_changes(db_) == 1 ? Insert::added : Insert::duplicate;
@@ -157,7 +175,8 @@ std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db_,
                            "SELECT id, sleeper, source, source_id, start_ms, duration_s, muscle, side, "
-                           "severity, status, received_ms FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?",
+                           "severity, status, received_ms, swelling, redness, warmth, numbness, back_pain "
+                           "FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?",
                            -1, &st, nullptr) != SQLITE_OK)
         fail("select");
     sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(limit));
@@ -179,6 +198,9 @@ std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {
         if (sqlite3_column_type(st, 8) != SQLITE_NULL) e.severity = sqlite3_column_double(st, 8);
         e.status = str(9);
         e.received = from_ms(sqlite3_column_int64(st, 10));
+        e.flags = EpisodeFlags{sqlite3_column_int(st, 11) != 0, sqlite3_column_int(st, 12) != 0,
+                               sqlite3_column_int(st, 13) != 0, sqlite3_column_int(st, 14) != 0,
+                               sqlite3_column_int(st, 15) != 0};
         out.push_back(std::move(e));
     }
     sqlite3_finalize(st);

@@ -31,6 +31,15 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// What the sleeper noticed with a cramp (hand logging).
+struct EpisodeFlags {
+    bool swelling = false;
+    bool redness = false;
+    bool warmth = false;
+    bool numbness = false;
+    bool back_pain = false;
+};
+
 struct StoredEpisode {
     std::int64_t row = 0;
     std::string sleeper;
@@ -42,6 +51,7 @@ struct StoredEpisode {
     std::optional<double> severity;
     std::string status;  // unconfirmed, confirmed, false_positive
     WallTime received;
+    EpisodeFlags flags;
 };
 
 class EpisodeStore {
@@ -56,7 +66,7 @@ public:
 
     enum class Insert { added, duplicate };
     // Committed (durable) when it returns.
-    Insert insert(const Episode& e, const std::string& sleeper);
+    Insert insert(const Episode& e, const std::string& sleeper, const EpisodeFlags& flags = {});
     std::vector<StoredEpisode> recent(std::size_t limit) const;
     std::int64_t count() const;
     int schema_version() const;

@@ -10,9 +10,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+
 #include <thread>
 
 #include "child_process.hpp"
+#include "episode_store.hpp"
+#include "ingest.hpp"
 #include "daemon_harness.hpp"
 #include "mosquitto_fixture.hpp"
 #include "test_client.hpp"
@@ -353,6 +357,43 @@ TEST(Process, ReloadKeepsARunningHeatSessionWithinItsTime) {
     EXPECT_LE(left, 600) << "never more than what was left";
     daemon.process->signal(SIGTERM);
     EXPECT_EQ(daemon.process->wait(3s).value_or(-1), 0);
+}
+
+TEST(Process, BedtimectlExportsAndReportsTheLogReadOnly) {
+    const std::string dir = make_temp_dir("bt-ctl");
+    {
+        EpisodeStore store(dir + "/bedtimed.db");
+        for (int i = 0; i < 2; ++i) {
+            Episode e;
+            e.source = "band";
+            e.id_text = "x" + std::to_string(i);
+            e.start = std::chrono::system_clock::now() - std::chrono::hours(24 * i);
+            e.received = e.start;
+            e.duration_s = 30 + i;
+            e.muscle = "calf";
+            store.insert(e, "sam");
+        }
+    }
+    auto [rc, out] = run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "json"});
+    ASSERT_EQ(rc, 0) << out;
+    const auto j = nlohmann::json::parse(out);
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["source_id"], "x1") << "oldest first";
+    EXPECT_EQ(j[1]["duration_s"], 30);
+    auto [csv_rc, csv] = run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "csv"});
+    EXPECT_EQ(csv_rc, 0);
+    EXPECT_EQ(csv.rfind("source,source_id,sleeper,start,duration_s", 0), 0u) << csv;
+    auto [svg_rc, svg_out] =
+        run_to_completion({kBedtimectl, "--state-dir", dir, "report", "--svg", dir + "/r.svg"});
+    EXPECT_EQ(svg_rc, 0) << svg_out;
+    std::ifstream svg(dir + "/r.svg");
+    std::string first;
+    std::getline(svg, first);
+    EXPECT_EQ(first.rfind("<svg", 0), 0u);
+    auto [none_rc, none] = run_to_completion({kBedtimectl, "--state-dir", dir + "/nowhere", "export"});
+    EXPECT_NE(none_rc, 0);
+    EXPECT_NE(none.find("no episode log at"), std::string::npos) << none;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
