@@ -47,14 +47,9 @@ inline constexpr auto kTravelWindow = std::chrono::hours(48);
 inline constexpr auto kRepeatAfter = std::chrono::hours(24 * 7);
 inline constexpr int kWhatHelpsMinNights = 7;  // per side, else `caution`
 
-// What the user ticked when logging or correcting an episode by hand.
-struct EpisodeFlags {
-    bool swelling = false;
-    bool redness = false;
-    bool warmth = false;
-    bool numbness = false;
-    bool back_pain = false;
-};
+// What the user ticked when logging or correcting an episode by hand: the
+// flags the store keeps with each episode (episode_store.hpp).
+using ::bedtimed::EpisodeFlags;
 
 struct SentNotice {
     std::string condition;  // one of the k* ids above
