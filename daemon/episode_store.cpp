@@ -74,9 +74,21 @@ const char* const kMigrations[] = {
 }  // namespace
 
 EpisodeStore::EpisodeStore(const std::string& path, Mode mode) : path_(path) {
+    // The destructor does not run for a constructor that throws, and SQLite
+    // hands out a handle even when opening fails: release both here.
+    try {
+        open(mode);
+    } catch (...) {
+        sqlite3_finalize(insert_);
+        sqlite3_close(db_);
+        throw;
+    }
+}
+
+void EpisodeStore::open(Mode mode) {
     const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
                                               : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(path_.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
         fail("open");
     // Per connection: busy_timeout and synchronous are not stored in the file.
     sqlite3_busy_timeout(db_, 5000);

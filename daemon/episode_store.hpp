@@ -73,6 +73,7 @@ public:
     const std::string& path() const noexcept { return path_; }
 
 private:
+    void open(Mode mode);
     void exec(const char* sql) const;
     void migrate();
     [[noreturn]] void fail(const std::string& what) const;
