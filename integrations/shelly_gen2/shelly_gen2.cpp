@@ -47,6 +47,25 @@ const nlohmann::json* notified_component(const nlohmann::json& frame, const std:
     return params == nullptr ? nullptr : detail::member(*params, key);
 }
 
+// One field of a component's status, from either of the two places Shelly
+// reports it: the component's status topic, or a notification frame on the
+// events topic. nullopt when the message says nothing about it.
+std::optional<nlohmann::json> component_field(const Common& c, const std::string& status_topic,
+                                              const std::string& key, std::string_view topic,
+                                              std::string_view payload, const char* field) {
+    const auto j = detail::parse_object(payload);
+    if (!j) return std::nullopt;
+    const nlohmann::json* status = nullptr;
+    if (topic == status_topic)
+        status = &*j;
+    else if (topic == c.events_topic())
+        status = notified_component(*j, key);
+    if (status == nullptr) return std::nullopt;
+    const auto* value = detail::member(*status, field);
+    if (value == nullptr) return std::nullopt;
+    return *value;
+}
+
 class ShellySwitch final : public SwitchDevice {
 public:
     explicit ShellySwitch(OptionReader& options)
@@ -90,16 +109,8 @@ public:
 
     std::optional<bool> parse_state(std::string_view topic,
                                     std::string_view payload) const override {
-        const nlohmann::json* status = nullptr;
-        const auto j = detail::parse_object(payload);
-        if (!j) return std::nullopt;
-        if (topic == status_topic_)
-            status = &*j;
-        else if (topic == c_.events_topic())
-            status = notified_component(*j, key_);
-        if (status == nullptr) return std::nullopt;
-        const auto* output = detail::member(*status, "output");
-        if (output == nullptr || !output->is_boolean()) return std::nullopt;
+        const auto output = component_field(c_, status_topic_, key_, topic, payload, "output");
+        if (!output || !output->is_boolean()) return std::nullopt;
         return output->get<bool>();
     }
 
@@ -134,15 +145,8 @@ public:
 
     std::optional<double> parse_position(std::string_view topic,
                                          std::string_view payload) const override {
-        const nlohmann::json* status = nullptr;
-        const auto j = detail::parse_object(payload);
-        if (!j) return std::nullopt;
-        if (topic == status_topic_)
-            status = &*j;
-        else if (topic == c_.events_topic())
-            status = notified_component(*j, key_);
-        if (status == nullptr) return std::nullopt;
-        return detail::percent_of(detail::member(*status, "current_pos"));
+        const auto pos = component_field(c_, status_topic_, key_, topic, payload, "current_pos");
+        return detail::percent_of(pos ? &*pos : nullptr);
     }
 
 private:
