@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace bedtimed {
 
 namespace {
@@ -69,9 +72,99 @@ const char* const kMigrations[] = {
         text      TEXT NOT NULL
     );
     )",
+    // 1 → 2: the tier in force survives restarts (hysteresis needs its age),
+    // and an override chosen in Home Assistant or bedtimectl.
+    R"(
+    CREATE TABLE tier_state (
+        sleeper      TEXT PRIMARY KEY,
+        tier         TEXT NOT NULL,
+        days_in_tier INTEGER NOT NULL,
+        night        TEXT NOT NULL,
+        override     TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX notices_by_sleeper ON notices (sleeper, at_ms);
+    )",
 };
 
+constexpr const char* kEpisodeColumns =
+    "id, sleeper, source, source_id, start_ms, duration_s, muscle, side, severity, status, received_ms, "
+    "swelling, redness, warmth, numbness, back_pain, notes";
+
+
 }  // namespace
+
+// A prepared statement that finalizes itself; bind() takes values in order.
+class EpisodeStore::Statement {
+public:
+    Statement(const EpisodeStore& store, const char* sql) : store_(store) {
+        if (sqlite3_prepare_v2(store.db_, sql, -1, &st_, nullptr) != SQLITE_OK) store.fail("prepare");
+    }
+    ~Statement() { sqlite3_finalize(st_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(const std::string& v) {
+        sqlite3_bind_text(st_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Statement& bind(const char* v) { return bind(std::string(v)); }
+    Statement& bind(std::int64_t v) {
+        sqlite3_bind_int64(st_, ++index_, v);
+        return *this;
+    }
+    Statement& bind(int v) { return bind(static_cast<std::int64_t>(v)); }
+    Statement& bind(double v) {
+        sqlite3_bind_double(st_, ++index_, v);
+        return *this;
+    }
+    Statement& bind(WallTime t) { return bind(to_ms(t)); }
+    template <typename T>
+    Statement& bind(const std::optional<T>& v) {
+        if (v) return bind(*v);
+        sqlite3_bind_null(st_, ++index_);
+        return *this;
+    }
+    // true while there is a row.
+    bool row() {
+        const int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) store_.fail("step");
+        return false;
+    }
+    void run() { row(); }
+    std::string text(int col) const {
+        const auto* p = sqlite3_column_text(st_, col);
+        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+    }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+    double real(int col) const { return sqlite3_column_double(st_, col); }
+    bool null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+    WallTime time(int col) const { return from_ms(integer(col)); }
+
+    StoredEpisode episode() const {
+        StoredEpisode e;
+        e.row = integer(0);
+        e.sleeper = text(1);
+        e.source = text(2);
+        e.source_id = text(3);
+        e.start = time(4);
+        e.duration_s = real(5);
+        e.muscle = text(6);
+        e.side = text(7);
+        if (!null(8)) e.severity = real(8);
+        e.status = text(9);
+        e.received = time(10);
+        e.flags = EpisodeFlags{integer(11) != 0, integer(12) != 0, integer(13) != 0, integer(14) != 0,
+                               integer(15) != 0};
+        e.notes = text(16);
+        return e;
+    }
+
+private:
+    const EpisodeStore& store_;
+    sqlite3_stmt* st_ = nullptr;
+    int index_ = 0;
+};
 
 EpisodeStore::EpisodeStore(const std::string& path, Mode mode) : path_(path) {
     // The destructor does not run for a constructor that throws, and SQLite
@@ -102,7 +195,7 @@ void EpisodeStore::open(Mode mode) {
         if (sqlite3_prepare_v2(db_,
                                "INSERT INTO episodes (sleeper, source, source_id, start_ms, duration_s, "
                                "muscle, side, severity, received_ms, swelling, redness, warmth, numbness, "
-                               "back_pain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                               "back_pain, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                                "ON CONFLICT (source, source_id) DO NOTHING",
                                -1, &insert_, nullptr) != SQLITE_OK)
             fail("prepare insert");
@@ -156,7 +249,7 @@ void EpisodeStore::migrate() {
 }
 
 EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& sleeper,
-                                          const EpisodeFlags& flags) {
+                                          const EpisodeFlags& flags, const std::string& notes) {
     if (!insert_) throw StoreError(path_ + ": opened read-only");
     sqlite3_reset(insert_);
     sqlite3_clear_bindings(insert_);
@@ -178,45 +271,161 @@ EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& s
     sqlite3_bind_int(insert_, 12, flags.warmth);
     sqlite3_bind_int(insert_, 13, flags.numbness);
     sqlite3_bind_int(insert_, 14, flags.back_pain);
+    text(15, notes);
     // Autocommit: the statement is its own transaction, durable (WAL + FULL) on return.
     if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
     return sqlite3_changes(db_) == 1 ? Insert::added : Insert::duplicate;
 }
 
 std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_,
-                           "SELECT id, sleeper, source, source_id, start_ms, duration_s, muscle, side, "
-                           "severity, status, received_ms, swelling, redness, warmth, numbness, back_pain "
-                           "FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?",
-                           -1, &st, nullptr) != SQLITE_OK)
-        fail("select");
-    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(limit));
+    Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
+                         " FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?").c_str());
+    st.bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
     std::vector<StoredEpisode> out;
-    auto str = [&](int col) {
-        const auto* p = sqlite3_column_text(st, col);
-        return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-    };
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        StoredEpisode e;
-        e.row = sqlite3_column_int64(st, 0);
-        e.sleeper = str(1);
-        e.source = str(2);
-        e.source_id = str(3);
-        e.start = from_ms(sqlite3_column_int64(st, 4));
-        e.duration_s = sqlite3_column_double(st, 5);
-        e.muscle = str(6);
-        e.side = str(7);
-        if (sqlite3_column_type(st, 8) != SQLITE_NULL) e.severity = sqlite3_column_double(st, 8);
-        e.status = str(9);
-        e.received = from_ms(sqlite3_column_int64(st, 10));
-        e.flags = EpisodeFlags{sqlite3_column_int(st, 11) != 0, sqlite3_column_int(st, 12) != 0,
-                               sqlite3_column_int(st, 13) != 0, sqlite3_column_int(st, 14) != 0,
-                               sqlite3_column_int(st, 15) != 0};
-        out.push_back(std::move(e));
-    }
-    sqlite3_finalize(st);
+    while (st.row()) out.push_back(st.episode());
     return out;
+}
+
+std::vector<StoredEpisode> EpisodeStore::since(WallTime from, const std::string& sleeper) const {
+    Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
+                         " FROM episodes WHERE start_ms >= ? AND (? = '' OR sleeper = ?)"
+                         " ORDER BY start_ms, id").c_str());
+    st.bind(from).bind(sleeper).bind(sleeper);
+    std::vector<StoredEpisode> out;
+    while (st.row()) out.push_back(st.episode());
+    return out;
+}
+
+std::optional<StoredEpisode> EpisodeStore::find(const std::string& source, const std::string& source_id) const {
+    Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
+                         " FROM episodes WHERE source = ? AND source_id = ?").c_str());
+    st.bind(source).bind(source_id);
+    if (!st.row()) return std::nullopt;
+    return st.episode();
+}
+
+bool EpisodeStore::update(const std::string& source, const std::string& source_id, const EpisodeEdit& edit) {
+    if (edit.status && *edit.status != "unconfirmed" && *edit.status != "confirmed" &&
+        *edit.status != "false_positive")
+        throw StoreError("unknown episode status '" + *edit.status + "'");
+    // COALESCE keeps a column whose new value is NULL (not given); severity
+    // and flags use a "given" marker instead because NULL/0 are real values.
+    Statement st(*this,
+                 "UPDATE episodes SET start_ms = COALESCE(?, start_ms), duration_s = COALESCE(?, duration_s), "
+                 "muscle = COALESCE(?, muscle), side = COALESCE(?, side), notes = COALESCE(?, notes), "
+                 "status = COALESCE(?, status), severity = CASE WHEN ? THEN ? ELSE severity END, "
+                 "swelling = COALESCE(?, swelling), redness = COALESCE(?, redness), "
+                 "warmth = COALESCE(?, warmth), numbness = COALESCE(?, numbness), "
+                 "back_pain = COALESCE(?, back_pain) WHERE source = ? AND source_id = ?");
+    std::optional<std::int64_t> start;
+    if (edit.start) start = to_ms(*edit.start);
+    st.bind(start).bind(edit.duration_s).bind(edit.muscle).bind(edit.side).bind(edit.notes).bind(edit.status);
+    st.bind(edit.severity ? 1 : 0).bind(edit.severity);
+    auto flag = [&](bool EpisodeFlags::*member) {
+        std::optional<int> v;
+        if (edit.flags) v = (*edit.flags).*member ? 1 : 0;
+        st.bind(v);
+    };
+    flag(&EpisodeFlags::swelling);
+    flag(&EpisodeFlags::redness);
+    flag(&EpisodeFlags::warmth);
+    flag(&EpisodeFlags::numbness);
+    flag(&EpisodeFlags::back_pain);
+    st.bind(source).bind(source_id);
+    st.run();
+    return sqlite3_changes(db_) == 1;
+}
+
+bool EpisodeStore::remove(const std::string& source, const std::string& source_id) {
+    Statement st(*this, "DELETE FROM episodes WHERE source = ? AND source_id = ?");
+    st.bind(source).bind(source_id).run();
+    return sqlite3_changes(db_) == 1;
+}
+
+void EpisodeStore::record_step(const std::string& sleeper, const std::string& night, const std::string& step,
+                               WallTime ran) {
+    Statement st(*this, "INSERT INTO routine_runs (sleeper, night, step, ran_ms) VALUES (?,?,?,?) "
+                        "ON CONFLICT (sleeper, night, step) DO NOTHING");
+    st.bind(sleeper).bind(night).bind(step).bind(ran).run();
+}
+
+bool EpisodeStore::acknowledge(const std::string& sleeper, const std::string& night, const std::string& step) {
+    Statement st(*this, "UPDATE routine_runs SET acknowledged = 1 WHERE sleeper = ? AND night = ? AND step = ?");
+    st.bind(sleeper).bind(night).bind(step).run();
+    return sqlite3_changes(db_) == 1;
+}
+
+std::vector<RoutineRun> EpisodeStore::routine_runs(const std::string& sleeper, const std::string& from_night) const {
+    Statement st(*this, "SELECT sleeper, night, step, ran_ms, acknowledged FROM routine_runs "
+                        "WHERE (? = '' OR sleeper = ?) AND night >= ? ORDER BY night, ran_ms, step");
+    st.bind(sleeper).bind(sleeper).bind(from_night);
+    std::vector<RoutineRun> out;
+    while (st.row()) out.push_back(RoutineRun{st.text(0), st.text(1), st.text(2), st.time(3), st.integer(4) != 0});
+    return out;
+}
+
+void EpisodeStore::record_decision(const AdaptationRecord& d) {
+    Statement st(*this, "INSERT INTO adaptation_decisions (sleeper, at_ms, tier, reason) VALUES (?,?,?,?)");
+    st.bind(d.sleeper).bind(d.at).bind(d.tier).bind(d.reason).run();
+}
+
+std::vector<AdaptationRecord> EpisodeStore::decisions(std::size_t limit, const std::string& sleeper) const {
+    Statement st(*this, "SELECT sleeper, at_ms, tier, reason FROM adaptation_decisions "
+                        "WHERE (? = '' OR sleeper = ?) ORDER BY at_ms DESC, id DESC LIMIT ?");
+    st.bind(sleeper).bind(sleeper).bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    std::vector<AdaptationRecord> out;
+    while (st.row()) out.push_back(AdaptationRecord{st.text(0), st.time(1), st.text(2), st.text(3)});
+    return out;
+}
+
+void EpisodeStore::record_notice(const NoticeRecord& n) {
+    Statement st(*this, "INSERT INTO notices (sleeper, condition, at_ms, text) VALUES (?,?,?,?)");
+    st.bind(n.sleeper).bind(n.condition).bind(n.at).bind(n.text).run();
+}
+
+std::vector<NoticeRecord> EpisodeStore::notices(const std::string& sleeper, WallTime from) const {
+    Statement st(*this, "SELECT sleeper, condition, at_ms, text FROM notices "
+                        "WHERE (? = '' OR sleeper = ?) AND at_ms >= ? ORDER BY at_ms, id");
+    st.bind(sleeper).bind(sleeper).bind(from);
+    std::vector<NoticeRecord> out;
+    while (st.row()) out.push_back(NoticeRecord{st.text(0), st.text(1), st.time(2), st.text(3)});
+    return out;
+}
+
+void EpisodeStore::record_travel(const std::string& sleeper, WallTime ended) {
+    Statement st(*this, "INSERT INTO travel (sleeper, ended_ms) VALUES (?,?)");
+    st.bind(sleeper).bind(ended).run();
+}
+
+std::vector<WallTime> EpisodeStore::travel(const std::string& sleeper, WallTime from) const {
+    Statement st(*this, "SELECT ended_ms FROM travel WHERE (? = '' OR sleeper = ?) AND ended_ms >= ? "
+                        "ORDER BY ended_ms");
+    st.bind(sleeper).bind(sleeper).bind(from);
+    std::vector<WallTime> out;
+    while (st.row()) out.push_back(st.time(0));
+    return out;
+}
+
+void EpisodeStore::save_tier(const std::string& sleeper, const TierRecord& t) {
+    Statement st(*this, "INSERT INTO tier_state (sleeper, tier, days_in_tier, night, override) VALUES (?,?,?,?,?) "
+                        "ON CONFLICT (sleeper) DO UPDATE SET tier = excluded.tier, "
+                        "days_in_tier = excluded.days_in_tier, night = excluded.night, "
+                        "override = excluded.override");
+    st.bind(sleeper).bind(t.tier).bind(t.days_in_tier).bind(t.night).bind(t.override_tier).run();
+}
+
+std::optional<TierRecord> EpisodeStore::tier(const std::string& sleeper) const {
+    Statement st(*this, "SELECT tier, days_in_tier, night, override FROM tier_state WHERE sleeper = ?");
+    st.bind(sleeper);
+    if (!st.row()) return std::nullopt;
+    return TierRecord{st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3)};
+}
+
+std::optional<WallTime> EpisodeStore::first_record() const {
+    Statement st(*this, "SELECT min(t) FROM (SELECT min(received_ms) AS t FROM episodes "
+                        "UNION ALL SELECT min(ran_ms) FROM routine_runs)");
+    if (!st.row() || st.null(0)) return std::nullopt;
+    return st.time(0);
 }
 
 std::int64_t EpisodeStore::count() const {

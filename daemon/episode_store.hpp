@@ -52,11 +52,50 @@ struct StoredEpisode {
     std::string status;  // unconfirmed, confirmed, false_positive
     WallTime received;
     EpisodeFlags flags;
+    std::string notes;
+};
+
+// A correction to a stored episode; unset fields are left as they are.
+struct EpisodeEdit {
+    std::optional<WallTime> start;
+    std::optional<double> duration_s;
+    std::optional<std::string> muscle, side, notes;
+    std::optional<double> severity;
+    std::optional<std::string> status;  // unconfirmed, confirmed, false_positive
+    std::optional<EpisodeFlags> flags;
+};
+
+// One routine step on one night: it ran, and maybe the sleeper said "Done".
+struct RoutineRun {
+    std::string sleeper, night, step;
+    WallTime ran;
+    bool acknowledged = false;
+};
+
+struct AdaptationRecord {
+    std::string sleeper;
+    WallTime at;
+    std::string tier;
+    std::string reason;
+};
+
+struct NoticeRecord {
+    std::string sleeper, condition;
+    WallTime at;
+    std::string text;
+};
+
+// The adaptive tier in force for a sleeper, and since how many nights.
+struct TierRecord {
+    std::string tier;         // "calm", "moderate", "frequent"
+    int days_in_tier = 0;
+    std::string night;        // the night of the latest decision, "2026-11-26"
+    std::string override_tier;  // "" = automatic
 };
 
 class EpisodeStore {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     enum class Mode { read_write, read_only };
 
     explicit EpisodeStore(const std::string& path, Mode mode = Mode::read_write);
@@ -66,9 +105,36 @@ public:
 
     enum class Insert { added, duplicate };
     // Committed (durable) when it returns.
-    Insert insert(const Episode& e, const std::string& sleeper, const EpisodeFlags& flags = {});
+    Insert insert(const Episode& e, const std::string& sleeper, const EpisodeFlags& flags = {},
+                  const std::string& notes = {});
+    // Newest first.
     std::vector<StoredEpisode> recent(std::size_t limit) const;
+    // Oldest first: every episode that started at or after `from` (all
+    // sleepers when `sleeper` is empty).
+    std::vector<StoredEpisode> since(WallTime from, const std::string& sleeper = {}) const;
+    std::optional<StoredEpisode> find(const std::string& source, const std::string& source_id) const;
+    // false when there is no such episode. Throws StoreError for a bad status.
+    bool update(const std::string& source, const std::string& source_id, const EpisodeEdit& edit);
+    bool remove(const std::string& source, const std::string& source_id);
     std::int64_t count() const;
+
+    // Routine runs: record_step is idempotent per (sleeper, night, step).
+    void record_step(const std::string& sleeper, const std::string& night, const std::string& step, WallTime ran);
+    // false when the step has not run that night.
+    bool acknowledge(const std::string& sleeper, const std::string& night, const std::string& step);
+    std::vector<RoutineRun> routine_runs(const std::string& sleeper, const std::string& from_night) const;
+
+    void record_decision(const AdaptationRecord& d);
+    // Newest first; all sleepers when `sleeper` is empty.
+    std::vector<AdaptationRecord> decisions(std::size_t limit, const std::string& sleeper = {}) const;
+    void record_notice(const NoticeRecord& n);
+    std::vector<NoticeRecord> notices(const std::string& sleeper, WallTime from) const;
+    void record_travel(const std::string& sleeper, WallTime ended);
+    std::vector<WallTime> travel(const std::string& sleeper, WallTime from) const;
+    void save_tier(const std::string& sleeper, const TierRecord& t);
+    std::optional<TierRecord> tier(const std::string& sleeper) const;
+    // When the first episode or routine run was recorded (the log's start).
+    std::optional<WallTime> first_record() const;
     int schema_version() const;
     const std::string& path() const noexcept { return path_; }
 
@@ -77,6 +143,7 @@ private:
     void exec(const char* sql) const;
     void migrate();
     [[noreturn]] void fail(const std::string& what) const;
+    class Statement;
 
     std::string path_;
     sqlite3* db_ = nullptr;

@@ -107,6 +107,121 @@ TEST_F(EpisodeStoreTest, ANewerSchemaIsRefusedNotDamaged) {
     EXPECT_EQ(pragma("user_version"), "99");
 }
 
+TEST_F(EpisodeStoreTest, AVersionOneDatabaseIsMigratedKeepingItsEpisodes) {
+    {
+        // Schema 1 as the first release wrote it, with one episode in it.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        const char* v1 = R"(
+            CREATE TABLE episodes (id INTEGER PRIMARY KEY, sleeper TEXT NOT NULL DEFAULT '',
+              source TEXT NOT NULL, source_id TEXT NOT NULL, start_ms INTEGER NOT NULL,
+              duration_s REAL NOT NULL, muscle TEXT NOT NULL DEFAULT '', side TEXT NOT NULL DEFAULT '',
+              severity REAL, notes TEXT NOT NULL DEFAULT '', swelling INTEGER NOT NULL DEFAULT 0,
+              redness INTEGER NOT NULL DEFAULT 0, warmth INTEGER NOT NULL DEFAULT 0,
+              numbness INTEGER NOT NULL DEFAULT 0, back_pain INTEGER NOT NULL DEFAULT 0,
+              status TEXT NOT NULL DEFAULT 'unconfirmed', received_ms INTEGER NOT NULL,
+              UNIQUE (source, source_id));
+            CREATE TABLE routine_runs (id INTEGER PRIMARY KEY, sleeper TEXT NOT NULL, night TEXT NOT NULL,
+              step TEXT NOT NULL, ran_ms INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0,
+              UNIQUE (sleeper, night, step));
+            CREATE TABLE adaptation_decisions (id INTEGER PRIMARY KEY, sleeper TEXT NOT NULL,
+              at_ms INTEGER NOT NULL, tier TEXT NOT NULL, reason TEXT NOT NULL);
+            CREATE TABLE travel (id INTEGER PRIMARY KEY, sleeper TEXT NOT NULL, ended_ms INTEGER NOT NULL);
+            CREATE TABLE notices (id INTEGER PRIMARY KEY, sleeper TEXT NOT NULL, condition TEXT NOT NULL,
+              at_ms INTEGER NOT NULL, text TEXT NOT NULL);
+            INSERT INTO episodes (sleeper, source, source_id, start_ms, duration_s, received_ms)
+              VALUES ('sam', 'band', 'old-1', 1795000000000, 42, 1795000000000);
+            PRAGMA user_version=1;)";
+        ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    EpisodeStore store(path);
+    EXPECT_EQ(store.schema_version(), 2);
+    ASSERT_TRUE(store.find("band", "old-1"));
+    EXPECT_EQ(store.find("band", "old-1")->duration_s, 42);
+    EXPECT_FALSE(store.tier("sam")) << "the new table starts empty";
+    store.save_tier("sam", TierRecord{"moderate", 3, "2026-11-20", ""});
+    EXPECT_EQ(store.tier("sam")->tier, "moderate");
+}
+
+TEST_F(EpisodeStoreTest, EpisodesCanBeEditedConfirmedAndDeleted) {
+    EpisodeStore store(path);
+    store.insert(episode("e1"), "sam", EpisodeFlags{}, "after a long walk");
+    EXPECT_EQ(store.find("band", "e1")->notes, "after a long walk");
+    EpisodeEdit edit;
+    edit.duration_s = 95;
+    edit.muscle = "thigh";
+    edit.flags = EpisodeFlags{};
+    edit.flags->swelling = true;
+    ASSERT_TRUE(store.update("band", "e1", edit));
+    auto row = *store.find("band", "e1");
+    EXPECT_EQ(row.duration_s, 95);
+    EXPECT_EQ(row.muscle, "thigh");
+    EXPECT_EQ(row.side, "left") << "fields not given are kept";
+    EXPECT_EQ(row.severity, 6) << "severity not given is kept";
+    EXPECT_TRUE(row.flags.swelling);
+    EXPECT_EQ(row.status, "unconfirmed");
+
+    EpisodeEdit mark;
+    mark.status = "false_positive";
+    ASSERT_TRUE(store.update("band", "e1", mark));
+    EXPECT_EQ(store.find("band", "e1")->status, "false_positive");
+    mark.status = "maybe";
+    EXPECT_THROW(store.update("band", "e1", mark), StoreError);
+    EXPECT_FALSE(store.update("band", "nope", edit));
+
+    EXPECT_TRUE(store.remove("band", "e1"));
+    EXPECT_FALSE(store.remove("band", "e1"));
+    EXPECT_EQ(store.count(), 0);
+}
+
+TEST_F(EpisodeStoreTest, RoutineRunsDecisionsNoticesAndTravelAreKept) {
+    EpisodeStore store(path);
+    const WallTime t0 = WallTime(std::chrono::seconds(1'795'000'000));
+    store.record_step("sam", "2026-11-20", "stretch", t0);
+    store.record_step("sam", "2026-11-20", "stretch", t0 + std::chrono::minutes(1));  // once per night
+    store.record_step("sam", "2026-11-21", "hydration", t0 + std::chrono::hours(24));
+    EXPECT_TRUE(store.acknowledge("sam", "2026-11-20", "stretch"));
+    EXPECT_FALSE(store.acknowledge("sam", "2026-11-20", "prewarm")) << "never ran";
+    const auto runs = store.routine_runs("sam", "2026-11-20");
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_TRUE(runs[0].acknowledged);
+    EXPECT_EQ(runs[0].ran, t0);
+    EXPECT_FALSE(runs[1].acknowledged);
+    EXPECT_EQ(store.routine_runs("sam", "2026-11-21").size(), 1u);
+
+    store.record_decision({"sam", t0, "moderate", "7-day rate 2.0/week >= 1.5 -> moderate"});
+    store.record_decision({"sam", t0 + std::chrono::hours(48), "frequent", "up again"});
+    store.record_decision({"alex", t0, "calm", "other sleeper"});
+    const auto sam = store.decisions(10, "sam");
+    ASSERT_EQ(sam.size(), 2u);
+    EXPECT_EQ(sam[0].tier, "frequent") << "newest first";
+    EXPECT_EQ(store.decisions(10).size(), 3u);
+
+    store.record_notice({"sam", "long_cramp", t0, "worth discussing"});
+    EXPECT_EQ(store.notices("sam", t0).size(), 1u);
+    EXPECT_TRUE(store.notices("sam", t0 + std::chrono::seconds(1)).empty());
+    store.record_travel("sam", t0);
+    EXPECT_EQ(store.travel("sam", t0 - std::chrono::hours(1)), std::vector<WallTime>{t0});
+    EXPECT_EQ(store.first_record(), t0);
+}
+
+TEST_F(EpisodeStoreTest, SinceReturnsOneSleepersEpisodesOldestFirst) {
+    EpisodeStore store(path);
+    auto a = episode("a"), b = episode("b"), c = episode("c");
+    b.start -= std::chrono::hours(30);
+    c.start -= std::chrono::hours(200);
+    store.insert(a, "sam");
+    store.insert(b, "sam");
+    store.insert(c, "sam");
+    store.insert(episode("other"), "alex");
+    const auto rows = store.since(a.start - std::chrono::hours(48), "sam");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].source_id, "b");
+    EXPECT_EQ(rows[1].source_id, "a");
+    EXPECT_EQ(store.since(WallTime{}).size(), 4u);
+}
+
 TEST_F(EpisodeStoreTest, AnUnwritableDirectoryIsAClearError) {
     EXPECT_THROW(EpisodeStore("/proc/bedtimed-no/bedtimed.db"), StoreError);
 }
