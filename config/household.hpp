@@ -115,6 +115,9 @@ struct SleeperSpec {
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};
     ReminderStep stretch{true, std::chrono::minutes(-20), "Stretch before bed", "", {}};
+    // Not configurable: the adaptive "frequent" tier switches it on (cramplog/adaptation.hpp).
+    ReminderStep extra_stretch{false, std::chrono::minutes(-5), "One more stretch",
+                               "A last gentle calf stretch before you lie down: about 30 seconds each side.", {}};
     PrewarmStep prewarm;
     ElevationStep elevation;
     ActiveDayStep active_day;

@@ -45,13 +45,22 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
         }
     }
     bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg_->mqtt, persist_dir);
+    open_cramp_log();
+    if (intake_) bus_->set_durable_intake(intake_);
     engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
     // Built here (not at run()) so that bad integration options fail start-up with 78.
     actuators_ = std::make_unique<Actuators>(
         clock_, *bus_, counters_, *cfg_, Actuators::Options{options_.state_dir + "/actuators.json", true});
     runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
                                               *actuators_, options_.state_dir + "/routine.json");
-    engine_->on_episode([this](const Episode& e) { runner_->on_episode(e); });
+    connect_runner(*runner_);
+    engine_->on_episode([this](const Episode& e) {
+        runner_->on_episode(e);
+        // After the reaction: the log's bookkeeping never delays an action.
+        boost::asio::post(io_, [this, e] { cramp_log_->on_episode(e); });
+    });
+    cramp_log_->set_sender([this](const integrations::Reminder& r) { runner_->notify(r); });
+    cramp_log_->on_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
     engine_->on_sensor([this](const std::string& name) { runner_->on_sensor(name); });
     // Through the member, not a copy: actuators_ is replaced on reload.
     bus_->on_connected([this] { actuators_->on_connected(); });
@@ -60,13 +69,136 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     bus_->on_connected([this] {
         last_counters_json_.clear();
         publish_counters();
+        last_state_.clear();
+        publish_all_sleeper_states();
     });
+    bus_->subscribe(cfg_->mqtt.base_topic + "/cmd/+", 1, [this](const Message& m) { on_command(m); });
+}
+
+void App::open_cramp_log() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.state_dir, ec);
+    const std::string db = options_.state_dir + "/bedtimed.db";
+    try {
+        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_);
+        cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{db, true, {}, {}});
+    } catch (const std::exception& e) {
+        // The routine and its safety rules matter more than the log: run on,
+        // keeping the log in memory, and say so loudly.
+        log_->error("cannot open the cramp log {}: {}; episodes are kept in memory only until restart", db,
+                    e.what());
+        ++counters_.store_failures;
+        intake_.reset();
+        cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{":memory:", false, {}, {}});
+    }
+}
+
+void App::connect_runner(RoutineRunner& runner) {
+    runner.set_evening_source([this](const std::string& sleeper, WallTime now) -> const config::SleeperSpec& {
+        return cramp_log_->evening(sleeper, now);
+    });
+    runner.on_step_ran([this](const std::string& sleeper, const std::string& night, const std::string& step,
+                              WallTime at) { cramp_log_->step_ran(sleeper, night, step, at); });
+    runner.on_plan_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
+}
+
+void App::publish_sleeper_state(const std::string& sleeper) {
+    if (!bus_->connected() || sleeper.empty() || !runner_) return;
+    const std::string base = cfg_->mqtt.base_topic + "/" + sleeper;
+    auto plan = runner_->plan_json(sleeper);
+    plan["tier"] = cramplog::tier_name(cramp_log_->tier(sleeper));
+    const auto st = cramp_log_->stats(sleeper);
+    const auto last = cramp_log_->last_episode(sleeper);
+    const nlohmann::json stats{{"tonight", st.tonight},
+                               {"last_7_days", st.last_7_days},
+                               {"rate_28d_per_week", st.rate_28d_per_week},
+                               {"tier", cramplog::tier_name(cramp_log_->tier(sleeper))},
+                               {"trend", cramplog::trend_text(st.trend)},
+                               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()}};
+    for (const auto& [topic, body] : {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
+        auto& last_sent = last_state_[topic];
+        if (last_sent == body) continue;
+        last_sent = body;
+        bus_->publish(topic, body, 1, true);
+    }
+}
+
+void App::publish_all_sleeper_states() {
+    if (!runner_) return;
+    for (const auto& name : runner_->sleeper_names()) publish_sleeper_state(name);
+}
+
+void App::reply(const std::string& request_id, const nlohmann::json& body) {
+    if (request_id.empty()) return;
+    bus_->publish(cfg_->mqtt.base_topic + "/reply/" + request_id, body.dump(), 1, false);
+}
+
+CrampLog::Result App::run(const commands::LogEpisode& c, const std::string&) { return cramp_log_->log(c); }
+CrampLog::Result App::run(const commands::EditEpisode& c, const std::string&) { return cramp_log_->edit(c); }
+CrampLog::Result App::run(const commands::MarkEpisode& c, const std::string&) { return cramp_log_->mark(c); }
+CrampLog::Result App::run(const commands::Travel& c, const std::string&) { return cramp_log_->travel(c); }
+
+CrampLog::Result App::run(const commands::SetTier& c, const std::string&) {
+    auto result = cramp_log_->set_tier(c);
+    // Tonight's steps follow the new tier at once.
+    if (result.ok) runner_->reevaluate();
+    return result;
+}
+
+CrampLog::Result App::run(const commands::Acknowledge& c, const std::string&) {
+    return cramp_log_->acknowledge(c.sleeper, runner_->night_of(c.sleeper), c.step);
+}
+
+CrampLog::Result App::run(const commands::HeatOff&, const std::string& topic) {
+    CrampLog::Result result;
+    result.reply["pads"] = runner_->all_heat_off("heat off requested on " + topic);
+    return result;
+}
+
+CrampLog::Result App::run(const commands::TestNotify& c, const std::string&) {
+    CrampLog::Result result;
+    if (!c.sleeper.empty() && cramp_log_->resolve_sleeper(c.sleeper).empty())
+        return {false, "unknown sleeper \"" + c.sleeper + "\"", {}};
+    int sent = 0;
+    for (const auto& name : runner_->sleeper_names())
+        if (c.sleeper.empty() || c.sleeper == name)
+            sent += runner_->notify(integrations::Reminder{name, "test", "bedtimed test",
+                                                           "This is a test notification from bedtimed.", false,
+                                                           clock_.wall_now()});
+    result.reply["sent"] = sent;
+    return result;
+}
+
+void App::on_command(const Message& msg) {
+    const std::string verb = msg.topic.substr(msg.topic.rfind('/') + 1);
+    auto refuse = [&](const std::string& request_id, const std::string& why) {
+        ++counters_.commands_rejected;
+        std::uint64_t suppressed = 0;
+        if (command_reject_log_.allow(clock_.steady_now(), suppressed))
+            log_->warn("command refused on {}: {}{}", msg.topic, why,
+                       suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : "");
+        reply(request_id, {{"ok", false}, {"error", why}});
+    };
+    // A retained command would run again on every reconnect.
+    if (msg.retained) return refuse("", "retained commands are ignored (publish without retain)");
+    const auto request = commands::parse_command(verb, msg.payload, clock_.wall_now());
+    if (const auto* err = std::get_if<commands::CommandError>(&request.command))
+        return refuse(request.request_id, err->reason);
+    const auto& command = std::get<commands::Command>(request.command);
+    const CrampLog::Result result = std::visit([&](const auto& c) { return run(c, msg.topic); }, command);
+    if (!result.ok) return refuse(request.request_id, result.error);
+    ++counters_.commands;
+    log_->info("command {} done", verb);
+    auto body = result.reply;
+    body["ok"] = true;
+    reply(request.request_id, body);
 }
 
 App::~App() {
     // The client goes before the io_context it posts to (Paho c#1669).
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
     runner_.reset();
+    cramp_log_.reset();
     actuators_.reset();
     engine_.reset();
     bus_.reset();
@@ -91,6 +223,7 @@ int App::run() noexcept {
                 };
             signals_.async_wait(on_signal);
             engine_->start();
+            cramp_log_->start();
             actuators_->start();
             runner_->start();
             bus_->start();
@@ -103,6 +236,7 @@ int App::run() noexcept {
             io_.run();
         } else {
             engine_->start();
+            cramp_log_->start();
             actuators_->start();
             runner_->start();
             bus_->start();
@@ -157,12 +291,15 @@ void App::reload() {
             clock_, *bus_, counters_, *fresh, Actuators::Options{options_.state_dir + "/actuators.json", true});
         auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
                                                       *actuators, options_.state_dir + "/routine.json");
+        connect_runner(*runner);
         runner_.reset();
         actuators_->shutdown_keeping_sessions();
         actuators_.reset();
         actuators_ = std::move(actuators);
         runner_ = std::move(runner);
         cfg_ = fresh;
+        cramp_log_->apply_config(cfg_);
+        if (intake_) intake_->update(*cfg_);
         engine_->apply_config(cfg_);
         actuators_->start();
         if (bus_->connected()) actuators_->on_connected();
@@ -185,7 +322,19 @@ void App::arm_counters_timer() {
     });
 }
 
+void App::fold_intake_counters() {
+    if (intake_) {
+        // The intake counts on Paho's thread; fold its progress in here.
+        const auto committed = intake_->committed(), failed = intake_->failures();
+        counters_.episodes_stored += committed - intake_committed_seen_;
+        counters_.store_failures += failed - intake_failures_seen_;
+        intake_committed_seen_ = committed;
+        intake_failures_seen_ = failed;
+    }
+}
+
 void App::publish_counters() {
+    fold_intake_counters();
     if (!bus_->connected()) return;
     std::string json = counters_.to_json();
     // Idle stays idle: nothing is sent when nothing changed (bar the publish itself).
@@ -197,7 +346,10 @@ void App::publish_counters() {
 Counters App::counters_snapshot() {
     std::promise<Counters> p;
     auto f = p.get_future();
-    boost::asio::post(io_, [this, &p] { p.set_value(counters_); });
+    boost::asio::post(io_, [this, &p] {
+        fold_intake_counters();
+        p.set_value(counters_);
+    });
     return f.get();
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,9 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "actuators.hpp"
+#include "cramp_log.hpp"
 #include "engine.hpp"
+#include "episode_intake.hpp"
 #include "log.hpp"
 #include "paho_bus.hpp"
 #include "routine_runner.hpp"
@@ -53,10 +56,25 @@ private:
     void reload();
     void stop();
     void publish_counters();
+    void fold_intake_counters();
     void arm_counters_timer();
     std::shared_ptr<const config::Config> load() const;
-    // (Re)builds the actuators and routines for cfg_ and starts them.
-    void build_household();
+    // Hooks the routine runner to the cramp log and the state topics.
+    void connect_runner(RoutineRunner& runner);
+    void open_cramp_log();
+    void on_command(const Message& msg);
+    // One per command; `topic` names where it came from, for the log.
+    CrampLog::Result run(const commands::LogEpisode& c, const std::string& topic);
+    CrampLog::Result run(const commands::EditEpisode& c, const std::string& topic);
+    CrampLog::Result run(const commands::MarkEpisode& c, const std::string& topic);
+    CrampLog::Result run(const commands::Travel& c, const std::string& topic);
+    CrampLog::Result run(const commands::SetTier& c, const std::string& topic);
+    CrampLog::Result run(const commands::Acknowledge& c, const std::string& topic);
+    CrampLog::Result run(const commands::HeatOff& c, const std::string& topic);
+    CrampLog::Result run(const commands::TestNotify& c, const std::string& topic);
+    void reply(const std::string& request_id, const nlohmann::json& body);
+    void publish_sleeper_state(const std::string& sleeper);
+    void publish_all_sleeper_states();
 
     AppOptions options_;
     std::shared_ptr<spdlog::logger> log_;
@@ -68,6 +86,11 @@ private:
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Actuators> actuators_;
     std::unique_ptr<RoutineRunner> runner_;
+    std::shared_ptr<EpisodeIntake> intake_;  // shared with Paho's callback thread
+    std::unique_ptr<CrampLog> cramp_log_;
+    std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
+    std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
+    RateLimitedLog command_reject_log_{10, std::chrono::minutes(1)};
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

@@ -31,4 +31,17 @@ public:
     virtual bool connected() const noexcept = 0;
 };
 
+// What a bus hands, on its own receive thread, the messages that must be
+// durable before they are acknowledged (the cramp log's episodes). A bus
+// that acknowledges (Paho: returning from message_arrived sends the PUBACK)
+// calls take() first; the loop's copy is posted before take() so the
+// reaction does not wait for the commit. Implementations are thread-safe
+// and take() never throws.
+class DurableIntake {
+public:
+    virtual ~DurableIntake() = default;
+    virtual bool wants(const std::string& topic) const noexcept = 0;
+    virtual void take(const Message& msg) noexcept = 0;
+};
+
 }  // namespace bedtimed

@@ -26,7 +26,13 @@ std::string Counters::to_json() const {
                      {"bed_moves", bed_moves},
                      {"reminders_sent", reminders_sent},
                      {"config_reloads", config_reloads},
-                     {"config_reload_failures", config_reload_failures}};
+                     {"config_reload_failures", config_reload_failures},
+                     {"episodes_stored", episodes_stored},
+                     {"store_failures", store_failures},
+                     {"commands", commands},
+                     {"commands_rejected", commands_rejected},
+                     {"notices_sent", notices_sent},
+                     {"tier_changes", tier_changes}};
     return j.dump();
 }
 

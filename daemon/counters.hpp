@@ -30,6 +30,12 @@ struct Counters {
     std::uint64_t reminders_sent = 0;
     std::uint64_t config_reloads = 0;
     std::uint64_t config_reload_failures = 0;
+    std::uint64_t episodes_stored = 0;      // committed to the cramp log (wearables and by hand)
+    std::uint64_t store_failures = 0;       // a write to the cramp log failed (disk full, read-only)
+    std::uint64_t commands = 0;             // command-topic requests carried out
+    std::uint64_t commands_rejected = 0;    // refused: malformed, unknown, or not possible
+    std::uint64_t notices_sent = 0;         // "when to worry" notices and weekly digests
+    std::uint64_t tier_changes = 0;
 
     // A compact JSON object of every counter.
     std::string to_json() const;

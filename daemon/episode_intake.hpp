@@ -1,6 +1,4 @@
 // Commits wearable episodes to the store *before* the broker gets its PUBACK.
-// (Groundwork for the cramp log: not yet wired into PahoBus/App, see the
-// note on resident memory in the issue.)
 //
 // Paho C delivers an inbound QoS 1 message to message_arrived() and only then
 // sends the PUBACK (pitfalls.md §1.1), so a synchronous insert inside that
@@ -26,15 +24,6 @@
 #include "mqtt_topic.hpp"
 
 namespace bedtimed {
-
-// What a bus calls, on its own receive thread, for messages that must be
-// durable before they are acknowledged. Implementations are thread-safe.
-class DurableIntake {
-public:
-    virtual ~DurableIntake() = default;
-    virtual bool wants(const std::string& topic) const noexcept = 0;
-    virtual void take(const Message& msg) noexcept = 0;
-};
 
 class EpisodeIntake final : public DurableIntake {
 public:

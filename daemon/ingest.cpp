@@ -33,7 +33,9 @@ bool nesting_within(std::string_view s, int limit) {
     return true;
 }
 
-std::optional<json> parse_json(std::string_view payload, std::string& error) {
+}  // namespace
+
+std::optional<json> parse_untrusted_json(std::string_view payload, std::string& error) {
     if (!nesting_within(payload, kMaxJsonDepth)) {
         error = "JSON nested deeper than " + std::to_string(kMaxJsonDepth);
         return std::nullopt;
@@ -45,6 +47,8 @@ std::optional<json> parse_json(std::string_view payload, std::string& error) {
     }
     return j;
 }
+
+namespace {
 
 // "a.b.0.c": object keys, or array indexes for arrays.
 const json* find_path(const json& root, std::string_view path) {
@@ -116,6 +120,8 @@ std::variant<Value, Rejection> typed_value(const config::SensorSpec& spec, const
     return Rejection{"unknown sensor type"};
 }
 
+}  // namespace
+
 bool valid_utf8(std::string_view s) {
     // A raw (non-JSON) payload must still be text we can log and template.
     std::size_t i = 0;
@@ -129,6 +135,8 @@ bool valid_utf8(std::string_view s) {
     }
     return true;
 }
+
+namespace {
 
 std::optional<std::string> text_field(const json& root, const std::string& path, std::string& error,
                                       const char* what) {
@@ -159,7 +167,7 @@ std::variant<Value, Rejection> parse_sensor_value(const config::SensorSpec& spec
         return typed_value(spec, j);
     }
     std::string error;
-    auto root = parse_json(payload, error);
+    auto root = parse_untrusted_json(payload, error);
     if (!root) return Rejection{error};
     const json* field = find_path(*root, spec.json_path);
     if (!field) return Rejection{"field '" + spec.json_path + "' is missing"};
@@ -170,7 +178,7 @@ std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
                                                std::string_view topic, std::string_view payload,
                                                WallTime now) {
     std::string error;
-    auto root = parse_json(payload, error);
+    auto root = parse_untrusted_json(payload, error);
     if (!root) return Rejection{error};
     if (!root->is_object()) return Rejection{"episode payload must be a JSON object"};
 

@@ -4,6 +4,8 @@
 // Rejection with a short reason for the log.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,12 @@ std::variant<Value, Rejection> parse_sensor_value(const config::SensorSpec& spec
 std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
                                                std::string_view topic, std::string_view payload,
                                                WallTime now);
+
+// The strict JSON reader behind the parsers, for other untrusted payloads
+// (command topics): nesting capped at kMaxJsonDepth before parsing, and
+// valid UTF-8 required. nullopt with `error` set when refused.
+std::optional<nlohmann::json> parse_untrusted_json(std::string_view payload, std::string& error);
+bool valid_utf8(std::string_view s);
 
 // Reads `episode.<field>` for conditions and templates.
 Value episode_field(const Episode& e, std::string_view field);

@@ -63,10 +63,17 @@ public:
         boost::asio::post(bus_.io_, [b = &bus_, cause] { b->handle_connection_lost(cause); });
     }
     void message_arrived(mqtt::const_message_ptr msg) override {
-        boost::asio::post(bus_.io_, [b = &bus_, msg = std::move(msg)] {
+        DurableIntake* intake = bus_.intake_.get();
+        const bool durable = intake && intake->wants(msg->get_topic());
+        // The loop's copy first: the reaction never waits for the commit.
+        boost::asio::post(bus_.io_, [b = &bus_, msg] {
             b->handle_message(Message{msg->get_topic(), msg->to_string(), msg->get_qos(),
                                       msg->is_retained()});
         });
+        // Paho C sends the PUBACK after this returns (pitfalls.md §1.1), so
+        // "acknowledged" means "committed".
+        if (durable)
+            intake->take(Message{msg->get_topic(), msg->to_string(), msg->get_qos(), msg->is_retained()});
     }
     void delivery_complete(mqtt::delivery_token_ptr) override {}
 

@@ -48,6 +48,11 @@ public:
     void unsubscribe(const std::string& filter) override;
     bool connected() const noexcept override { return connected_; }
 
+    // Set before start(): messages it wants are handed to it on Paho's thread
+    // before the callback returns (and so before the PUBACK). Shared with the
+    // callback thread, hence shared ownership.
+    void set_durable_intake(std::shared_ptr<DurableIntake> intake) { intake_ = std::move(intake); }
+
     // Called on the loop after every successful (re)connect, once subscriptions are re-sent.
     void on_connected(std::function<void()> fn) { connected_hooks_.push_back(std::move(fn)); }
 
@@ -67,6 +72,7 @@ private:
     config::MqttSettings settings_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<Callbacks> callbacks_;
+    std::shared_ptr<DurableIntake> intake_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<Timer> retry_timer_;
     std::chrono::seconds retry_delay_{1};

@@ -61,6 +61,7 @@ const config::ReminderStep* reminder_for(const SleeperSpec& s, const std::string
     if (id == "hydration") return &s.hydration;
     if (id == "supplement") return &s.supplement;
     if (id == "stretch") return &s.stretch;
+    if (id == "extra_stretch") return &s.extra_stretch;
     return nullptr;
 }
 
@@ -81,7 +82,7 @@ std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone*
     auto add = [&](const std::string& id, StepKind kind, minutes offset) {
         plan.steps.push_back(Step{id, kind, plan.bedtime + offset});
     };
-    for (const char* id : {"hydration", "supplement", "stretch"}) {
+    for (const char* id : {"hydration", "supplement", "stretch", "extra_stretch"}) {
         const auto* r = reminder_for(s, id);
         if (r->enabled) add(id, StepKind::reminder, r->offset);
     }

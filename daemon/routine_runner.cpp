@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "local_time.hpp"
 #include "options.hpp"
 
@@ -10,7 +12,10 @@ namespace bedtimed {
 using RoutineDecision = routine::Decision;
 
 struct RoutineRunner::Sleeper {
-    const config::SleeperSpec* spec;
+    std::string name;
+    const config::SleeperSpec* spec;  // the configured routine, or tonight's adapted one
+    std::set<std::string> skipped;    // done without acting (conditions)
+    std::set<std::string> missed;     // too late to run (bedtimed was down, the clock jumped)
     const date::time_zone* zone;
     routine::SleeperState st;
     std::optional<routine::NightPlan> plan;
@@ -32,6 +37,7 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
     }
     for (const auto& spec : cfg.sleepers) {
         auto s = std::make_unique<Sleeper>();
+        s->name = spec.name;
         s->spec = &spec;
         s->zone = zone_named(spec.timezone);
         s->timer = clock_.make_timer();
@@ -97,13 +103,23 @@ void RoutineRunner::start() {
 }
 
 void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
+    if (evening_) s.spec = &evening_(s.name, now);
     auto plan = routine::current_plan(*s.spec, s.zone, now);
     const std::string night = plan ? date_text(plan->night) : "";
     if (night == s.st.night && plan) {
+        // Same night; the adapted evening may have moved steps that are still to come.
+        const bool moved = !s.plan || s.plan->steps.size() != plan->steps.size() ||
+                           !std::equal(plan->steps.begin(), plan->steps.end(), s.plan->steps.begin(),
+                                       [](const routine::Step& a, const routine::Step& b) {
+                                           return a.id == b.id && a.at == b.at;
+                                       });
         s.plan = std::move(plan);
+        if (moved && plan_changed_) plan_changed_(s.name);
         return;
     }
     s.plan = std::move(plan);
+    s.skipped.clear();
+    s.missed.clear();
     s.st.night = night;
     s.st.done.clear();
     s.st.heats_tonight = 0;
@@ -115,6 +131,7 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
                              local_text(s.zone, step.at).substr(11, 5), step.id);
     say(s.spec->name, fmt::format("night of {}: bedtime {}; {}", night, local_text(s.zone, s.plan->bedtime),
                                   steps.empty() ? "no timed steps" : steps));
+    if (plan_changed_) plan_changed_(s.name);
 }
 
 void RoutineRunner::evaluate(Sleeper& s) {
@@ -126,6 +143,7 @@ void RoutineRunner::evaluate(Sleeper& s) {
             if (step.at > now || s.st.done.count(step.id)) continue;
             if (now - step.at > kGrace && step.kind != routine::StepKind::active_day) {
                 s.st.done.insert(step.id);
+                s.missed.insert(step.id);
                 changed = true;
                 say(s.spec->name, fmt::format("{} missed: due at {}, {} min ago", step.id,
                                               local_text(s.zone, step.at).substr(11, 5),
@@ -140,11 +158,16 @@ void RoutineRunner::evaluate(Sleeper& s) {
             }
             s.st.done.insert(step.id);
             changed = true;
+            if (d.actions.empty()) s.skipped.insert(step.id);
+            else if (step_ran_) step_ran_(s.name, s.st.night, step.id, now);
             apply(s, d);
         }
     }
     apply(s, routine::decide_tick(*s.spec, s.st, inputs(s)));
-    if (changed) persist();
+    if (changed) {
+        persist();
+        if (plan_changed_) plan_changed_(s.name);
+    }
     arm(s);
 }
 
@@ -217,6 +240,60 @@ void RoutineRunner::on_sensor(const std::string& name) {
             spec.prewarm.cold_sensor == name)
             evaluate(*s);
     }
+}
+
+void RoutineRunner::reevaluate() {
+    for (auto& [name, s] : sleepers_) evaluate(*s);
+}
+
+int RoutineRunner::notify(const integrations::Reminder& r) {
+    auto it = sleepers_.find(r.sleeper);
+    if (it == sleepers_.end()) return 0;
+    int sent = 0;
+    for (const auto& name : it->second->spec->notifiers) {
+        notifiers_.at(name)->notify(r);
+        ++sent;
+    }
+    return sent;
+}
+
+std::vector<std::string> RoutineRunner::all_heat_off(const std::string& reason) {
+    std::vector<std::string> pads;
+    for (auto& [name, s] : sleepers_) {
+        if (s->spec->heating_pad.empty()) continue;
+        actuators_.heat_off(s->spec->heating_pad, reason);
+        s->st.manual_off_tonight = true;
+        pads.push_back(s->spec->heating_pad);
+        say(name, "all heat off (" + reason + "): no more routine heat tonight");
+    }
+    persist();
+    return pads;
+}
+
+std::string RoutineRunner::night_of(const std::string& sleeper) const {
+    auto it = sleepers_.find(sleeper);
+    return it == sleepers_.end() ? std::string() : it->second->st.night;
+}
+
+std::vector<std::string> RoutineRunner::sleeper_names() const {
+    std::vector<std::string> names;
+    for (const auto& [name, s] : sleepers_) names.push_back(name);
+    return names;
+}
+
+nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end() || !it->second->plan) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
+    const Sleeper& s = *it->second;
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& step : s.plan->steps) {
+        const char* state = !s.st.done.count(step.id)  ? "pending"
+                            : s.missed.count(step.id)  ? "missed"
+                            : s.skipped.count(step.id) ? "skipped"
+                                                       : "done";
+        steps.push_back({{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}});
+    }
+    return {{"night", s.st.night}, {"bedtime", format_iso8601(s.plan->bedtime)}, {"steps", steps}};
 }
 
 void RoutineRunner::persist() {

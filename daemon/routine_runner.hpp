@@ -17,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <vector>
 #include <string>
 
 #include "actuators.hpp"
@@ -36,7 +38,31 @@ public:
     ~RoutineRunner();
 
     void set_timeline(Timeline t) { timeline_ = std::move(t); }
+    // Where tonight's evening comes from (the cramp log's adaptive tier);
+    // unset = the configured routine. The reference must stay valid until the
+    // next call for that sleeper.
+    using EveningSource = std::function<const config::SleeperSpec&(const std::string& sleeper, WallTime now)>;
+    void set_evening_source(EveningSource fn) { evening_ = std::move(fn); }
+    // A step ran and acted (a reminder sent, heat on), for "what helps".
+    using StepRan = std::function<void(const std::string& sleeper, const std::string& night,
+                                       const std::string& step, WallTime at)>;
+    void on_step_ran(StepRan fn) { step_ran_ = std::move(fn); }
     void start();
+    // Looks at every sleeper's plan again now (the evening changed).
+    void reevaluate();
+
+    // Sends to the sleeper's notifiers (the cramp log's notices, test messages);
+    // returns how many notifiers it went to.
+    int notify(const integrations::Reminder& r);
+    // Every sleeper's pad off now, and no more routine heat tonight (pad-off).
+    std::vector<std::string> all_heat_off(const std::string& reason);
+    // The plan night tonight's steps are recorded under, "" when none.
+    std::string night_of(const std::string& sleeper) const;
+    // {"night","bedtime","steps":[{"id","at","state"}]} for `<base>/<sleeper>/plan`.
+    nlohmann::json plan_json(const std::string& sleeper) const;
+    // Called when a sleeper's plan or step states change.
+    void on_plan_changed(std::function<void(const std::string& sleeper)> fn) { plan_changed_ = std::move(fn); }
+    std::vector<std::string> sleeper_names() const;
     void on_episode(const Episode& e);
     void on_sensor(const std::string& name);
 
@@ -65,6 +91,9 @@ private:
     std::map<std::string, std::unique_ptr<integrations::Notifier>> notifiers_;
     std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
     Timeline timeline_;
+    EveningSource evening_;
+    StepRan step_ran_;
+    std::function<void(const std::string&)> plan_changed_;
 };
 
 }  // namespace bedtimed

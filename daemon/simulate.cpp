@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <map>
 
 #include "actuators.hpp"
+#include "cramp_log.hpp"
 #include "engine.hpp"
 #include "loader.hpp"
 #include "local_time.hpp"
@@ -44,6 +46,7 @@ struct Event {
     std::optional<WallTime> at;
     Message msg;
     std::string id_field;  // episodes without an explicit id get one per night
+    int first_night = 1, last_night = 1 << 30;  // `nights: 8-21`: only on these nights (1-based)
     int line = 0;
 };
 
@@ -127,6 +130,15 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
             if (e["after"]) ev.after = duration_of(scenario_path, e["after"]);
             else if (e["at"]) ev.at = time_of(scenario_path, e["at"]);
             else fail(scenario_path, e, "an event needs 'after' or 'at'");
+            if (e["nights"]) {
+                // "8-21" or a single night "8".
+                const std::string r = e["nights"].Scalar();
+                int a = 0, b = 0;
+                const int n = std::sscanf(r.c_str(), "%d-%d", &a, &b);
+                if (n < 1 || a < 1 || (n == 2 && b < a)) fail(scenario_path, e["nights"], "'nights' must be like 8-21");
+                ev.first_night = a;
+                ev.last_night = n == 2 ? b : a;
+            }
             if (e["sensor"]) {
                 const auto* s = cfg.find_sensor(e["sensor"].Scalar());
                 if (!s) fail(scenario_path, e["sensor"], "undefined sensor '" + e["sensor"].Scalar() + "'");
@@ -169,11 +181,24 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     Engine engine(clock, bus, counters, cfg_ptr);
     Actuators actuators(clock, bus, counters, *cfg_ptr, Actuators::Options{"", false});
     RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "");
+    // The cramp log in memory: the simulated nights adapt the evening as the daemon would.
+    CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{":memory:", false, {}, {}});
     actuators.set_journal(record);
     runner.set_timeline(record);
-    engine.on_episode([&](const Episode& e) { runner.on_episode(e); });
+    cramp_log.set_timeline(record);
+    cramp_log.set_sender([&](const integrations::Reminder& r) { runner.notify(r); });
+    runner.set_evening_source([&](const std::string& sleeper, WallTime now) -> const config::SleeperSpec& {
+        return cramp_log.evening(sleeper, now);
+    });
+    runner.on_step_ran([&](const std::string& sleeper, const std::string& night, const std::string& step,
+                           WallTime at) { cramp_log.step_ran(sleeper, night, step, at); });
+    engine.on_episode([&](const Episode& e) {
+        runner.on_episode(e);
+        cramp_log.on_episode(e);
+    });
     engine.on_sensor([&](const std::string& n) { runner.on_sensor(n); });
     engine.start();
+    cramp_log.start();
     actuators.start();
     runner.start();
     actuators.on_connected();
@@ -182,6 +207,7 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     std::vector<std::pair<WallTime, Event>> timeline;
     for (int n = 0; n < nights; ++n)
         for (const auto& ev : events) {
+            if (n + 1 < ev.first_night || n + 1 > ev.last_night) continue;
             const WallTime night_start = start + std::chrono::hours(24) * n;
             Event copy = ev;
             if (!ev.id_field.empty() && n > 0) {

@@ -129,6 +129,18 @@ Adjustments adjustments_for(Tier tier, const config::SleeperSpec& base,
     return a;
 }
 
+config::SleeperSpec adapted_spec(const config::SleeperSpec& base, const Adjustments& a) {
+    config::SleeperSpec s = base;
+    s.stretch.offset = a.stretch_offset;
+    s.hydration.offset = a.hydration_offset;
+    s.prewarm.minutes = a.prewarm_minutes;
+    s.extra_stretch.enabled = a.extra_stretch_reminder && base.stretch.enabled;
+    if (a.routine_earlier_by > minutes(0))
+        for (auto& b : s.bedtime)
+            if (b) b = std::max(0, *b - static_cast<int>(a.routine_earlier_by.count()));
+    return s;
+}
+
 bool clusters_early(const EarlyClusterPolicy& policy,
                     const std::vector<std::chrono::minutes>& since_bedtime) {
     const auto total = static_cast<int>(since_bedtime.size());

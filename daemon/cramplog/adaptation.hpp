@@ -117,6 +117,11 @@ struct EarlyClusterPolicy {
 bool clusters_early(const EarlyClusterPolicy& policy,
                     const std::vector<std::chrono::minutes>& since_bedtime);
 
+// The sleeper's evening with `a` applied: reminder offsets, pre-warm minutes,
+// the extra stretch reminder, and every weekday's bedtime moved earlier by
+// routine_earlier_by (the whole routine moves with it; never before 00:00).
+config::SleeperSpec adapted_spec(const config::SleeperSpec& base, const Adjustments& a);
+
 // The differences, e.g. "stretch reminder T-20 → T-35, pre-warm 15 → 25 min";
 // empty when the two are equal.
 std::string describe_change(const Adjustments& before, const Adjustments& after);

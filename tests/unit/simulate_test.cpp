@@ -41,6 +41,27 @@ TEST(Simulate, JsonOutputHasOneObjectPerEntry) {
     EXPECT_TRUE(j[0].contains("who") && j[0].contains("what"));
 }
 
+// Six weeks in which cramps rise and fall (examples/six-weeks.scenario.yaml):
+// the adaptive tier's changes, with their reasons, are golden. Regenerate with
+//   build/bin/bedtimed simulate --config config/bedtimed.example.yaml
+//     --scenario examples/six-weeks.scenario.yaml | grep '  tier ' > tests/golden/six-weeks-tiers.txt
+TEST(Simulate, SixWeeksOfRisingThenFallingCrampsChangeTheTierAsTheGoldenSays) {
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/six-weeks.scenario.yaml");
+    std::string tiers;
+    for (const auto& line : [&] {
+             std::vector<std::string> lines;
+             std::istringstream in(format_timeline(r, false));
+             for (std::string l; std::getline(in, l);) lines.push_back(l);
+             return lines;
+         }())
+        if (line.find("  tier ") != std::string::npos) tiers += line + "\n";
+    EXPECT_EQ(tiers, read(kRoot + "/tests/golden/six-weeks-tiers.txt"));
+    // And the evening really changed: the frequent tier's extra stretch reminder was sent.
+    bool extra = false;
+    for (const auto& e : r.timeline) extra = extra || e.what.find("\"step\":\"extra_stretch\"") != std::string::npos;
+    EXPECT_TRUE(extra);
+}
+
 TEST(Simulate, AMonthOfNightsRunsEveryNight) {
     const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/month.scenario.yaml");
     ASSERT_FALSE(r.timeline.empty());

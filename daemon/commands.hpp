@@ -1,0 +1,81 @@
+// Command topics: what bedtimectl, Home Assistant and scripts may ask of the
+// running daemon, parsed strictly from untrusted MQTT payloads.
+//
+// Protocol: publish a JSON object to `<base>/cmd/<verb>` (QoS 1, not
+// retained). With a "request_id" ([A-Za-z0-9_-]{1,64}) the daemon answers on
+// `<base>/reply/<request_id>` with {"ok":true,...} or {"ok":false,"error":...}.
+// Unknown verbs, unknown fields and wrong types are refused, never guessed at.
+//
+// Pure: no I/O, no clock ("now" is passed in). Any thread. Never throws apart
+// from std::bad_alloc: a bad payload yields a CommandError.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "clock.hpp"
+#include "episode_store.hpp"
+
+namespace bedtimed::commands {
+
+// Hand-logged episode (bedtimectl log, a Home Assistant button).
+struct LogEpisode {
+    std::string sleeper;  // empty = the only sleeper
+    WallTime start;
+    double duration_s = 0;
+    std::string muscle, side, notes;
+    std::optional<double> severity;
+    EpisodeFlags flags;
+    std::string id;  // empty = the daemon makes one
+};
+struct EditEpisode {
+    std::string source, source_id;
+    EpisodeEdit edit;
+};
+// confirm, false_positive, delete
+struct MarkEpisode {
+    enum class Mark { confirm, false_positive, remove } mark = Mark::confirm;
+    std::string source, source_id;
+};
+struct Travel {
+    std::string sleeper;
+    WallTime ended;
+};
+struct HeatOff {};
+struct TestNotify {
+    std::string sleeper;  // empty = every sleeper
+};
+// "Done" on a reminder: the step counts as acknowledged for "what helps".
+struct Acknowledge {
+    std::string sleeper, step;
+};
+struct SetTier {
+    std::string sleeper;
+    std::string tier;  // auto, calm, moderate, frequent
+};
+
+using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, HeatOff, TestNotify, Acknowledge,
+                             SetTier>;
+
+struct CommandError {
+    std::string reason;
+};
+
+struct Request {
+    std::string request_id;  // "" = no reply wanted
+    std::variant<Command, CommandError> command;
+};
+
+// The verbs, for subscriptions, help texts and tests.
+inline constexpr std::string_view kVerbs[] = {"log",    "edit",     "confirm",    "false_positive", "delete",
+                                              "travel", "heat_off", "test_notify", "ack",           "tier"};
+
+// `verb` is the topic's last level. A request_id is taken even when the rest
+// of the payload is refused, so the sender hears why.
+Request parse_command(std::string_view verb, std::string_view payload, WallTime now);
+
+bool valid_request_id(std::string_view id) noexcept;
+
+}  // namespace bedtimed::commands

@@ -1,0 +1,134 @@
+// The cramp log's executor: the episode store on the loop thread, the adaptive
+// tier each night, "when to worry" notices, the weekly digest, and the
+// command-topic edits of the log.
+//
+// The decisions are the pure functions in cramplog/ (stats, adaptation,
+// notices); this class feeds them rows and applies what they say: it records
+// decisions and notices in the store and hands notices to the notifiers.
+//
+// Wearable episodes are committed on Paho's thread by EpisodeIntake before
+// the broker gets its PUBACK; here they only enter the in-memory window the
+// decisions read, after the routine has reacted. So nothing on the MQTT →
+// action path waits for SQLite. Writes made here (hand-logged episodes,
+// edits, routine runs, decisions, notices) are rare and small.
+//
+// Threads: loop thread only. Borrows Clock and Counters (owned by App, which
+// outlives it); owns its store connection. The constructor throws StoreError
+// when the database cannot be opened; afterwards nothing throws apart from
+// std::bad_alloc: store failures are logged once per streak and counted, and
+// the in-memory state goes on.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adaptation.hpp"
+#include "clock.hpp"
+#include "commands.hpp"
+#include "config.hpp"
+#include "counters.hpp"
+#include "episode_store.hpp"
+#include "ingest.hpp"
+#include "log.hpp"
+#include "notifier.hpp"
+#include "stats.hpp"
+
+namespace bedtimed {
+
+class CrampLog {
+public:
+    struct Options {
+        std::string db_path;  // ":memory:" for simulate
+        // True when the bus's EpisodeIntake commits wearable episodes (the
+        // daemon); false in simulate and unit tests, where this class does.
+        bool intake_commits_wearables = false;
+        cramplog::TierPolicy policy;
+        cramplog::EarlyClusterPolicy cluster;
+    };
+    using Send = std::function<void(const integrations::Reminder&)>;
+    using Timeline = std::function<void(const std::string& sleeper, const std::string& text)>;
+    using Changed = std::function<void(const std::string& sleeper)>;
+
+    CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg, Options options);
+    ~CrampLog();
+
+    void set_sender(Send send) { send_ = std::move(send); }
+    void set_timeline(Timeline t) { timeline_ = std::move(t); }
+    // Stats or tier changed for a sleeper (state topics are re-published).
+    void on_changed(Changed fn) { changed_ = std::move(fn); }
+
+    // Loads the recent log from the store.
+    void start();
+    void apply_config(std::shared_ptr<const config::Config> cfg);
+
+    // The evening for the night `now` falls in: the sleeper's configured
+    // routine with the tier's adjustments. Decides the tier first when the
+    // night is new. The reference stays valid until apply_config().
+    const config::SleeperSpec& evening(const std::string& sleeper, WallTime now);
+
+    // A wearable's episode the engine accepted (already reacted to).
+    void on_episode(const Episode& e);
+    // A routine step ran (recorded for "what helps").
+    void step_ran(const std::string& sleeper, const std::string& night, const std::string& step, WallTime at);
+
+    struct Result {
+        bool ok = true;
+        std::string error;
+        nlohmann::json reply = nlohmann::json::object();
+    };
+    Result log(const commands::LogEpisode& c);
+    Result edit(const commands::EditEpisode& c);
+    Result mark(const commands::MarkEpisode& c);
+    Result travel(const commands::Travel& c);
+    Result acknowledge(const std::string& sleeper, const std::string& night, const std::string& step);
+    Result set_tier(const commands::SetTier& c);
+
+    cramplog::Stats stats(const std::string& sleeper) const;
+    cramplog::Tier tier(const std::string& sleeper) const;
+    std::optional<WallTime> last_episode(const std::string& sleeper) const;
+    std::string sleeper_of_wearable(const std::string& wearable) const;
+    // The sleeper a command names, or the only one when it names none; "" if neither.
+    std::string resolve_sleeper(const std::string& named) const;
+
+private:
+    struct Sleeper;
+    Sleeper& sleeper(const std::string& name);
+    const Sleeper* find(const std::string& name) const;
+    void decide_night(Sleeper& s, const std::string& name, WallTime now);
+    void refresh_evening(Sleeper& s);
+    bool clustered_early(const Sleeper& s, date::local_days night) const;
+    std::vector<int> nightly_counts(const Sleeper& s, date::local_days first, date::local_days last) const;
+    void check_notices(const std::string& name, Sleeper& s);
+    void maybe_send_digest(const std::string& name, Sleeper& s);
+    void remember(Sleeper& s, StoredEpisode row);
+    void forget(const std::string& source, const std::string& source_id);
+    void send(const std::string& sleeper, const std::string& step, const std::string& title,
+              const std::string& text, bool urgent);
+    void say(const std::string& sleeper, const std::string& text);
+    // Runs a store write; false (logged once per failure streak, counted) when it fails.
+    template <typename Fn>
+    bool write(const char* what, Fn&& fn);
+
+    Clock& clock_;
+    Counters& counters_;
+    std::shared_ptr<const config::Config> cfg_;
+    Options options_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::unique_ptr<EpisodeStore> store_;
+    std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
+    std::optional<WallTime> log_started_;
+    bool failing_ = false;
+    std::uint64_t manual_ids_ = 0;
+    Send send_;
+    Timeline timeline_;
+    Changed changed_;
+};
+
+}  // namespace bedtimed
