@@ -28,8 +28,9 @@ WallTime since_option(const std::string& text, const date::time_zone* zone) {
     // YYYY-MM-DD by hand: date::parse trips GCC 12's -Wmaybe-uninitialized.
     int y = 0;
     unsigned m = 0, d = 0;
+    // Years past 2200 would overflow system_clock's nanoseconds (2262).
     if (text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-        std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) == 3) {
+        std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) == 3 && y >= 1970 && y <= 2200) {
         const date::year_month_day ymd{date::year(y), date::month(m), date::day(d)};
         if (ymd.ok()) return at_local(zone, date::local_days(ymd), 0);
     }
