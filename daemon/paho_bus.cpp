@@ -7,27 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mqtt_connect.hpp"
 #include "mqtt_topic.hpp"
 #include "tcp_nodelay.hpp"
 
 namespace bedtimed {
 
 namespace {
-
-std::string read_password(const config::MqttSettings& s) {
-    if (!s.password_env.empty()) {
-        const char* v = std::getenv(s.password_env.c_str());
-        if (!v) throw std::runtime_error("environment variable " + s.password_env + " is not set");
-        return v;
-    }
-    if (s.password_file.empty()) return {};
-    std::ifstream in(s.password_file);
-    if (!in) throw std::runtime_error("cannot read password_file " + s.password_file);
-    std::string pw;
-    std::getline(in, pw);
-    while (!pw.empty() && (pw.back() == '\r' || pw.back() == '\n')) pw.pop_back();
-    return pw;
-}
 
 std::uint16_t port_of(const std::string& uri) {
     // tcp://host:port, ssl://[::1]:8883 ...; defaults per scheme.
@@ -40,13 +26,6 @@ std::uint16_t port_of(const std::string& uri) {
         return static_cast<std::uint16_t>(std::atoi(uri.c_str() + colon + 1));
     }
     return (scheme == "ssl" || scheme == "mqtts") ? 8883 : 1883;
-}
-
-std::string normalised_uri(std::string uri) {
-    // Paho 1.3.12 knows tcp:// and ssl://; accept the common mqtt:// spellings too.
-    if (uri.rfind("mqtt://", 0) == 0) return "tcp://" + uri.substr(7);
-    if (uri.rfind("mqtts://", 0) == 0) return "ssl://" + uri.substr(8);
-    return uri;
 }
 
 }  // namespace
@@ -102,7 +81,7 @@ PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                       // QoS 0 is fire-and-forget: never worth a file write.
                       .persist_qos0(false)
                       .finalize();
-    const std::string uri = normalised_uri(settings_.uri);
+    const std::string uri = paho_uri(settings_.uri);
     if (persist_dir.empty()) {
         client_ = std::make_unique<mqtt::async_client>(uri, settings_.client_id, create,
                                                        static_cast<mqtt::iclient_persistence*>(nullptr));
@@ -132,20 +111,7 @@ void PahoBus::connect_now() {
     } catch (const std::exception& e) {
         log_->error("cannot read the MQTT password: {}", e.what());
     }
-    if (settings_.tls) {
-        // No error_handler/psk_handler (use-after-free in 1.2.0, Paho #325) and
-        // a CA file rather than a CA path (dropped on copy, Paho #337).
-        auto ssl = mqtt::ssl_options_builder()
-                       .enable_server_cert_auth(true)
-                       .verify(settings_.tls->verify_hostname)
-                       .finalize();
-        if (!settings_.tls->ca_file.empty()) ssl.set_trust_store(settings_.tls->ca_file);
-        if (!settings_.tls->cert_file.empty()) {
-            ssl.set_key_store(settings_.tls->cert_file);
-            ssl.set_private_key(settings_.tls->key_file);
-        }
-        builder.ssl(std::move(ssl));
-    }
+    if (settings_.tls) builder.ssl(ssl_options_for(*settings_.tls));
     try {
         client_->connect(builder.finalize(), nullptr, *callbacks_);
     } catch (const mqtt::exception& e) {

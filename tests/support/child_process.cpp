@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,7 +17,7 @@
 namespace bedtimed::test {
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env,
-                           std::string output_path)
+                           std::string output_path, std::string stderr_path)
     : log_path_(std::move(output_path)) {
     if (log_path_.empty()) log_path_ = make_temp_dir("bt-child") + "/output.log";
     pid_ = ::fork();
@@ -24,7 +25,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
     if (pid_ == 0) {
         const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         ::dup2(fd, 1);
-        ::dup2(fd, 2);
+        ::dup2(stderr_path.empty() ? fd : ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600), 2);
         for (auto& e : env) ::putenv(e.data());
         std::vector<char*> args;
         for (auto& a : argv) args.push_back(a.data());
@@ -80,6 +81,23 @@ std::pair<int, std::string> run_to_completion(std::vector<std::string> argv,
     ChildProcess p(std::move(argv));
     auto rc = p.wait(timeout);
     return {rc.value_or(-1), p.output()};
+}
+
+SplitOutput run_split(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+    const std::string dir = make_temp_dir("bt-child");
+    SplitOutput r;
+    {
+        ChildProcess p(std::move(argv), {}, dir + "/stdout.log", dir + "/stderr.log");
+        r.rc = p.wait(timeout).value_or(-1);
+        r.out = p.output();
+    }
+    std::ifstream err(dir + "/stderr.log");
+    std::ostringstream s;
+    s << err.rdbuf();
+    r.err = s.str();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return r;
 }
 
 }  // namespace bedtimed::test

@@ -16,8 +16,9 @@ class ChildProcess {
 public:
     // `env` entries ("K=V") are added to the inherited environment.
     // `output_path`, if given, receives stdout and stderr (appended); else a temp file.
+    // `stderr_path`, if given, receives stderr instead, so output() is stdout alone.
     ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {},
-                 std::string output_path = "");
+                 std::string output_path = "", std::string stderr_path = "");
     ~ChildProcess();  // SIGKILL if still running
 
     pid_t pid() const noexcept { return pid_; }
@@ -36,5 +37,12 @@ private:
 // Runs argv to completion (at most `timeout`) and returns {exit code, output}.
 std::pair<int, std::string> run_to_completion(std::vector<std::string> argv,
                                               std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+struct SplitOutput {
+    int rc = -1;
+    std::string out, err;
+};
+// The same with stdout and stderr apart, for output a test parses (JSON).
+SplitOutput run_split(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace bedtimed::test
