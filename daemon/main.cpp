@@ -16,7 +16,7 @@ void usage(std::FILE* out) {
     std::fputs(
         "usage: bedtimed [--config FILE] [--broker URI] [--state-dir DIR] [--log-level LEVEL]\n"
         "       bedtimed --check-config FILE\n"
-        "       bedtimed simulate --config FILE --scenario FILE [--json]\n"
+        "       bedtimed simulate --config FILE --scenario FILE [--json] [--db FILE]\n"
         "       bedtimed --version\n"
         "\n"
         "  --config FILE      YAML config (default $CONFIGURATION_DIRECTORY/config.yaml,\n"
@@ -38,20 +38,21 @@ std::string default_config_path() {
 
 
 int simulate(int argc, char** argv) {
-    std::string config, scenario;
+    std::string config, scenario, db;
     bool json = false;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--json") json = true;
         else if (a == "--config" && i + 1 < argc) config = argv[++i];
         else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
+        else if (a == "--db" && i + 1 < argc) db = argv[++i];
         else return usage(stderr), 64;
     }
     if (config.empty() || scenario.empty()) return usage(stderr), 64;
     // The timeline is the output; only problems go to the log.
     bedtimed::setup_logging(spdlog::level::err);
     try {
-        const auto result = bedtimed::run_simulation(config, scenario);
+        const auto result = bedtimed::run_simulation(config, scenario, db);
         std::fputs(bedtimed::format_timeline(result, json).c_str(), stdout);
         return 0;
     } catch (const bedtimed::config::ConfigError& e) {

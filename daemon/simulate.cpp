@@ -103,7 +103,8 @@ std::string payload_at(const std::string& path, const YAML::Node& value) {
 
 }  // namespace
 
-SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path) {
+SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path,
+                                const std::string& db_path) {
     std::vector<std::string> warnings;
     const config::Config cfg = load_and_validate(config_path, warnings);
     YAML::Node sc;
@@ -182,7 +183,7 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     Actuators actuators(clock, bus, counters, *cfg_ptr, Actuators::Options{"", false});
     RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "");
     // The cramp log in memory: the simulated nights adapt the evening as the daemon would.
-    CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{":memory:", false, {}, {}});
+    CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{db_path.empty() ? ":memory:" : db_path, false, {}, {}});
     actuators.set_journal(record);
     runner.set_timeline(record);
     cramp_log.set_timeline(record);

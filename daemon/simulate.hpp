@@ -38,7 +38,10 @@ struct SimulationResult {
     std::string zone;  // time zone used for display
 };
 
-SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path);
+// `db_path`: where the simulated cramp log is written (a fresh or existing
+// SQLite file, e.g. to try `bedtimectl report` on it); empty = in memory.
+SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path,
+                                const std::string& db_path = {});
 // Human-readable, one line per entry; or JSON (an array of {t, who, what}).
 std::string format_timeline(const SimulationResult& r, bool json);
 
