@@ -97,6 +97,15 @@ struct EpisodeResponse {
     std::string message;
 };
 
+// Long travel or sitting still: a boolean sensor that reads true while the
+// sleeper is immobile (a car, a flight, a "stationary" activity sensor). When
+// it has been true for `min_duration` and turns false, the cramp log records
+// travel, as `bedtimectl travel` would (the clot notice reads it).
+struct ImmobilityRule {
+    std::string sensor;
+    std::chrono::minutes min_duration{240};
+};
+
 struct SleeperSpec {
     std::string name;
     std::string timezone;  // IANA name; empty = the system's
@@ -111,6 +120,7 @@ struct SleeperSpec {
     std::string heating_pad;  // actuator names; empty = none
     std::string bed;
     std::vector<std::string> notifiers;
+    std::optional<ImmobilityRule> immobility;
 
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};

@@ -301,6 +301,17 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
         b.get("notify");
     }
 
+    if (b.has("immobility")) {
+        Block im = b.child("immobility");
+        ImmobilityRule rule;
+        rule.sensor = require_sensor(im, "sensor", cfg, SensorType::boolean, "bool").name;
+        rule.min_duration = minutes_or(im, "for", rule.min_duration, std::chrono::minutes(30), std::chrono::minutes(48 * 60));
+        im.warn_unknown_keys();
+        s.immobility = rule;
+    } else {
+        b.get("immobility");
+    }
+
     auto within_cap = [&](Block& blk, const std::string& key, std::chrono::minutes m) {
         if (pad && m > pad->max_on)
             blk.fail(blk.get(key), "'" + key + "' (" + std::to_string(m.count()) +

@@ -61,7 +61,11 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     });
     cramp_log_->set_sender([this](const integrations::Reminder& r) { runner_->notify(r); });
     cramp_log_->on_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
-    engine_->on_sensor([this](const std::string& name) { runner_->on_sensor(name); });
+    engine_->on_sensor([this](const std::string& name) {
+        runner_->on_sensor(name);
+        if (auto it = engine_->sensors().find(name); it != engine_->sensors().end())
+            cramp_log_->on_sensor(name, it->second.value);
+    });
     // Through the member, not a copy: actuators_ is replaced on reload.
     bus_->on_connected([this] { actuators_->on_connected(); });
     counters_timer_ = clock_.make_timer();

@@ -58,6 +58,7 @@ struct CrampLog::Sleeper {
     bool clustered = false;
     std::optional<local_days> decided;
     config::SleeperSpec evening;
+    std::optional<WallTime> immobile_since;
 
     Tier effective_tier() const { return tier_from(override_tier).value_or(tier.tier); }
 };
@@ -358,6 +359,27 @@ void CrampLog::on_episode(const Episode& e) {
     if (!log_started_) log_started_ = e.received;
     if (!name.empty()) check_notices(name, s);
     if (changed_ && !name.empty()) changed_(name);
+}
+
+void CrampLog::on_sensor(const std::string& name, const Value& value) {
+    const auto* b = std::get_if<bool>(&value);
+    if (!b) return;
+    const WallTime now = clock_.wall_now();
+    for (const auto& spec : cfg_->sleepers) {
+        if (!spec.immobility || spec.immobility->sensor != name) continue;
+        auto& s = sleeper(spec.name);
+        if (*b) {
+            if (!s.immobile_since) s.immobile_since = now;
+            continue;
+        }
+        if (!s.immobile_since) continue;
+        const auto still = now - *s.immobile_since;
+        s.immobile_since.reset();
+        if (still < spec.immobility->min_duration) continue;
+        say(spec.name, fmt::format("{} min without moving ({} read true) ended",
+                                   std::chrono::duration_cast<std::chrono::minutes>(still).count(), name));
+        travel(commands::Travel{spec.name, now});
+    }
 }
 
 void CrampLog::step_ran(const std::string& sleeper, const std::string& night, const std::string& step, WallTime at) {

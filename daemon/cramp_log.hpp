@@ -39,6 +39,7 @@
 #include "log.hpp"
 #include "notifier.hpp"
 #include "stats.hpp"
+#include "value.hpp"
 
 namespace bedtimed {
 
@@ -75,6 +76,9 @@ public:
 
     // A wearable's episode the engine accepted (already reacted to).
     void on_episode(const Episode& e);
+    // A sensor changed: the long-immobility rule (config ImmobilityRule) may
+    // record travel when a long stretch of sitting still ends.
+    void on_sensor(const std::string& name, const Value& value);
     // A routine step ran (recorded for "what helps").
     void step_ran(const std::string& sleeper, const std::string& night, const std::string& step, WallTime at);
 

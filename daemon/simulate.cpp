@@ -197,7 +197,10 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
         runner.on_episode(e);
         cramp_log.on_episode(e);
     });
-    engine.on_sensor([&](const std::string& n) { runner.on_sensor(n); });
+    engine.on_sensor([&](const std::string& n) {
+        runner.on_sensor(n);
+        if (auto it = engine.sensors().find(n); it != engine.sensors().end()) cramp_log.on_sensor(n, it->second.value);
+    });
     engine.start();
     cramp_log.start();
     actuators.start();

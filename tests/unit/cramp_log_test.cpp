@@ -163,6 +163,45 @@ TEST_F(CrampLogTest, CrampsMostNightsRaiseTheTierAfterItsMinimumAgeAndItIsKeptAc
     EXPECT_EQ(log->tier("sam"), cramplog::Tier::frequent) << "the tier is read back, not recomputed from calm";
 }
 
+TEST(CrampLogImmobility, FourHoursSittingStillRecordTravelAndACrampAfterItGetsTheClotNotice) {
+    const std::string dir = ::testing::TempDir() + "bt-cramplog-immobility";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto cfg = std::make_shared<const config::Config>(config::parse_config(R"(
+sensors:
+  - {name: in_car, topic: s/car, type: bool}
+sleepers:
+  - name: sam
+    bedtime: "22:30"
+    immobility: {sensor: in_car, for: 4h}
+)", "test.yaml"));
+    ManualClock clock(kEvening);
+    Counters counters;
+    std::vector<integrations::Reminder> sent;
+    CrampLog log(clock, counters, cfg, CrampLog::Options{dir + "/bedtimed.db", false, {}, {}});
+    log.set_sender([&](const integrations::Reminder& r) { sent.push_back(r); });
+    log.start();
+    // An hour in the car is not long immobility.
+    log.on_sensor("in_car", Value{true});
+    clock.advance(std::chrono::hours(1));
+    log.on_sensor("in_car", Value{false});
+    log.on_sensor("in_car", Value{true});
+    clock.advance(std::chrono::hours(5));
+    log.on_sensor("in_car", Value{false});
+    {
+        EpisodeStore reader(dir + "/bedtimed.db", EpisodeStore::Mode::read_only);
+        ASSERT_EQ(reader.travel("sam", WallTime{}).size(), 1u) << "only the 5-hour stretch counts";
+        EXPECT_EQ(reader.travel("sam", WallTime{})[0], clock.wall_now());
+    }
+    EXPECT_TRUE(sent.empty());
+    clock.advance(std::chrono::hours(6));
+    ASSERT_TRUE(log.log(commands::LogEpisode{"sam", clock.wall_now(), 60, "calf", "", "", {}, {}, ""}).ok);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_TRUE(sent[0].urgent);
+    EXPECT_NE(sent[0].message.find("long travel"), std::string::npos) << sent[0].message;
+    std::filesystem::remove_all(dir);
+}
+
 TEST_F(CrampLogTest, OnlyAStepThatRanCanBeAcknowledged) {
     auto log = open();
     log->step_ran("sam", "2026-11-26", "stretch", clock.wall_now());
