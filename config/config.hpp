@@ -22,6 +22,16 @@ struct Location {
     std::string str() const;
 };
 
+// Where a secret is read from (see secret.hpp): a file, an environment
+// variable or a systemd credential. Holds the name, never the secret.
+struct SecretRef {
+    enum class Kind { none, file, env, credential };
+    Kind kind = Kind::none;
+    std::string value;  // the path, variable name or credential name
+    Location where;     // the config key, for messages
+    explicit operator bool() const noexcept { return kind != Kind::none; }
+};
+
 struct TlsSettings {
     std::string ca_file;    // trust store; empty = system default
     std::string cert_file;  // optional client certificate
@@ -39,8 +49,7 @@ struct MqttSettings {
     std::string uri = "tcp://127.0.0.1:1883";
     std::string client_id = "bedtimed";
     std::string username;
-    std::string password_file;  // read at connect time; never logged
-    std::string password_env;   // name of an environment variable
+    SecretRef password;  // password_file / password_env / password_credential; read at start and connect
     std::string base_topic = "bedtimed";
     std::chrono::seconds keepalive{30};
     std::chrono::seconds reconnect_min{1};

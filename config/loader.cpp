@@ -12,6 +12,7 @@
 
 #include "block.hpp"
 #include "mqtt_topic.hpp"
+#include "secret.hpp"
 
 namespace bedtimed::config {
 
@@ -152,6 +153,33 @@ namespace {
 
 using namespace detail;
 
+// `<key>_file`, `<key>_env` or `<key>_credential`: at most one of them.
+SecretRef parse_secret(Block& b, const std::string& key) {
+    SecretRef ref;
+    const std::pair<const char*, SecretRef::Kind> forms[] = {
+        {"_file", SecretRef::Kind::file},
+        {"_env", SecretRef::Kind::env},
+        {"_credential", SecretRef::Kind::credential}};
+    std::string first;
+    for (const auto& [suffix, kind] : forms) {
+        const std::string name = key + suffix;
+        if (!b.has(name)) {
+            b.get(name);
+            continue;
+        }
+        YAML::Node n = b.get(name);
+        if (ref) b.fail(n, "set only one of " + first + " and " + name);
+        ref.kind = kind;
+        ref.value = b.scalar(n, name);
+        ref.where = b.at(n);
+        first = name;
+        if (ref.value.empty()) b.fail(n, "'" + name + "' must not be empty");
+        if (kind == SecretRef::Kind::credential && !valid_credential_name(ref.value))
+            b.fail(n, "'" + ref.value + "' is not a credential name (letters, digits, - _ . @)");
+    }
+    return ref;
+}
+
 MqttSettings parse_mqtt(Block b) {
     MqttSettings m;
     m.uri = b.string_or("uri", m.uri);
@@ -165,10 +193,7 @@ MqttSettings parse_mqtt(Block b) {
     if (m.client_id.empty() || m.client_id.size() > 64)
         b.fail(b.get("client_id"), "client_id must be 1-64 characters");
     m.username = b.string_or("username", "");
-    m.password_file = b.string_or("password_file", "");
-    m.password_env = b.string_or("password_env", "");
-    if (!m.password_file.empty() && !m.password_env.empty())
-        b.fail(b.get("password_env"), "set password_file or password_env, not both");
+    m.password = parse_secret(b, "password");
     m.base_topic = b.string_or("base_topic", m.base_topic);
     if (!is_valid_publish_topic(m.base_topic))
         b.fail(b.get("base_topic"), "base_topic '" + m.base_topic + "' is not a valid MQTT topic");

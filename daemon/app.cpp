@@ -9,6 +9,7 @@
 
 #include "loader.hpp"
 #include "sd_notify.hpp"
+#include "secret.hpp"
 
 namespace bedtimed {
 
@@ -24,6 +25,8 @@ std::string App::default_state_dir() {
 std::shared_ptr<const config::Config> App::load() const {
     auto cfg = std::make_shared<config::Config>(config::load_config(options_.config_path));
     if (!options_.broker_override.empty()) cfg->mqtt.uri = options_.broker_override;
+    // An unreadable secret will not fix itself by restarting: a config error (78).
+    (void)config::read_secret(cfg->mqtt.password);
     return cfg;
 }
 
@@ -68,6 +71,10 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     });
     // Through the member, not a copy: actuators_ is replaced on reload.
     bus_->on_connected([this] { actuators_->on_connected(); });
+    watchdog_ = std::make_unique<Watchdog>(clock_, *bus_, cfg_->mqtt.base_topic + "/heartbeat",
+                                           watchdog_interval_from_env(), [this] { return status_text(); });
+    bus_->set_uncounted(cfg_->mqtt.base_topic + "/heartbeat");
+    bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
     bus_->on_connected([this] {
@@ -201,6 +208,7 @@ void App::on_command(const Message& msg) {
 App::~App() {
     // The client goes before the io_context it posts to (Paho c#1669).
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
+    watchdog_.reset();
     runner_.reset();
     cramp_log_.reset();
     actuators_.reset();
@@ -236,7 +244,8 @@ int App::run() noexcept {
                        BEDTIMED_VERSION, cfg_->sensors.size(), cfg_->wearables.size(),
                        cfg_->rules.size(), cfg_->mqtt.uri);
             // Ready means config, state and loop are up; the broker may come later.
-            notify_systemd("READY=1\nSTATUS=running");
+            notify_systemd("READY=1\nSTATUS=" + watchdog_->status_for_ready());
+            watchdog_->start();
             io_.run();
         } else {
             engine_->start();
@@ -246,6 +255,7 @@ int App::run() noexcept {
             bus_->start();
             arm_counters_timer();
             notify_systemd("READY=1");
+            watchdog_->start();
             io_.run();
         }
     } catch (const std::exception& e) {
@@ -261,6 +271,7 @@ void App::stop() {
     stopped_ = true;
     notify_systemd("STOPPING=1");
     counters_timer_->cancel();
+    watchdog_->stop();
     // Heat off and beds stopped before the connection goes.
     actuators_->shutdown();
     publish_counters();
@@ -269,6 +280,13 @@ void App::stop() {
     signals_.cancel();
     log_->info("stopped; counters {}", counters_.to_json());
     io_.stop();
+}
+
+std::string App::status_text() const {
+    std::string text = (bus_->connected() ? "connected to " : "not connected to ") + bus_->uri();
+    if (!bus_->connected()) text += " (retrying)";
+    const std::string next = runner_ ? runner_->next_step_text() : std::string();
+    return text + "; next: " + (next.empty() ? "nothing planned" : next);
 }
 
 void App::request_stop() {

@@ -26,6 +26,7 @@
 #include "log.hpp"
 #include "paho_bus.hpp"
 #include "routine_runner.hpp"
+#include "watchdog.hpp"
 
 namespace bedtimed {
 
@@ -75,6 +76,7 @@ private:
     void reply(const std::string& request_id, const nlohmann::json& body);
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
+    std::string status_text() const;
 
     AppOptions options_;
     std::shared_ptr<spdlog::logger> log_;
@@ -91,6 +93,7 @@ private:
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
     RateLimitedLog command_reject_log_{10, std::chrono::minutes(1)};
+    std::unique_ptr<Watchdog> watchdog_;  // WATCHDOG=1 and STATUS= (watchdog.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

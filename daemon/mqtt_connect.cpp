@@ -1,25 +1,10 @@
 #include "mqtt_connect.hpp"
 
-#include <cstdlib>
-#include <fstream>
-#include <stdexcept>
+#include "secret.hpp"
 
 namespace bedtimed {
 
-std::string read_password(const config::MqttSettings& s) {
-    if (!s.password_env.empty()) {
-        const char* v = std::getenv(s.password_env.c_str());
-        if (!v) throw std::runtime_error("environment variable " + s.password_env + " is not set");
-        return v;
-    }
-    if (s.password_file.empty()) return {};
-    std::ifstream in(s.password_file);
-    if (!in) throw std::runtime_error("cannot read password_file " + s.password_file);
-    std::string pw;
-    std::getline(in, pw);
-    while (!pw.empty() && (pw.back() == '\r' || pw.back() == '\n')) pw.pop_back();
-    return pw;
-}
+std::string read_password(const config::MqttSettings& s) { return config::read_secret(s.password); }
 
 std::string paho_uri(std::string uri) {
     if (uri.rfind("mqtt://", 0) == 0) return "tcp://" + uri.substr(7);

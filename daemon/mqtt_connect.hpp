@@ -2,8 +2,9 @@
 // config::MqttSettings to connect: the URI in the spelling Paho knows, the
 // password, and the TLS options.
 //
-// Threads: any; no shared state. read_password() throws std::runtime_error
-// when the configured file or variable cannot be read; the rest never throw
+// Threads: any; no shared state. read_password() throws config::ConfigError
+// (a std::runtime_error) when the configured file, variable or credential
+// cannot be read; the rest never throw
 // apart from std::bad_alloc.
 #pragma once
 
@@ -15,8 +16,9 @@
 
 namespace bedtimed {
 
-// The password from `password_env` or `password_file` (first line, without
-// its line ending); empty when neither is set. Never logged by callers.
+// The password from `password_file`, `password_env` or `password_credential`
+// (config/secret.hpp: trailing newline trimmed); empty when none is set.
+// Never logged by callers.
 std::string read_password(const config::MqttSettings& s);
 
 // Paho 1.3.12 knows tcp:// and ssl://; the common mqtt:// and mqtts://

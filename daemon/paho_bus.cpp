@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "mqtt_connect.hpp"
 #include "mqtt_topic.hpp"
@@ -106,10 +105,11 @@ void PahoBus::connect_now() {
                        .will(mqtt::message(status_topic(), "offline", 1, true));
     if (!settings_.username.empty()) builder.user_name(settings_.username);
     try {
+        // Read at every connect, so a rotated password is picked up without a restart.
         const std::string pw = read_password(settings_);
         if (!pw.empty()) builder.password(pw);
     } catch (const std::exception& e) {
-        log_->error("cannot read the MQTT password: {}", e.what());
+        log_->error("cannot read the MQTT password: {}", e.what());  // says where, never what
     }
     if (settings_.tls) builder.ssl(ssl_options_for(*settings_.tls));
     try {
@@ -166,7 +166,7 @@ void PahoBus::handle_connection_lost(const std::string& cause) {
 }
 
 void PahoBus::handle_message(const Message& msg) {
-    ++counters_.messages_in;
+    if (msg.topic != uncounted_topic_) ++counters_.messages_in;
     log_->debug("in  {} q{} {}B", msg.topic, msg.qos, msg.payload.size());
     for (const auto& [filter, sub] : subscriptions_) {
         if (topic_matches(filter, msg.topic)) sub.handler(msg);
@@ -176,8 +176,9 @@ void PahoBus::handle_message(const Message& msg) {
 void PahoBus::publish(std::string topic, std::string payload, int qos, bool retain) {
     try {
         log_->debug("out {} q{} {}", topic, qos, payload);
+        const bool counted = topic != uncounted_topic_;
         client_->publish(mqtt::make_message(std::move(topic), std::move(payload), qos, retain));
-        ++counters_.messages_out;
+        if (counted) ++counters_.messages_out;
     } catch (const mqtt::exception& e) {
         ++counters_.publish_failures;
         std::uint64_t suppressed = 0;

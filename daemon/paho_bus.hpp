@@ -57,6 +57,11 @@ public:
     void on_connected(std::function<void()> fn) { connected_hooks_.push_back(std::move(fn)); }
 
     std::string status_topic() const { return settings_.base_topic + "/status"; }
+    const std::string& uri() const noexcept { return settings_.uri; }
+    // Traffic on exactly `topic` is left out of messages_in/messages_out: the
+    // watchdog heartbeat would otherwise change the counters every interval
+    // and make an idle daemon republish them.
+    void set_uncounted(std::string topic) { uncounted_topic_ = std::move(topic); }
 
 private:
     class Callbacks;
@@ -85,6 +90,7 @@ private:
     };
     std::map<std::string, Subscription> subscriptions_;
     std::vector<std::function<void()>> connected_hooks_;
+    std::string uncounted_topic_;
     RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};
 };
 

@@ -189,6 +189,21 @@ void RoutineRunner::arm(Sleeper& s) {
     s.timer->arm(wait, [this, sp] { evaluate(*sp); });
 }
 
+std::string RoutineRunner::next_step_text() const {
+    const WallTime now = clock_.wall_now();
+    std::string text;
+    std::optional<WallTime> best;
+    for (const auto& [name, s] : sleepers_) {
+        if (!s->plan) continue;
+        for (const auto& step : s->plan->steps) {
+            if (step.at <= now || s->st.done.count(step.id) || (best && step.at >= *best)) continue;
+            best = step.at;
+            text = fmt::format("{} {} {}", name, step.id, local_text(s->zone, step.at).substr(11, 5));
+        }
+    }
+    return text;
+}
+
 void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episode) {
     if (!d.reason.empty()) say(s.spec->name, d.reason);
     const WallTime now = clock_.wall_now();

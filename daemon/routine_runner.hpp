@@ -66,6 +66,10 @@ public:
     void on_episode(const Episode& e);
     void on_sensor(const std::string& name);
 
+    // "alex prewarm 21:30" (local time) for the earliest timed step not yet
+    // run tonight, over all sleepers; "" when there is none. For STATUS=.
+    std::string next_step_text() const;
+
     // A step more than this late (bedtimed was down, the clock jumped) is skipped, not fired.
     static constexpr auto kGrace = std::chrono::minutes(10);
 

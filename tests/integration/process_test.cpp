@@ -19,6 +19,7 @@
 #include "ingest.hpp"
 #include "daemon_harness.hpp"
 #include "mosquitto_fixture.hpp"
+#include "notify_socket.hpp"
 #include "test_client.hpp"
 
 namespace bedtimed::test {
@@ -229,32 +230,6 @@ TEST(Process, BedtimectlStatusReadsTheRetainedAvailability) {
     EXPECT_NE(out.find("bedtimed:  online"), std::string::npos) << out;
 }
 
-// systemd cannot run as PID 1 here, so the test plays its part: it owns the
-// notify socket and reads what bedtimed tells it.
-class NotifySocket {
-public:
-    NotifySocket() : path_(make_temp_dir("bt-notify") + "/notify.sock") {
-        fd_ = ::socket(AF_UNIX, SOCK_DGRAM, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "bind";
-        timeval tv{5, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    }
-    ~NotifySocket() { ::close(fd_); }
-    const std::string& path() const { return path_; }
-    std::string next() {
-        char buf[512];
-        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("(timeout)");
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-};
-
 TEST(Process, TellsSystemdReadyReloadingAndStopping) {
     Mosquitto broker;
     broker.stop();  // READY must not wait for the broker
@@ -262,10 +237,10 @@ TEST(Process, TellsSystemdReadyReloadingAndStopping) {
     RunningDaemon daemon(config_with_threshold(10), broker.uri(), {"NOTIFY_SOCKET=" + notify.path()});
     EXPECT_EQ(notify.next().rfind("READY=1", 0), 0u);
     daemon.process->signal(SIGHUP);
-    EXPECT_EQ(notify.next(), "RELOADING=1");
-    EXPECT_EQ(notify.next(), "READY=1");
+    EXPECT_EQ(notify.next_event(), "RELOADING=1");
+    EXPECT_EQ(notify.next_event(), "READY=1");
     daemon.process->signal(SIGTERM);
-    EXPECT_EQ(notify.next(), "STOPPING=1");
+    EXPECT_EQ(notify.next_event(), "STOPPING=1");
     EXPECT_EQ(daemon.process->wait(3s).value_or(-1), 0);
 }
 
