@@ -26,6 +26,11 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
         const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         ::dup2(fd, 1);
         ::dup2(stderr_path.empty() ? fd : ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600), 2);
+        // Nothing else of the test's: Paho opens its sockets without
+        // CLOEXEC, so a daemon would otherwise inherit the test clients'
+        // broker connections (and count them as its own: "TCP_NODELAY on 2
+        // sockets"), keeping them open after the test client has gone.
+        ::close_range(3, ~0U, 0);
         for (auto& e : env) ::putenv(e.data());
         std::vector<char*> args;
         for (auto& a : argv) args.push_back(a.data());

@@ -74,7 +74,8 @@ void Mosquitto::start() {
             << "allow_anonymous true\n"
             << "persistence " << (options_.persistence ? "true" : "false") << "\n"
             << "persistence_location " << dir_ << "/\n"
-            << "log_dest file " << dir_ << "/mosquitto.log\n"
+            << "log_dest file " << log_path() << "\n"
+            << (options_.verbose_log ? "log_type all\n" : "")
             << "max_queued_messages 100000\n"
             // Started as root, mosquitto drops to the "mosquitto" user, which
             // cannot write into our private temp dir; stay who we are.

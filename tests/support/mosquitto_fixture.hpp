@@ -22,6 +22,10 @@ public:
     struct Options {
         bool persistence = false;  // keep sessions and queued messages across restarts
         std::string extra_config;  // appended to mosquitto.conf
+        // `log_type all`: every packet in and out is logged (with the
+        // client id and message id), for tests that need to see exactly when
+        // a client sent its PUBACK. mosquitto writes each line as it happens.
+        bool verbose_log = false;
     };
     Mosquitto();
     explicit Mosquitto(Options options);
@@ -37,6 +41,7 @@ public:
     std::uint16_t port() const noexcept { return port_; }
     std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     const std::string& dir() const noexcept { return dir_; }
+    std::string log_path() const { return dir_ + "/mosquitto.log"; }
 
 private:
     Options options_;
