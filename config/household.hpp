@@ -18,6 +18,9 @@ namespace bedtimed::config {
 // on every node so that a bad element is reported where it is.
 struct Option {
     enum class Shape { scalar, list, map };
+    Option() = default;
+    // A scalar, as most options are.
+    Option(std::string v, int l, int c) : value(std::move(v)), line(l), column(c) {}
     std::string value;  // a scalar's text; empty for a list or a map
     int line = 0, column = 0;
     Shape shape = Shape::scalar;
