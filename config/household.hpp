@@ -13,9 +13,19 @@
 namespace bedtimed::config {
 
 // An integration-specific option as written, with its position for errors.
+// Most options are scalars; an integration may also accept a list (`tags:
+// [a, b]`) or a map (`headers: {X-Key: v}`), kept as a tree with a position
+// on every node so that a bad element is reported where it is.
 struct Option {
-    std::string value;
+    enum class Shape { scalar, list, map };
+    Option() = default;
+    // A scalar, as most options are.
+    Option(std::string v, int l, int c) : value(std::move(v)), line(l), column(c) {}
+    std::string value;  // a scalar's text; empty for a list or a map
     int line = 0, column = 0;
+    Shape shape = Shape::scalar;
+    std::vector<Option> items;      // list elements, or map values (in file order)
+    std::vector<std::string> keys;  // map keys, parallel to items; empty for a list
 };
 using Options = std::map<std::string, Option>;
 
@@ -38,7 +48,7 @@ struct ActuatorSpec {
 
 struct NotifierSpec {
     std::string name;
-    std::string type;  // log, mqtt (phone channels come with the notifications work)
+    std::string type;  // log, mqtt, ntfy, gotify, ha_app, webhook
     Options options;
     int line = 0, column = 0;
 };

@@ -55,14 +55,46 @@ std::chrono::minutes minutes_or(Block& b, const std::string& key, std::chrono::m
     return std::chrono::duration_cast<std::chrono::minutes>(b.duration_or(key, fallback, lo, hi));
 }
 
+// A scalar, list or map option value as a tree; the integration decides which
+// shapes it accepts. Nesting is bounded (a list of maps of lists at most is
+// useful) so that a pathological file cannot recurse deeply.
+Option option_tree(Block& b, const YAML::Node& v, const std::string& key, int depth) {
+    const Location loc = b.at(v);
+    Option o;
+    o.line = loc.line;
+    o.column = loc.column;
+    if (v.IsScalar() || v.IsNull()) {
+        o.value = v.IsScalar() ? v.Scalar() : "";
+        return o;
+    }
+    if (depth >= 4) b.fail(v, "option '" + key + "' is nested too deeply");
+    if (v.IsSequence()) {
+        o.shape = Option::Shape::list;
+        for (const auto& item : v) o.items.push_back(option_tree(b, item, key, depth + 1));
+        return o;
+    }
+    if (v.IsMap()) {
+        o.shape = Option::Shape::map;
+        for (const auto& kv : v) {
+            if (!kv.first.IsScalar()) b.fail(kv.first, "keys in option '" + key + "' must be strings");
+            const std::string k = kv.first.Scalar();
+            if (std::find(o.keys.begin(), o.keys.end(), k) != o.keys.end())
+                b.fail(kv.first, "duplicate key '" + k + "' in option '" + key + "'");
+            o.keys.push_back(k);
+            o.items.push_back(option_tree(b, kv.second, key, depth + 1));
+        }
+        return o;
+    }
+    b.fail(v, "option '" + key + "' has an unsupported YAML value");
+}
+
 Options collect_options(Block& b, const std::set<std::string>& own_keys) {
     Options out;
     for (const auto& kv : b.node()) {
         const std::string key = kv.first.Scalar();
         if (own_keys.count(key)) continue;
         YAML::Node v = b.get(key);  // marks it read: the integration reports unknown ones
-        const Location loc = b.at(v);
-        out[key] = Option{b.scalar(v, key), loc.line, loc.column};
+        out[key] = option_tree(b, v, key, 0);
     }
     return out;
 }

@@ -55,7 +55,7 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     actuators_ = std::make_unique<Actuators>(
         clock_, *bus_, counters_, *cfg_, Actuators::Options{options_.state_dir + "/actuators.json", true});
     runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
-                                              *actuators_, options_.state_dir + "/routine.json");
+                                              *actuators_, options_.state_dir + "/routine.json", &io_);
     connect_runner(*runner_);
     engine_->on_episode([this](const Episode& e) {
         runner_->on_episode(e);
@@ -312,7 +312,7 @@ void App::reload() {
         auto actuators = std::make_unique<Actuators>(
             clock_, *bus_, counters_, *fresh, Actuators::Options{options_.state_dir + "/actuators.json", true});
         auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
-                                                      *actuators, options_.state_dir + "/routine.json");
+                                                      *actuators, options_.state_dir + "/routine.json", &io_);
         connect_runner(*runner);
         runner_.reset();
         actuators_->shutdown_keeping_sessions();

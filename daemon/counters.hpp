@@ -28,6 +28,11 @@ struct Counters {
     std::uint64_t manual_offs = 0;
     std::uint64_t bed_moves = 0;
     std::uint64_t reminders_sent = 0;
+    // HTTP notifiers (ntfy, gotify, ha_app, webhook): one count per reminder and channel.
+    std::uint64_t notify_delivered = 0;  // answered 2xx (after retries, if any)
+    std::uint64_t notify_retries = 0;    // tries repeated after a failed one
+    std::uint64_t notify_failures = 0;   // given up: all tries failed, or a 4xx answer
+    std::uint64_t notify_dropped = 0;    // pushed out of a full queue, never tried
     std::uint64_t config_reloads = 0;
     std::uint64_t config_reload_failures = 0;
     std::uint64_t episodes_stored = 0;      // committed to the cramp log (wearables and by hand)

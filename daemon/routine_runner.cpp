@@ -23,15 +23,16 @@ struct RoutineRunner::Sleeper {
 };
 
 RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
-                             const SensorTable& sensors, Actuators& actuators, std::string state_path)
+                             const SensorTable& sensors, Actuators& actuators, std::string state_path,
+                             boost::asio::io_context* io, bool read_secrets)
     : clock_(clock), counters_(counters), cfg_(cfg), sensors_(sensors), actuators_(actuators),
       log_(logger("routine")), state_(state_path), persist_(!state_path.empty()),
-      notifier_ctx_{bus, clock, logger("notify")} {
+      notifier_ctx_{bus, clock, logger("notify"), io, &counters, read_secrets} {
     for (const auto& spec : cfg.notifiers) {
         integrations::OptionReader reader(spec.options, cfg.path, spec.line, spec.column,
                                           "notifier '" + spec.name + "'");
         const auto* integ = integrations::find_notifier_integration(spec.type);
-        if (!integ) reader.fail_entry("unknown notifier type '" + spec.type + "' (log, mqtt)");
+        if (!integ) reader.fail_entry("unknown notifier type '" + spec.type + "' (log, mqtt, ntfy, gotify, ha_app, webhook)");
         notifiers_[spec.name] = integ->create(spec, reader, notifier_ctx_);
         for (const auto& w : reader.unread_warnings()) log_->warn("{}", w);
     }

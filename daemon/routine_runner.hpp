@@ -33,8 +33,12 @@ public:
     // (sleeper, what happened and why) for the log and `simulate`.
     using Timeline = std::function<void(const std::string& sleeper, const std::string& text)>;
 
+    // `io` is the loop HTTP notifiers send on (App's); null means they send
+    // nothing (simulate, check-config, tests). `read_secrets` false (simulate)
+    // leaves token/password files unread. See integrations::NotifierContext.
     RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
-                  const SensorTable& sensors, Actuators& actuators, std::string state_path);
+                  const SensorTable& sensors, Actuators& actuators, std::string state_path,
+                  boost::asio::io_context* io = nullptr, bool read_secrets = true);
     ~RoutineRunner();
 
     void set_timeline(Timeline t) { timeline_ = std::move(t); }

@@ -181,7 +181,9 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     auto cfg_ptr = std::make_shared<const config::Config>(cfg);
     Engine engine(clock, bus, counters, cfg_ptr);
     Actuators actuators(clock, bus, counters, *cfg_ptr, Actuators::Options{"", false});
-    RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "");
+    // No io_context: HTTP notifiers send nothing; the timeline records the reminders.
+    RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "", nullptr,
+                         /*read_secrets=*/false);
     // The cramp log in memory: the simulated nights adapt the evening as the daemon would.
     CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{db_path.empty() ? ":memory:" : db_path, false, {}, {}});
     actuators.set_journal(record);

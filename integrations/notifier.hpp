@@ -1,9 +1,11 @@
-// Notifiers: where reminders go (the log, an MQTT topic; the phone channels
-// ntfy, Gotify and the Home Assistant app arrive with the notifications work).
+// Notifiers: where reminders go (the log, an MQTT topic, and the phone
+// channels over HTTP: ntfy, Gotify, the Home Assistant app, a webhook).
 //
-// Threads: loop thread only. A notifier borrows the Bus and Clock from its
-// NotifierContext (owned by App, which outlives it). notify() never blocks and
-// never throws apart from std::bad_alloc: failures are logged and counted.
+// Threads: loop thread only. A notifier borrows the Bus, Clock, io_context and
+// Counters from its NotifierContext (owned by RoutineRunner/App, which outlive
+// it). notify() never blocks and never throws apart from std::bad_alloc:
+// failures are logged and counted. HTTP notifiers send in the background on
+// the io_context; destroying one abandons what it has not delivered yet.
 // Factories throw config::ConfigError naming the offending option.
 #pragma once
 
@@ -17,7 +19,12 @@
 #include "bus.hpp"
 #include "clock.hpp"
 #include "config.hpp"
+#include "counters.hpp"
 #include "options.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace bedtimed::integrations {
 
@@ -40,6 +47,15 @@ struct NotifierContext {
     Bus& bus;
     Clock& clock;
     std::shared_ptr<spdlog::logger> log;
+    // The loop HTTP notifiers send on. Null means no network (`simulate`,
+    // `--check-config`, tests of other parts): they check their options and
+    // only log, at debug level, what they would have sent.
+    boost::asio::io_context* io = nullptr;
+    // Where notify_delivered/_retries/_failures/_dropped are counted; may be null.
+    Counters* counters = nullptr;
+    // False in `simulate`: token and password files are not read (they may
+    // belong to the daemon's user), only required to be named.
+    bool read_secrets = true;
 };
 
 struct NotifierIntegration {

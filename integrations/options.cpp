@@ -14,6 +14,7 @@ OptionReader::OptionReader(const config::Options& options, std::string config_pa
 std::string OptionReader::require(const std::string& key) {
     read_.push_back(key);
     auto it = options_.find(key);
+    if (it != options_.end()) check_scalar(key, it->second);
     if (it == options_.end() || it->second.value.empty())
         fail_entry(what_ + " needs the option '" + key + "'");
     return it->second.value;
@@ -22,7 +23,25 @@ std::string OptionReader::require(const std::string& key) {
 std::string OptionReader::get_or(const std::string& key, std::string fallback) {
     read_.push_back(key);
     auto it = options_.find(key);
-    return it == options_.end() ? fallback : it->second.value;
+    if (it == options_.end()) return fallback;
+    check_scalar(key, it->second);
+    return it->second.value;
+}
+
+const config::Option* OptionReader::node(const std::string& key) {
+    read_.push_back(key);
+    auto it = options_.find(key);
+    return it == options_.end() ? nullptr : &it->second;
+}
+
+void OptionReader::check_scalar(const std::string& key, const config::Option& o) const {
+    if (o.shape == config::Option::Shape::scalar) return;
+    fail_at(o, "option '" + key + "' of " + what_ + " must be a single value, not a " +
+                   (o.shape == config::Option::Shape::list ? "list" : "map"));
+}
+
+void OptionReader::fail_at(const config::Option& option, const std::string& message) const {
+    throw config::ConfigError(config::Location{config_path_, option.line, option.column}, message);
 }
 
 void OptionReader::fail(const std::string& key, const std::string& message) const {

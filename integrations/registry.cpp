@@ -2,10 +2,14 @@
 // an integration = a folder, a library in CMakeLists.txt, and one line here.
 #include "esphome/esphome.hpp"
 #include "generic/generic.hpp"
+#include "gotify/gotify.hpp"
+#include "ha_app/ha_app.hpp"
 #include "log_notifier/log_notifier.hpp"
 #include "mqtt_notifier/mqtt_notifier.hpp"
+#include "ntfy/ntfy.hpp"
 #include "shelly_gen2/shelly_gen2.hpp"
 #include "tasmota/tasmota.hpp"
+#include "webhook/webhook.hpp"
 #include "zigbee2mqtt/zigbee2mqtt.hpp"
 
 namespace bedtimed::integrations {
@@ -31,6 +35,10 @@ const std::vector<const NotifierIntegration*>& notifier_integrations() {
     static const std::vector<const NotifierIntegration*> list{
         &kLogNotifier,
         &kMqttNotifier,
+        &kNtfyNotifier,
+        &kGotifyNotifier,
+        &kHaAppNotifier,
+        &kWebhookNotifier,
     };
     return list;
 }

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-
 #include "codec_util.hpp"
 
 namespace bedtimed::integrations {
@@ -17,22 +15,6 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
          pos = text.find(from, pos + to.size()))
         text.replace(pos, from.size(), to);
     return text;
-}
-
-// Same format as format_iso8601 in daemon/ingest.cpp (bedtimed_core, which we
-// must not link): whole seconds, UTC, "Z".
-std::string iso8601_utc(WallTime t) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-    const auto days = std::chrono::floor<std::chrono::days>(secs);
-    const std::chrono::year_month_day ymd{days};
-    const std::chrono::hh_mm_ss hms{secs - days};
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                  static_cast<long>(hms.minutes().count()),
-                  static_cast<long long>(hms.seconds().count()));
-    return buf;
 }
 
 class MqttNotifier final : public Notifier {
@@ -55,7 +37,7 @@ public:
         j["title"] = r.title;
         j["message"] = r.message;
         j["urgent"] = r.urgent;
-        j["at"] = iso8601_utc(r.at == WallTime{} ? clock_.wall_now() : r.at);
+        j["at"] = detail::iso8601_utc(r.at == WallTime{} ? clock_.wall_now() : r.at);
         // Replace invalid UTF-8 rather than throw: notify() must not throw.
         bus_.publish(topic, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), qos_,
                      retain_);

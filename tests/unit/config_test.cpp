@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "loader.hpp"
+#include "validate.hpp"
 
 namespace fs = std::filesystem;
 using bedtimed::config::Config;
@@ -69,8 +70,10 @@ TEST(BadConfigCorpus, EachFileFailsAtItsExpectedLocation) {
         ASSERT_TRUE(expect) << "first line must be '# expect: LINE:COL: substring'";
         const std::string path = file.string();
         try {
-            const Config cfg = load_config(path);
-            ADD_FAILURE() << "loaded without error (" << cfg.warnings.size() << " warnings)";
+            // The same checks as --check-config: the loader, then every integration's options.
+            std::vector<std::string> warnings;
+            const Config cfg = bedtimed::load_and_validate(path, warnings);
+            ADD_FAILURE() << "loaded without error (" << warnings.size() << " warnings)";
         } catch (const ConfigError& e) {
             const std::string what = e.what();
             const std::string prefix = path + ":" + expect->location + ": ";

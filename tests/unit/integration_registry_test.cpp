@@ -7,11 +7,15 @@
 #include "device.hpp"
 #include "esphome/esphome.hpp"
 #include "generic/generic.hpp"
+#include "gotify/gotify.hpp"
+#include "ha_app/ha_app.hpp"
 #include "log_notifier/log_notifier.hpp"
 #include "mqtt_notifier/mqtt_notifier.hpp"
 #include "notifier.hpp"
+#include "ntfy/ntfy.hpp"
 #include "shelly_gen2/shelly_gen2.hpp"
 #include "tasmota/tasmota.hpp"
+#include "webhook/webhook.hpp"
 #include "zigbee2mqtt/zigbee2mqtt.hpp"
 
 using namespace bedtimed::integrations;
@@ -36,7 +40,11 @@ TEST(IntegrationRegistry, EveryDeviceIntegrationIsFound) {
 TEST(IntegrationRegistry, EveryNotifierIntegrationIsFound) {
     EXPECT_EQ(find_notifier_integration("log"), &kLogNotifier);
     EXPECT_EQ(find_notifier_integration("mqtt"), &kMqttNotifier);
-    EXPECT_EQ(notifier_integrations().size(), 2u);
+    EXPECT_EQ(find_notifier_integration("ntfy"), &kNtfyNotifier);
+    EXPECT_EQ(find_notifier_integration("gotify"), &kGotifyNotifier);
+    EXPECT_EQ(find_notifier_integration("ha_app"), &kHaAppNotifier);
+    EXPECT_EQ(find_notifier_integration("webhook"), &kWebhookNotifier);
+    EXPECT_EQ(notifier_integrations().size(), 6u);
     for (const auto* n : notifier_integrations()) {
         EXPECT_NE(n->create, nullptr) << n->name;
         EXPECT_EQ(find_notifier_integration(n->name), n);
@@ -48,6 +56,6 @@ TEST(IntegrationRegistry, UnknownNamesAreNull) {
     EXPECT_EQ(find_device_integration(""), nullptr);
     EXPECT_EQ(find_device_integration("Tasmota"), nullptr);
     EXPECT_EQ(find_device_integration("log"), nullptr);
-    EXPECT_EQ(find_notifier_integration("ntfy"), nullptr);
+    EXPECT_EQ(find_notifier_integration("pushover"), nullptr);
     EXPECT_EQ(find_notifier_integration("tasmota"), nullptr);
 }
