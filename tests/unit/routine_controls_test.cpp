@@ -96,6 +96,12 @@ TEST(RoutineControls, ASwitchedOffRoutineFiresNoStepButHeatStillStopsAtSleepOnse
     EXPECT_EQ(reminders(h, "glass of water"), 0);
     EXPECT_FALSE(has_on(h.bus.payloads_on(kPadSet)));
     EXPECT_EQ(h.runner->start_now("sam"), "the routine is switched off");
+    // Heat switched on some other way still goes off the moment sam is asleep.
+    ASSERT_GT(h.actuators->heat_on("pad", 20min, "test").count(), 0);
+    ASSERT_TRUE(has_on(h.bus.payloads_on(kPadSet)));
+    h.bus.inject("s/stage", "deep");
+    EXPECT_EQ(h.bus.payloads_on(kPadSet).back(), R"({"state":"OFF"})");
+    EXPECT_FALSE(h.actuators->pad_on("pad"));
 }
 
 TEST(RoutineControls, TheBedtimeMovesThePlanAndSurvivesARestart) {
