@@ -138,6 +138,20 @@ struct RuleSpec {
 
 namespace bedtimed::config {
 
+// Home Assistant MQTT discovery (integrations/ha_discovery/). Absent block =
+// no discovery; the example config turns it on.
+struct HomeAssistantSettings {
+    bool discovery = false;
+    // device: one `<prefix>/device/<id>/config` per device (HA >= 2024.11);
+    // entity: one `<prefix>/<component>/<node_id>/<object>/config` per entity.
+    enum class Mode { device, entity } mode = Mode::device;
+    std::string prefix = "homeassistant";
+    std::string node_id;             // [A-Za-z0-9_-]; empty = derived from mqtt.client_id
+    std::string status_topic;        // HA's birth topic; empty = <prefix>/status
+    std::chrono::milliseconds rediscover_delay_max{5000};  // random delay after HA's birth
+    std::string support_url = "https://github.com/bedtimed/bedtimed";
+};
+
 struct Config {
     std::string path;
     MqttSettings mqtt;
@@ -147,6 +161,7 @@ struct Config {
     std::vector<ActuatorSpec> actuators;
     std::vector<NotifierSpec> notifiers;
     std::vector<SleeperSpec> sleepers;
+    HomeAssistantSettings home_assistant;
     std::vector<std::string> warnings;  // "file:line:col: unknown key 'x'" and friends
 
     const SensorSpec* find_sensor(std::string_view name) const;

@@ -180,6 +180,31 @@ SecretRef parse_secret(Block& b, const std::string& key) {
     return ref;
 }
 
+HomeAssistantSettings parse_home_assistant(Block b) {
+    HomeAssistantSettings h;
+    h.discovery = b.boolean_or("discovery", true);
+    const std::string mode = b.string_or("mode", "device");
+    if (mode == "device") h.mode = HomeAssistantSettings::Mode::device;
+    else if (mode == "entity") h.mode = HomeAssistantSettings::Mode::entity;
+    else b.fail(b.get("mode"), "mode '" + mode + "' must be device (HA 2024.11 or later) or entity");
+    h.prefix = b.string_or("discovery_prefix", h.prefix);
+    if (h.prefix.empty() || !is_valid_publish_topic(h.prefix))
+        b.fail(b.get("discovery_prefix"), "discovery_prefix '" + h.prefix + "' is not a valid MQTT topic");
+    h.node_id = b.string_or("node_id", "");
+    if (!h.node_id.empty() && !valid_name(h.node_id))
+        b.fail(b.get("node_id"), "node_id '" + h.node_id + "' must be 1-64 letters, digits, '_' or '-'");
+    h.status_topic = b.string_or("status_topic", h.prefix + "/status");
+    if (!is_valid_publish_topic(h.status_topic))
+        b.fail(b.get("status_topic"), "status_topic '" + h.status_topic + "' is not a valid MQTT topic");
+    h.rediscover_delay_max = std::chrono::duration_cast<std::chrono::milliseconds>(
+        b.duration_or("rediscover_delay", std::chrono::seconds(5), std::chrono::seconds(0), std::chrono::minutes(5)));
+    h.support_url = b.string_or("support_url", h.support_url);
+    if (h.support_url.rfind("http://", 0) != 0 && h.support_url.rfind("https://", 0) != 0)
+        b.fail(b.get("support_url"), "support_url must start with http:// or https://");
+    b.warn_unknown_keys();
+    return h;
+}
+
 MqttSettings parse_mqtt(Block b) {
     MqttSettings m;
     m.uri = b.string_or("uri", m.uri);
@@ -414,6 +439,8 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         for_each_item(top, "rules", [&](Block b) { cfg.rules.push_back(parse_rule(std::move(b), cfg)); });
         check_unique_names(cfg.rules, "rule");
         parse_household(top, cfg);
+        if (top.has("home_assistant")) cfg.home_assistant = parse_home_assistant(top.child("home_assistant"));
+        else top.get("home_assistant");
         top.warn_unknown_keys();
     } catch (const YAML::Exception& e) {
         // yaml-cpp conversions that slipped past our own checks still get a location.

@@ -59,6 +59,8 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     connect_runner(*runner_);
     engine_->on_episode([this](const Episode& e) {
         runner_->on_episode(e);
+        publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
+                              {{"source", e.source}, {"duration_s", e.duration_s}, {"muscle", e.muscle}, {"side", e.side}});
         // After the reaction: the log's bookkeeping never delays an action.
         boost::asio::post(io_, [this, e] { cramp_log_->on_episode(e); });
     });
@@ -76,6 +78,11 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     bus_->set_uncounted(cfg_->mqtt.base_topic + "/heartbeat");
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
+    // Discovery before the state topics, so HA knows the entities they feed.
+    ha_ = std::make_unique<HaPublisher>(clock_, *bus_, cfg_, options_.state_dir + "/ha_discovery.json",
+                                        BEDTIMED_VERSION);
+    ha_->start();
+    bus_->on_connected([this] { ha_->on_connected(); });
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
     bus_->on_connected([this] {
         last_counters_json_.clear();
@@ -125,7 +132,12 @@ void App::publish_sleeper_state(const std::string& sleeper) {
                                {"rate_28d_per_week", st.rate_28d_per_week},
                                {"tier", cramplog::tier_name(cramp_log_->tier(sleeper))},
                                {"trend", cramplog::trend_text(st.trend)},
-                               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()}};
+                               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
+                               {"tier_override", cramp_log_->tier_override(sleeper)},
+                               {"notice", [&] {
+                                    const auto n = cramp_log_->recent_notice(sleeper);
+                                    return n.empty() ? nlohmann::json() : nlohmann::json(n);
+                                }()}};
     for (const auto& [topic, body] : {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
         auto& last_sent = last_state_[topic];
         if (last_sent == body) continue;
@@ -144,7 +156,51 @@ void App::reply(const std::string& request_id, const nlohmann::json& body) {
     bus_->publish(cfg_->mqtt.base_topic + "/reply/" + request_id, body.dump(), 1, false);
 }
 
-CrampLog::Result App::run(const commands::LogEpisode& c, const std::string&) { return cramp_log_->log(c); }
+CrampLog::Result App::run(const commands::LogEpisode& c, const std::string&) {
+    auto result = cramp_log_->log(c);
+    if (result.ok)
+        publish_episode_event(cramp_log_->resolve_sleeper(c.sleeper),
+                              {{"source", "manual"}, {"duration_s", c.duration_s}, {"muscle", c.muscle}, {"side", c.side}});
+    return result;
+}
+
+void App::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {
+    if (sleeper.empty() || !cfg_->home_assistant.discovery) return;
+    auto body = fields;
+    body["event_type"] = "cramp";
+    // Not retained: a retained event would fire again each time HA reconnects.
+    bus_->publish(cfg_->mqtt.base_topic + "/" + sleeper + "/episode", body.dump(), 1, false);
+}
+
+namespace {
+
+// Runs `fn` on the sleeper a command names (or the only one); fn returns "" or why not.
+CrampLog::Result on_sleeper(const CrampLog& log, const std::string& named,
+                            const std::function<std::string(const std::string&)>& fn) {
+    const std::string name = log.resolve_sleeper(named);
+    if (name.empty())
+        return {false, named.empty() ? "name the sleeper (there is more than one)"
+                                     : "unknown sleeper \"" + named + "\"",
+                {}};
+    const auto error = fn(name);
+    return {error.empty(), error, {}};
+}
+
+}  // namespace
+
+CrampLog::Result App::run(const commands::SetRoutineEnabled& c, const std::string&) {
+    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->set_routine_enabled(s, c.enabled); });
+}
+CrampLog::Result App::run(const commands::SetStepEnabled& c, const std::string&) {
+    return on_sleeper(*cramp_log_, c.sleeper,
+                      [&](const std::string& s) { return runner_->set_step_enabled(s, c.step, c.enabled); });
+}
+CrampLog::Result App::run(const commands::StartRoutine& c, const std::string&) {
+    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->start_now(s); });
+}
+CrampLog::Result App::run(const commands::SetBedtime& c, const std::string&) {
+    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->set_bedtime(s, c.minutes); });
+}
 CrampLog::Result App::run(const commands::EditEpisode& c, const std::string&) { return cramp_log_->edit(c); }
 CrampLog::Result App::run(const commands::MarkEpisode& c, const std::string&) { return cramp_log_->mark(c); }
 CrampLog::Result App::run(const commands::Travel& c, const std::string&) { return cramp_log_->travel(c); }
@@ -208,6 +264,7 @@ void App::on_command(const Message& msg) {
 App::~App() {
     // The client goes before the io_context it posts to (Paho c#1669).
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
+    ha_.reset();
     watchdog_.reset();
     runner_.reset();
     cramp_log_.reset();
@@ -326,6 +383,7 @@ void App::reload() {
         actuators_->start();
         if (bus_->connected()) actuators_->on_connected();
         runner_->start();
+        ha_->apply_config(cfg_);
         ++counters_.config_reloads;
         log_->info("config reloaded from {}: {} sensors, {} wearables, {} rules",
                    options_.config_path, cfg_->sensors.size(), cfg_->wearables.size(),

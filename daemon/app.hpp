@@ -23,6 +23,7 @@
 #include "cramp_log.hpp"
 #include "engine.hpp"
 #include "episode_intake.hpp"
+#include "ha_publisher.hpp"
 #include "log.hpp"
 #include "paho_bus.hpp"
 #include "routine_runner.hpp"
@@ -73,6 +74,12 @@ private:
     CrampLog::Result run(const commands::Acknowledge& c, const std::string& topic);
     CrampLog::Result run(const commands::HeatOff& c, const std::string& topic);
     CrampLog::Result run(const commands::TestNotify& c, const std::string& topic);
+    CrampLog::Result run(const commands::SetRoutineEnabled& c, const std::string& topic);
+    CrampLog::Result run(const commands::SetStepEnabled& c, const std::string& topic);
+    CrampLog::Result run(const commands::StartRoutine& c, const std::string& topic);
+    CrampLog::Result run(const commands::SetBedtime& c, const std::string& topic);
+    // Home Assistant's event entity: `<base>/<sleeper>/episode`, not retained.
+    void publish_episode_event(const std::string& sleeper, const nlohmann::json& fields);
     void reply(const std::string& request_id, const nlohmann::json& body);
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
@@ -94,6 +101,7 @@ private:
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
     RateLimitedLog command_reject_log_{10, std::chrono::minutes(1)};
     std::unique_ptr<Watchdog> watchdog_;  // WATCHDOG=1 and STATUS= (watchdog.hpp)
+    std::unique_ptr<HaPublisher> ha_;      // Home Assistant discovery (ha_publisher.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

@@ -106,6 +106,21 @@ EpisodeFlags flags_of(Fields& f, bool& given) {
 
 constexpr double kMaxDurationS = 24 * 3600;
 
+bool required_flag(Fields& f, const char* key) {
+    auto v = f.flag(key);
+    if (!v) throw Refused{std::string("missing \"") + key + "\""};
+    return *v;
+}
+
+// "22:30" -> 1350; exactly two digits, a colon, two digits.
+std::optional<int> hhmm_minutes(const std::string& t) {
+    auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(t[i])) != 0; };
+    if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return std::nullopt;
+    const int h = (t[0] - '0') * 10 + (t[1] - '0'), m = (t[3] - '0') * 10 + (t[4] - '0');
+    if (h > 23 || m > 59) return std::nullopt;
+    return h * 60 + m;
+}
+
 Command parse_body(std::string_view verb, Fields& f, WallTime now) {
     if (verb == "log") {
         LogEpisode c;
@@ -166,6 +181,25 @@ Command parse_body(std::string_view verb, Fields& f, WallTime now) {
         c.tier = f.text("tier", 20, true);
         if (c.tier != "auto" && c.tier != "calm" && c.tier != "moderate" && c.tier != "frequent")
             throw Refused{"\"tier\" must be auto, calm, moderate or frequent"};
+        return c;
+    }
+    if (verb == "routine") return SetRoutineEnabled{f.text("sleeper", 64), required_flag(f, "enabled")};
+    if (verb == "step") {
+        SetStepEnabled c;
+        c.sleeper = f.text("sleeper", 64);
+        c.step = f.text("step", 40, true);
+        c.enabled = required_flag(f, "enabled");
+        return c;
+    }
+    if (verb == "start_routine") return StartRoutine{f.text("sleeper", 64)};
+    if (verb == "bedtime") {
+        SetBedtime c;
+        c.sleeper = f.text("sleeper", 64);
+        const std::string t = f.text("bedtime", 10, true);
+        if (t != "auto") {
+            c.minutes = hhmm_minutes(t);
+            if (!c.minutes) throw Refused{"\"bedtime\" must be HH:MM (00:00 to 23:59) or auto"};
+        }
         return c;
     }
     throw Refused{"unknown command \"" + std::string(verb) + "\""};

@@ -56,8 +56,26 @@ struct SetTier {
     std::string tier;  // auto, calm, moderate, frequent
 };
 
+// The routine's switches (Home Assistant): the whole evening, one step, a
+// start now, a bedtime. Persisted by the RoutineRunner in routine.json.
+struct SetRoutineEnabled {
+    std::string sleeper;
+    bool enabled = true;
+};
+struct SetStepEnabled {
+    std::string sleeper, step;  // step: hydration, supplement, stretch, active_day, prewarm
+    bool enabled = true;
+};
+struct StartRoutine {
+    std::string sleeper;
+};
+struct SetBedtime {
+    std::string sleeper;
+    std::optional<int> minutes;  // local minutes after midnight; nullopt ("auto") = the configured bedtimes
+};
+
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, HeatOff, TestNotify, Acknowledge,
-                             SetTier>;
+                             SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime>;
 
 struct CommandError {
     std::string reason;
@@ -70,7 +88,8 @@ struct Request {
 
 // The verbs, for subscriptions, help texts and tests.
 inline constexpr std::string_view kVerbs[] = {"log",    "edit",     "confirm",    "false_positive", "delete",
-                                              "travel", "heat_off", "test_notify", "ack",           "tier"};
+                                              "travel", "heat_off", "test_notify", "ack",           "tier",
+                                              "routine", "step",     "start_routine", "bedtime"};
 
 // `verb` is the topic's last level. A request_id is taken even when the rest
 // of the payload is refused, so the sender hears why.

@@ -519,6 +519,25 @@ Tier CrampLog::tier(const std::string& name) const {
     return s ? s->effective_tier() : Tier::calm;
 }
 
+std::string CrampLog::tier_override(const std::string& name) const {
+    const Sleeper* s = find(name);
+    return s && !s->override_tier.empty() ? s->override_tier : "auto";
+}
+
+std::string CrampLog::recent_notice(const std::string& name) const {
+    const Sleeper* s = find(name);
+    if (!s) return {};
+    const WallTime since = clock_.wall_now() - std::chrono::hours(24 * 7);
+    std::string latest;
+    WallTime at{};
+    for (const auto& n : s->sent)
+        if (n.sent_at >= since && n.sent_at >= at) {
+            latest = n.condition;
+            at = n.sent_at;
+        }
+    return latest;
+}
+
 std::optional<WallTime> CrampLog::last_episode(const std::string& name) const {
     const Sleeper* s = find(name);
     if (!s) return std::nullopt;

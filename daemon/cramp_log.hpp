@@ -97,6 +97,10 @@ public:
     cramplog::Stats stats(const std::string& sleeper) const;
     cramplog::Tier tier(const std::string& sleeper) const;
     std::optional<WallTime> last_episode(const std::string& sleeper) const;
+    // The tier set by hand, or "auto".
+    std::string tier_override(const std::string& sleeper) const;
+    // The condition of the latest "when to worry" notice of the last 7 days, "" when none.
+    std::string recent_notice(const std::string& sleeper) const;
     std::string sleeper_of_wearable(const std::string& wearable) const;
     // The sleeper a command names, or the only one when it names none; "" if neither.
     std::string resolve_sleeper(const std::string& named) const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ha_discovery/ha_discovery.hpp"
 #include "local_time.hpp"
 #include "options.hpp"
 
@@ -20,6 +21,13 @@ struct RoutineRunner::Sleeper {
     routine::SleeperState st;
     std::optional<routine::NightPlan> plan;
     std::unique_ptr<Timer> timer;
+    // Home Assistant's switches (persisted under "controls" in the state file).
+    bool enabled = true;
+    std::set<std::string> disabled_steps;  // switchable step names
+    std::optional<int> bedtime_override;   // local minutes
+    config::SleeperSpec with_bedtime;      // *spec with the override applied
+    std::string started_night;             // "start now" moved this night's steps...
+    Duration start_shift{};                // ...by this much
 };
 
 RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
@@ -72,6 +80,7 @@ routine::Inputs RoutineRunner::inputs(const Sleeper& s) const {
 void RoutineRunner::start() {
     const auto doc = persist_ ? state_.load() : nlohmann::json::object();
     const WallTime now = clock_.wall_now();
+    load_controls(doc);
     for (auto& [name, s] : sleepers_) {
         roll_night(*s, now);
         // Steps already run tonight stay run across a restart.
@@ -105,8 +114,19 @@ void RoutineRunner::start() {
 
 void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
     if (evening_) s.spec = &evening_(s.name, now);
-    auto plan = routine::current_plan(*s.spec, s.zone, now);
+    const config::SleeperSpec* planned = s.spec;
+    if (s.bedtime_override) {
+        s.with_bedtime = *s.spec;
+        for (auto& day : s.with_bedtime.bedtime)
+            if (day) day = *s.bedtime_override;
+        planned = &s.with_bedtime;
+    }
+    auto plan = routine::current_plan(*planned, s.zone, now);
     const std::string night = plan ? date_text(plan->night) : "";
+    if (plan && !s.started_night.empty() && s.started_night == night) {
+        plan->bedtime += s.start_shift;
+        for (auto& step : plan->steps) step.at += s.start_shift;
+    }
     if (night == s.st.night && plan) {
         // Same night; the adapted evening may have moved steps that are still to come.
         const bool moved = !s.plan || s.plan->steps.size() != plan->steps.size() ||
@@ -142,6 +162,8 @@ void RoutineRunner::evaluate(Sleeper& s) {
     if (s.plan) {
         for (const auto& step : s.plan->steps) {
             if (step.at > now || s.st.done.count(step.id)) continue;
+            // Switched off: left pending, so switching it back on in time still runs it.
+            if (!step_enabled(s, step.id)) continue;
             if (now - step.at > kGrace && step.kind != routine::StepKind::active_day) {
                 s.st.done.insert(step.id);
                 s.missed.insert(step.id);
@@ -165,11 +187,103 @@ void RoutineRunner::evaluate(Sleeper& s) {
         }
     }
     apply(s, routine::decide_tick(*s.spec, s.st, inputs(s)));
-    if (changed) {
-        persist();
-        if (plan_changed_) plan_changed_(s.name);
-    }
+    if (changed) persist();
+    // Also for what time alone changes (running, heat on); the publisher
+    // sends only what differs from the last message.
+    if (plan_changed_) plan_changed_(s.name);
     arm(s);
+}
+
+void RoutineRunner::changed(Sleeper& s) {
+    persist();
+    evaluate(s);
+}
+
+bool RoutineRunner::step_enabled(const Sleeper& s, const std::string& step_id) const {
+    if (!s.enabled) return false;
+    const std::string key = step_id == "prewarm_cold" ? "prewarm" : step_id;
+    return !s.disabled_steps.count(key);
+}
+
+std::string RoutineRunner::set_routine_enabled(const std::string& sleeper, bool enabled) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    it->second->enabled = enabled;
+    say(sleeper, enabled ? "routine switched on" : "routine switched off: no timed steps until it is on again");
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::set_step_enabled(const std::string& sleeper, const std::string& step, bool enabled) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    const auto steps = integrations::ha_discovery::switchable_steps(*it->second->spec);
+    if (std::find(steps.begin(), steps.end(), step) == steps.end()) {
+        std::string list;
+        for (const auto& id : steps) list += (list.empty() ? "" : ", ") + id;
+        return "\"" + step + "\" is not a step of " + sleeper + "'s routine (" + list + ")";
+    }
+    if (enabled) it->second->disabled_steps.erase(step);
+    else it->second->disabled_steps.insert(step);
+    say(sleeper, "step " + step + (enabled ? " switched on" : " switched off"));
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::set_bedtime(const std::string& sleeper, std::optional<int> minutes) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    it->second->bedtime_override = minutes;
+    say(sleeper, minutes ? fmt::format("bedtime set to {:02}:{:02}", *minutes / 60, *minutes % 60)
+                         : std::string("bedtime back to the configured one"));
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::start_now(const std::string& sleeper) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    Sleeper& s = *it->second;
+    if (!s.enabled) return "the routine is switched off";
+    const WallTime now = clock_.wall_now();
+    roll_night(s, now);
+    if (!s.plan) return "no routine tonight";
+    std::optional<WallTime> first;
+    for (const auto& step : s.plan->steps)
+        if (!s.st.done.count(step.id) && step_enabled(s, step.id) && step.kind != routine::StepKind::active_day &&
+            (!first || step.at < *first))
+            first = step.at;
+    if (!first) return "nothing left to run tonight";
+    if (s.started_night != s.st.night) s.start_shift = {};
+    s.started_night = s.st.night;
+    s.start_shift += now - *first;
+    say(sleeper, "routine started now");
+    changed(s);
+    return {};
+}
+
+void RoutineRunner::load_controls(const nlohmann::json& doc) {
+    if (!doc.contains("controls") || !doc["controls"].is_object()) return;
+    for (auto& [name, s] : sleepers_) {
+        if (!doc["controls"].contains(name)) continue;
+        const auto& j = doc["controls"][name];
+        if (!j.is_object()) continue;
+        s->enabled = j.value("enabled", true);
+        const auto allowed = integrations::ha_discovery::switchable_steps(*s->spec);
+        if (j.contains("disabled_steps") && j["disabled_steps"].is_array())
+            for (const auto& id : j["disabled_steps"])
+                if (id.is_string() && std::find(allowed.begin(), allowed.end(), id.get<std::string>()) != allowed.end())
+                    s->disabled_steps.insert(id.get<std::string>());
+        if (j.contains("bedtime") && j["bedtime"].is_number_integer()) {
+            const int m = j["bedtime"].get<int>();
+            if (m >= 0 && m < 24 * 60) s->bedtime_override = m;
+        }
+        if (j.contains("started_night") && j["started_night"].is_string() && j.contains("start_shift_s") &&
+            j["start_shift_s"].is_number_integer()) {
+            s->started_night = j["started_night"].get<std::string>();
+            s->start_shift = std::chrono::seconds(j["start_shift_s"].get<std::int64_t>());
+        }
+    }
 }
 
 void RoutineRunner::arm(Sleeper& s) {
@@ -234,6 +348,7 @@ void RoutineRunner::on_episode(const Episode& e) {
         s->st.last_episode = clock_.wall_now();
         apply(*s, d, true);
         persist();
+        if (plan_changed_) plan_changed_(s->name);
         arm(*s);
     }
 }
@@ -283,6 +398,8 @@ std::vector<std::string> RoutineRunner::all_heat_off(const std::string& reason) 
         say(name, "all heat off (" + reason + "): no more routine heat tonight");
     }
     persist();
+    if (plan_changed_)
+        for (const auto& [name, s] : sleepers_) plan_changed_(name);
     return pads;
 }
 
@@ -299,17 +416,46 @@ std::vector<std::string> RoutineRunner::sleeper_names() const {
 
 nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     auto it = sleepers_.find(sleeper);
-    if (it == sleepers_.end() || !it->second->plan) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
+    if (it == sleepers_.end()) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
     const Sleeper& s = *it->second;
+    // The switches' state, for Home Assistant, whether or not there is a plan.
+    nlohmann::json controls{{"enabled", s.enabled},
+                            {"bedtime_override", s.bedtime_override
+                                                     ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
+                                                                                  *s.bedtime_override % 60))
+                                                     : nlohmann::json()},
+                            {"heat_on", !s.spec->heating_pad.empty() && actuators_.pad_on(s.spec->heating_pad)}};
+    nlohmann::json switches = nlohmann::json::object();
+    for (const auto& id : integrations::ha_discovery::switchable_steps(*s.spec))
+        switches[id] = !s.disabled_steps.count(id);
+    controls["steps_enabled"] = switches;
+    if (!s.plan) {
+        controls.update({{"night", nullptr}, {"steps", nlohmann::json::array()}, {"running", false}, {"next", nullptr},
+                         {"bedtime_local", nullptr}});
+        return controls;
+    }
+    const WallTime now = clock_.wall_now();
     nlohmann::json steps = nlohmann::json::array();
+    nlohmann::json next;
+    std::optional<WallTime> first;
     for (const auto& step : s.plan->steps) {
-        const char* state = !s.st.done.count(step.id)  ? "pending"
+        const bool on = step_enabled(s, step.id);
+        const char* state = !s.st.done.count(step.id) ? (on ? "pending" : "skipped")
                             : s.missed.count(step.id)  ? "missed"
                             : s.skipped.count(step.id) ? "skipped"
                                                        : "done";
-        steps.push_back({{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}});
+        steps.push_back({{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}, {"enabled", on}});
+        if (on && (!first || step.at < *first)) first = step.at;
+        if (on && !s.st.done.count(step.id) && step.at > now && next.is_null())
+            next = {{"id", step.id}, {"at", format_iso8601(step.at)}};
     }
-    return {{"night", s.st.night}, {"bedtime", format_iso8601(s.plan->bedtime)}, {"steps", steps}};
+    controls.update({{"night", s.st.night},
+                     {"bedtime", format_iso8601(s.plan->bedtime)},
+                     {"bedtime_local", local_text(s.zone, s.plan->bedtime).substr(11, 5)},
+                     {"steps", steps},
+                     {"running", s.enabled && first && *first <= now && now < s.plan->bedtime},
+                     {"next", next}});
+    return controls;
 }
 
 void RoutineRunner::persist() {
@@ -322,6 +468,16 @@ void RoutineRunner::persist() {
                           {"heats", s->st.heats_tonight},
                           {"manual_off", s->st.manual_off_tonight}};
     doc["sleepers"] = sleepers;
+    nlohmann::json controls = nlohmann::json::object();
+    for (const auto& [name, s] : sleepers_) {
+        controls[name] = {{"enabled", s->enabled},
+                          {"disabled_steps", std::vector<std::string>(s->disabled_steps.begin(), s->disabled_steps.end())},
+                          {"bedtime", s->bedtime_override ? nlohmann::json(*s->bedtime_override) : nlohmann::json()}};
+        if (!s->started_night.empty())
+            controls[name].update({{"started_night", s->started_night},
+                                   {"start_shift_s", std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
+    }
+    doc["controls"] = controls;
     state_.save(doc);
 }
 

@@ -70,6 +70,21 @@ public:
     void on_episode(const Episode& e);
     void on_sensor(const std::string& name);
 
+    // Home Assistant's switches (command verbs routine, step, start_routine,
+    // bedtime). Each takes a configured sleeper's name, returns "" when done or
+    // why not, persists in the state file (they survive a restart) and shows in
+    // plan_json(). A switched-off routine or step fires no timed step; the
+    // safety rules (decide_tick: heat off at sleep onset) go on regardless.
+    std::string set_routine_enabled(const std::string& sleeper, bool enabled);
+    // `step` is one of integrations::ha_discovery::switchable_steps(); prewarm covers prewarm_cold.
+    std::string set_step_enabled(const std::string& sleeper, const std::string& step, bool enabled);
+    // Local minutes after midnight for every night with a bedtime; nullopt = the configured ones.
+    std::string set_bedtime(const std::string& sleeper, std::optional<int> minutes);
+    // Tonight's steps not yet run move so that the first of them is due now,
+    // keeping their spacing; each still goes through decide_step (heat cap,
+    // asleep, manual off).
+    std::string start_now(const std::string& sleeper);
+
     // "alex prewarm 21:30" (local time) for the earliest timed step not yet
     // run tonight, over all sleepers; "" when there is none. For STATUS=.
     std::string next_step_text() const;
@@ -85,6 +100,9 @@ private:
     void arm(Sleeper& s);
     routine::Inputs inputs(const Sleeper& s) const;
     void persist();
+    void load_controls(const nlohmann::json& doc);
+    bool step_enabled(const Sleeper& s, const std::string& step_id) const;
+    void changed(Sleeper& s);
     void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;

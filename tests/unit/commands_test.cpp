@@ -85,3 +85,31 @@ TEST(Commands, AnEditCarriesOnlyTheFieldsGiven) {
 
 }  // namespace
 }  // namespace bedtimed::commands
+
+namespace bedtimed::commands {
+namespace {
+
+// The verbs Home Assistant's switches, button and text send.
+TEST(Commands, TheRoutineSwitchesAreParsedAndCheckedStrictly) {
+    const auto routine = parse_command("routine", R"({"sleeper":"alex","enabled":false})", kNow);
+    EXPECT_FALSE(std::get<SetRoutineEnabled>(std::get<Command>(routine.command)).enabled);
+    const auto step = parse_command("step", R"({"sleeper":"alex","step":"stretch","enabled":true})", kNow);
+    EXPECT_EQ(std::get<SetStepEnabled>(std::get<Command>(step.command)).step, "stretch");
+    EXPECT_TRUE(std::holds_alternative<Command>(parse_command("start_routine", R"({"sleeper":"alex"})", kNow).command));
+    const auto bed = parse_command("bedtime", R"({"sleeper":"alex","bedtime":"23:05"})", kNow);
+    EXPECT_EQ(std::get<SetBedtime>(std::get<Command>(bed.command)).minutes, 23 * 60 + 5);
+    const auto back = parse_command("bedtime", R"({"bedtime":"auto"})", kNow);
+    EXPECT_FALSE(std::get<SetBedtime>(std::get<Command>(back.command)).minutes.has_value());
+
+    EXPECT_EQ(error_of("routine", R"({"sleeper":"alex"})"), "missing \"enabled\"");
+    EXPECT_EQ(error_of("routine", "ON"), "the payload must be a JSON object");
+    EXPECT_EQ(error_of("step", R"({"enabled":true})"), "missing \"step\"");
+    EXPECT_EQ(error_of("step", R"({"step":"stretch","enabled":"on"})"), "\"enabled\" must be true or false");
+    for (const char* bad : {"24:00", "7:30", "22:60", "22-30", "2230", "", "22:3a"})
+        EXPECT_EQ(error_of("bedtime", std::string(R"({"bedtime":")") + bad + "\"}"),
+                  "\"bedtime\" must be HH:MM (00:00 to 23:59) or auto")
+            << bad;
+}
+
+}  // namespace
+}  // namespace bedtimed::commands
