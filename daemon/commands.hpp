@@ -48,7 +48,14 @@ struct TestNotify {
     std::string sleeper;  // empty = every sleeper
 };
 // "Done" on a reminder: the step counts as acknowledged for "what helps".
+// Payload {"sleeper","step"}, or the button's action id as sent back by the
+// phone: BEDTIMED_DONE:<sleeper>:<step> (integrations/notifier.hpp).
 struct Acknowledge {
+    std::string sleeper, step;
+};
+// "Snooze" on a reminder: send it again later (at most twice; ReminderDesk).
+// Payload {"sleeper","step"}, or BEDTIMED_SNOOZE:<sleeper>:<step>.
+struct Snooze {
     std::string sleeper, step;
 };
 struct SetTier {
@@ -57,7 +64,7 @@ struct SetTier {
 };
 
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, HeatOff, TestNotify, Acknowledge,
-                             SetTier>;
+                             SetTier, Snooze>;
 
 struct CommandError {
     std::string reason;
@@ -70,7 +77,8 @@ struct Request {
 
 // The verbs, for subscriptions, help texts and tests.
 inline constexpr std::string_view kVerbs[] = {"log",    "edit",     "confirm",    "false_positive", "delete",
-                                              "travel", "heat_off", "test_notify", "ack",           "tier"};
+                                              "travel", "heat_off", "test_notify", "ack",           "tier",
+                                              "snooze"};
 
 // `verb` is the topic's last level. A request_id is taken even when the rest
 // of the payload is refused, so the sender hears why.
