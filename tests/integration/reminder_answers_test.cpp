@@ -157,7 +157,9 @@ TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowled
     EXPECT_EQ(json::parse(first["actions"][0]["body"].get<std::string>())["action"], "BEDTIMED_DONE:alex:stretch");
     // The HA app: the token from the systemd credential.
     for (const auto& r : server.requests())
-        if (r.target == kHaTarget) EXPECT_EQ(r.header("authorization"), "Bearer ha-long-lived-token");
+        if (r.target == kHaTarget) {
+            EXPECT_EQ(r.header("authorization"), "Bearer ha-long-lived-token");
+        }
 
     // Snooze, as the Home Assistant webhook automation publishes it.
     client->publish("bt/cmd/snooze", snooze_id);
