@@ -116,6 +116,15 @@ struct ImmobilityRule {
     std::chrono::minutes min_duration{240};
 };
 
+// Quiet hours: between sleep and wake, non-urgent reminders are held back
+// (delivered when the quiet hours end) or dropped. Urgent notices always go.
+struct QuietHours {
+    bool enabled = false;
+    std::optional<int> from;  // minutes after local midnight; nullopt = tonight's bedtime
+    int to = 7 * 60;          // minutes after local midnight
+    enum class Mode { hold, drop } mode = Mode::hold;
+};
+
 struct SleeperSpec {
     std::string name;
     std::string timezone;  // IANA name; empty = the system's
@@ -130,6 +139,9 @@ struct SleeperSpec {
     std::string heating_pad;  // actuator names; empty = none
     std::string bed;
     std::vector<std::string> notifiers;
+    QuietHours quiet_hours;
+    // "Snooze" on a reminder sends it again this much later (at most twice).
+    std::chrono::minutes snooze{10};
     std::optional<ImmobilityRule> immobility;
 
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};

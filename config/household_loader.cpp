@@ -333,6 +333,24 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
         b.get("notify");
     }
 
+    if (b.has("quiet_hours")) {
+        Block q = b.child("quiet_hours");
+        s.quiet_hours.enabled = true;
+        if (!q.has("from")) q.fail("'quiet_hours' needs 'from' (\"HH:MM\" or bedtime)");
+        if (!q.has("to")) q.fail("'quiet_hours' needs 'to' (\"HH:MM\")");
+        const YAML::Node from = q.get("from");
+        if (q.scalar(from, "from") != "bedtime") s.quiet_hours.from = parse_clock(q, from, "from");
+        s.quiet_hours.to = parse_clock(q, q.get("to"), "to");
+        if (s.quiet_hours.from == s.quiet_hours.to) q.fail(from, "'from' and 'to' of 'quiet_hours' are the same time");
+        const std::string mode = q.string_or("mode", "hold");
+        if (mode == "drop") s.quiet_hours.mode = QuietHours::Mode::drop;
+        else if (mode != "hold") q.fail(q.node()["mode"], "'mode' of 'quiet_hours' must be hold or drop, not '" + mode + "'");
+        q.warn_unknown_keys();
+    } else {
+        b.get("quiet_hours");
+    }
+    s.snooze = minutes_or(b, "snooze_minutes", s.snooze, std::chrono::minutes(1), std::chrono::minutes(120));
+
     if (b.has("immobility")) {
         Block im = b.child("immobility");
         ImmobilityRule rule;

@@ -30,7 +30,9 @@ std::shared_ptr<const config::Config> App::load() const {
     return cfg;
 }
 
-App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")) {
+App::App(AppOptions options)
+    : options_(std::move(options)), log_(logger("main")),
+      clock_(options_.clock != nullptr ? *options_.clock : asio_clock_) {
     if (options_.state_dir.empty()) options_.state_dir = default_state_dir();
     cfg_ = load();
     for (const auto& w : cfg_->warnings) log_->warn("{}", w);
@@ -57,6 +59,7 @@ App::App(AppOptions options) : options_(std::move(options)), log_(logger("main")
     runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
                                               *actuators_, options_.state_dir + "/routine.json", &io_);
     connect_runner(*runner_);
+    connect_desk(*runner_, *cfg_);
     engine_->on_episode([this](const Episode& e) {
         runner_->on_episode(e);
         publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
@@ -118,6 +121,14 @@ void App::connect_runner(RoutineRunner& runner) {
     runner.on_step_ran([this](const std::string& sleeper, const std::string& night, const std::string& step,
                               WallTime at) { cramp_log_->step_ran(sleeper, night, step, at); });
     runner.on_plan_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
+}
+
+void App::connect_desk(RoutineRunner& runner, const config::Config& cfg) {
+    RoutineRunner* r = &runner;
+    desk_ = std::make_unique<ReminderDesk>(
+        clock_, counters_, cfg, [r](const integrations::Reminder& m) { return r->send_now(m); },
+        [r](const std::string& sleeper) { return r->bedtime_of(sleeper); });
+    runner.set_outgoing([this](const integrations::Reminder& m) { return desk_->submit(m); });
 }
 
 void App::publish_sleeper_state(const std::string& sleeper) {
@@ -213,7 +224,16 @@ CrampLog::Result App::run(const commands::SetTier& c, const std::string&) {
 }
 
 CrampLog::Result App::run(const commands::Acknowledge& c, const std::string&) {
+    desk_->done(c.sleeper, c.step);
     return cramp_log_->acknowledge(c.sleeper, runner_->night_of(c.sleeper), c.step);
+}
+
+CrampLog::Result App::run(const commands::Snooze& c, const std::string&) {
+    const auto answer = desk_->snooze(c.sleeper, c.step);
+    if (!answer.ok) return {false, answer.error, {}};
+    CrampLog::Result result;
+    result.reply["again_at"] = format_iso8601(answer.again_at);
+    return result;
 }
 
 CrampLog::Result App::run(const commands::HeatOff&, const std::string& topic) {
@@ -266,6 +286,7 @@ App::~App() {
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
     ha_.reset();
     watchdog_.reset();
+    desk_.reset();
     runner_.reset();
     cramp_log_.reset();
     actuators_.reset();
@@ -371,6 +392,7 @@ void App::reload() {
         auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
                                                       *actuators, options_.state_dir + "/routine.json", &io_);
         connect_runner(*runner);
+        connect_desk(*runner, *fresh);
         runner_.reset();
         actuators_->shutdown_keeping_sessions();
         actuators_.reset();

@@ -26,6 +26,7 @@
 #include "ha_publisher.hpp"
 #include "log.hpp"
 #include "paho_bus.hpp"
+#include "reminder_desk.hpp"
 #include "routine_runner.hpp"
 #include "watchdog.hpp"
 
@@ -37,6 +38,9 @@ struct AppOptions {
     std::string state_dir;        // --state-dir, else $STATE_DIRECTORY, else /var/lib/bedtimed
     bool handle_signals = true;   // SIGINT/SIGTERM stop, SIGHUP reloads
     std::chrono::seconds counters_interval{10};  // published only when changed
+    // Tests: a ManualClock to drive time with (advanced on the loop thread, so
+    // posted to io()); it must outlive the App. Null = the real clock.
+    Clock* clock = nullptr;
 };
 
 class App {
@@ -63,6 +67,8 @@ private:
     std::shared_ptr<const config::Config> load() const;
     // Hooks the routine runner to the cramp log and the state topics.
     void connect_runner(RoutineRunner& runner);
+    // Puts a new ReminderDesk (quiet hours, Done/Snooze) between `runner` and its notifiers.
+    void connect_desk(RoutineRunner& runner, const config::Config& cfg);
     void open_cramp_log();
     void on_command(const Message& msg);
     // One per command; `topic` names where it came from, for the log.
@@ -80,6 +86,7 @@ private:
     CrampLog::Result run(const commands::SetBedtime& c, const std::string& topic);
     // Home Assistant's event entity: `<base>/<sleeper>/episode`, not retained.
     void publish_episode_event(const std::string& sleeper, const nlohmann::json& fields);
+    CrampLog::Result run(const commands::Snooze& c, const std::string& topic);
     void reply(const std::string& request_id, const nlohmann::json& body);
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
@@ -88,13 +95,15 @@ private:
     AppOptions options_;
     std::shared_ptr<spdlog::logger> log_;
     boost::asio::io_context io_;
-    AsioClock clock_{io_};
+    AsioClock asio_clock_{io_};
+    Clock& clock_;  // asio_clock_, or AppOptions::clock
     Counters counters_;
     std::shared_ptr<const config::Config> cfg_;
     std::unique_ptr<PahoBus> bus_;
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Actuators> actuators_;
     std::unique_ptr<RoutineRunner> runner_;
+    std::unique_ptr<ReminderDesk> desk_;  // made with runner_, replaced with it on reload
     std::shared_ptr<EpisodeIntake> intake_;  // shared with Paho's callback thread
     std::unique_ptr<CrampLog> cramp_log_;
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;

@@ -175,6 +175,12 @@ Command parse_body(std::string_view verb, Fields& f, WallTime now) {
         c.step = f.text("step", 40, true);
         return c;
     }
+    if (verb == "snooze") {
+        Snooze c;
+        c.sleeper = f.text("sleeper", 64, true);
+        c.step = f.text("step", 40, true);
+        return c;
+    }
     if (verb == "tier") {
         SetTier c;
         c.sleeper = f.text("sleeper", 64);
@@ -205,6 +211,32 @@ Command parse_body(std::string_view verb, Fields& f, WallTime now) {
     throw Refused{"unknown command \"" + std::string(verb) + "\""};
 }
 
+// A button's action id sent back as the whole payload (what the Home
+// Assistant automation in the README publishes): BEDTIMED_DONE:<sleeper>:<step>
+// on `ack`, BEDTIMED_SNOOZE:<sleeper>:<step> on `snooze`.
+std::variant<Command, CommandError> parse_action_id(std::string_view verb, std::string_view id) {
+    const std::string_view prefix = verb == "ack" ? "BEDTIMED_DONE:" : "BEDTIMED_SNOOZE:";
+    if (id.substr(0, prefix.size()) != prefix) {
+        const std::string other = verb == "ack" ? "snooze" : "ack";
+        return CommandError{"\"" + std::string(id.substr(0, id.find(':'))) + "\" answers belong on cmd/" + other +
+                            ", not cmd/" + std::string(verb)};
+    }
+    id.remove_prefix(prefix.size());
+    const auto colon = id.find(':');
+    const std::string_view sleeper = id.substr(0, colon);
+    const std::string_view step = colon == std::string_view::npos ? std::string_view() : id.substr(colon + 1);
+    auto plain = [](std::string_view s, std::size_t max) {
+        if (s.empty() || s.size() > max) return false;
+        for (char c : s)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+        return true;
+    };
+    if (!plain(sleeper, 64) || !plain(step, 40))
+        return CommandError{"an action id must read " + std::string(prefix) + "<sleeper>:<step>"};
+    if (verb == "ack") return Command{Acknowledge{std::string(sleeper), std::string(step)}};
+    return Command{Snooze{std::string(sleeper), std::string(step)}};
+}
+
 }  // namespace
 
 bool valid_request_id(std::string_view id) noexcept {
@@ -229,6 +261,10 @@ Request parse_command(std::string_view verb, std::string_view payload, WallTime 
             return r;
         }
         obj = std::move(*parsed);
+    } else if ((verb == "ack" || verb == "snooze") && body.substr(0, 9) == "BEDTIMED_") {
+        while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+        r.command = parse_action_id(verb, body);
+        return r;
     } else if (!body.empty() && body != "PRESS") {
         r.command = CommandError{"the payload must be a JSON object"};
         return r;

@@ -48,7 +48,14 @@ struct TestNotify {
     std::string sleeper;  // empty = every sleeper
 };
 // "Done" on a reminder: the step counts as acknowledged for "what helps".
+// Payload {"sleeper","step"}, or the button's action id as sent back by the
+// phone: BEDTIMED_DONE:<sleeper>:<step> (integrations/notifier.hpp).
 struct Acknowledge {
+    std::string sleeper, step;
+};
+// "Snooze" on a reminder: send it again later (at most twice; ReminderDesk).
+// Payload {"sleeper","step"}, or BEDTIMED_SNOOZE:<sleeper>:<step>.
+struct Snooze {
     std::string sleeper, step;
 };
 struct SetTier {
@@ -75,7 +82,7 @@ struct SetBedtime {
 };
 
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, HeatOff, TestNotify, Acknowledge,
-                             SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime>;
+                             SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime, Snooze>;
 
 struct CommandError {
     std::string reason;
@@ -89,7 +96,7 @@ struct Request {
 // The verbs, for subscriptions, help texts and tests.
 inline constexpr std::string_view kVerbs[] = {"log",    "edit",     "confirm",    "false_positive", "delete",
                                               "travel", "heat_off", "test_notify", "ack",           "tier",
-                                              "routine", "step",     "start_routine", "bedtime"};
+                                              "routine", "step",     "start_routine", "bedtime", "snooze"};
 
 // `verb` is the topic's last level. A request_id is taken even when the rest
 // of the payload is refused, so the sender hears why.

@@ -33,6 +33,10 @@ struct Counters {
     std::uint64_t notify_retries = 0;    // tries repeated after a failed one
     std::uint64_t notify_failures = 0;   // given up: all tries failed, or a 4xx answer
     std::uint64_t notify_dropped = 0;    // pushed out of a full queue, never tried
+    // Quiet hours and Snooze (reminder_desk.hpp): one count per reminder.
+    std::uint64_t reminders_held = 0;          // kept back until quiet hours end
+    std::uint64_t reminders_quiet_dropped = 0; // dropped in quiet hours (mode: drop, or the hold was full)
+    std::uint64_t reminders_snoozed = 0;       // Snooze accepted; sent again later
     std::uint64_t config_reloads = 0;
     std::uint64_t config_reload_failures = 0;
     std::uint64_t episodes_stored = 0;      // committed to the cramp log (wearables and by hand)

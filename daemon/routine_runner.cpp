@@ -324,8 +324,7 @@ void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episod
     const WallTime now = clock_.wall_now();
     for (const auto& action : d.actions) {
         if (const auto* n = std::get_if<routine::Notify>(&action)) {
-            const integrations::Reminder r{s.spec->name, n->step, n->title, n->message, n->urgent, now};
-            for (const auto& name : s.spec->notifiers) notifiers_.at(name)->notify(r);
+            notify(integrations::Reminder{s.spec->name, n->step, n->title, n->message, n->urgent, now});
             ++counters_.reminders_sent;
         } else if (const auto* h = std::get_if<routine::HeatOn>(&action)) {
             if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 && from_episode)
@@ -378,6 +377,16 @@ void RoutineRunner::reevaluate() {
 }
 
 int RoutineRunner::notify(const integrations::Reminder& r) {
+    return outgoing_ ? outgoing_(r) : send_now(r);
+}
+
+std::optional<WallTime> RoutineRunner::bedtime_of(const std::string& sleeper) const {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end() || !it->second->plan) return std::nullopt;
+    return it->second->plan->bedtime;
+}
+
+int RoutineRunner::send_now(const integrations::Reminder& r) {
     auto it = sleepers_.find(r.sleeper);
     if (it == sleepers_.end()) return 0;
     int sent = 0;

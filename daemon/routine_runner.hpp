@@ -56,8 +56,16 @@ public:
     void reevaluate();
 
     // Sends to the sleeper's notifiers (the cramp log's notices, test messages);
-    // returns how many notifiers it went to.
+    // returns how many notifiers it went to. Goes through the outgoing hook when set.
     int notify(const integrations::Reminder& r);
+    // Where every reminder (steps, episodes, notify()) goes instead of straight
+    // to the notifiers: App's ReminderDesk (quiet hours, snooze), which calls
+    // send_now(). Unset (simulate, tests) = straight to the notifiers.
+    void set_outgoing(std::function<int(const integrations::Reminder&)> fn) { outgoing_ = std::move(fn); }
+    // To the sleeper's notifiers now; returns how many.
+    int send_now(const integrations::Reminder& r);
+    // Tonight's bedtime (the current plan's), if there is one.
+    std::optional<WallTime> bedtime_of(const std::string& sleeper) const;
     // Every sleeper's pad off now, and no more routine heat tonight (pad-off).
     std::vector<std::string> all_heat_off(const std::string& reason);
     // The plan night tonight's steps are recorded under, "" when none.
@@ -120,6 +128,7 @@ private:
     EveningSource evening_;
     StepRan step_ran_;
     std::function<void(const std::string&)> plan_changed_;
+    std::function<int(const integrations::Reminder&)> outgoing_;
 };
 
 }  // namespace bedtimed

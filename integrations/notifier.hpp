@@ -11,6 +11,7 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,7 +36,15 @@ struct Reminder {
     std::string message;
     bool urgent = false;  // red-flag notices; delivered even in quiet hours
     WallTime at;
+    // How long "Snooze" puts it off; zero = no Snooze button (urgent, or
+    // snoozed twice already). Set by the ReminderDesk (daemon/reminder_desk.hpp).
+    std::chrono::minutes snooze{10};
 };
+
+// The ids of the Done / Snooze buttons, as the phone sends them back
+// (`<base>/cmd/ack` and `<base>/cmd/snooze` accept them as the payload).
+std::string done_action_id(const std::string& sleeper, const std::string& step);
+std::string snooze_action_id(const std::string& sleeper, const std::string& step);
 
 class Notifier {
 public:

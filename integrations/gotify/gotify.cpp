@@ -49,7 +49,7 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
                                  NotifierContext& ctx) {
     const http::Url base = http::url_option(options, "url");
     // The token goes in a header, not in ?token=, so that it stays out of proxy logs.
-    std::string token = http::read_secret_file(options, "token_file", ctx);
+    std::string token = http::read_secret_option(options, "token", ctx);
     const int priority = detail::int_option(options, "priority", 5, 0, 10);
     std::string click;
     if (http::optional_url_option(options, "click")) click = options.get_or("click", "");

@@ -9,11 +9,11 @@
 namespace bedtimed::integrations {
 
 std::string ha_done_action_id(const std::string& sleeper, const std::string& step) {
-    return "BEDTIMED_DONE:" + sleeper + ":" + step;
+    return done_action_id(sleeper, step);
 }
 
 std::string ha_snooze_action_id(const std::string& sleeper, const std::string& step) {
-    return "BEDTIMED_SNOOZE:" + sleeper + ":" + step;
+    return snooze_action_id(sleeper, step);
 }
 
 namespace {
@@ -37,9 +37,9 @@ public:
         if (actions_) {
             OrderedJson list = OrderedJson::array();
             list.push_back({{"action", ha_done_action_id(r.sleeper, r.step)}, {"title", "Done"}});
-            if (!r.urgent)
-                list.push_back(
-                    {{"action", ha_snooze_action_id(r.sleeper, r.step)}, {"title", "Snooze 10 min"}});
+            if (!r.urgent && r.snooze.count() > 0)
+                list.push_back({{"action", ha_snooze_action_id(r.sleeper, r.step)},
+                                {"title", "Snooze " + std::to_string(r.snooze.count()) + " min"}});
             data["actions"] = std::move(list);
         }
         if (r.urgent) {
@@ -78,7 +78,7 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
         options.fail("service", "option 'service' of " + options.what() +
                                     " must be a notify service name like mobile_app_alex_phone "
                                     "(lower-case letters, digits and _)");
-    std::string token = http::read_secret_file(options, "token_file", ctx);
+    std::string token = http::read_secret_option(options, "token", ctx);
     const bool actions = detail::bool_option(options, "actions", true);
     auto outbox = http::outbox_options(options, spec, ctx);
     return std::make_unique<HaAppNotifier>(

@@ -12,15 +12,17 @@
 //
 // Action ids: BEDTIMED_DONE:<sleeper>:<step> and BEDTIMED_SNOOZE:<sleeper>:<step>
 // (sleeper and step names never contain ':'). A tap fires the Home Assistant
-// event `mobile_app_notification_action` with `action` set to the id; an
-// automation (or bedtimed's routing) acts on it. Urgent notices carry only
+// event `mobile_app_notification_action` with `action` set to the id; a small
+// Home Assistant automation publishes it to `<base>/cmd/ack` or `<base>/cmd/snooze`
+// (README, "Done and Snooze"). "Snooze N min" follows the reminder's `snooze`
+// and is left out once it is zero (snoozed twice). Urgent notices carry only
 // "Done": a warning is not something to postpone; they are also sent with
 // Android `priority: high`, `ttl: 0` and iOS `interruption-level: time-sensitive`.
 // The tag makes a newer reminder for the same step replace an older one.
 //
 // Options: url (required, Home Assistant's base URL, e.g.
 // http://homeassistant.local:8123), service (required: the notify service,
-// e.g. mobile_app_alex_phone), token_file (required), actions (true/false,
+// e.g. mobile_app_alex_phone), token_file or token_credential (required), actions (true/false,
 // default true), ca_file. Sending, retries and counting: http/outbox.hpp.
 #pragma once
 

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "client.hpp"
+#include "loader.hpp"
+#include "secret.hpp"
 
 namespace bedtimed::integrations::http {
 
@@ -48,6 +50,25 @@ Url url_option(OptionReader& options, const std::string& key) {
     return *optional_url_option(options, key);
 }
 
+namespace {
+
+// The checks a secret from a file and from a credential share; `source`
+// names where it came from (never the secret itself).
+std::string checked_secret(OptionReader& options, const config::Option& at, const std::string& source,
+                           std::string secret) {
+    if (secret.size() > kMaxSecretBytes)
+        options.fail_at(at, source + " of " + options.what() + " is larger than 4 KiB; is it the right file?");
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+    if (secret.empty()) options.fail_at(at, source + " of " + options.what() + " is empty");
+    for (char c : secret)
+        if (c == '\r' || c == '\n' || c == '\0')
+            options.fail_at(at, source + " of " + options.what() +
+                                    " must hold one line (it goes into an HTTP header)");
+    return secret;
+}
+
+}  // namespace
+
 std::string read_secret(OptionReader& options, const config::Option& at, const std::string& label,
                         const NotifierContext& ctx) {
     if (at.shape != config::Option::Shape::scalar || at.value.empty())
@@ -61,22 +82,50 @@ std::string read_secret(OptionReader& options, const config::Option& at, const s
     std::string secret(kMaxSecretBytes + 1, '\0');
     in.read(secret.data(), static_cast<std::streamsize>(secret.size()));
     secret.resize(static_cast<std::size_t>(in.gcount()));
-    if (secret.size() > kMaxSecretBytes)
-        options.fail_at(at, label + " '" + full + "' of " + options.what() +
-                                " is larger than 4 KiB; is it the right file?");
-    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
-    if (secret.empty()) options.fail_at(at, label + " '" + full + "' of " + options.what() + " is empty");
-    for (char c : secret)
-        if (c == '\r' || c == '\n' || c == '\0')
-            options.fail_at(at, label + " '" + full + "' of " + options.what() +
-                                    " must hold one line (it goes into an HTTP header)");
-    return secret;
+    return checked_secret(options, at, label + " '" + full + "'", std::move(secret));
+}
+
+std::string read_credential(OptionReader& options, const config::Option& at, const std::string& label,
+                            const NotifierContext& ctx) {
+    if (at.shape != config::Option::Shape::scalar || !config::valid_credential_name(at.value))
+        options.fail_at(at, label + " of " + options.what() +
+                                " must be a credential name (letters, digits, - _ . @), as in LoadCredential=");
+    if (!ctx.read_secrets) return {};
+    config::SecretRef ref;
+    ref.kind = config::SecretRef::Kind::credential;
+    ref.value = at.value;
+    std::string secret;
+    try {
+        secret = config::read_secret(ref);
+    } catch (const config::ConfigError& e) {
+        // The message names the credential and $CREDENTIALS_DIRECTORY, never the content.
+        options.fail_at(at, label + " of " + options.what() + ": " + e.message());
+    }
+    return checked_secret(options, at, label + " '" + at.value + "'", std::move(secret));
 }
 
 std::string read_secret_file(OptionReader& options, const std::string& key,
                              const NotifierContext& ctx) {
     options.require(key);  // present, a single value
     return read_secret(options, *options.node(key), key, ctx);
+}
+
+bool has_secret_option(const OptionReader& options, const std::string& base) {
+    return options.has(base + "_file") || options.has(base + "_credential");
+}
+
+std::string read_secret_option(OptionReader& options, const std::string& base, const NotifierContext& ctx) {
+    const std::string file_key = base + "_file", credential_key = base + "_credential";
+    const bool file = options.has(file_key), credential = options.has(credential_key);
+    if (file && credential)
+        options.fail(credential_key, options.what() + ": set " + file_key + " or " + credential_key + ", not both");
+    if (credential) {
+        options.require(credential_key);  // a single value
+        return read_credential(options, *options.node(credential_key), credential_key, ctx);
+    }
+    if (!file) options.fail_entry(options.what() + " needs " + file_key + " or " + credential_key);
+    options.get_or(credential_key, "");  // read, so never reported as unknown
+    return read_secret_file(options, file_key, ctx);
 }
 
 std::vector<std::string> string_list_option(OptionReader& options, const std::string& key) {

@@ -118,6 +118,7 @@ public:
         std::vector<std::string> tags;
         std::string click;
         std::vector<OrderedJson> actions;
+        std::string ack_url;  // where the Done / Snooze buttons POST; empty = no buttons
     };
 
     NtfyNotifier(Settings s, NotifierContext& ctx, http::OutboxOptions o)
@@ -140,13 +141,19 @@ public:
         j["priority"] = r.urgent ? kUrgentPriority : s_.priority;
         if (!s_.tags.empty()) j["tags"] = s_.tags;
         if (!s_.click.empty()) j["click"] = http::fill_placeholders(s_.click, r);
-        if (!s_.actions.empty()) {
+        if (!s_.actions.empty() || !s_.ack_url.empty()) {
             OrderedJson list = OrderedJson::array();
             for (OrderedJson a : s_.actions) {
                 for (const char* key : {"label", "url", "body"})
                     if (a.contains(key))
                         a[key] = http::fill_placeholders(a[key].get<std::string>(), r);
                 list.push_back(std::move(a));
+            }
+            if (!s_.ack_url.empty()) {
+                list.push_back(answer_button("Done", done_action_id(r.sleeper, r.step), r));
+                if (!r.urgent && r.snooze.count() > 0)
+                    list.push_back(answer_button("Snooze " + std::to_string(r.snooze.count()) + " min",
+                                                 snooze_action_id(r.sleeper, r.step), r));
             }
             j["actions"] = std::move(list);
         }
@@ -160,6 +167,20 @@ public:
     }
 
 private:
+    // An `http` action that POSTs {"action":"<id>"} to ack_url, the body the
+    // Home Assistant webhook automation in the README forwards to MQTT.
+    OrderedJson answer_button(const std::string& label, const std::string& id, const Reminder& r) const {
+        OrderedJson a;
+        a["action"] = "http";
+        a["label"] = label;
+        a["url"] = http::fill_placeholders(s_.ack_url, r);
+        a["method"] = "POST";
+        a["headers"] = {{"Content-Type", "application/json"}};
+        a["body"] = OrderedJson{{"action", id}}.dump();
+        a["clear"] = true;
+        return a;
+    }
+
     Settings s_;
     std::string label_;
     std::shared_ptr<spdlog::logger> log_;
@@ -180,17 +201,19 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
             options.fail("topic", "option 'topic' of " + options.what() +
                                       " must be 1-64 letters, digits, _ or - (\"{sleeper}\" allowed)");
     }
-    const bool has_token = options.has("token_file");
-    const bool has_user = options.has("user") || options.has("password_file");
+    const bool has_token = http::has_secret_option(options, "token");
+    const bool has_user = options.has("user") || http::has_secret_option(options, "password");
     if (has_token && has_user)
-        options.fail("token_file", options.what() + ": set token_file, or user and password_file, not both");
+        options.fail(options.has("token_file") ? "token_file" : "token_credential",
+                     options.what() + ": set token_file/token_credential, or user and password_file/"
+                                      "password_credential, not both");
     if (has_token) {
-        s.authorization = "Bearer " + http::read_secret_file(options, "token_file", ctx);
+        s.authorization = "Bearer " + http::read_secret_option(options, "token", ctx);
     } else if (has_user) {
         const std::string user = options.require("user");
         if (user.find(':') != std::string::npos)
             options.fail("user", "option 'user' of " + options.what() + " must not contain ':'");
-        const std::string password = http::read_secret_file(options, "password_file", ctx);
+        const std::string password = http::read_secret_option(options, "password", ctx);
         s.authorization = http::basic_auth(user + ":" + password);
     } else if (!s.url.userinfo.empty()) {
         s.authorization = http::basic_auth(s.url.userinfo);
@@ -205,6 +228,12 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
             options.fail_at(*actions, options.what() + " has " + std::to_string(actions->items.size()) +
                                           " actions; ntfy shows at most 3");
         for (const auto& a : actions->items) s.actions.push_back(parse_action(options, a));
+    }
+    if (http::optional_url_option(options, "ack_url")) {
+        s.ack_url = options.get_or("ack_url", "");
+        if (s.actions.size() + 2 > kMaxActions)
+            options.fail("ack_url", options.what() + ": ack_url adds the Done and Snooze buttons, so at most " +
+                                        std::to_string(kMaxActions - 2) + " of 'actions' fit (ntfy shows 3)");
     }
     auto outbox = http::outbox_options(options, spec, ctx);
     return std::make_unique<NtfyNotifier>(std::move(s), ctx, std::move(outbox));

@@ -2,8 +2,8 @@
 // with ntfy's JSON publishing (docs.ntfy.sh/publish, "Publish as JSON"):
 //
 //   POST <url path>   (the server root, e.g. https://ntfy.sh/)
-//   Authorization: Bearer <token>          (token_file), or
-//   Authorization: Basic base64(user:pw)   (user + password_file), or none
+//   Authorization: Bearer <token>          (token_file or token_credential), or
+//   Authorization: Basic base64(user:pw)   (user + password_file or password_credential), or none
 //   Content-Type: application/json
 //   {"topic":"bedtime-alex","title":"…","message":"…","priority":3,
 //    "tags":["zzz"],"click":"https://…","actions":[{"action":"view","label":"…","url":"…"}]}
@@ -13,7 +13,13 @@
 // priority (1-5 or min/low/default/high/max; default 3; urgent reminders are
 // sent at 5), tags (list or "a,b"), click (URL), actions (at most 3 maps:
 // action view|http|broadcast, label, url, method, body, headers, clear;
-// "{sleeper}" and "{step}" are filled in in label, url and body), ca_file.
+// "{sleeper}" and "{step}" are filled in in label, url and body), ca_file,
+// ack_url (optional): adds "Done" and
+// "Snooze N min" as `http` actions that POST {"action":"BEDTIMED_DONE:<sleeper>:<step>"}
+// (or BEDTIMED_SNOOZE:…) with Content-Type: application/json to that URL, meant
+// for a Home Assistant webhook that forwards it to MQTT (README, "Done and
+// Snooze"); urgent reminders and twice-snoozed ones get no Snooze. With
+// ack_url at most one of `actions` fits.
 // Sending, retries and counting: http/outbox.hpp.
 #pragma once
 

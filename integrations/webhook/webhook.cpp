@@ -67,7 +67,7 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
     if (const auto* h = options.node("headers")) {
         const std::string where = "option 'headers' of " + options.what();
         if (h->shape != config::Option::Shape::map)
-            options.fail_at(*h, where + " must be a map of header: value (or header: {file: path})");
+            options.fail_at(*h, where + " must be a map of header: value (or {file: path}, {credential: name})");
         for (std::size_t i = 0; i < h->keys.size(); ++i) {
             const std::string& name = h->keys[i];
             const config::Option& v = h->items[i];
@@ -84,8 +84,11 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
                     options.fail_at(v, where + ": the value of '" + name + "' must be one line");
             } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 && v.keys[0] == "file") {
                 value = http::read_secret(options, v.items[0], "the file for header '" + name + "'", ctx);
+            } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 && v.keys[0] == "credential") {
+                value = http::read_credential(options, v.items[0], "the credential for header '" + name + "'", ctx);
             } else {
-                options.fail_at(v, where + ": the value of '" + name + "' must be a string or {file: path}");
+                options.fail_at(v, where + ": the value of '" + name +
+                                       "' must be a string, {file: path} or {credential: name}");
             }
             headers.emplace_back(name, std::move(value));
         }

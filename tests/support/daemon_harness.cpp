@@ -12,7 +12,7 @@ void write_file(const std::string& path, const std::string& text) {
     out << text;
 }
 
-DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& broker_uri) {
+DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& broker_uri, Clock* clock) {
     const std::string dir = make_temp_dir("bt-daemon");
     config_path_ = dir + "/config.yaml";
     state_dir_ = dir + "/state";
@@ -22,7 +22,9 @@ DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& 
     options.broker_override = broker_uri;
     options.state_dir = state_dir_;
     options.handle_signals = false;  // the test process owns its signals
+    options.clock = clock;
     app_ = std::make_unique<App>(options);
+    if (clock != nullptr) work_.emplace(boost::asio::make_work_guard(app_->io()));
     loop_ = std::thread([this] { app_->run(); });
 }
 

@@ -7,8 +7,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+#include <boost/asio/executor_work_guard.hpp>
 
 #include "app.hpp"
 
@@ -17,7 +21,9 @@ namespace bedtimed::test {
 class DaemonHarness {
 public:
     // `config_yaml` is written to a temp file; `broker_uri` overrides mqtt.uri.
-    DaemonHarness(const std::string& config_yaml, const std::string& broker_uri);
+    // With `clock` (a ManualClock the test keeps), the App runs on it; advance
+    // it on the loop thread (post to app().io()).
+    DaemonHarness(const std::string& config_yaml, const std::string& broker_uri, Clock* clock = nullptr);
     ~DaemonHarness();
 
     Counters counters() { return app_->counters_snapshot(); }
@@ -29,6 +35,8 @@ private:
     std::string config_path_;
     std::string state_dir_;
     std::unique_ptr<App> app_;
+    // With a manual clock no Asio timer keeps the loop busy; stop() ends it.
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::thread loop_;
 };
 

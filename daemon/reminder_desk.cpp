@@ -1,0 +1,209 @@
+#include "reminder_desk.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "local_time.hpp"
+#include "log.hpp"
+
+namespace bedtimed {
+
+namespace reminders {
+
+std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date::time_zone* zone, WallTime now,
+                                    std::optional<WallTime> bedtime) {
+    if (!quiet.enabled) return std::nullopt;
+    if (!quiet.from) {
+        if (!bedtime || now < *bedtime) return std::nullopt;
+        // The first `to` after bedtime (07:00 the next morning for a 22:30 bedtime;
+        // the same day for one after midnight).
+        const auto day = local_day(zone, *bedtime);
+        WallTime end = at_local(zone, day, quiet.to);
+        if (end <= *bedtime) end = at_local(zone, day + date::days(1), quiet.to);
+        return now < end ? std::optional<WallTime>(end) : std::nullopt;
+    }
+    const int m = local_minutes(zone, now);
+    const auto day = local_day(zone, now);
+    const int from = *quiet.from, to = quiet.to;
+    if (from < to) {  // within one day, e.g. 13:00-15:00
+        if (m >= from && m < to) return at_local(zone, day, to);
+        return std::nullopt;
+    }
+    // Across midnight, e.g. 23:30-07:00.
+    if (m >= from) return at_local(zone, day + date::days(1), to);
+    if (m < to) return at_local(zone, day, to);
+    return std::nullopt;
+}
+
+QuietDecision decide_quiet(const integrations::Reminder& reminder, WallTime now, const config::QuietHours& quiet,
+                           const date::time_zone* zone, std::optional<WallTime> bedtime) {
+    if (reminder.urgent) return {};
+    const auto until = quiet_until(quiet, zone, now, bedtime);
+    if (!until) return {};
+    if (quiet.mode == config::QuietHours::Mode::drop) return {Verdict::drop, *until};
+    return {Verdict::hold, *until};
+}
+
+SnoozeDecision decide_snooze(const StepState* step) {
+    if (step == nullptr || !step->sent) return {false, "no reminder for that step was sent"};
+    if (step->urgent) return {false, "a warning is not snoozed"};
+    if (step->done) return {false, "that step is already done"};
+    if (step->resend_pending) return {false, "already snoozed; it comes again soon"};
+    if (step->snoozes >= kMaxSnoozes) return {false, "already snoozed twice"};
+    return {true, {}};
+}
+
+std::chrono::minutes snooze_offered(const StepState& step, std::chrono::minutes snooze) {
+    if (step.urgent || step.snoozes >= kMaxSnoozes) return std::chrono::minutes(0);
+    return snooze;
+}
+
+}  // namespace reminders
+
+namespace {
+// Quiet hours are wall-clock times but timers run on steady time: look again
+// at least this often, so an NTP step or a DST change moves the release with it.
+constexpr Duration kRecheck = std::chrono::minutes(5);
+}  // namespace
+
+ReminderDesk::ReminderDesk(Clock& clock, Counters& counters, const config::Config& cfg, Send send, Bedtime bedtime)
+    : clock_(clock), counters_(counters), send_(std::move(send)), bedtime_(std::move(bedtime)),
+      log_(logger("reminders")) {
+    for (const auto& spec : cfg.sleepers) {
+        Sleeper& s = sleepers_[spec.name];
+        s.spec = &spec;
+        s.zone = zone_named(spec.timezone);
+        s.release = clock_.make_timer();
+    }
+}
+
+ReminderDesk::Sleeper* ReminderDesk::find(const std::string& sleeper) {
+    auto it = sleepers_.find(sleeper);
+    return it == sleepers_.end() ? nullptr : &it->second;
+}
+
+int ReminderDesk::submit(integrations::Reminder r) {
+    Sleeper* s = find(r.sleeper);
+    if (s == nullptr) return send_(r);
+    // A new reminder for the step starts its snoozes afresh.
+    Track& t = s->steps[r.step];
+    if (t.again) t.again->cancel();
+    t.state = reminders::StepState{};
+    t.state.urgent = r.urgent;
+    return gate(*s, std::move(r));
+}
+
+int ReminderDesk::gate(Sleeper& s, integrations::Reminder r) {
+    const WallTime now = clock_.wall_now();
+    const auto bedtime = bedtime_ ? bedtime_(r.sleeper) : std::nullopt;
+    const auto d = reminders::decide_quiet(r, now, s.spec->quiet_hours, s.zone, bedtime);
+    switch (d.verdict) {
+    case reminders::Verdict::deliver:
+        return deliver(s, std::move(r));
+    case reminders::Verdict::hold:
+        hold(s, std::move(r), d.until);
+        return 0;
+    case reminders::Verdict::drop:
+        ++counters_.reminders_quiet_dropped;
+        log_->info("{}: quiet hours until {}: '{}' dropped", r.sleeper, local_text(s.zone, d.until), r.step);
+        return 0;
+    }
+    return 0;
+}
+
+int ReminderDesk::deliver(Sleeper& s, integrations::Reminder r) {
+    Track& t = s.steps[r.step];
+    r.snooze = reminders::snooze_offered(t.state, s.spec->snooze);
+    t.state.sent = true;
+    t.state.resend_pending = false;
+    t.last = r;
+    return send_(r);
+}
+
+void ReminderDesk::hold(Sleeper& s, integrations::Reminder r, WallTime until) {
+    ++counters_.reminders_held;
+    // One per step: a newer reminder for the same step replaces the older one.
+    s.held.erase(std::remove_if(s.held.begin(), s.held.end(),
+                                [&](const integrations::Reminder& h) { return h.step == r.step; }),
+                 s.held.end());
+    log_->info("{}: quiet hours until {}: '{}' held", r.sleeper, local_text(s.zone, until), r.step);
+    s.held.push_back(std::move(r));
+    if (s.held.size() > reminders::kMaxHeld) {
+        ++counters_.reminders_quiet_dropped;
+        log_->warn("{}: more than {} reminders held; '{}' dropped", s.spec->name, reminders::kMaxHeld,
+                   s.held.front().step);
+        s.held.pop_front();
+    }
+    arm_release(s);
+}
+
+void ReminderDesk::arm_release(Sleeper& s) {
+    const WallTime now = clock_.wall_now();
+    const auto until = reminders::quiet_until(s.spec->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.spec->name) : std::nullopt);
+    Duration wait = until ? std::min<Duration>(kRecheck, *until - now) : Duration::zero();
+    wait = std::max<Duration>(wait, std::chrono::seconds(1));
+    Sleeper* sp = &s;
+    s.release->arm(wait, [this, sp] { release(*sp); });
+}
+
+void ReminderDesk::release(Sleeper& s) {
+    if (s.held.empty()) return;
+    const WallTime now = clock_.wall_now();
+    if (reminders::quiet_until(s.spec->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.spec->name) : std::nullopt))
+        return arm_release(s);
+    std::deque<integrations::Reminder> due;
+    due.swap(s.held);
+    log_->info("{}: quiet hours over: sending {} held reminder(s)", s.spec->name, due.size());
+    for (auto& r : due) deliver(s, std::move(r));
+}
+
+ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std::string& step) {
+    Sleeper* s = find(sleeper);
+    if (s == nullptr) return {false, "unknown sleeper \"" + sleeper + "\"", {}};
+    auto it = s->steps.find(step);
+    const auto d = reminders::decide_snooze(it == s->steps.end() ? nullptr : &it->second.state);
+    if (!d.ok) return {false, d.refusal, {}};
+    Track& t = it->second;
+    ++t.state.snoozes;
+    t.state.resend_pending = true;
+    ++counters_.reminders_snoozed;
+    const auto after = s->spec->snooze;
+    if (!t.again) t.again = clock_.make_timer();
+    Sleeper* sp = s;
+    t.again->arm(after, [this, sp, step] {
+        Track& again = sp->steps[step];
+        if (!again.state.resend_pending) return;
+        again.state.resend_pending = false;
+        integrations::Reminder r = again.last;
+        r.at = clock_.wall_now();
+        log_->info("{}: '{}' again after a snooze ({} of {})", sp->spec->name, step, again.state.snoozes,
+                   reminders::kMaxSnoozes);
+        gate(*sp, std::move(r));
+    });
+    const WallTime at = clock_.wall_now() + after;
+    log_->info("{}: '{}' snoozed for {} min ({} of {})", sleeper, step, after.count(), t.state.snoozes,
+               reminders::kMaxSnoozes);
+    return {true, {}, at};
+}
+
+void ReminderDesk::done(const std::string& sleeper, const std::string& step) {
+    Sleeper* s = find(sleeper);
+    if (s == nullptr) return;
+    auto it = s->steps.find(step);
+    if (it == s->steps.end()) return;
+    it->second.state.done = true;
+    it->second.state.resend_pending = false;
+    if (it->second.again) it->second.again->cancel();
+    // A held reminder for a step already done has nothing left to say.
+    s->held.erase(std::remove_if(s->held.begin(), s->held.end(),
+                                 [&](const integrations::Reminder& h) { return h.step == step; }),
+                  s->held.end());
+}
+
+std::size_t ReminderDesk::held(const std::string& sleeper) const {
+    auto it = sleepers_.find(sleeper);
+    return it == sleepers_.end() ? 0 : it->second.held.size();
+}
+
+}  // namespace bedtimed
