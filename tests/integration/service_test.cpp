@@ -226,7 +226,7 @@ TEST(Service, AWrongPasswordIsRejectedByTheBroker) {
     write_file(creds + "/mqtt-password", "wrong\n");
     Service svc(config_with_sleeper(kCredentialMqtt), pb.broker->uri(),
                 {"CREDENTIALS_DIRECTORY=" + creds});
-    ASSERT_TRUE(svc.process->wait_for_output("unreachable", 10s)) << svc.process->output();
+    ASSERT_TRUE(svc.process->wait_for_output("refused the username or password", 10s)) << svc.process->output();
     EXPECT_FALSE(client.next_on("bts/status", 1500ms));
     EXPECT_EQ(svc.process->output().find("wrong"), std::string::npos) << "the secret was logged";
     std::filesystem::remove_all(creds);
