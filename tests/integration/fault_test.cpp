@@ -37,8 +37,9 @@ const std::string kPlugSet = "z2m/pad_plug/set";
 
 // Bedtime is now (UTC), so an episode is "at night" and heats the pad for
 // `heat_minutes`; the Zigbee2MQTT plug gets its own on_time cap.
-// `heat_minutes` 0: episodes do not heat (the pad stays off).
-std::string config(int heat_minutes = 10) {
+// `heat_minutes` 0: episodes do not heat (the pad stays off). `with_bed`
+// adds an ESPHome bed (no routine moves it: it is only there to be stopped).
+std::string config(int heat_minutes = 10, bool with_bed = false) {
     const std::string bedtime = utc_hhmm();
     return R"(
 mqtt:
@@ -58,12 +59,15 @@ actuators:
     confirm_timeout: 5m
     device: pad_plug
     base_topic: z2m
+)" + (with_bed ? "  - {name: bed, kind: bed, integration: esphome, node: bed, object_id: legs, presets: {flat: 0}}\n"
+               : "") + R"(
 sleepers:
   - name: alex
     timezone: UTC
     bedtime: {weekdays: ")" + bedtime + R"(", weekends: ")" + bedtime + R"("}
     wearable: band
     heating_pad: pad
+)" + (with_bed ? "    bed: bed\n" : "") + R"(
     routine:
       prewarm: {enabled: false}
     on_episode: )" + (heat_minutes > 0 ? "{heat: true, heat_minutes: " + std::to_string(heat_minutes) +
@@ -326,7 +330,7 @@ TEST(Faults, WhenTheDiskIsFullTheLogFailsLoudlyTheHeatCapStillHoldsAndStorageRec
     watcher.subscribe(kBase + "/counters");
     DaemonProcess::Options opts;
     opts.log_through_pipe = true;  // the limit must not hit the daemon's own log
-    DaemonProcess daemon(broker.uri(), config(1), opts);  // a 1 min heat session
+    DaemonProcess daemon(broker.uri(), config(1, true), opts);  // a 1 min heat session
     daemon.start();
     ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
     TestClient wearable(broker.uri());
@@ -370,6 +374,23 @@ TEST(Faults, WhenTheDiskIsFullTheLogFailsLoudlyTheHeatCapStillHoldsAndStorageRec
     const std::string log = daemon.output();
     EXPECT_EQ(count_of(log, "episode not saved"), 1u) << "one error per failure streak\n" << log;
     EXPECT_TRUE(daemon.alive());
+
+    // Stopped while the disk is full again: the pad is told OFF, the bed
+    // STOP, and the daemon still exits cleanly.
+    std::tie(rc, out) = run_to_completion({"/usr/bin/prlimit", "--pid", pid, "--fsize=0:"});
+    ASSERT_EQ(rc, 0) << out;
+    watcher.subscribe("bed/cover/legs/command");
+    watcher.drain(300ms);
+    daemon.signal(SIGTERM);
+    ASSERT_TRUE(daemon.wait_for_output("bedtimed exit status", 20s)) << daemon.output();
+    EXPECT_TRUE(daemon.wait_for_output("bedtimed exit status 0", 1s)) << daemon.output();
+    bool off = false, stop = false;
+    for (const auto& m : watcher.drain(1000ms)) {
+        off = off || (m.topic == kPlugSet && m.payload.find("\"OFF\"") != std::string::npos);
+        stop = stop || (m.topic == "bed/cover/legs/command" && m.payload == "STOP");
+    }
+    EXPECT_TRUE(off) << daemon.output();
+    EXPECT_TRUE(stop) << daemon.output();
 }
 
 }  // namespace

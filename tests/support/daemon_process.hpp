@@ -92,9 +92,11 @@ public:
         std::vector<std::string> argv{std::string(BEDTIMED_BIN_DIR) + "/bedtimed", "--config", config_,
                                       "--broker", broker_, "--state-dir", state_};
         argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-        if (options_.log_through_pipe) argv.insert(argv.begin(), {"/bin/sh", "-c", "\"$@\" 2>&1 | cat", "sh"});
+        // Through the pipe the daemon's exit status is logged, as "bedtimed exit status N".
+        if (options_.log_through_pipe)
+            argv.insert(argv.begin(), {"/bin/sh", "-c", "{ \"$@\"; echo \"bedtimed exit status $?\"; } 2>&1 | cat", "sh"});
         process_ = std::make_unique<ChildProcess>(argv, options_.env, log_);
-        daemon_pid_ = options_.log_through_pipe ? find_child_named(process_->pid(), "bedtimed") : process_->pid();
+        daemon_pid_ = options_.log_through_pipe ? find_descendant_named(process_->pid(), "bedtimed") : process_->pid();
         if (daemon_pid_ <= 0) throw std::runtime_error("bedtimed did not start");
     }
     void signal(int sig) { ::kill(daemon_pid_, sig); }
@@ -125,22 +127,29 @@ private:
         if (daemon_pid_ > 0) ::kill(daemon_pid_, SIGKILL);  // never leave a daemon behind
         process_.reset();
     }
-    // The child of `parent` whose command name is `comm`, found in /proc.
-    static pid_t find_child_named(pid_t parent, const std::string& comm) {
+    // {parent pid, command name} of a process, from /proc; {-1, ""} if it is gone.
+    static std::pair<pid_t, std::string> parent_and_name(const std::string& pid) {
+        const std::string stat = read_all("/proc/" + pid + "/stat");
+        const auto open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) return {-1, ""};
+        std::istringstream rest(stat.substr(close + 2));
+        char state = 0;
+        pid_t ppid = -1;
+        rest >> state >> ppid;
+        return {ppid, stat.substr(open + 1, close - open - 1)};
+    }
+    // The child or grandchild of `ancestor` whose command name is `comm`.
+    static pid_t find_descendant_named(pid_t ancestor, const std::string& comm) {
         pid_t found = -1;
         wait_until(
             [&] {
                 for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-                    const std::string stat = read_all(e.path().string() + "/stat");
-                    const auto open = stat.find('('), close = stat.rfind(')');
-                    if (open == std::string::npos || close == std::string::npos) continue;
-                    if (stat.substr(open + 1, close - open - 1) != comm) continue;
-                    std::istringstream rest(stat.substr(close + 2));
-                    char state = 0;
-                    pid_t ppid = 0;
-                    rest >> state >> ppid;
-                    if (ppid != parent) continue;
-                    found = static_cast<pid_t>(std::stol(e.path().filename().string()));
+                    const std::string pid = e.path().filename().string();
+                    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+                    const auto [ppid, name] = parent_and_name(pid);
+                    if (name != comm) continue;
+                    if (ppid != ancestor && parent_and_name(std::to_string(ppid)).first != ancestor) continue;
+                    found = static_cast<pid_t>(std::stol(pid));
                     return true;
                 }
                 return false;
