@@ -1,5 +1,8 @@
 // bedtimed: argv, config, App, exit code. Everything below throws; this is
 // the one place that catches (MPD's Main.cxx).
+#include <signal.h>
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -95,6 +98,12 @@ int main(int argc, char** argv) try {
         return 64;
     }
     bedtimed::setup_logging(lvl);
+    // The cramp log is health data: the database, its -wal/-shm and the state
+    // files are the service user's alone (0600), whatever umask we inherit.
+    ::umask(077);
+    // A write past RLIMIT_FSIZE (or a quota) must fail with EFBIG, which the
+    // store reports and counts, instead of killing the daemon and its safety timers.
+    ::signal(SIGXFSZ, SIG_IGN);
     if (options.config_path.empty()) options.config_path = default_config_path();
     try {
         bedtimed::App app(std::move(options));

@@ -58,8 +58,8 @@ public:
     // Action listener for connect(): only the failure matters, success also
     // arrives through connected().
     void on_failure(const mqtt::token& tok) override {
-        std::string why = "code " + std::to_string(tok.get_return_code());
-        boost::asio::post(bus_.io_, [b = &bus_, why] { b->handle_connect_failed(why); });
+        const int code = tok.get_return_code();
+        boost::asio::post(bus_.io_, [b = &bus_, code] { b->handle_connect_failed("code " + std::to_string(code), code); });
     }
     void on_success(const mqtt::token&) override {}
 
@@ -100,6 +100,9 @@ void PahoBus::connect_now() {
     auto builder = mqtt::connect_options_builder()
                        .keep_alive_interval(settings_.keepalive)
                        .clean_session(false)  // keep subscriptions and queued QoS 1 while away
+                       // 3.1.1 only: Paho's default falls back to 3.1 after a refusal,
+                       // two connections per attempt to a broker that refused the first.
+                       .mqtt_version(MQTTVERSION_3_1_1)
                        .automatic_reconnect(settings_.reconnect_min, settings_.reconnect_max)
                        .connect_timeout(std::chrono::seconds(10))
                        .will(mqtt::message(status_topic(), "offline", 1, true));
@@ -119,17 +122,35 @@ void PahoBus::connect_now() {
     }
 }
 
-void PahoBus::handle_connect_failed(const std::string& why) {
+void PahoBus::handle_connect_failed(const std::string& why, int code) {
     if (stopping_ || connected_) return;
     ++counters_.connect_failures;
+    // CONNACK 4 (bad user name or password) and 5 (not authorised) will not
+    // go away by retrying: say so once, clearly, and keep backing off quietly
+    // (the password is re-read at each attempt, so fixing it needs no restart).
+    const bool refused = code == 4 || code == 5;
+    if (refused && credentials_refused_) {
+        log_->debug("broker {} refused the credentials again (CONNACK {})", settings_.uri, code);
+    } else if (refused) {
+        credentials_refused_ = true;
+        log_->error("broker {} refused the username or password of user '{}' (CONNACK {}); check mqtt.username "
+                    "and the password source; retrying with backoff",
+                    settings_.uri, settings_.username, code);
+    }
+    // Paho C reports a failed TLS handshake as a plain connect failure (-1);
+    // a certificate for another host or from an unknown CA is the usual cause.
+    const std::string hint =
+        settings_.tls && code == -1
+            ? "; TCP or TLS handshake failed: check mqtt.tls.ca_file and that the broker's certificate names this host"
+            : "";
     // Paho retries by itself only once a connection has succeeded; until then
     // the retry is ours, with the same doubling backoff.
     if (ever_connected_) {
-        log_->warn("broker {}: connect attempt failed ({}); Paho keeps retrying", settings_.uri, why);
+        if (!refused) log_->warn("broker {}: connect attempt failed ({}{}); Paho keeps retrying", settings_.uri, why, hint);
         return;
     }
-    log_->warn("broker {} unreachable ({}); retrying in {}s", settings_.uri, why,
-               retry_delay_.count());
+    if (!refused)
+        log_->warn("broker {} unreachable ({}{}); retrying in {}s", settings_.uri, why, hint, retry_delay_.count());
     retry_timer_->arm(retry_delay_, [this] { connect_now(); });
     retry_delay_ = std::min(retry_delay_ * 2, settings_.reconnect_max);
 }
@@ -138,6 +159,7 @@ void PahoBus::handle_connected() {
     if (stopping_) return;
     connected_ = true;
     ever_connected_ = true;
+    credentials_refused_ = false;
     retry_timer_->cancel();
     retry_delay_ = settings_.reconnect_min;
     ++counters_.connects;

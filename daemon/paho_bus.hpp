@@ -67,7 +67,9 @@ private:
     class Callbacks;
     void handle_connected();
     void handle_connection_lost(const std::string& cause);
-    void handle_connect_failed(const std::string& why);
+    // `code` is the connect token's return code: CONNACK 4/5 for refused
+    // credentials, -1 for a TCP or TLS failure, 0 when Paho threw instead.
+    void handle_connect_failed(const std::string& why, int code = 0);
     void handle_message(const Message& msg);
     void connect_now();
 
@@ -84,6 +86,7 @@ private:
     bool connected_ = false;
     bool ever_connected_ = false;
     bool stopping_ = false;
+    bool credentials_refused_ = false;  // logged once per streak of refusals
     struct Subscription {
         int qos;
         MessageHandler handler;

@@ -25,6 +25,7 @@
 
 #include "child_process.hpp"
 #include "daemon_harness.hpp"
+#include "daemon_process.hpp"
 #include "episode_store.hpp"
 #include "mosquitto_fixture.hpp"
 #include "test_client.hpp"
@@ -35,7 +36,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-const std::string kBedtimed = std::string(BEDTIMED_BIN_DIR) + "/bedtimed";
 const std::string kCtl = std::string(BEDTIMED_BIN_DIR) + "/bedtimectl";
 const std::string kClientId = "bedtimed-e2e";
 const std::string kBase = "e2e";
@@ -74,71 +74,12 @@ sleepers:
     on_episode: {heat: false}
 )";
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds every = 20ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(every);
-    }
-}
-
-std::size_t count_of(const std::string& haystack, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-    return n;
-}
-
-// The real daemon as a child process, restartable with the same config and
-// state directory (and so the same client id and persistent session). Its
-// output from every run goes to one file.
-class Daemon {
+// The real daemon (daemon_process.hpp) with this file's config by default.
+class Daemon : public DaemonProcess {
 public:
-    explicit Daemon(std::string broker_uri, const std::string& yaml = kConfig) : broker_(std::move(broker_uri)) {
-        write_file(config_, yaml);
-    }
-    ~Daemon() {
-        process_.reset();  // SIGKILL if still running: never leave a daemon behind
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-
-    void start() {
-        process_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{kBedtimed, "--config", config_, "--broker", broker_, "--state-dir", state_},
-            std::vector<std::string>{}, log_);
-    }
-    void kill9() {
-        process_->signal(SIGKILL);
-        ASSERT_TRUE(process_->wait(10s)) << "SIGKILL did not end the daemon";
-        process_.reset();
-    }
-    // Still running (not exited or killed)?
-    bool alive() { return process_ && process_->pid() > 0 && !process_->wait(0ms); }
-    std::string output() const { return read_all(log_); }
-    bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const {
-        return wait_until([&] { return output().find(needle) != std::string::npos; }, timeout);
-    }
-
-    const std::string& config() const { return config_; }
-    const std::string& state_dir() const { return state_; }
-    std::string db() const { return state_ + "/bedtimed.db"; }
-
-private:
-    std::string broker_;
-    std::string dir_ = make_temp_dir("bt-e2e");
-    std::string config_ = dir_ + "/config.yaml";
-    std::string state_ = dir_ + "/state";
-    std::string log_ = dir_ + "/bedtimed.log";
-    std::unique_ptr<ChildProcess> process_;
+    explicit Daemon(std::string broker_uri, const std::string& yaml = kConfig)
+        : DaemonProcess(std::move(broker_uri), yaml) {}
+    void kill9() { ASSERT_TRUE(DaemonProcess::kill9()) << "SIGKILL did not end the daemon"; }
 };
 
 // Waits for the retained status to read `want` (each subscription replays it).

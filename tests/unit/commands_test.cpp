@@ -111,5 +111,28 @@ TEST(Commands, TheRoutineSwitchesAreParsedAndCheckedStrictly) {
             << bad;
 }
 
+// Every verb accepts only its documented fields (README "Commands"); the
+// ones the tests above do not reach: heat_off, test_notify, travel, ack, the
+// episode marks and over-long or ill-formed text.
+TEST(Commands, EveryVerbRefusesWhatItDoesNotDocument) {
+    EXPECT_EQ(error_of("heat_off", R"({"pad":"pad"})"), "unknown field \"pad\"");
+    EXPECT_EQ(error_of("heat_off", "ON"), "the payload must be a JSON object");
+    EXPECT_EQ(error_of("heat_off", "OFF"), "the payload must be a JSON object");
+    EXPECT_EQ(error_of("test_notify", R"({"message":"hi"})"), "unknown field \"message\"");
+    EXPECT_EQ(error_of("test_notify", R"({"sleeper":7})"), "\"sleeper\" must be a string");
+    EXPECT_EQ(error_of("travel", R"({"ended":"2026-11-30T00:00:00Z"})"), "\"ended\" is in the future");
+    EXPECT_EQ(error_of("travel", R"({"destination":"Oslo"})"), "unknown field \"destination\"");
+    EXPECT_EQ(error_of("ack", R"({"step":"stretch"})"), "missing \"sleeper\"");
+    EXPECT_EQ(error_of("delete", R"({"source_id":"e1"})"), "missing \"source\"");
+    EXPECT_EQ(error_of("confirm", R"({"source":"band","source_id":"e1","status":"ok"})"), "unknown field \"status\"");
+    EXPECT_EQ(error_of("log", R"({"id":"a/b"})"), "\"id\" may hold only A-Z a-z 0-9 _ -");
+    EXPECT_NE(error_of("log", R"({"muscle":")" + std::string(41, 'x') + R"("})"), "");
+    EXPECT_NE(error_of("log", R"({"notes":")" + std::string(1001, 'x') + R"("})"), "");
+    EXPECT_NE(error_of("log", R"({"severity":5)"), "") << "truncated JSON";
+    EXPECT_NE(error_of("log", R"({"severity":1e999})"), "");
+    for (const char* verb : {"", "LOG", "log/x", "heat_on", "shutdown"})
+        EXPECT_EQ(error_of(verb, "{}"), "unknown command \"" + std::string(verb) + "\"") << verb;
+}
+
 }  // namespace
 }  // namespace bedtimed::commands

@@ -26,6 +26,7 @@
 #include "gotify/gotify.hpp"
 #include "ha_app/ha_app.hpp"
 #include "http/http_options.hpp"
+#include "http/outbox.hpp"
 #include "http/url.hpp"
 #include "http_test_server.hpp"
 #include "loader.hpp"
@@ -492,6 +493,77 @@ TEST(HttpDelivery, AFullQueueDropsTheOldestNonUrgentReminder) {
     ASSERT_EQ(reqs.size(), 17u);
     EXPECT_EQ(json::parse(reqs[0].body)["title"], "Stretch your calves");
     EXPECT_EQ(json::parse(reqs[1].body)["priority"], 8);  // the urgent one survived, in order
+}
+
+// An hour with the endpoint answering 500 (#8): a reminder every 30 s, far
+// more than three tries a minute can clear. The queue never holds more than
+// its 16, the overflow is counted as dropped and each give-up as a failure,
+// and when the server is back the next reminder is delivered.
+TEST(HttpDelivery, AnHourWithTheEndpointDownKeepsTheQueueBoundedAndRecovers) {
+    Harness h;
+    HttpTestServer server;
+    server.set_default_status(500);
+    std::string error;
+    auto url = http::parse_url(server.url() + "/message", error);
+    ASSERT_TRUE(url) << error;
+    // Retries within one 30 s step; a request timeout longer than the test,
+    // so that advancing the clock while a request is on the wire never times it out.
+    http::ClientOptions client;
+    client.timeout = 10h;
+    http::Outbox outbox(h.ctx, http::OutboxOptions{"notifier 'phone' (test)", client, {10s, 20s}, 16});
+    auto request = [&] {
+        http::Request r;
+        r.url = *url;
+        r.body = R"({"message":"stretch"})";
+        return r;
+    };
+    // Tries answered so far (each try ends as delivered, retried or given up).
+    auto answered = [&] {
+        return h.counters.notify_delivered + h.counters.notify_retries + h.counters.notify_failures;
+    };
+    // Runs the loop until the try on the wire is answered. Not an assertion:
+    // if no try is on the wire (its retry timer is pending) it gives up after
+    // 2 s, and a slow answer only arrives a step later (the 10 h timeout
+    // keeps it alive), so the outcome never depends on speed.
+    auto settle = [&] {
+        const auto before = answered();
+        const auto limit = std::chrono::steady_clock::now() + 2s;
+        while (answered() == before && std::chrono::steady_clock::now() < limit) {
+            if (h.io.stopped()) h.io.restart();
+            h.io.run_one_for(5ms);
+        }
+    };
+    std::size_t most_waiting = 0;
+    int sent = 0;
+    for (auto t = 0s; t < 1h; t += 30s) {
+        outbox.send(request(), false, "'r" + std::to_string(sent++) + "' for alex");
+        most_waiting = std::max(most_waiting, outbox.waiting());
+        ASSERT_LE(outbox.waiting(), 16u);
+        h.clock.advance(30s);  // fires the retry that is due, which goes on the wire
+        settle();
+    }
+    EXPECT_EQ(most_waiting, 16u) << "the hour should have filled the queue";
+    EXPECT_EQ(h.counters.notify_delivered, 0u);
+    EXPECT_GT(h.counters.notify_dropped, 0u);
+    EXPECT_GT(h.counters.notify_failures, 0u);
+    // Every reminder is accounted for: given up, dropped, or still queued.
+    EXPECT_EQ(h.counters.notify_failures + h.counters.notify_dropped + outbox.waiting() + (outbox.busy() ? 1 : 0),
+              static_cast<std::uint64_t>(sent));
+    // Three tries per reminder given up, at most: the server saw no storm.
+    EXPECT_LE(server.request_count(), 3 * (h.counters.notify_failures + 1)) << server.request_count();
+    EXPECT_NE(h.logged().find("queue full (16 waiting), dropped"), std::string::npos) << h.logged();
+
+    // The server is back: the backlog drains and the next reminder arrives.
+    server.set_default_status(200);
+    outbox.send(request(), false, "'after' for alex");
+    ASSERT_TRUE(h.run_until([&] {
+        h.clock.advance(1s);  // retry timers fire; the 10 h request timeout never does
+        return h.logged().find("delivered 'after' for alex") != std::string::npos;
+    })) << h.logged();
+    EXPECT_FALSE(outbox.busy());
+    EXPECT_EQ(outbox.waiting(), 0u);
+    EXPECT_NE(h.logged().find("delivered 'after' for alex"), std::string::npos) << h.logged();
+    EXPECT_GE(h.counters.notify_delivered, 1u);
 }
 
 TEST(HttpDelivery, DestroyingANotifierWithARequestInFlightCallsNothingBack) {
