@@ -1,5 +1,7 @@
 // bedtimed: argv, config, App, exit code. Everything below throws; this is
 // the one place that catches (MPD's Main.cxx).
+#include <MQTTAsync.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -11,6 +13,17 @@
 #include "log.hpp"
 
 namespace {
+
+// Paho C initialises OpenSSL eagerly when the first client is created, TLS or
+// not, which pages in about 2 MiB of libcrypto (error strings, providers).
+// OpenSSL >= 1.1 initialises itself on first use, so an ssl:// broker or an
+// HTTPS notifier still works; a plain tcp:// daemon just never pays for it.
+// Call before any Paho client exists.
+void leave_openssl_init_to_openssl() {
+    MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+    init.do_openssl_init = 0;
+    MQTTAsync_global_init(&init);
+}
 
 void usage(std::FILE* out) {
     std::fputs(
@@ -95,6 +108,7 @@ int main(int argc, char** argv) try {
         return 64;
     }
     bedtimed::setup_logging(lvl);
+    leave_openssl_init_to_openssl();
     if (options.config_path.empty()) options.config_path = default_config_path();
     try {
         bedtimed::App app(std::move(options));
