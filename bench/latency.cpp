@@ -29,6 +29,10 @@
 // Output: --samples FILE appends each latency (ms, one a line) to FILE, and
 // one line goes to stdout,
 //   RESULT mode=.. qos=.. rate=.. sent=N received=R lost=L dup=D p50=ms p90=ms p99=ms max=ms mean=ms
+//          span_ms=ms publish_errors=E first_id=ID last_id=ID
+//   (span_ms: first send to last arrival; publish_errors: episodes Paho
+//   refused to queue, counted as lost too; the measured episodes' ids are
+//   first_id..last_id, so bench/run can find them in bedtimed.db)
 //   RESULT mode=startup ... first_ms=ms episode_ms=ms episodes=K
 // and a readable summary on stderr.
 //
@@ -214,7 +218,9 @@ class Bench {
 public:
     explicit Bench(Options o)
         : o_(std::move(o)),
-          pub_(o_.broker, "bench-lat-pub-" + std::to_string(::getpid())),
+          // The meter must never be what refuses a flood: Paho's default
+          // queue of 100 publishes would.
+          pub_(o_.broker, "bench-lat-pub-" + std::to_string(::getpid()), 1'000'000),
           sub_(o_.broker, "bench-lat-sub-" + std::to_string(::getpid())),
           next_id_(wall_us()) {
         sub_.set_callback(inbox_);  // once, before connect (Paho #481)
@@ -247,7 +253,12 @@ public:
         char buf[160];
         std::snprintf(buf, sizeof buf, R"({"id":%lld,"t_ns":%lld,"duration_s":%g,"muscle":"calf"})", id,
                       static_cast<long long>(now), o_.duration_s);
-        pub_.publish(mqtt::make_message(kEpisodeTopic, buf, o_.qos, false));
+        try {
+            pub_.publish(mqtt::make_message(kEpisodeTopic, buf, o_.qos, false));
+        } catch (const mqtt::exception&) {
+            // A flood can fill Paho's outbound queue; the episode counts as lost.
+            ++publish_errors_;
+        }
         return id;
     }
 
@@ -295,9 +306,11 @@ public:
         std::unordered_set<long long> seen;
         std::vector<double> ms;
         long dups = 0;
+        std::int64_t last_arrival = sent_at_.at(first);
         for (const auto& a : got) {
             if (a.id < first || a.id > last) continue;
             if (!seen.insert(a.id).second) { ++dups; continue; }
+            last_arrival = std::max(last_arrival, a.t_ns);
             ms.push_back(static_cast<double>(a.t_ns - sent_at_.at(a.id)) / 1e6);
         }
         if (!o_.samples.empty()) {
@@ -318,10 +331,15 @@ public:
         for (double v : ms) mean += v;
         if (!ms.empty()) mean /= static_cast<double>(ms.size());
         const long lost = o_.count - static_cast<long>(ms.size());
+        // span: first send to last arrival, so count / span is the rate
+        // actually sustained end to end.
+        const double span_ms = static_cast<double>(last_arrival - sent_at_.at(first)) / 1e6;
         std::printf("RESULT mode=%s qos=%d rate=%g sent=%ld received=%zu lost=%ld dup=%ld "
-                    "p50=%.3f p90=%.3f p99=%.3f max=%.3f mean=%.3f\n",
+                    "p50=%.3f p90=%.3f p99=%.3f max=%.3f mean=%.3f span_ms=%.3f publish_errors=%ld "
+                    "first_id=%lld last_id=%lld\n",
                     o_.mode.c_str(), o_.qos, o_.rate, o_.count, ms.size(), lost, dups, pct(0.5),
-                    pct(0.9), pct(0.99), ms.empty() ? kNaN : ms.back(), mean);
+                    pct(0.9), pct(0.99), ms.empty() ? kNaN : ms.back(), mean, span_ms, publish_errors_,
+                    first, last);
         std::fprintf(stderr,
                      "bench_latency: %s qos%d %g/s: %zu/%ld back, %ld lost, %ld dup; "
                      "p50 %.3f p90 %.3f p99 %.3f max %.3f ms\n",
@@ -401,6 +419,7 @@ private:
     mqtt::async_client sub_;
     long long next_id_;
     std::unordered_map<long long, std::int64_t> sent_at_;
+    long publish_errors_ = 0;
 };
 
 }  // namespace

@@ -93,8 +93,10 @@ int main(int argc, char** argv) try {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    // No persistence argument: in-memory persistence, as a minimal relay would use.
-    mqtt::async_client client(broker, client_id);
+    // In-memory persistence, as a minimal relay would use. Up to 10,000
+    // publishes queued in Paho, bedtimed's default (mqtt.max_buffered_messages):
+    // Paho's own default of 100 refuses actions under a flood.
+    mqtt::async_client client(broker, client_id, 10000);
     Relay relay(client);
     client.set_callback(relay);  // once, before connect (Paho #481)
 

