@@ -101,6 +101,7 @@ void Actuators::start() {
         for (const auto& topic : p->device->state_topics())
             listen(topic, [this, p](const Message& m) {
                 if (auto on = p->device->parse_state(m.topic, m.payload)) on_pad_state(*p, *on);
+                else ++counters_.device_reports_ignored;
             });
         if (persisted.contains("pads") && persisted["pads"].contains(name)) {
             const auto& entry = persisted["pads"][name];
@@ -124,6 +125,7 @@ void Actuators::start() {
         for (const auto& topic : b->device->state_topics())
             listen(topic, [this, b](const Message& m) {
                 if (auto pos = b->device->parse_position(m.topic, m.payload)) on_bed_position(*b, *pos);
+                else ++counters_.device_reports_ignored;
             });
     }
     persist();

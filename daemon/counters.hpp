@@ -16,6 +16,9 @@ struct Counters {
     std::uint64_t publish_failures = 0;
     std::uint64_t payloads_rejected = 0;   // malformed or invalid, oversized included
     std::uint64_t payloads_oversized = 0;
+    std::uint64_t episodes_rejected = 0;       // of payloads_rejected: bad episode payloads
+    std::uint64_t sensor_values_rejected = 0;  // of payloads_rejected: bad sensor payloads
+    std::uint64_t device_reports_ignored = 0;  // device state messages that said nothing readable
     std::uint64_t sensor_updates = 0;
     std::uint64_t episodes_accepted = 0;
     std::uint64_t episodes_duplicate = 0;

@@ -66,6 +66,7 @@ void Engine::on_message(const std::string& filter, const Message& msg) {
 void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
     auto parsed = parse_sensor_value(spec, msg.payload);
     if (auto* r = std::get_if<Rejection>(&parsed)) {
+        ++counters_.sensor_values_rejected;
         reject(msg, fmt::format("sensor '{}': {}", spec.name, r->reason));
         return;
     }
@@ -87,6 +88,7 @@ void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
 void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
     auto parsed = parse_episode(spec, msg.topic, msg.payload, clock_.wall_now());
     if (auto* r = std::get_if<Rejection>(&parsed)) {
+        ++counters_.episodes_rejected;
         reject(msg, fmt::format("episode from '{}': {}", spec.name, r->reason));
         return;
     }

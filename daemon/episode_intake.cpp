@@ -17,10 +17,12 @@ void EpisodeIntake::update(const config::Config& cfg) {
     }
     std::lock_guard lock(mutex_);
     routes_ = std::move(routes);
+    max_payload_bytes_ = cfg.mqtt.max_payload_bytes;
 }
 
-std::vector<EpisodeIntake::Route> EpisodeIntake::routes_snapshot() const {
+std::vector<EpisodeIntake::Route> EpisodeIntake::routes_snapshot(std::size_t payload_size) const {
     std::lock_guard lock(mutex_);
+    if (payload_size > max_payload_bytes_) return {};
     return routes_;
 }
 
@@ -33,7 +35,8 @@ bool EpisodeIntake::wants(const std::string& topic) const noexcept {
 
 void EpisodeIntake::take(const Message& msg) noexcept {
     try {
-        for (const auto& r : routes_snapshot()) {
+        // Oversized: the loop refuses it (payloads_oversized), so it must not reach the log either.
+        for (const auto& r : routes_snapshot(msg.payload.size())) {
             if (!topic_matches(r.wearable.topic, msg.topic)) continue;
             // Same strict parser as the loop; a rejected payload is the loop's to report.
             auto parsed = parse_episode(r.wearable, msg.topic, msg.payload, std::chrono::system_clock::now());

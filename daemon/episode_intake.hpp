@@ -43,12 +43,15 @@ private:
         config::WearableSpec wearable;
         std::string sleeper;
     };
-    std::vector<Route> routes_snapshot() const;
+    // The routes, or none when a payload of `payload_size` bytes is too large to take.
+    std::vector<Route> routes_snapshot(std::size_t payload_size) const;
 
     std::unique_ptr<EpisodeStore> store_;
     std::shared_ptr<spdlog::logger> log_;
     mutable std::mutex mutex_;
     std::vector<Route> routes_;
+    // mqtt.max_payload_bytes: a larger payload is refused by the loop, so it is never stored either.
+    std::size_t max_payload_bytes_ = 0;
     std::atomic<std::uint64_t> committed_{0}, duplicates_{0}, failures_{0};
     std::atomic<bool> failing_{false};
 };

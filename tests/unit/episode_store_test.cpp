@@ -258,5 +258,26 @@ sleepers:
     EXPECT_EQ(rows[0].source_id, "a1");
 }
 
+// Found by the flood test (#8): the loop refused a valid episode padded past
+// max_payload_bytes, but the intake had already stored it.
+TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
+    const auto cfg = config::parse_config(R"(
+mqtt: {max_payload_bytes: 1024}
+wearables:
+  - {name: band, topic: w/episode, fields: {id: id, duration: duration_s}}
+sleepers:
+  - {name: sam, bedtime: "22:30", wearable: band}
+)", "test.yaml");
+    EpisodeIntake intake(path, cfg);
+    const std::string padded = R"({"id":"big","duration_s":20,"pad":")" + std::string(2000, 'x') + "\"}";
+    intake.take(Message{"w/episode", padded, 1, false});
+    intake.take(Message{"w/episode", R"({"id":"small","duration_s":20})", 1, false});
+    EXPECT_EQ(intake.committed(), 1u);
+    EpisodeStore reader(path, EpisodeStore::Mode::read_only);
+    const auto rows = reader.recent(5);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].source_id, "small");
+}
+
 }  // namespace
 }  // namespace bedtimed
