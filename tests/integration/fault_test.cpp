@@ -39,9 +39,9 @@ const std::string kPlugSet = "z2m/pad_plug/set";
 // `heat_minutes`; the Zigbee2MQTT plug gets its own on_time cap.
 // `heat_minutes` 0: episodes do not heat (the pad stays off). `with_bed`
 // adds an ESPHome bed (no routine moves it: it is only there to be stopped).
-std::string config(int heat_minutes = 10, bool with_bed = false) {
+std::string config(int heat_minutes = 10, bool with_bed = false, bool with_discovery = false) {
     const std::string bedtime = utc_hhmm();
-    return R"(
+    return std::string(with_discovery ? "home_assistant: {discovery: true}\n" : "") + R"(
 mqtt:
   client_id: bedtimed-faults
   base_topic: )" + kBase + R"(
@@ -198,9 +198,10 @@ TEST(Faults, BrokerRestartWithPersistenceMidBurstLosesNoAcknowledgedEpisodeAndSt
 // ---------------------------------------------------------------------------
 // Broker restart without persistence
 
-TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndTurnsPlugsOff) {
+TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDiscoveryAndTurnsPlugsOff) {
     Mosquitto broker;  // persistence off: the restart forgets sessions, subscriptions and retained messages
-    DaemonProcess daemon(broker.uri(), config(0));  // the pad's desired state is OFF
+    // The pad's desired state is OFF; Home Assistant discovery is on.
+    DaemonProcess daemon(broker.uri(), config(0, false, true));
     daemon.start();
     ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
     {
@@ -214,21 +215,26 @@ TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndTurn
     TestClient watcher(broker.uri());
     watcher.subscribe(kPlugSet);
     watcher.subscribe(kBase + "/status");
-    // Nothing retained survived, so "online" here was published again after
-    // the reconnect; the actuators' desired state is re-asserted after it:
-    // the plug is told OFF.
-    bool online = false, off = false;
+    const std::string hub_discovery = "homeassistant/device/bedtimed-faults/config";
+    watcher.subscribe(hub_discovery);
+    // Nothing retained survived, so "online" and the discovery config here
+    // were published again after the reconnect; the actuators' desired state
+    // is re-asserted after it: the plug is told OFF.
+    bool online = false, off = false, discovery = false;
     ASSERT_TRUE(wait_until(
         [&] {
             while (auto m = watcher.next(100ms)) {
                 if (m->topic == kBase + "/status" && m->payload == "online") online = true;
                 if (m->topic == kPlugSet && m->payload.find("\"OFF\"") != std::string::npos) off = online;
+                if (m->topic == hub_discovery && json::parse(m->payload, nullptr, false).contains("components"))
+                    discovery = true;
             }
-            return online && off;
+            return online && off && discovery;
         },
         30s))
-        << "online " << online << ", OFF " << off << "\n"
+        << "online " << online << ", OFF " << off << ", discovery " << discovery << "\n"
         << daemon.output();
+    EXPECT_TRUE(retained_payload(broker.uri(), hub_discovery)) << "discovery is published retained again";
 
     // Subscribed again: the next episodes reach the log.
     TestClient wearable(broker.uri());

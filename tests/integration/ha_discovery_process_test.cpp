@@ -102,11 +102,9 @@ std::optional<json> wait_json(TestClient& c, const std::string& topic, const std
 
 // The retained value of `topic` now, read by a fresh subscriber.
 std::optional<json> retained(const std::string& uri, const std::string& topic) {
-    TestClient c(uri);
-    c.subscribe(topic);
-    auto m = c.next_on(topic, 10s);
-    if (!m || m->payload.empty()) return std::nullopt;
-    return json::parse(m->payload);
+    auto payload = retained_payload(uri, topic);
+    if (!payload) return std::nullopt;
+    return json::parse(*payload);
 }
 
 // What HA sends for a select or text: the command template with the value rendered by `tojson`.

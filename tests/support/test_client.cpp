@@ -72,4 +72,13 @@ std::vector<Message> TestClient::drain(std::chrono::milliseconds window) {
     return out;
 }
 
+std::optional<std::string> retained_payload(const std::string& uri, const std::string& topic,
+                                            std::chrono::milliseconds timeout) {
+    TestClient c(uri);
+    c.subscribe(topic);
+    auto m = c.next_on(topic, timeout);
+    if (!m || m->payload.empty()) return std::nullopt;
+    return m->payload;
+}
+
 }  // namespace bedtimed::test
