@@ -354,11 +354,14 @@ void CrampLog::on_episode(const Episode& e) {
     row.severity = e.severity;
     row.status = "unconfirmed";
     row.received = e.received;
+    if (!log_started_) log_started_ = e.received;
+    // An episode of no configured sleeper changes nobody's evening: it is in
+    // the store (the intake committed it), and memory stays flat under a flood.
+    if (name.empty()) return;
     auto& s = sleeper(name);
     remember(s, std::move(row));
-    if (!log_started_) log_started_ = e.received;
-    if (!name.empty()) check_notices(name, s);
-    if (changed_ && !name.empty()) changed_(name);
+    check_notices(name, s);
+    if (changed_) changed_(name);
 }
 
 void CrampLog::on_sensor(const std::string& name, const Value& value) {

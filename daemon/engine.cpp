@@ -133,10 +133,18 @@ void Engine::reject(const Message& msg, const std::string& reason) {
 
 bool Engine::remember_episode(const std::string& key) {
     // 0 marks an empty slot; a real hash of 0 is nudged to 1.
+    constexpr std::size_t kSeenSlots = 16384;  // a power of two, 32 KiB
     const std::uint64_t h = std::max<std::uint64_t>(std::hash<std::string>{}(key), 1);
-    if (seen_ring_.empty()) seen_ring_.assign(kEpisodeMemory, 0);
-    if (std::find(seen_ring_.begin(), seen_ring_.end(), h) != seen_ring_.end()) return false;
-    seen_ring_[seen_next_] = h;
+    if (seen_ring_.empty()) {
+        seen_ring_.assign(kEpisodeMemory, 0);
+        seen_slots_.assign(kSeenSlots, 0);
+    }
+    auto& slot = seen_slots_[h & (kSeenSlots - 1)];
+    if (slot != 0 && std::find(seen_ring_.begin(), seen_ring_.end(), h) != seen_ring_.end()) return false;
+    auto& oldest = seen_ring_[seen_next_];
+    if (oldest != 0) --seen_slots_[oldest & (kSeenSlots - 1)];
+    oldest = h;
+    ++slot;
     seen_next_ = (seen_next_ + 1) % kEpisodeMemory;
     return true;
 }

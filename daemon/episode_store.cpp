@@ -276,9 +276,23 @@ EpisodeStore::Insert EpisodeStore::insert(const Episode& e, const std::string& s
     sqlite3_bind_int(insert_, 13, flags.numbness);
     sqlite3_bind_int(insert_, 14, flags.back_pain);
     text(15, notes);
-    // Autocommit: the statement is its own transaction, durable (WAL + FULL) on return.
+    // Autocommit (or insert_all's transaction): durable (WAL + FULL) on commit.
     if (sqlite3_step(insert_) != SQLITE_DONE) fail("insert");
     return sqlite3_changes(db_) == 1 ? Insert::added : Insert::duplicate;
+}
+
+std::vector<EpisodeStore::Insert> EpisodeStore::insert_all(const std::vector<NewEpisode>& batch) {
+    std::vector<Insert> results;
+    results.reserve(batch.size());
+    exec("BEGIN IMMEDIATE");
+    try {
+        for (const auto& n : batch) results.push_back(insert(n.episode, n.sleeper));
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    return results;
 }
 
 std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {

@@ -107,6 +107,13 @@ public:
     // Committed (durable) when it returns.
     Insert insert(const Episode& e, const std::string& sleeper, const EpisodeFlags& flags = {},
                   const std::string& notes = {});
+    // Several episodes in one transaction (one fsync): all committed when it
+    // returns, or none (it throws). Result i is for batch[i].
+    struct NewEpisode {
+        Episode episode;
+        std::string sleeper;
+    };
+    std::vector<Insert> insert_all(const std::vector<NewEpisode>& batch);
     // Newest first.
     std::vector<StoredEpisode> recent(std::size_t limit) const;
     // Oldest first: every episode that started at or after `from` (all

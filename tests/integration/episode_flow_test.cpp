@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "daemon_harness.hpp"
+#include "daemon_process.hpp"  // wait_until
 #include "mosquitto_fixture.hpp"
 #include "test_client.hpp"
 
@@ -112,6 +113,28 @@ TEST_F(EpisodeFlow, RedeliveredEpisodeActsOnce) {
         if (m.topic == "actions/pad/set") ++actions;
     EXPECT_EQ(actions, 2);
     EXPECT_EQ(daemon->counters().episodes_duplicate, 1u);
+}
+
+// The daemon remembers the last 4096 episode ids (a ring with a counting
+// prefilter): a redelivery inside that window is ignored, an id that left it
+// acts again (the store still keeps it once).
+TEST_F(EpisodeFlow, TheLast4096EpisodeIdsAreRememberedAndOlderOnesForgotten) {
+    constexpr int kEpisodes = 4100;
+    for (int i = 0; i < kEpisodes; ++i) publish_episode(std::to_string(i), 20, 0);
+    ASSERT_TRUE(wait_until([&] { return daemon->counters().episodes_accepted == kEpisodes; }, 60s))
+        << daemon->counters().episodes_accepted;
+    publish_episode(std::to_string(kEpisodes - 1), 20);  // newest: remembered
+    publish_episode("4000", 20);                          // inside the window
+    publish_episode("0", 20);                             // 4100 ids ago: forgotten
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto c = daemon->counters();
+            return c.episodes_duplicate + c.episodes_accepted == kEpisodes + 3;
+        },
+        30s));
+    const auto c = daemon->counters();
+    EXPECT_EQ(c.episodes_duplicate, 2u);
+    EXPECT_EQ(c.episodes_accepted, kEpisodes + 1u);
 }
 
 TEST_F(EpisodeFlow, SensorRuleRendersTheReading) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "episode_store.hpp"
 
@@ -277,6 +278,59 @@ sleepers:
     const auto rows = reader.recent(5);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].source_id, "small");
+}
+
+// QoS 0 has no PUBACK to hold back: the intake queues it for its writer
+// thread, which commits what has queued up in one transaction.
+TEST_F(EpisodeStoreTest, QosZeroEpisodesAreCommittedByTheWriterAndAllOfThemByTheDestructor) {
+    const auto cfg = config::parse_config(R"(
+wearables:
+  - {name: band, topic: w/episode, fields: {id: id, duration: duration_s}}
+sleepers:
+  - {name: sam, bedtime: "22:30", wearable: band}
+)", "test.yaml");
+    {
+        EpisodeIntake intake(path, cfg);
+        intake.take(Message{"w/episode", R"({"id":"first","duration_s":20})", 0, false});
+        // Committed without anything else happening: poll the database.
+        bool stored = false;
+        for (int i = 0; i < 500 && !stored; ++i) {
+            EpisodeStore reader(path, EpisodeStore::Mode::read_only);
+            stored = reader.find("band", "first").has_value();
+            if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        EXPECT_TRUE(stored) << "the writer never committed the QoS 0 episode";
+        for (int i = 0; i < 2000; ++i)
+            intake.take(Message{"w/episode", R"({"id":"q)" + std::to_string(i) + R"(","duration_s":20})", 0, false});
+        intake.take(Message{"w/episode", R"({"id":"q7","duration_s":20})", 0, false});        // a redelivery
+        intake.take(Message{"w/episode", R"({"id":"bad","duration_s":"x"})", 0, false});      // rejected
+        intake.take(Message{"w/episode", R"({"id":"a1","duration_s":20})", 1, false});        // QoS 1 beside it
+    }  // the destructor commits what is still queued
+    EpisodeStore reader(path, EpisodeStore::Mode::read_only);
+    EXPECT_EQ(reader.count(), 2002);  // first, q0..q1999, a1
+    EXPECT_TRUE(reader.find("band", "q1999").has_value());
+    EXPECT_FALSE(reader.find("band", "bad").has_value());
+}
+
+TEST_F(EpisodeStoreTest, InsertAllCommitsEveryEpisodeOrNone) {
+    EpisodeStore store(path);
+    auto for_sam = [](const std::string& id) { return EpisodeStore::NewEpisode{episode(id), "sam"}; };
+    const auto results = store.insert_all({for_sam("a"), for_sam("b"), for_sam("a")});
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results[0], EpisodeStore::Insert::added);
+    EXPECT_EQ(results[1], EpisodeStore::Insert::added);
+    EXPECT_EQ(results[2], EpisodeStore::Insert::duplicate);
+    EXPECT_EQ(store.count(), 2);
+    // A failure part-way rolls the whole batch back.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "CREATE TRIGGER refuse_z BEFORE INSERT ON episodes WHEN NEW.source_id = 'z' "
+                                "BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    EXPECT_THROW(store.insert_all({for_sam("c"), for_sam("z")}), StoreError);
+    EXPECT_EQ(store.count(), 2) << "c was rolled back with z";
 }
 
 }  // namespace
