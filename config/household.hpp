@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -155,6 +156,9 @@ struct SleeperSpec {
     ActiveDayStep active_day;
     EpisodeResponse episode;
     int line = 0, column = 0;
+    // Not configuration: bedtimed gives every adapted evening it builds a new
+    // revision, so a cached night plan knows when the spec under it changed.
+    std::uint64_t revision = 0;
 };
 
 }  // namespace bedtimed::config

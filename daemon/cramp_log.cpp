@@ -1,5 +1,7 @@
 #include "cramp_log.hpp"
 
+#include <atomic>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -216,6 +218,9 @@ void CrampLog::refresh_evening(Sleeper& s) {
     const auto* pad = cfg_->find_actuator(s.base->heating_pad);
     const auto cap = pad ? pad->max_on : std::chrono::seconds(0);
     s.evening = cramplog::adapted_spec(*s.base, cramplog::adjustments_for(s.effective_tier(), *s.base, cap, s.clustered));
+    // Unique in the process (across reloads too): RoutineRunner's plan cache keys on it.
+    static std::atomic<std::uint64_t> last_revision{0};
+    s.evening.revision = ++last_revision;
 }
 
 void CrampLog::decide_night(Sleeper& s, const std::string& name, WallTime now) {

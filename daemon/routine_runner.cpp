@@ -28,6 +28,17 @@ struct RoutineRunner::Sleeper {
     config::SleeperSpec with_bedtime;      // *spec with the override applied
     std::string started_night;             // "start now" moved this night's steps...
     Duration start_shift{};                // ...by this much
+    // routine::current_plan() for the same spec, override and local day, while
+    // its bedtime + 12 h is still ahead: it plans up to nine nights, and
+    // evaluate() runs on every sensor reading.
+    struct PlanCache {
+        const config::SleeperSpec* spec = nullptr;
+        std::uint64_t revision = 0;
+        std::optional<int> bedtime_override;
+        date::local_days today{};
+        std::optional<routine::NightPlan> plan;
+    };
+    std::optional<PlanCache> plan_cache;
 };
 
 RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
@@ -121,7 +132,15 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
             if (day) day = *s.bedtime_override;
         planned = &s.with_bedtime;
     }
-    auto plan = routine::current_plan(*planned, s.zone, now);
+    const date::local_days today = local_day(s.zone, now);
+    auto& cache = s.plan_cache;
+    if (!cache || cache->spec != s.spec || cache->revision != s.spec->revision ||
+        cache->bedtime_override != s.bedtime_override || cache->today != today || !cache->plan ||
+        cache->plan->bedtime + std::chrono::hours(12) <= now) {
+        cache = Sleeper::PlanCache{s.spec, s.spec->revision, s.bedtime_override, today,
+                                   routine::current_plan(*planned, s.zone, now)};
+    }
+    auto plan = cache->plan;
     const std::string night = plan ? date_text(plan->night) : "";
     if (plan && !s.started_night.empty() && s.started_night == night) {
         plan->bedtime += s.start_shift;

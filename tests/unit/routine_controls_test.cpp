@@ -125,6 +125,25 @@ TEST(RoutineControls, TheBedtimeMovesThePlanAndSurvivesARestart) {
     std::filesystem::remove_all(dir);
 }
 
+// The runner caches tonight's plan; an adapted evening with a new revision
+// (the cramp log's tier changed) must show at once, the same one must not.
+TEST(RoutineControls, ANewRevisionOfTheAdaptedEveningReplansTonight) {
+    Household h(kHousehold, kEvening);
+    config::SleeperSpec evening = h.cfg->sleepers.at(0);
+    evening.revision = 1;
+    h.runner->set_evening_source([&](const std::string&, WallTime) -> const config::SleeperSpec& { return evening; });
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
+    // Every sensor reading re-evaluates the routine.
+    h.bus.inject("s/stage", "awake");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
+    for (auto& day : evening.bedtime) day = 23 * 60;  // changed, but still revision 1: the cached plan stands
+    h.bus.inject("s/stage", "awake");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
+    evening.revision = 2;
+    h.bus.inject("s/stage", "awake");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "23:00");
+}
+
 TEST(RoutineControls, StartNowRunsTonightsStepsFromNowKeepingTheirSpacingAndTheCap) {
     Household h(kHousehold, kEvening);
     EXPECT_EQ(h.runner->start_now("sam"), "");
