@@ -35,8 +35,9 @@ public:
 // durable before they are acknowledged (the cramp log's episodes). A bus
 // that acknowledges (Paho: returning from message_arrived sends the PUBACK)
 // calls take() first; the loop's copy is posted before take() so the
-// reaction does not wait for the commit. Implementations are thread-safe
-// and take() never throws.
+// decision does not wait for the commit. take() may defer what needs no
+// acknowledgement (QoS 0) to a thread of its own. Implementations are
+// thread-safe and take() never throws.
 class DurableIntake {
 public:
     virtual ~DurableIntake() = default;
