@@ -31,6 +31,7 @@ DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& 
 DaemonHarness::~DaemonHarness() {
     app_->request_stop();
     loop_.join();
+    work_.reset();  // it refers to the App's io_context: release it first (ASan: heap-use-after-free)
     app_.reset();
     std::error_code ec;
     std::filesystem::remove_all(std::filesystem::path(config_path_).parent_path(), ec);
