@@ -348,6 +348,10 @@ void CrampLog::on_episode(const Episode& e) {
     if (!options_.intake_commits_wearables) {
         if (write("episode", [&] { store_->insert(e, name); })) ++counters_.episodes_stored;
     }
+    if (!log_started_) log_started_ = e.received;
+    // An episode of no configured sleeper changes nobody's evening: it is in
+    // the store (the intake committed it), and memory stays flat under a flood.
+    if (name.empty()) return;
     StoredEpisode row;
     row.sleeper = name;
     row.source = e.source;
@@ -359,10 +363,6 @@ void CrampLog::on_episode(const Episode& e) {
     row.severity = e.severity;
     row.status = "unconfirmed";
     row.received = e.received;
-    if (!log_started_) log_started_ = e.received;
-    // An episode of no configured sleeper changes nobody's evening: it is in
-    // the store (the intake committed it), and memory stays flat under a flood.
-    if (name.empty()) return;
     auto& s = sleeper(name);
     remember(s, std::move(row));
     check_notices(name, s);

@@ -236,13 +236,18 @@ TEST_F(EpisodeStoreTest, AnUnwritableDirectoryIsAClearError) {
 namespace bedtimed {
 namespace {
 
-TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
-    const auto cfg = config::parse_config(R"(
+// One wearable `band` on `topic`, worn by sam; `mqtt` is an optional mqtt: line.
+config::Config intake_config(const std::string& topic, const std::string& mqtt = "") {
+    return config::parse_config(mqtt + R"(
 wearables:
-  - {name: band, topic: w/+/episode, fields: {id: id, duration: duration_s}}
+  - {name: band, topic: )" + topic + R"(, fields: {id: id, duration: duration_s}}
 sleepers:
   - {name: sam, bedtime: "22:30", wearable: band}
 )", "test.yaml");
+}
+
+TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
+    const auto cfg = intake_config("w/+/episode");
     EpisodeIntake intake(path, cfg);
     EXPECT_TRUE(intake.wants("w/left/episode"));
     EXPECT_FALSE(intake.wants("other"));
@@ -262,13 +267,7 @@ sleepers:
 // Found by the flood test (#8): the loop refused a valid episode padded past
 // max_payload_bytes, but the intake had already stored it.
 TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
-    const auto cfg = config::parse_config(R"(
-mqtt: {max_payload_bytes: 1024}
-wearables:
-  - {name: band, topic: w/episode, fields: {id: id, duration: duration_s}}
-sleepers:
-  - {name: sam, bedtime: "22:30", wearable: band}
-)", "test.yaml");
+    const auto cfg = intake_config("w/episode", "mqtt: {max_payload_bytes: 1024}");
     EpisodeIntake intake(path, cfg);
     const std::string padded = R"({"id":"big","duration_s":20,"pad":")" + std::string(2000, 'x') + "\"}";
     intake.take(Message{"w/episode", padded, 1, false});
@@ -283,12 +282,7 @@ sleepers:
 // QoS 0 has no PUBACK to hold back: the intake queues it for its writer
 // thread, which commits what has queued up in one transaction.
 TEST_F(EpisodeStoreTest, QosZeroEpisodesAreCommittedByTheWriterAndAllOfThemByTheDestructor) {
-    const auto cfg = config::parse_config(R"(
-wearables:
-  - {name: band, topic: w/episode, fields: {id: id, duration: duration_s}}
-sleepers:
-  - {name: sam, bedtime: "22:30", wearable: band}
-)", "test.yaml");
+    const auto cfg = intake_config("w/episode");
     {
         EpisodeIntake intake(path, cfg);
         intake.take(Message{"w/episode", R"({"id":"first","duration_s":20})", 0, false});
