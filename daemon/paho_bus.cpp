@@ -67,11 +67,26 @@ private:
     PahoBus& bus_;
 };
 
+// Completion of one publish, on Paho's thread: tell the loop, nothing else.
+// A failure frees the window slot as well; Paho has given up on it.
+class PahoBus::PublishListener final : public mqtt::iaction_listener {
+public:
+    explicit PublishListener(PahoBus& bus) : bus_(bus) {}
+    void on_success(const mqtt::token&) override { done(); }
+    void on_failure(const mqtt::token&) override { done(); }
+
+private:
+    void done() { boost::asio::post(bus_.io_, [b = &bus_] { b->handle_publish_done(); }); }
+    PahoBus& bus_;
+};
+
 PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                  config::MqttSettings settings, std::string persist_dir)
     : io_(io), clock_(clock), counters_(counters), settings_(std::move(settings)),
       log_(logger("bus")), callbacks_(std::make_unique<Callbacks>(*this)),
-      retry_timer_(clock.make_timer()), retry_delay_(settings_.reconnect_min) {
+      publish_listener_(std::make_unique<PublishListener>(*this)),
+      retry_timer_(clock.make_timer()), retry_delay_(settings_.reconnect_min),
+      stall_timer_(clock.make_timer()) {
     // Publishes made while the broker is away are buffered (bounded) rather than lost.
     auto create = mqtt::create_options_builder()
                       .mqtt_version(MQTTVERSION_3_1_1)
@@ -198,10 +213,36 @@ void PahoBus::handle_message(const Message& msg) {
 }
 
 void PahoBus::publish(std::string topic, std::string payload, int qos, bool retain) {
+    log_->debug("out {} q{} {}", topic, qos, payload);
+    PendingPublish p{std::move(topic), std::move(payload), qos, retain};
+    if (in_flight_ < publish_window() && waiting_.empty()) {
+        hand_to_paho(std::move(p));
+        return;
+    }
+    const std::size_t most_waiting =
+        connected_ ? std::max(kMaxWaitingConnected, settings_.max_buffered_messages) : settings_.max_buffered_messages;
+    if (waiting_.size() >= most_waiting) {
+        ++counters_.publish_failures;
+        std::uint64_t suppressed = 0;
+        if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
+            log_->warn("publish to {} dropped: {} publishes already wait for the broker{}{}", p.topic,
+                       waiting_.size(), connected_ ? "" : ", which is away (mqtt.max_buffered_messages)",
+                       suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+        return;
+    }
+    waiting_.push_back(std::move(p));
+    if (!stall_timer_->armed()) {
+        completions_at_check_ = completions_;
+        stall_timer_->arm(std::chrono::seconds(10), [this] { check_publish_stall(); });
+    }
+}
+
+void PahoBus::hand_to_paho(PendingPublish p) {
     try {
-        log_->debug("out {} q{} {}", topic, qos, payload);
-        const bool counted = topic != uncounted_topic_;
-        client_->publish(mqtt::make_message(std::move(topic), std::move(payload), qos, retain));
+        const bool counted = p.topic != uncounted_topic_;
+        client_->publish(mqtt::make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain), nullptr,
+                         *publish_listener_);
+        ++in_flight_;
         if (counted) ++counters_.messages_out;
     } catch (const mqtt::exception& e) {
         ++counters_.publish_failures;
@@ -209,6 +250,39 @@ void PahoBus::publish(std::string topic, std::string payload, int qos, bool reta
         if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
             log_->warn("publish failed ({}){}", e.what(),
                        suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+    }
+}
+
+void PahoBus::handle_publish_done() {
+    if (in_flight_ > 0) --in_flight_;
+    ++completions_;
+    drain_waiting();
+}
+
+void PahoBus::drain_waiting() {
+    while (!waiting_.empty() && in_flight_ < publish_window() && !stopping_) {
+        PendingPublish p = std::move(waiting_.front());
+        waiting_.pop_front();
+        hand_to_paho(std::move(p));
+    }
+    if (waiting_.empty()) stall_timer_->cancel();
+}
+
+// A safety valve, not a path we expect: should Paho ever lose a completion,
+// the window would stay full and every later publish (a heating pad's OFF
+// among them) would wait forever. So if publishes wait, the broker is
+// connected and Paho completed none for 10 s, the window is opened again.
+void PahoBus::check_publish_stall() {
+    if (waiting_.empty()) return;
+    if (connected_ && completions_ == completions_at_check_) {
+        log_->warn("Paho completed none of {} publishes in 10 s while {} more wait; sending the waiting ones anyway",
+                   in_flight_, waiting_.size());
+        in_flight_ = 0;
+        drain_waiting();
+    }
+    if (!waiting_.empty()) {
+        completions_at_check_ = completions_;
+        stall_timer_->arm(std::chrono::seconds(10), [this] { check_publish_stall(); });
     }
 }
 
@@ -235,6 +309,15 @@ void PahoBus::stop(std::chrono::milliseconds budget) noexcept {
     if (stopping_) return;
     stopping_ = true;
     retry_timer_->cancel();
+    stall_timer_->cancel();
+    // What waits for the window goes to Paho now (an OFF for a heating pad
+    // may be among it), ahead of "offline" and the DISCONNECT that waits for
+    // it to leave.
+    while (!waiting_.empty()) {
+        PendingPublish p = std::move(waiting_.front());
+        waiting_.pop_front();
+        hand_to_paho(std::move(p));
+    }
     const auto deadline = std::chrono::steady_clock::now() + budget;
     auto left = [&] {
         return std::max<std::chrono::milliseconds>(

@@ -15,6 +15,8 @@
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -63,8 +65,38 @@ public:
     // and make an idle daemon republish them.
     void set_uncounted(std::string topic) { uncounted_topic_ = std::move(topic); }
 
+    // The outbound window. At most publish_window() publishes are inside
+    // Paho at a time (handed over, not yet completed: QoS 0 written, QoS 1
+    // acknowledged); the rest wait here, in order. Why: under an episode
+    // flood Paho's receive thread holds the library's one global lock
+    // through each durable commit, so its send thread drains slowly. Every
+    // publish queued inside Paho costs about 700 bytes of heap (message,
+    // command, tokens) against about 150 here, and the loop would wait for
+    // that lock at every one.
+    // While the broker is away at most mqtt.max_buffered_messages wait; while
+    // it is connected up to kMaxWaitingConnected, so that a flood of episodes
+    // loses no action. Beyond either, a publish is dropped and counted.
+    static constexpr std::size_t kMaxWaitingConnected = 100'000;
+    static constexpr std::size_t kPublishWindow = 64;
+    std::size_t publish_window() const noexcept {
+        return std::min(kPublishWindow, settings_.max_buffered_messages);
+    }
+    std::size_t publishes_in_flight() const noexcept { return in_flight_; }
+    std::size_t publishes_waiting() const noexcept { return waiting_.size(); }
+
 private:
     class Callbacks;
+    class PublishListener;
+    struct PendingPublish {
+        std::string topic;
+        std::string payload;
+        int qos;
+        bool retain;
+    };
+    void hand_to_paho(PendingPublish p);
+    void handle_publish_done();
+    void drain_waiting();
+    void check_publish_stall();
     void handle_connected();
     void handle_connection_lost(const std::string& cause);
     // `code` is the connect token's return code: CONNACK 4/5 for refused
@@ -79,6 +111,7 @@ private:
     config::MqttSettings settings_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<Callbacks> callbacks_;
+    std::unique_ptr<PublishListener> publish_listener_;
     std::shared_ptr<DurableIntake> intake_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<Timer> retry_timer_;
@@ -95,6 +128,11 @@ private:
     std::vector<std::function<void()>> connected_hooks_;
     std::string uncounted_topic_;
     RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};
+    std::deque<PendingPublish> waiting_;
+    std::size_t in_flight_ = 0;
+    std::uint64_t completions_ = 0;            // publishes Paho has completed, ever
+    std::uint64_t completions_at_check_ = 0;   // ... at the last stall check
+    std::unique_ptr<Timer> stall_timer_;
 };
 
 }  // namespace bedtimed
