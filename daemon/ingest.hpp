@@ -44,8 +44,9 @@ std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
                                                WallTime now);
 
 // The strict JSON reader behind the parsers, for other untrusted payloads
-// (command topics): nesting capped at kMaxJsonDepth before parsing, and
-// valid UTF-8 required. nullopt with `error` set when refused.
+// (command topics): nesting capped at kMaxJsonDepth before parsing, valid
+// UTF-8 required, and no key twice in one object. nullopt with `error` set
+// when refused.
 std::optional<nlohmann::json> parse_untrusted_json(std::string_view payload, std::string& error);
 bool valid_utf8(std::string_view s);
 
