@@ -222,12 +222,9 @@ void PahoBus::publish(std::string topic, std::string payload, int qos, bool reta
     const std::size_t most_waiting =
         connected_ ? std::max(kMaxWaitingConnected, settings_.max_buffered_messages) : settings_.max_buffered_messages;
     if (waiting_.size() >= most_waiting) {
-        ++counters_.publish_failures;
-        std::uint64_t suppressed = 0;
-        if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
-            log_->warn("publish to {} dropped: {} publishes already wait for the broker{}{}", p.topic,
-                       waiting_.size(), connected_ ? "" : ", which is away (mqtt.max_buffered_messages)",
-                       suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+        count_publish_failure(fmt::format("publish to {} dropped: {} publishes already wait for the broker{}", p.topic,
+                                          waiting_.size(),
+                                          connected_ ? "" : ", which is away (mqtt.max_buffered_messages)"));
         return;
     }
     waiting_.push_back(std::move(p));
@@ -245,12 +242,15 @@ void PahoBus::hand_to_paho(PendingPublish p) {
         ++in_flight_;
         if (counted) ++counters_.messages_out;
     } catch (const mqtt::exception& e) {
-        ++counters_.publish_failures;
-        std::uint64_t suppressed = 0;
-        if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
-            log_->warn("publish failed ({}){}", e.what(),
-                       suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+        count_publish_failure(fmt::format("publish failed ({})", e.what()));
     }
+}
+
+void PahoBus::count_publish_failure(const std::string& what) {
+    ++counters_.publish_failures;
+    std::uint64_t suppressed = 0;
+    if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
+        log_->warn("{}{}", what, suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
 }
 
 void PahoBus::handle_publish_done() {
@@ -259,8 +259,8 @@ void PahoBus::handle_publish_done() {
     drain_waiting();
 }
 
-void PahoBus::drain_waiting() {
-    while (!waiting_.empty() && in_flight_ < publish_window() && !stopping_) {
+void PahoBus::drain_waiting(bool whole_queue) {
+    while (!waiting_.empty() && (whole_queue || in_flight_ < publish_window())) {
         PendingPublish p = std::move(waiting_.front());
         waiting_.pop_front();
         hand_to_paho(std::move(p));
@@ -313,11 +313,7 @@ void PahoBus::stop(std::chrono::milliseconds budget) noexcept {
     // What waits for the window goes to Paho now (an OFF for a heating pad
     // may be among it), ahead of "offline" and the DISCONNECT that waits for
     // it to leave.
-    while (!waiting_.empty()) {
-        PendingPublish p = std::move(waiting_.front());
-        waiting_.pop_front();
-        hand_to_paho(std::move(p));
-    }
+    drain_waiting(/*whole_queue=*/true);
     const auto deadline = std::chrono::steady_clock::now() + budget;
     auto left = [&] {
         return std::max<std::chrono::milliseconds>(
