@@ -39,6 +39,12 @@ struct ActuatorSpec {
     // Heating pads: the hard cap on one heat session, enforced by the daemon
     // and, where the integration can, armed on the device itself.
     std::chrono::seconds max_on{30 * 60};
+    // Heating pads: after a session that ran to its cap, the least time off
+    // before heat may come on again (the heat governor's cool-down).
+    std::chrono::seconds min_off{30 * 60};
+    // Heating pads whose plug reports power: below this draw (W) an ON pad is
+    // taken as not heating (unplugged, or its own switch off); 0 = never checked.
+    double min_power_w = 10.0;
     // Beds: named positions in percent, and the least time between two moves.
     std::map<std::string, double> presets;
     std::chrono::seconds min_move_interval{60};

@@ -112,6 +112,8 @@ ActuatorSpec parse_actuator(Block b) {
     else b.fail(kind, "actuator kind '" + k + "' must be heating_pad or bed");
     a.integration = b.require_string("integration");
     a.max_on = b.duration_or("max_on", a.max_on, std::chrono::minutes(1), kMaxHeatCap);
+    a.min_off = b.duration_or("min_off", a.min_off, std::chrono::minutes(0), std::chrono::hours(12));
+    a.min_power_w = b.number_or("min_power_w", a.min_power_w, 0, 3000);
     a.confirm_timeout = b.duration_or("confirm_timeout", a.confirm_timeout,
                                       std::chrono::seconds(1), std::chrono::minutes(5));
     a.min_move_interval = b.duration_or("min_move_interval", a.min_move_interval,
@@ -129,8 +131,8 @@ ActuatorSpec parse_actuator(Block b) {
     }
     if (a.kind == ActuatorSpec::Kind::bed && a.presets.empty())
         a.presets = {{"flat", 0.0}, {"legs_raised", 15.0}};
-    a.options = collect_options(b, {"name", "kind", "integration", "max_on", "confirm_timeout",
-                                    "min_move_interval", "presets"});
+    a.options = collect_options(b, {"name", "kind", "integration", "max_on", "min_off", "min_power_w",
+                                    "confirm_timeout", "min_move_interval", "presets"});
     return a;
 }
 

@@ -30,10 +30,73 @@ struct DeviceCommand {
     bool retain = false;
 };
 
+// Whether a plug's own off-timer (the "device cap") is known to work.
+//   verified:   proven (read back from the device, or `bedtimectl pad-test` saw it switch itself off);
+//   unverified: bedtimed sends a cap the device should honour, but nothing has proven it yet;
+//   none:       the device has no cap, or it was shown not to take it: heat stops on bedtimed's timer only.
+enum class DeviceCap { verified, unverified, none };
+std::string_view device_cap_name(DeviceCap cap);
+
+// What bedtimed has learned at run time about one plug. The codec never keeps
+// it (codecs are stateless); the executor keeps one per pad and hands it back.
+struct SwitchFacts {
+    // How the plug is told to switch itself off: "on_time", "countdown",
+    // "pulse_time", "toggle_after", "auto_off_s" ... or "none". Empty while
+    // nothing has been learned and the configured default is in use.
+    std::string cap_method;
+    DeviceCap cap = DeviceCap::unverified;
+    std::string cap_note;  // why: "countdown exposed in bridge/devices", "on_time dropped (bridge/logging)"
+    // Zigbee2MQTT: the key and JSON value that keep the plug off after a power
+    // cut ("power_on_behavior":"off", "power_outage_memory":false); an empty key
+    // means this plug cannot be told (warned about at start).
+    std::string power_on_key;
+    std::string power_on_value_json;
+    bool reports_power = false;  // the plug reports its draw in W
+    bool operator==(const SwitchFacts&) const = default;
+};
+
 // A plug that powers a heating pad.
 class SwitchDevice {
 public:
     virtual ~SwitchDevice() = default;
+
+    // --- Device truth (defaults suit a codec that learns nothing) ---------
+    // What is assumed before anything is learned, from the config alone.
+    virtual SwitchFacts initial_facts() const {
+        SwitchFacts f;
+        f.cap = supports_device_auto_off() ? DeviceCap::unverified : DeviceCap::none;
+        if (f.cap == DeviceCap::none) f.cap_method = "none";
+        return f;
+    }
+    // Extra topics that carry facts about the device (Zigbee2MQTT's retained
+    // bridge/devices and bridge/logging, Tasmota's RESULT for PulseTime,
+    // Shelly's RPC replies). The executor subscribes to them and to state_topics().
+    virtual std::vector<std::string> fact_topics() const { return {}; }
+    // The facts after a message on fact_topics() or state_topics(), given what
+    // was known; nullopt when the message teaches nothing new.
+    virtual std::optional<SwitchFacts> learn(std::string_view /*topic*/, std::string_view /*payload*/,
+                                             const SwitchFacts& /*known*/) const {
+        return std::nullopt;
+    }
+    // Commands that ask the device to report its cap setting back (sent after
+    // prepare()); empty = the device cannot be asked.
+    virtual std::vector<DeviceCommand> read_cap() const { return {}; }
+    // The power draw in W in a message on state_topics(), or nullopt.
+    virtual std::optional<double> parse_power(std::string_view /*topic*/, std::string_view /*payload*/) const {
+        return std::nullopt;
+    }
+    // turn_on()/prepare() with what is known; the executor calls only these.
+    // The defaults ignore the facts. With facts.cap == none, turn_on_with must
+    // send no device cap at all (it could mean something else to that device).
+    virtual std::vector<DeviceCommand> turn_on_with(std::chrono::seconds auto_off,
+                                                    const SwitchFacts& /*facts*/) const {
+        return turn_on(auto_off);
+    }
+    virtual std::vector<DeviceCommand> prepare_with(std::chrono::seconds cap, const SwitchFacts& /*facts*/) const {
+        return prepare(cap);
+    }
+    // ----------------------------------------------------------------------
+
     // Turn on. `auto_off` is the hard cap: a device that supports_device_auto_off()
     // is told to switch itself off after it, so heat stops even if bedtimed dies.
     virtual std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const = 0;

@@ -50,3 +50,16 @@ const NotifierIntegration* find_notifier_integration(std::string_view name) {
 }
 
 }  // namespace bedtimed::integrations
+
+namespace bedtimed::integrations {
+
+std::string_view device_cap_name(DeviceCap cap) {
+    switch (cap) {
+        case DeviceCap::verified: return "verified";
+        case DeviceCap::unverified: return "unverified";
+        case DeviceCap::none: return "none";
+    }
+    return "none";
+}
+
+}  // namespace bedtimed::integrations
