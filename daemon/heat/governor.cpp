@@ -1,0 +1,219 @@
+#include "heat/governor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace bedtimed::heat {
+
+namespace {
+
+std::string span(Duration d) {
+    const auto s = std::chrono::duration_cast<Seconds>(d).count();
+    if (s >= 60 && s % 60 == 0) return fmt::format("{} min", s / 60);
+    return fmt::format("{} s", s);
+}
+
+Seconds whole_seconds(Duration d) {
+    return std::max(Seconds(0), std::chrono::duration_cast<Seconds>(d));
+}
+
+struct Decider {
+    PadState st;
+    const Limits& limits;
+    SteadyTime now;
+    Verdict v;
+
+    Verdict done() {
+        v.next = st;
+        return v;
+    }
+    Verdict refuse(std::string why) {
+        v.refused = true;
+        v.reason = "heat refused: " + std::move(why);
+        return done();
+    }
+    bool period_reached_cap() const { return st.on && now - st.on_since >= limits.max_on; }
+    // The pad is off from now on; `send` says whether the plug must be told.
+    Verdict switched_off(std::string why, bool send) {
+        if (period_reached_cap() && limits.min_off.count() > 0) {
+            st.cool_until = now + limits.min_off;
+            why += fmt::format("; no heat for the next {} (cool-down)", span(limits.min_off));
+        }
+        st.on = false;
+        st.origin = Origin::none;
+        st.device_off_at.reset();
+        if (send) {
+            st.confirmed = false;
+            v.command = Command{false, Seconds(0)};
+        }
+        v.reason = std::move(why);
+        return done();
+    }
+    // Tell the plug ON until `end`, with its own cap no later than the period's cap.
+    void command_on(SteadyTime end, std::optional<Seconds> device_cap = std::nullopt) {
+        const SteadyTime cap_end = st.on_since + limits.max_on;
+        st.off_at = end;
+        st.confirmed = false;
+        if (limits.device_cap) {
+            auto device = whole_seconds(std::min(end + kDeviceMargin, cap_end) - now);
+            if (device_cap) device = std::min(device, *device_cap);
+            st.device_off_at = now + device;
+            v.command = Command{true, device};
+        } else {
+            st.device_off_at.reset();
+            v.command = Command{true, Seconds(0)};
+        }
+    }
+
+    Verdict operator()(const Request& r) {
+        const bool resume = r.resume && st.interrupted_since;
+        const SteadyTime since = resume ? *st.interrupted_since : now;
+        st.interrupted_since.reset();
+        if (st.manual_off_tonight) return refuse("the pad was switched off by hand tonight");
+        if (st.asleep) return refuse("asleep");
+        if (r.wanted.count() <= 0) return refuse("no time asked for");
+        if (st.on) {
+            const SteadyTime cap_end = st.on_since + limits.max_on;
+            if (now >= cap_end) {
+                v.safety_off = true;
+                return switched_off("pad off: its " + span(limits.max_on) + " cap is reached", true);
+            }
+            const SteadyTime end = std::min(cap_end, std::max(st.off_at, now + r.wanted));
+            v.granted = whole_seconds(end - now);
+            const std::string period =
+                fmt::format("it has been on for {} of its {} cap", span(whole_seconds(now - st.on_since)),
+                            span(limits.max_on));
+            if (end <= st.off_at) {
+                v.reason = fmt::format("{}: already on for {} more ({})", r.reason, span(v.granted), period);
+                return done();
+            }
+            st.origin = Origin::bedtimed;
+            command_on(end);
+            v.reason = fmt::format("{}: on for {} more{} ({})", r.reason, span(v.granted),
+                                   end < now + r.wanted ? ", all that is left" : "", period);
+            return done();
+        }
+        if (st.cool_until && now < *st.cool_until)
+            return refuse(fmt::format("cooling down for {} more after a full {} on", span(whole_seconds(*st.cool_until - now)),
+                                      span(limits.max_on)));
+        const SteadyTime cap_end = since + limits.max_on;
+        if (cap_end <= now) return refuse("the interrupted session had used its whole cap");
+        const SteadyTime end = std::min(cap_end, now + r.wanted);
+        st.on = true;
+        st.origin = Origin::bedtimed;
+        st.on_since = since;
+        command_on(end, r.device_cap);
+        v.granted = whole_seconds(end - now);
+        v.reason = fmt::format("{}: ON for {}{}", r.reason, span(v.granted),
+                               end < now + r.wanted ? fmt::format(" (clamped to the {} cap)", span(limits.max_on)) : "");
+        return done();
+    }
+
+    Verdict operator()(const Release& r) {
+        if (r.by_hand) {
+            st.manual_off_tonight = true;
+            v.manual_off = true;
+        }
+        const std::string tail = r.by_hand ? ": no more heat tonight" : "";
+        if (!st.on) {
+            // Off already, as far as we know: say it again, it costs nothing.
+            st.confirmed = false;
+            v.command = Command{false, Seconds(0)};
+            v.reason = r.by_hand ? "off (" + r.reason + ")" + tail : "";
+            return done();
+        }
+        return switched_off("OFF (" + r.reason + ")" + tail, true);
+    }
+
+    Verdict operator()(const Report& r) {
+        if (r.on == st.on) {
+            st.confirmed = true;
+            return done();
+        }
+        // A report against a command not yet confirmed is an old state: the
+        // executor repeats the command.
+        if (!st.confirmed) return done();
+        if (r.on) {
+            if (st.asleep) {
+                v.safety_off = true;
+                st.on = true;  // for switched_off's bookkeeping: it is on now
+                st.on_since = now;
+                return switched_off("switched on outside bedtimed while asleep: off at once", true);
+            }
+            st.on = true;
+            st.origin = Origin::outside;
+            st.on_since = now;
+            st.off_at = now + limits.max_on;
+            st.device_off_at.reset();
+            if (limits.device_cap) {
+                // Arm the plug's own cap too, so it stops even if bedtimed dies.
+                st.confirmed = false;
+                st.device_off_at = now + limits.max_on;
+                v.command = Command{true, limits.max_on};
+            }
+            v.reason = "turned on outside bedtimed: it will be switched off at its " + span(limits.max_on) + " cap";
+            return done();
+        }
+        // OFF, and bedtimed had it on.
+        if (st.device_off_at && now + kDeviceTimerTolerance >= *st.device_off_at)
+            return switched_off("the plug's own timer switched it off", false);
+        std::string why = "switched off by hand: no more heat tonight";
+        if (st.device_off_at)
+            why += fmt::format(" (if it was the plug's own timer, it fired {} before the cap it was given)",
+                               span(whole_seconds(*st.device_off_at - now)));
+        st.manual_off_tonight = true;
+        v.manual_off = true;
+        return switched_off(std::move(why), false);
+    }
+
+    Verdict operator()(const SleepChanged& s) {
+        st.asleep = s.asleep;
+        if (s.asleep && st.on) {
+            v.safety_off = true;
+            return switched_off("pad off: asleep (" + s.reason + ")", true);
+        }
+        return done();
+    }
+
+    Verdict operator()(const Tick&) {
+        if (st.cool_until && now >= *st.cool_until) st.cool_until.reset();
+        if (!st.on) return done();
+        if (st.asleep) {
+            v.safety_off = true;
+            return switched_off("pad off: asleep", true);
+        }
+        if (now < st.off_at) return done();
+        const bool capped = period_reached_cap();
+        v.safety_off = capped || st.origin == Origin::outside;
+        return switched_off(capped ? "pad off: its " + span(limits.max_on) + " cap is reached" : "session over", true);
+    }
+
+    Verdict operator()(const Reconnected&) {
+        if (!st.on) {
+            st.confirmed = false;
+            v.command = Command{false, Seconds(0)};
+            return done();
+        }
+        return switched_off("pad off: every pad is switched off after a reconnect", true);
+    }
+
+    Verdict operator()(const NewNight&) {
+        st.manual_off_tonight = false;
+        return done();
+    }
+};
+
+}  // namespace
+
+Verdict decide(const PadState& state, const Limits& limits, const Event& event, SteadyTime now) {
+    return std::visit(Decider{state, limits, now, {}}, event);
+}
+
+std::optional<SteadyTime> next_deadline(const PadState& state) {
+    if (state.on) return state.off_at;
+    if (state.cool_until) return state.cool_until;
+    return std::nullopt;
+}
+
+}  // namespace bedtimed::heat
