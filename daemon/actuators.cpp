@@ -3,36 +3,65 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <set>
 
+#include "ingest.hpp"
 #include "options.hpp"
 
 namespace bedtimed {
 
+using integrations::DeviceCap;
 using integrations::DeviceCommand;
+using namespace std::chrono_literals;
 
 namespace {
-// A plug's own auto-off is set a little past our timer, so our "off" (and its
-// confirmation) comes first and the plug only acts when bedtimed is gone.
-constexpr auto kDeviceMargin = std::chrono::seconds(60);
-// An "off" report this close to the planned end is the plug's own timer, not a hand.
-constexpr auto kEndTolerance = std::chrono::seconds(90);
+// Power checks. Pads cycle their element, so "drawing" is the maximum over a
+// window, and the window is long enough for plugs polled every 60 s.
+constexpr auto kPowerWindow = 90s;
+constexpr double kOffDrawingWatts = 2.0;
+constexpr auto kOffDrawingRepeat = 60s;  // the OFF is repeated at most this often
+constexpr auto kAlertRepeat = 30min;     // and the urgent notice at most this often
+// The pad test: the plug is told to switch itself off after 5 s; bedtimed's
+// own OFF comes only at 15 s.
+constexpr auto kTestDeviceCap = 5s;
+constexpr auto kTestSession = 15s;
 
 std::int64_t epoch_s(WallTime t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+WallTime from_epoch(std::int64_t s) { return WallTime{std::chrono::seconds(s)}; }
+const char* origin_name(heat::Origin o) {
+    switch (o) {
+        case heat::Origin::bedtimed: return "bedtimed";
+        case heat::Origin::outside: return "outside";
+        case heat::Origin::none: break;
+    }
+    return "none";
 }
 }  // namespace
 
 struct Actuators::Pad {
     const config::ActuatorSpec* spec;
     std::unique_ptr<integrations::SwitchDevice> device;
-    bool desired_on = false;
-    bool confirmed = false;     // the device reported the desired state
-    bool unsolicited = false;   // on by someone else; capped by us
-    std::optional<WallTime> off_at;
-    std::unique_ptr<Timer> off_timer;
+    heat::PadState gov;               // the governor's state; only govern() changes it
+    integrations::SwitchFacts facts;  // what the plug can really do, as learned
+    heat::Command last_command;
+    std::unique_ptr<Timer> deadline_timer;  // the governor's next deadline
     std::unique_ptr<Timer> confirm_timer;
+    std::unique_ptr<Timer> power_timer;
     int attempts = 0;
-    std::chrono::seconds last_auto_off{0};
+    // Power (plugs that report it).
+    std::optional<double> power_w;
+    double max_power_on = 0;  // the most drawn since the last ON was confirmed
+    std::optional<SteadyTime> off_sent_at;
+    std::optional<SteadyTime> off_repeated_at;
+    std::optional<SteadyTime> alert_at;
+    // The pad test.
+    bool testing = false;
+    bool test_saw_on = false;
+    SteadyTime test_started{};
+    std::function<void(const std::string&)> test_done;
+    nlohmann::json test_result;  // {"result","verified","method","at"}; null = never tested
 };
 
 struct Actuators::Bed {
@@ -49,20 +78,23 @@ Actuators::Actuators(Clock& clock, Bus& bus, Counters& counters, const config::C
                      Options options)
     : clock_(clock), bus_(bus), counters_(counters), options_(std::move(options)),
       log_(logger("actuators")), state_(options_.state_path) {
+    std::string known;
+    for (const auto* integ : integrations::device_integrations())
+        known += (known.empty() ? "" : ", ") + std::string(integ->name);
     for (const auto& spec : cfg.actuators) {
         const auto* integ = integrations::find_device_integration(spec.integration);
         integrations::OptionReader reader(spec.options, cfg.path, spec.line, spec.column,
                                           "actuator '" + spec.name + "'");
-        if (!integ)
-            reader.fail_entry("unknown integration '" + spec.integration +
-                              "' (zigbee2mqtt, tasmota, shelly_gen2, esphome, generic)");
+        if (!integ) reader.fail_entry("unknown integration '" + spec.integration + "' (" + known + ")");
         if (spec.kind == config::ActuatorSpec::Kind::heating_pad) {
             if (!integ->make_switch) reader.fail_entry(spec.integration + " cannot drive a heating pad");
             auto pad = std::make_unique<Pad>();
             pad->spec = &spec;
             pad->device = integ->make_switch(spec, reader);
-            pad->off_timer = clock_.make_timer();
+            pad->facts = pad->device->initial_facts();
+            pad->deadline_timer = clock_.make_timer();
             pad->confirm_timer = clock_.make_timer();
+            pad->power_timer = clock_.make_timer();
             pads_[spec.name] = std::move(pad);
         } else {
             if (!integ->make_position) reader.fail_entry(spec.integration + " cannot drive a bed");
@@ -86,6 +118,10 @@ void Actuators::note(const std::string& actuator, const std::string& what) {
     if (journal_) journal_(actuator, what);
 }
 
+void Actuators::changed(const Pad& pad) {
+    if (pad_changed_) pad_changed_(pad.spec->name);
+}
+
 void Actuators::send(const std::vector<DeviceCommand>& cmds) {
     for (const auto& c : cmds) {
         ++counters_.device_commands;
@@ -93,32 +129,97 @@ void Actuators::send(const std::vector<DeviceCommand>& cmds) {
     }
 }
 
+heat::Limits Actuators::limits_of(const Pad& pad) const {
+    return heat::Limits{pad.spec->max_on, pad.spec->min_off, pad.facts.cap != DeviceCap::none};
+}
+
+heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
+    const heat::PadState before = pad.gov;
+    heat::Verdict v = heat::decide(pad.gov, limits_of(pad), event, clock_.steady_now());
+    pad.gov = v.next;
+    if (v.command) command_pad(pad, *v.command);
+    if (v.refused) ++counters_.heat_refused;
+    if (v.safety_off) ++counters_.heat_safety_offs;
+    if (v.command && v.command->on && !before.on) ++counters_.heat_sessions;
+    if (v.manual_off) ++counters_.manual_offs;
+    if (!v.reason.empty()) note(pad.spec->name, v.reason);
+    // A hand at the plug: the routine must hear of it (a Release by_hand came
+    // from the routine itself).
+    if (v.manual_off && std::holds_alternative<heat::Report>(event) && manual_off_) manual_off_(pad.spec->name);
+    arm_deadline(pad);
+    const auto& a = before;
+    const auto& b = pad.gov;
+    if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
+        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin)
+        persist();
+    if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight) changed(pad);
+    return v;
+}
+
+void Actuators::arm_deadline(Pad& pad) {
+    const auto deadline = heat::next_deadline(pad.gov);
+    if (!deadline) {
+        pad.deadline_timer->cancel();
+        return;
+    }
+    const auto wait = std::max<Duration>(*deadline - clock_.steady_now(), Duration::zero());
+    Pad* p = &pad;
+    pad.deadline_timer->arm(wait, [this, p] {
+        govern(*p, heat::Tick{});
+        if (p->testing && !p->gov.on)
+            finish_pad_test(*p,
+                            p->test_saw_on ? "FAILED: the plug was still on after 15 s; it ignores its own cap. "
+                                             "bedtimed switched it off and keeps it on its own timer only"
+                                           : "INCONCLUSIVE: the plug never reported ON",
+                            false);
+    });
+}
+
 void Actuators::start() {
     const auto persisted = options_.state_path.empty() ? nlohmann::json::object() : state_.load();
     const WallTime now = clock_.wall_now();
+    const SteadyTime steady = clock_.steady_now();
+    auto to_steady = [&](WallTime t) { return steady + std::chrono::duration_cast<Duration>(t - now); };
     for (auto& [name, pad] : pads_) {
         Pad* p = pad.get();
-        for (const auto& topic : p->device->state_topics())
-            listen(topic, [this, p](const Message& m) {
-                if (auto on = p->device->parse_state(m.topic, m.payload)) on_pad_state(*p, *on);
-                else ++counters_.device_reports_ignored;
-            });
-        if (persisted.contains("pads") && persisted["pads"].contains(name)) {
-            const auto& entry = persisted["pads"][name];
-            if (entry.contains("off_at") && entry["off_at"].is_number_integer()) {
-                const WallTime off_at{std::chrono::seconds(entry["off_at"].get<std::int64_t>())};
-                if (off_at > now) {
-                    interrupted_[name] = off_at;
-                    note(name, fmt::format("was on with {} s left when bedtimed stopped",
-                                           std::chrono::duration_cast<std::chrono::seconds>(off_at - now).count()));
-                } else {
-                    note(name, "its session ran out while bedtimed was stopped");
-                }
+        const auto states = p->device->state_topics();
+        std::set<std::string> topics(states.begin(), states.end());
+        for (const auto& t : p->device->fact_topics()) topics.insert(t);
+        for (const auto& topic : topics) {
+            const bool is_state = std::find(states.begin(), states.end(), topic) != states.end();
+            listen(topic, [this, p, is_state](const Message& m) { on_pad_message(*p, m, is_state); });
+        }
+        const nlohmann::json entry = persisted.contains("pads") && persisted["pads"].contains(name)
+                                         ? persisted["pads"][name]
+                                         : nlohmann::json::object();
+        if (entry.contains("off_at") && entry["off_at"].is_number_integer()) {
+            const WallTime off_at = from_epoch(entry["off_at"].get<std::int64_t>());
+            // Older state files have no start: count from the earliest it could have been.
+            const WallTime since = entry.contains("on_since") && entry["on_since"].is_number_integer()
+                                       ? from_epoch(entry["on_since"].get<std::int64_t>())
+                                       : off_at - p->spec->max_on;
+            if (off_at > now && since + p->spec->max_on > now) {
+                interrupted_[name] = std::min(off_at, since + p->spec->max_on);
+                p->gov.interrupted_since = to_steady(since);
+                note(name, fmt::format("was on with {} s left when bedtimed stopped",
+                                       std::chrono::duration_cast<std::chrono::seconds>(interrupted_[name] - now).count()));
+            } else {
+                note(name, "its session ran out while bedtimed was stopped");
             }
         }
+        p->gov.manual_off_tonight = entry.value("manual_off", false);
+        if (entry.contains("cool_until") && entry["cool_until"].is_number_integer()) {
+            const WallTime until = from_epoch(entry["cool_until"].get<std::int64_t>());
+            if (until > now) p->gov.cool_until = to_steady(until);
+        }
+        if (entry.contains("test") && entry["test"].is_object()) p->test_result = entry["test"];
+        if (p->facts.cap == DeviceCap::none)
+            log_->warn("{}: no device cap ({}): heat stops on bedtimed's own timer only", name,
+                       p->facts.cap_note.empty() ? p->spec->integration + " cannot be told one" : p->facts.cap_note);
         // Fail safe: whatever happened before, heat starts off.
-        p->desired_on = false;
-        command_pad(*p, false, std::chrono::seconds(0));
+        p->gov.on = false;
+        command_pad(*p, heat::Command{false, 0s});
+        arm_deadline(*p);
     }
     for (auto& [name, bed] : beds_) {
         Bed* b = bed.get();
@@ -133,22 +234,21 @@ void Actuators::start() {
 
 void Actuators::on_connected() {
     for (auto& [name, pad] : pads_) {
-        send(pad->device->prepare(pad->spec->max_on));
-        // Re-assert: off, or on with the time that is left (never extended).
-        if (pad->desired_on && pad->off_at && *pad->off_at > clock_.wall_now()) {
-            const auto left = std::chrono::duration_cast<std::chrono::seconds>(*pad->off_at - clock_.wall_now());
-            command_pad(*pad, true, std::min(left + kDeviceMargin, pad->spec->max_on));
-        } else {
-            command_pad(*pad, false, std::chrono::seconds(0));
-        }
+        send(pad->device->prepare_with(pad->spec->max_on, pad->facts));
+        send(pad->device->read_cap());
+        // Every pad off after a reconnect, whatever was running; a session of
+        // bedtimed's own then continues in its same period, for what is left.
+        const auto v = govern(*pad, heat::Reconnected{});
+        if (v.granted.count() > 0) heat_on(name, v.granted, "re-asserted after the reconnect", true);
     }
 }
 
 void Actuators::shutdown_keeping_sessions() noexcept {
     try {
         for (auto& [name, pad] : pads_) {
-            pad->off_timer->cancel();
+            pad->deadline_timer->cancel();
             pad->confirm_timer->cancel();
+            pad->power_timer->cancel();
             send(pad->device->turn_off());
         }
         for (auto& [name, bed] : beds_) bed->confirm_timer->cancel();
@@ -160,10 +260,11 @@ void Actuators::shutdown_keeping_sessions() noexcept {
 void Actuators::shutdown() noexcept {
     try {
         for (auto& [name, pad] : pads_) {
-            pad->off_timer->cancel();
+            pad->deadline_timer->cancel();
             pad->confirm_timer->cancel();
-            pad->desired_on = false;
-            pad->off_at.reset();
+            pad->power_timer->cancel();
+            pad->gov.on = false;
+            pad->gov.origin = heat::Origin::none;
             send(pad->device->turn_off());
         }
         for (auto& [name, bed] : beds_) {
@@ -177,39 +278,244 @@ void Actuators::shutdown() noexcept {
 }
 
 std::chrono::seconds Actuators::heat_on(const std::string& name, std::chrono::seconds duration,
-                                        const std::string& reason) {
+                                        const std::string& reason, bool resume) {
     auto it = pads_.find(name);
-    if (it == pads_.end() || duration.count() <= 0) return std::chrono::seconds(0);
-    Pad& pad = *it->second;
-    const auto granted = std::min(duration, pad.spec->max_on);
-    pad.desired_on = true;
-    pad.unsolicited = false;
-    pad.off_at = clock_.wall_now() + granted;
-    ++counters_.heat_sessions;
-    // The daemon's own cap: a steady-clock timer, immune to wall-clock steps.
-    pad.off_timer->arm(granted, [this, &pad] {
-        ++counters_.heat_safety_offs;
-        heat_off(pad.spec->name, "session over");
-    });
-    command_pad(pad, true, std::min(granted + kDeviceMargin, pad.spec->max_on));
-    persist();
-    note(name, fmt::format("ON for {} s ({}{})", granted.count(), reason,
-                           granted < duration ? "; clamped to the cap" : ""));
-    return granted;
+    if (it == pads_.end()) return 0s;
+    if (it->second->testing) {
+        note(name, "heat refused: the pad test is running");
+        ++counters_.heat_refused;
+        return 0s;
+    }
+    heat::Request r;
+    r.wanted = duration;
+    r.reason = reason;
+    r.resume = resume;
+    return govern(*it->second, r).granted;
 }
 
-void Actuators::heat_off(const std::string& name, const std::string& reason) {
+void Actuators::heat_off(const std::string& name, const std::string& reason, bool by_hand) {
     auto it = pads_.find(name);
     if (it == pads_.end()) return;
+    govern(*it->second, heat::Release{reason, by_hand});
+}
+
+void Actuators::set_asleep(const std::string& name, bool asleep, const std::string& reason) {
+    auto it = pads_.find(name);
+    if (it == pads_.end() || it->second->gov.asleep == asleep) return;
+    govern(*it->second, heat::SleepChanged{asleep, reason});
+}
+
+void Actuators::new_night(const std::string& name) {
+    auto it = pads_.find(name);
+    if (it == pads_.end() || !it->second->gov.manual_off_tonight) return;
+    govern(*it->second, heat::NewNight{});
+}
+
+bool Actuators::pad_on(const std::string& name) const {
+    auto it = pads_.find(name);
+    return it != pads_.end() && it->second->gov.on;
+}
+
+std::vector<std::string> Actuators::pad_names() const {
+    std::vector<std::string> names;
+    for (const auto& [name, pad] : pads_) names.push_back(name);
+    return names;
+}
+
+void Actuators::command_pad(Pad& pad, const heat::Command& cmd) {
+    pad.last_command = cmd;
+    pad.attempts = 0;
+    if (cmd.on) {
+        pad.max_power_on = 0;
+        pad.off_sent_at.reset();
+        send(pad.device->turn_on_with(cmd.device_cap, pad.facts));
+    } else {
+        pad.off_sent_at = clock_.steady_now();
+        send(pad.device->turn_off());
+    }
+    pad.power_timer->cancel();
+    expect_pad(pad);
+}
+
+void Actuators::expect_pad(Pad& pad) {
+    if (!options_.expect_confirmation || pad.device->state_topics().empty()) {
+        // Nothing will answer (simulate, a plug without state reports): take it as done.
+        pad.gov.confirmed = true;
+        return;
+    }
+    Pad* p = &pad;
+    auto resend = [this, p] {
+        const auto& c = p->last_command;
+        send(c.on ? p->device->turn_on_with(c.device_cap, p->facts) : p->device->turn_off());
+    };
+    pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p, resend] {
+        if (p->gov.confirmed) return;
+        log_->info("{}: no confirmation yet; sending again", p->spec->name);
+        resend();
+        p->confirm_timer->arm(p->spec->confirm_timeout, [this, p] {
+            if (p->gov.confirmed) return;
+            ++counters_.device_unconfirmed;
+            log_->warn("{} did not confirm {} after a retry", p->spec->name, p->last_command.on ? "ON" : "OFF");
+        });
+    });
+}
+
+void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
+    bool used = false;
+    if (auto facts = pad.device->learn(m.topic, m.payload, pad.facts)) {
+        learn(pad, *facts);
+        used = true;
+    }
+    if (!is_state) return;
+    if (auto watts = pad.device->parse_power(m.topic, m.payload)) {
+        on_power(pad, *watts);
+        used = true;
+    }
+    if (auto on = pad.device->parse_state(m.topic, m.payload)) {
+        used = true;
+        const bool was_confirmed = pad.gov.confirmed;
+        govern(pad, heat::Report{*on});
+        if (pad.gov.confirmed) pad.confirm_timer->cancel();
+        if (pad.gov.confirmed && !was_confirmed && pad.gov.on && pad.facts.reports_power &&
+            pad.spec->min_power_w > 0) {
+            Pad* p = &pad;
+            pad.power_timer->arm(kPowerWindow, [this, p] {
+                if (!p->gov.on || p->max_power_on >= p->spec->min_power_w) return;
+                ++counters_.pad_no_power;
+                log_->warn("{}: ON but drawing {:.1f} W at most in {} s: the pad is unplugged or its own switch is off",
+                           p->spec->name, p->max_power_on, kPowerWindow.count());
+                note(p->spec->name, "ON but not drawing power (pad unplugged, or its own switch off)");
+            });
+        }
+        if (pad.testing) {
+            if (*on) pad.test_saw_on = true;
+            else if (pad.test_saw_on && !pad.gov.on)
+                finish_pad_test(pad,
+                                fmt::format("PASSED: the plug switched itself off after {} s",
+                                            std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() -
+                                                                                             pad.test_started)
+                                                .count()),
+                                true);
+        }
+    }
+    if (!used) ++counters_.device_reports_ignored;
+}
+
+void Actuators::learn(Pad& pad, const integrations::SwitchFacts& facts) {
+    const integrations::SwitchFacts old = pad.facts;
+    pad.facts = facts;
+    // A pad test holds for the cap method it proved, until the device changes.
+    if (pad.facts.cap == DeviceCap::unverified && pad.test_result.is_object() &&
+        pad.test_result.value("verified", false) && pad.test_result.value("method", "") == pad.facts.cap_method)
+        pad.facts.cap = DeviceCap::verified;
+    if (pad.facts.cap == old.cap && pad.facts.cap_method == old.cap_method) {
+        if (!(pad.facts == old)) changed(pad);
+        return;
+    }
+    const std::string what = fmt::format("device cap {} ({}{}{})", integrations::device_cap_name(pad.facts.cap),
+                                         pad.facts.cap_method.empty() ? "configured" : pad.facts.cap_method,
+                                         pad.facts.cap_note.empty() ? "" : ": ", pad.facts.cap_note);
+    if (pad.facts.cap == DeviceCap::none) {
+        if (old.cap != DeviceCap::none) ++counters_.device_cap_failed;
+        // The plug was not told a cap it takes: an early OFF can only be a hand.
+        pad.gov.device_off_at.reset();
+        log_->warn("{}: {}: heat stops on bedtimed's own timer only", pad.spec->name, what);
+        if (journal_) journal_(pad.spec->name, what);
+    } else {
+        note(pad.spec->name, what);
+    }
+    changed(pad);
+}
+
+void Actuators::on_power(Pad& pad, double watts) {
+    const SteadyTime now = clock_.steady_now();
+    pad.power_w = watts;
+    if (pad.gov.on) {
+        pad.max_power_on = std::max(pad.max_power_on, watts);
+    } else if (pad.gov.confirmed && pad.off_sent_at && now - *pad.off_sent_at >= kPowerWindow &&
+               watts > kOffDrawingWatts) {
+        ++counters_.pad_off_drawing;
+        const std::string msg = fmt::format(
+            "{} is OFF but still draws {:.0f} W: the plug did not switch off. Switch the pad off at its own "
+            "switch or unplug it.",
+            pad.spec->name, watts);
+        log_->error("{}", msg);
+        if (!pad.alert_at || now - *pad.alert_at >= kAlertRepeat) {
+            pad.alert_at = now;
+            if (journal_) journal_(pad.spec->name, "OFF but still drawing power: urgent notice sent");
+            if (alert_) alert_(pad.spec->name, msg);
+        }
+        if (!pad.off_repeated_at || now - *pad.off_repeated_at >= kOffDrawingRepeat) {
+            pad.off_repeated_at = now;
+            send(pad.device->turn_off());
+        }
+    }
+    changed(pad);
+}
+
+std::string Actuators::pad_test(const std::string& name, std::function<void(const std::string&)> done) {
+    auto it = pads_.find(name);
+    if (it == pads_.end()) return "no heating pad named \"" + name + "\"";
     Pad& pad = *it->second;
-    const bool was_on = pad.desired_on || pad.unsolicited;
-    pad.desired_on = false;
-    pad.unsolicited = false;
-    pad.off_at.reset();
-    pad.off_timer->cancel();
-    command_pad(pad, false, std::chrono::seconds(0));
+    if (pad.testing) return "a test of " + name + " is already running";
+    if (pad.gov.on) return name + " is on; the test needs it off";
+    if (pad.facts.cap == DeviceCap::none)
+        return name + " has no device cap to test" + (pad.facts.cap_note.empty() ? "" : " (" + pad.facts.cap_note + ")");
+    if (!options_.expect_confirmation || pad.device->state_topics().empty())
+        return name + " does not report its state: the test could not see it switch itself off";
+    heat::Request r;
+    r.wanted = kTestSession;
+    r.reason = "pad test: on with a 5 s device cap";
+    r.device_cap = kTestDeviceCap;
+    const auto v = govern(pad, r);
+    if (v.refused) return v.reason;
+    ++counters_.pad_tests;
+    pad.testing = true;
+    pad.test_saw_on = false;
+    pad.test_started = clock_.steady_now();
+    pad.test_done = std::move(done);
+    return {};
+}
+
+void Actuators::finish_pad_test(Pad& pad, const std::string& result, bool verified) {
+    pad.testing = false;
+    const bool inconclusive = !verified && !pad.test_saw_on;
+    pad.test_result = {{"result", result},
+                       {"verified", verified},
+                       {"method", pad.facts.cap_method},
+                       {"at", format_iso8601(clock_.wall_now())}};
+    if (verified) {
+        pad.facts.cap = DeviceCap::verified;
+        pad.facts.cap_note = "pad test passed";
+    } else if (!inconclusive) {
+        if (pad.facts.cap != DeviceCap::none) ++counters_.device_cap_failed;
+        pad.facts.cap = DeviceCap::none;
+        pad.facts.cap_note = "pad test failed: the plug ignored its cap";
+    }
+    note(pad.spec->name, "pad test " + result);
     persist();
-    if (was_on) note(name, "OFF (" + reason + ")");
+    changed(pad);
+    if (auto done = std::move(pad.test_done)) done(result);
+}
+
+nlohmann::json Actuators::pad_json(const std::string& name) const {
+    auto it = pads_.find(name);
+    if (it == pads_.end()) return nullptr;
+    const Pad& p = *it->second;
+    const WallTime now = clock_.wall_now();
+    const SteadyTime steady = clock_.steady_now();
+    auto wall = [&](SteadyTime t) { return format_iso8601(now + std::chrono::duration_cast<std::chrono::seconds>(t - steady)); };
+    return {{"on", p.gov.on},
+            {"origin", origin_name(p.gov.origin)},
+            {"off_at", p.gov.on ? nlohmann::json(wall(p.gov.off_at)) : nlohmann::json()},
+            {"max_on_s", p.spec->max_on.count()},
+            {"cap", std::string(integrations::device_cap_name(p.facts.cap))},
+            {"cap_method", p.facts.cap_method},
+            {"cap_note", p.facts.cap_note},
+            {"power_w", p.power_w ? nlohmann::json(*p.power_w) : nlohmann::json()},
+            {"manual_off_tonight", p.gov.manual_off_tonight},
+            {"cool_until", p.gov.cool_until ? nlohmann::json(wall(*p.gov.cool_until)) : nlohmann::json()},
+            {"test", p.test_result}};
 }
 
 bool Actuators::move_bed(const std::string& name, const std::string& preset, const std::string& reason) {
@@ -246,72 +552,6 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset, con
     return true;
 }
 
-bool Actuators::pad_on(const std::string& name) const {
-    auto it = pads_.find(name);
-    return it != pads_.end() && it->second->desired_on;
-}
-
-void Actuators::command_pad(Pad& pad, bool on, std::chrono::seconds device_auto_off) {
-    pad.confirmed = false;
-    pad.attempts = 0;
-    pad.last_auto_off = device_auto_off;
-    send(on ? pad.device->turn_on(device_auto_off) : pad.device->turn_off());
-    expect_pad(pad);
-}
-
-void Actuators::expect_pad(Pad& pad) {
-    if (!options_.expect_confirmation || pad.device->state_topics().empty()) {
-        pad.confirmed = true;
-        return;
-    }
-    Pad* p = &pad;
-    pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] {
-        if (p->confirmed) return;
-        if (++p->attempts < 2) {
-            log_->info("{}: no confirmation yet; sending again", p->spec->name);
-            send(p->desired_on ? p->device->turn_on(p->last_auto_off) : p->device->turn_off());
-            p->confirm_timer->arm(p->spec->confirm_timeout, [this, p] {
-                if (p->confirmed) return;
-                ++counters_.device_unconfirmed;
-                log_->warn("{} did not confirm {} after a retry", p->spec->name, p->desired_on ? "ON" : "OFF");
-            });
-        }
-    });
-}
-
-void Actuators::on_pad_state(Pad& pad, bool on) {
-    const WallTime now = clock_.wall_now();
-    if (on == pad.desired_on) {
-        pad.confirmed = true;
-        pad.confirm_timer->cancel();
-        return;
-    }
-    if (!on && pad.desired_on) {
-        // Our ON is not confirmed yet: this is an old state, not a hand.
-        if (!pad.confirmed) return;
-        if (pad.off_at && *pad.off_at - now <= kEndTolerance) return;  // the plug's own timer
-        pad.desired_on = false;
-        pad.off_at.reset();
-        pad.off_timer->cancel();
-        pad.confirm_timer->cancel();
-        ++counters_.manual_offs;
-        persist();
-        note(pad.spec->name, "switched off by hand: no more routine heat tonight");
-        if (manual_off_) manual_off_(pad.spec->name);
-        return;
-    }
-    if (on && !pad.desired_on && !pad.unsolicited && pad.confirmed) {
-        // On without us: heat still has a hard limit.
-        pad.unsolicited = true;
-        note(pad.spec->name, fmt::format("turned on outside bedtimed: it will be switched off after its {} min cap",
-                                         pad.spec->max_on.count() / 60));
-        pad.off_timer->arm(pad.spec->max_on, [this, &pad] {
-            ++counters_.heat_safety_offs;
-            heat_off(pad.spec->name, "cap reached for a pad turned on outside bedtimed");
-        });
-    }
-}
-
 void Actuators::on_bed_position(Bed& bed, double position) {
     bed.reported = position;
     if (bed.target && std::fabs(*bed.target - position) <= 2.0) {
@@ -333,8 +573,22 @@ void Actuators::persist() {
     if (options_.state_path.empty()) return;
     nlohmann::json doc = state_.load();
     nlohmann::json pads = nlohmann::json::object();
-    for (const auto& [name, pad] : pads_)
-        if (pad->desired_on && pad->off_at) pads[name] = {{"off_at", epoch_s(*pad->off_at)}};
+    const WallTime now = clock_.wall_now();
+    const SteadyTime steady = clock_.steady_now();
+    auto wall = [&](SteadyTime t) { return epoch_s(now + std::chrono::duration_cast<std::chrono::seconds>(t - steady)); };
+    for (const auto& [name, pad] : pads_) {
+        nlohmann::json entry = nlohmann::json::object();
+        // Only bedtimed's sessions are resumed after a restart; a pad switched
+        // on by other means stays off.
+        if (pad->gov.on && pad->gov.origin == heat::Origin::bedtimed && !pad->testing) {
+            entry["off_at"] = wall(pad->gov.off_at);
+            entry["on_since"] = wall(pad->gov.on_since);
+        }
+        if (pad->gov.manual_off_tonight) entry["manual_off"] = true;
+        if (pad->gov.cool_until) entry["cool_until"] = wall(*pad->gov.cool_until);
+        if (pad->test_result.is_object()) entry["test"] = pad->test_result;
+        if (!entry.empty()) pads[name] = entry;
+    }
     doc["pads"] = pads;
     state_.save(doc);
 }

@@ -29,6 +29,11 @@ struct Counters {
     std::uint64_t heat_sessions = 0;
     std::uint64_t heat_safety_offs = 0;     // cap reached, asleep, or an unexpected "on"
     std::uint64_t manual_offs = 0;
+    std::uint64_t heat_refused = 0;         // a request for heat the governor turned down
+    std::uint64_t device_cap_failed = 0;    // a plug shown not to take its own cap (now "none")
+    std::uint64_t pad_no_power = 0;         // a pad ON but drawing nothing
+    std::uint64_t pad_off_drawing = 0;      // a pad OFF but still drawing power
+    std::uint64_t pad_tests = 0;            // pad tests run (bedtimectl pad-test)
     std::uint64_t bed_moves = 0;
     std::uint64_t reminders_sent = 0;
     // HTTP notifiers (ntfy, gotify, ha_app, webhook): one count per reminder and channel.

@@ -228,8 +228,10 @@ Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const Sleep
                                s.episode.max_heats_per_night);
     } else if (st.manual_off_tonight) {
         d.reason = what + ": guidance sent; no heat: the pad was switched off by hand tonight";
+    } else if (const SleepState sl = sleep_state(s, st, in); sl.asleep) {
+        // Never re-arm heat for a cramp detected during sleep (the domain rule).
+        d.reason = what + ": guidance sent; no heat: detected while asleep (" + sl.reason + ")";
     } else {
-        // The episode itself shows the sleeper is awake (state updated by the caller).
         const auto duration = std::min<std::chrono::seconds>(s.episode.heat_minutes, cap_of(in, s));
         d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
         d.reason = fmt::format("{}: guidance sent; pad on for {} ({} of {} tonight)", what, minutes_text(duration),
@@ -276,17 +278,6 @@ Decision decide_occupancy(const SleeperSpec& s, const SleeperState& st, bool in_
     d.actions.emplace_back(std::in_place_type<MoveBed>, preset);
     d.reason = in_bed ? "into bed: legs slightly raised (" + preset + ")"
                       : "up in the morning: bed back to " + preset;
-    return d;
-}
-
-Decision decide_tick(const SleeperSpec& s, const SleeperState& st, const Inputs& in) {
-    Decision d;
-    if (!in.pad_on) return d;
-    const SleepState sl = sleep_state(s, st, in);
-    if (sl.asleep) {
-        d.actions.emplace_back(std::in_place_type<HeatOff>);
-        d.reason = "pad off: asleep (" + sl.reason + ")";
-    }
     return d;
 }
 

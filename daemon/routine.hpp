@@ -64,7 +64,7 @@ struct Inputs {
     const date::time_zone* zone;
     WallTime now;
     SteadyTime steady_now;
-    bool pad_on = false;  // the sleeper's pad is on as commanded by us
+    bool pad_on = false;  // the sleeper's pad is on, however it came on
 };
 
 struct Notify {
@@ -76,11 +76,10 @@ struct Notify {
 struct HeatOn {
     std::chrono::seconds duration;
 };
-struct HeatOff {};
 struct MoveBed {
     std::string preset;
 };
-using Action = std::variant<Notify, HeatOn, HeatOff, MoveBed>;
+using Action = std::variant<Notify, HeatOn, MoveBed>;
 
 struct Decision {
     std::vector<Action> actions;
@@ -92,17 +91,21 @@ struct SleepState {
     std::string reason;
 };
 // Asleep: the sleep sensor says so (fresh reading), or the bed has been
-// occupied for `asleep_after_in_bed` with no episode since. An episode means awake.
+// occupied for `asleep_after_in_bed` with no episode since. The executor tells
+// the heat governor (Actuators::set_asleep) on every evaluation, which switches
+// off any pad that is on, however it came on.
 SleepState sleep_state(const config::SleeperSpec& s, const SleeperState& st, const Inputs& in);
 
 Decision decide_step(const config::SleeperSpec& s, const Step& step, const NightPlan& plan,
                      const SleeperState& st, const Inputs& in);
+// An episode while the sleeper is asleep (sleep_state() before the episode)
+// gets guidance only: heat is never switched on automatically for a cramp
+// detected during sleep. Heat (through the heat governor, which may still
+// refuse or shorten it) only when the sleeper was shown awake.
 Decision decide_episode(const config::SleeperSpec& s, const NightPlan* plan, const SleeperState& st,
                         const Inputs& in, const Episode& e);
 // `st` is the state before the change.
 Decision decide_occupancy(const config::SleeperSpec& s, const SleeperState& st, bool in_bed,
                           const Inputs& in);
-// Run periodically and on sensor changes: heat stops the moment the sleeper is asleep.
-Decision decide_tick(const config::SleeperSpec& s, const SleeperState& st, const Inputs& in);
 
 }  // namespace bedtimed::routine

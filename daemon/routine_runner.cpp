@@ -63,6 +63,12 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
         s->timer = clock_.make_timer();
         sleepers_[spec.name] = std::move(s);
     }
+    actuators_.on_alert([this](const std::string& pad, const std::string& message) {
+        for (auto& [name, s] : sleepers_)
+            if (s->spec->heating_pad == pad)
+                notify(integrations::Reminder{name, "pad_alert", "Heating pad did not switch off", message, true,
+                                              clock_.wall_now()});
+    });
     actuators_.on_manual_off([this](const std::string& pad) {
         for (auto& [name, s] : sleepers_)
             if (s->spec->heating_pad == pad) {
@@ -73,7 +79,10 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
     });
 }
 
-RoutineRunner::~RoutineRunner() { actuators_.on_manual_off(nullptr); }
+RoutineRunner::~RoutineRunner() {
+    actuators_.on_manual_off(nullptr);
+    actuators_.on_alert(nullptr);
+}
 
 void RoutineRunner::say(const std::string& sleeper, const std::string& text) {
     // A decision held back by a stale or missing reading is worth a warning:
@@ -103,6 +112,9 @@ void RoutineRunner::start() {
                 s->st.manual_off_tonight = j.value("manual_off", false);
             }
         }
+        // The governor holds a hand's OFF too; roll_night() just cleared it as a new night.
+        if (s->st.manual_off_tonight && !s->spec->heating_pad.empty())
+            actuators_.heat_off(s->spec->heating_pad, "switched off by hand earlier tonight", true);
     }
     // Honour the time left of a heat session a restart interrupted; never more.
     for (const auto& [pad, off_at] : actuators_.interrupted_sessions()) {
@@ -115,8 +127,11 @@ void RoutineRunner::start() {
                 continue;
             }
             const auto left = std::chrono::duration_cast<std::chrono::seconds>(off_at - now);
-            actuators_.heat_on(pad, left, "resuming the session a restart interrupted");
-            say(name, fmt::format("resumed the interrupted heat session: {} s left", left.count()));
+            const auto granted = actuators_.heat_on(pad, left, "resuming the session a restart interrupted", true);
+            if (granted.count() > 0)
+                say(name, fmt::format("resumed the interrupted heat session: {} s left", granted.count()));
+            else
+                say(name, "not resuming the interrupted heat session");
         }
     }
     for (auto& [name, s] : sleepers_) evaluate(*s);
@@ -164,6 +179,7 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
     s.st.done.clear();
     s.st.heats_tonight = 0;
     s.st.manual_off_tonight = false;
+    if (!s.spec->heating_pad.empty()) actuators_.new_night(s.spec->heating_pad);
     if (!s.plan) return;
     std::string steps;
     for (const auto& step : s.plan->steps)
@@ -177,6 +193,7 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
 void RoutineRunner::evaluate(Sleeper& s) {
     const WallTime now = clock_.wall_now();
     roll_night(s, now);
+    report_sleep(s);
     bool changed = false;
     if (s.plan) {
         for (const auto& step : s.plan->steps) {
@@ -205,12 +222,20 @@ void RoutineRunner::evaluate(Sleeper& s) {
             apply(s, d);
         }
     }
-    apply(s, routine::decide_tick(*s.spec, s.st, inputs(s)));
     if (changed) persist();
     // Also for what time alone changes (running, heat on); the publisher
     // sends only what differs from the last message.
     if (plan_changed_) plan_changed_(s.name);
     arm(s);
+}
+
+void RoutineRunner::report_sleep(Sleeper& s) {
+    // The governor switches off any pad that is on, however it came on, the
+    // moment this says asleep; evaluate() runs on every sleep or occupancy
+    // reading and every minute while the pad is on.
+    if (s.spec->heating_pad.empty()) return;
+    const auto sleep = routine::sleep_state(*s.spec, s.st, inputs(s));
+    actuators_.set_asleep(s.spec->heating_pad, sleep.asleep, sleep.reason);
 }
 
 void RoutineRunner::changed(Sleeper& s) {
@@ -348,9 +373,6 @@ void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episod
         } else if (const auto* h = std::get_if<routine::HeatOn>(&action)) {
             if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 && from_episode)
                 ++s.st.heats_tonight;
-        } else if (std::holds_alternative<routine::HeatOff>(action)) {
-            ++counters_.heat_safety_offs;
-            actuators_.heat_off(s.spec->heating_pad, d.reason);
         } else if (const auto* m = std::get_if<routine::MoveBed>(&action)) {
             if (actuators_.move_bed(s.spec->bed, m->preset, d.reason)) s.st.last_bed_move = now;
         }
@@ -361,6 +383,7 @@ void RoutineRunner::on_episode(const Episode& e) {
     for (auto& [name, s] : sleepers_) {
         if (s->spec->wearable != e.source) continue;
         roll_night(*s, clock_.wall_now());
+        report_sleep(*s);
         const RoutineDecision d = routine::decide_episode(*s->spec, s->plan ? &*s->plan : nullptr, s->st, inputs(*s), e);
         // An episode means the sleeper is awake.
         s->st.last_episode = clock_.wall_now();
@@ -420,7 +443,7 @@ std::vector<std::string> RoutineRunner::all_heat_off(const std::string& reason) 
     std::vector<std::string> pads;
     for (auto& [name, s] : sleepers_) {
         if (s->spec->heating_pad.empty()) continue;
-        actuators_.heat_off(s->spec->heating_pad, reason);
+        actuators_.heat_off(s->spec->heating_pad, reason, true);
         s->st.manual_off_tonight = true;
         pads.push_back(s->spec->heating_pad);
         say(name, "all heat off (" + reason + "): no more routine heat tonight");

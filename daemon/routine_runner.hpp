@@ -103,6 +103,7 @@ public:
 private:
     struct Sleeper;
     void evaluate(Sleeper& s);
+    void report_sleep(Sleeper& s);
     void roll_night(Sleeper& s, WallTime now);
     void apply(Sleeper& s, const routine::Decision& d, bool from_episode = false);
     void arm(Sleeper& s);

@@ -77,7 +77,7 @@ struct Decider {
             const SteadyTime cap_end = st.on_since + limits.max_on;
             if (now >= cap_end) {
                 v.safety_off = true;
-                return switched_off("pad off: its " + span(limits.max_on) + " cap is reached", true);
+                return switched_off("OFF (its " + span(limits.max_on) + " cap is reached)", true);
             }
             const SteadyTime end = std::min(cap_end, std::max(st.off_at, now + r.wanted));
             v.granted = whole_seconds(end - now);
@@ -85,13 +85,13 @@ struct Decider {
                 fmt::format("it has been on for {} of its {} cap", span(whole_seconds(now - st.on_since)),
                             span(limits.max_on));
             if (end <= st.off_at) {
-                v.reason = fmt::format("{}: already on for {} more ({})", r.reason, span(v.granted), period);
+                v.reason = fmt::format("already ON for {} s more ({}; {})", v.granted.count(), r.reason, period);
                 return done();
             }
             st.origin = Origin::bedtimed;
             command_on(end);
-            v.reason = fmt::format("{}: on for {} more{} ({})", r.reason, span(v.granted),
-                                   end < now + r.wanted ? ", all that is left" : "", period);
+            v.reason = fmt::format("ON for {} s more ({}; {}{})", v.granted.count(), r.reason, period,
+                                   end < now + r.wanted ? "; all that is left of it" : "");
             return done();
         }
         if (st.cool_until && now < *st.cool_until)
@@ -105,8 +105,8 @@ struct Decider {
         st.on_since = since;
         command_on(end, r.device_cap);
         v.granted = whole_seconds(end - now);
-        v.reason = fmt::format("{}: ON for {}{}", r.reason, span(v.granted),
-                               end < now + r.wanted ? fmt::format(" (clamped to the {} cap)", span(limits.max_on)) : "");
+        v.reason = fmt::format("ON for {} s ({}{})", v.granted.count(), r.reason,
+                               end < now + r.wanted ? "; clamped to the cap" : "");
         return done();
     }
 
@@ -186,7 +186,7 @@ struct Decider {
         if (now < st.off_at) return done();
         const bool capped = period_reached_cap();
         v.safety_off = capped || st.origin == Origin::outside;
-        return switched_off(capped ? "pad off: its " + span(limits.max_on) + " cap is reached" : "session over", true);
+        return switched_off(capped ? "OFF (its " + span(limits.max_on) + " cap is reached)" : "OFF (session over)", true);
     }
 
     Verdict operator()(const Reconnected&) {
@@ -195,7 +195,14 @@ struct Decider {
             v.command = Command{false, Seconds(0)};
             return done();
         }
-        return switched_off("pad off: every pad is switched off after a reconnect", true);
+        // Off first, whatever the plug did while the broker was away. A session
+        // of bedtimed's own may then continue in its same period: `granted` is
+        // what is left of it, for a Request with resume (never a fresh period).
+        if (st.origin == Origin::bedtimed && !st.asleep && now < st.off_at) {
+            st.interrupted_since = st.on_since;
+            v.granted = whole_seconds(st.off_at - now);
+        }
+        return switched_off("OFF (reconnected: every pad is switched off after a reconnect)", true);
     }
 
     Verdict operator()(const NewNight&) {

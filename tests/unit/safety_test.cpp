@@ -121,7 +121,7 @@ TEST(Safety, TheCapSurvivesARestartAndOnlyTheRemainingTimeIsHonoured) {
     std::filesystem::remove_all(dir);
 }
 
-TEST(Safety, AReconnectReassertsTheDesiredState) {
+TEST(Safety, AReconnectSwitchesEveryPadOffThenContinuesOnlyWhatIsLeft) {
     Household h(kHousehold, kEvening);
     std::size_t mark = h.bus.published.size();
     h.actuators->on_connected();
@@ -132,9 +132,13 @@ TEST(Safety, AReconnectReassertsTheDesiredState) {
     mark = h.bus.published.size();
     h.actuators->on_connected();
     const auto sent = h.bus.payloads_on(kPadSet, mark);
-    ASSERT_EQ(sent.size(), 2u);
-    // On again, for what is left (6 min) plus the plug's margin, never a fresh 10.
-    EXPECT_EQ(sent[1], R"({"state":"ON","on_time":420})");
+    ASSERT_EQ(sent.size(), 3u);
+    // Off first (the ground rule: plugs are off on reconnect), then on again in
+    // the same period, for what is left (6 min) plus the plug's margin, never a fresh 10.
+    EXPECT_EQ(sent[1], kOff);
+    EXPECT_EQ(sent[2], R"({"state":"ON","on_time":420})");
+    h.advance(6min);
+    EXPECT_FALSE(h.actuators->pad_on("pad")) << "10 min in all";
 }
 
 TEST(Safety, ShutdownTurnsPadsOffAndStopsBeds) {
@@ -234,12 +238,17 @@ TEST(Safety, AnEpisodeHeatsAtMostKTimesANightAndOnlyAtNight) {
 TEST(Safety, APadTurnedOnOutsideBedtimedIsSwitchedOffAtItsCap) {
     Household h(kHousehold, kEvening, "", /*expect_confirmation=*/true);
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");  // confirms our start-up OFF
-    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");   // someone switches it on
     const std::size_t mark = h.bus.published.size();
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");   // someone switches it on
+    // bedtimed arms the plug's own cap at once, so heat stops even if it dies...
+    EXPECT_EQ(h.bus.payloads_on(kPadSet, mark), std::vector<std::string>{R"({"state":"ON","on_time":1800})"});
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");
+    const std::size_t armed = h.bus.published.size();
     h.advance(29min);
-    EXPECT_TRUE(h.bus.payloads_on(kPadSet, mark).empty());
+    EXPECT_TRUE(h.bus.payloads_on(kPadSet, armed).empty());
+    // ...and switches it off itself at the cap.
     h.advance(1min);
-    EXPECT_EQ(h.bus.payloads_on(kPadSet, mark), std::vector<std::string>{kOff});
+    EXPECT_EQ(h.bus.payloads_on(kPadSet, armed), std::vector<std::string>{kOff});
 }
 
 TEST(Safety, AStaleTemperatureNeverDrivesAHeatingDecision) {
