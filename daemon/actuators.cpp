@@ -142,16 +142,18 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     if (v.safety_off) ++counters_.heat_safety_offs;
     if (v.command && v.command->on && !before.on) ++counters_.heat_sessions;
     if (v.manual_off) ++counters_.manual_offs;
+    arm_deadline(pad);
+    const auto& a = before;
+    const auto& b = pad.gov;
+    // On disk before anything is said about it: a kill -9 right after the log
+    // line must still find the session (and its period) on restart.
+    if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
+        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin)
+        persist();
     if (!v.reason.empty()) note(pad.spec->name, v.reason);
     // A hand at the plug: the routine must hear of it (a Release by_hand came
     // from the routine itself).
     if (v.manual_off && std::holds_alternative<heat::Report>(event) && manual_off_) manual_off_(pad.spec->name);
-    arm_deadline(pad);
-    const auto& a = before;
-    const auto& b = pad.gov;
-    if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
-        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin)
-        persist();
     if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight) changed(pad);
     return v;
 }
