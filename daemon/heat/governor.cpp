@@ -84,7 +84,10 @@ struct Decider {
             const std::string period =
                 fmt::format("it has been on for {} of its {} cap", span(whole_seconds(now - st.on_since)),
                             span(limits.max_on));
-            if (end <= st.off_at) {
+            // Less than a second more would be an ON whose device cap rounds
+            // down to 0 s, which means no device cap at all: keep the plug's
+            // current timer instead.
+            if (end <= st.off_at || end - now < Seconds(1)) {
                 v.reason = fmt::format("already ON for {} s more ({}; {})", v.granted.count(), r.reason, period);
                 return done();
             }
@@ -100,6 +103,12 @@ struct Decider {
         const SteadyTime cap_end = since + limits.max_on;
         if (cap_end <= now) return refuse("the interrupted session had used its whole cap");
         const SteadyTime end = std::min(cap_end, now + r.wanted);
+        // The plug's cap is whole seconds and 0 s means "none": never switch
+        // on for less than a second, nor with a device cap of 0 s.
+        if (end - now < Seconds(1))
+            return refuse(fmt::format("less than a second is left of the {} cap", span(limits.max_on)));
+        if (limits.device_cap && r.device_cap && *r.device_cap < Seconds(1))
+            return refuse("a device cap under 1 s would leave the plug with no cap of its own");
         st.on = true;
         st.origin = Origin::bedtimed;
         st.on_since = since;
@@ -190,9 +199,13 @@ struct Decider {
     }
 
     Verdict operator()(const Reconnected&) {
+        const std::string why = "pad off: every pad is switched off after a reconnect";
         if (!st.on) {
+            // Off as far as we know, but after a restart or a lost connection
+            // the plug may be on: this OFF is real and says why.
             st.confirmed = false;
             v.command = Command{false, Seconds(0)};
+            v.reason = why;
             return done();
         }
         // Off first, whatever the plug did while the broker was away. A session
@@ -202,7 +215,7 @@ struct Decider {
             st.interrupted_since = st.on_since;
             v.granted = whole_seconds(st.off_at - now);
         }
-        return switched_off("OFF (reconnected: every pad is switched off after a reconnect)", true);
+        return switched_off(why, true);
     }
 
     Verdict operator()(const NewNight&) {
