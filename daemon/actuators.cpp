@@ -283,8 +283,9 @@ std::chrono::seconds Actuators::heat_on(const std::string& name, std::chrono::se
                                         const std::string& reason, bool resume) {
     auto it = pads_.find(name);
     if (it == pads_.end()) return 0s;
-    if (it->second->testing) {
-        note(name, "heat refused: the pad test is running");
+    if (it->second->testing || safe_mode_) {
+        note(name, safe_mode_ ? "heat refused: safe mode (bedtimed restarted too often); resume it first"
+                              : "heat refused: the pad test is running");
         ++counters_.heat_refused;
         return 0s;
     }
@@ -299,6 +300,13 @@ void Actuators::heat_off(const std::string& name, const std::string& reason, boo
     auto it = pads_.find(name);
     if (it == pads_.end()) return;
     govern(*it->second, heat::Release{reason, by_hand});
+}
+
+void Actuators::set_safe_mode(bool on) {
+    safe_mode_ = on;
+    if (!on) return;
+    for (auto& [name, pad] : pads_)
+        if (pad->gov.on) govern(*pad, heat::Release{"safe mode", false});
 }
 
 void Actuators::set_asleep(const std::string& name, bool asleep, const std::string& reason) {
@@ -460,6 +468,7 @@ std::string Actuators::pad_test(const std::string& name, std::function<void(cons
     if (it == pads_.end()) return "no heating pad named \"" + name + "\"";
     Pad& pad = *it->second;
     if (pad.testing) return "a test of " + name + " is already running";
+    if (safe_mode_) return "bedtimed is in safe mode; resume it first";
     if (pad.gov.on) return name + " is on; the test needs it off";
     if (pad.facts.cap == DeviceCap::none)
         return name + " has no device cap to test" + (pad.facts.cap_note.empty() ? "" : " (" + pad.facts.cap_note + ")");
@@ -524,6 +533,10 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset, con
     auto it = beds_.find(name);
     if (it == beds_.end()) return false;
     Bed& bed = *it->second;
+    if (safe_mode_) {
+        note(name, "move to " + preset + " refused: safe mode");
+        return false;
+    }
     auto p = bed.spec->presets.find(preset);
     if (p == bed.spec->presets.end()) return false;
     // Rate limit, enforced here too, whatever the caller decided.

@@ -80,6 +80,9 @@ public:
     // The pad's sleeper started a new night: a hand's OFF no longer holds.
     void new_night(const std::string& pad);
     bool move_bed(const std::string& bed, const std::string& preset, const std::string& reason);
+    // Crash-loop safe mode (safe_mode.hpp): every pad off, and every request
+    // for heat or a bed move refused until it ends.
+    void set_safe_mode(bool on);
 
     // Switches the pad on with a 5 s device cap and no OFF from bedtimed for
     // 15 s, and reports whether the plug switched itself off. Returns "" when
@@ -127,6 +130,7 @@ private:
     std::map<std::string, std::unique_ptr<Pad>> pads_;
     std::map<std::string, std::unique_ptr<Bed>> beds_;
     std::map<std::string, WallTime> interrupted_;
+    bool safe_mode_ = false;
     Journal journal_;
     Alert alert_;
     std::function<void(const std::string&)> manual_off_;

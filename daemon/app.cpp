@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -58,8 +60,10 @@ App::App(AppOptions options)
         clock_, *bus_, counters_, *cfg_, Actuators::Options{options_.state_dir + "/actuators.json", true});
     runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
                                               *actuators_, options_.state_dir + "/routine.json", &io_);
+    connect_actuators(*actuators_);
     connect_runner(*runner_);
     connect_desk(*runner_, *cfg_);
+    safe_mode_ = std::make_unique<SafeMode>(options_.state_dir + "/safe_mode.json", CrashLoopPolicy{});
     engine_->on_episode([this](const Episode& e) {
         runner_->on_episode(e);
         publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
@@ -92,6 +96,8 @@ App::App(AppOptions options)
         publish_counters();
         last_state_.clear();
         publish_all_sleeper_states();
+        for (const auto& pad : actuators_->pad_names()) publish_pad_state(pad);
+        publish_safe_mode();
     });
     bus_->subscribe(cfg_->mqtt.base_topic + "/cmd/+", 1, [this](const Message& m) { on_command(m); });
 }
@@ -112,6 +118,51 @@ void App::open_cramp_log() {
         intake_.reset();
         cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{":memory:", false, {}, {}});
     }
+}
+
+void App::connect_actuators(Actuators& actuators) {
+    actuators.on_pad_changed([this](const std::string& pad) { publish_pad_state(pad); });
+}
+
+void App::publish_pad_state(const std::string& pad) {
+    if (!bus_->connected() || !actuators_) return;
+    const std::string topic = cfg_->mqtt.base_topic + "/pads/" + pad;
+    const std::string payload = actuators_->pad_json(pad).dump();
+    auto& last = last_state_[topic];
+    if (last == payload) return;
+    last = payload;
+    bus_->publish(topic, payload, 1, true);
+}
+
+void App::publish_safe_mode() {
+    if (!bus_->connected()) return;
+    bus_->publish(cfg_->mqtt.base_topic + "/safe_mode", safe_mode_->json(), 1, true);
+}
+
+void App::start_parts() {
+    engine_->start();
+    cramp_log_->start();
+    // Before the devices and the routine start: in safe mode the interrupted
+    // session must not be resumed and no step may fire.
+    const bool safe = safe_mode_->on_start(clock_.wall_now());
+    actuators_->set_safe_mode(safe);
+    runner_->set_paused(safe);
+    actuators_->start();
+    runner_->start();
+    if (safe) {
+        const auto& p = safe_mode_->policy();
+        const std::string text = fmt::format(
+            "bedtimed started more than {} times in {} minutes, so it is in safe mode: every heating pad is off, "
+            "the bed stays where it is and the evening routine is paused. Check its log (journalctl -u bedtimed), "
+            "then resume with 'bedtimectl resume' or Home Assistant's Resume button.",
+            p.max_starts, p.window.count());
+        log_->error("{}", text);
+        for (const auto& name : runner_->sleeper_names())
+            runner_->notify(integrations::Reminder{name, "safe_mode", "bedtimed is in safe mode", text, true,
+                                                   clock_.wall_now()});
+    }
+    bus_->start();
+    arm_counters_timer();
 }
 
 void App::connect_runner(RoutineRunner& runner) {
@@ -242,6 +293,29 @@ CrampLog::Result App::run(const commands::HeatOff&, const std::string& topic) {
     return result;
 }
 
+CrampLog::Result App::run(const commands::PadTest& c, const std::string&) {
+    const std::string request_id = command_request_id_;
+    const std::string error = actuators_->pad_test(c.pad, [this, request_id, pad = c.pad](const std::string& result) {
+        log_->info("pad test of {}: {}", pad, result);
+        reply(request_id, {{"ok", true}, {"pad", pad}, {"result", result},
+                           {"verified", result.rfind("PASSED", 0) == 0}});
+    });
+    if (!error.empty()) return {false, error, {}};
+    CrampLog::Result result;
+    result.reply["deferred"] = true;  // the reply comes when the test ends (about 5-15 s)
+    return result;
+}
+
+CrampLog::Result App::run(const commands::Resume&, const std::string& topic) {
+    if (!safe_mode_->active()) return {false, "bedtimed is not in safe mode", {}};
+    safe_mode_->resume();
+    log_->warn("safe mode ended (resumed on {})", topic);
+    actuators_->set_safe_mode(false);
+    runner_->set_paused(false);
+    publish_safe_mode();
+    return {};
+}
+
 CrampLog::Result App::run(const commands::TestNotify& c, const std::string&) {
     CrampLog::Result result;
     if (!c.sleeper.empty() && cramp_log_->resolve_sleeper(c.sleeper).empty())
@@ -272,10 +346,13 @@ void App::on_command(const Message& msg) {
     if (const auto* err = std::get_if<commands::CommandError>(&request.command))
         return refuse(request.request_id, err->reason);
     const auto& command = std::get<commands::Command>(request.command);
+    command_request_id_ = request.request_id;
     const CrampLog::Result result = std::visit([&](const auto& c) { return run(c, msg.topic); }, command);
+    command_request_id_.clear();
     if (!result.ok) return refuse(request.request_id, result.error);
     ++counters_.commands;
     log_->info("command {} done", verb);
+    if (result.reply.contains("deferred")) return;  // it replies itself when done
     auto body = result.reply;
     body["ok"] = true;
     reply(request.request_id, body);
@@ -312,12 +389,7 @@ int App::run() noexcept {
                     }
                 };
             signals_.async_wait(on_signal);
-            engine_->start();
-            cramp_log_->start();
-            actuators_->start();
-            runner_->start();
-            bus_->start();
-            arm_counters_timer();
+            start_parts();
             log_->info("bedtimed {} running: {} sensors, {} wearables, {} rules; broker {}",
                        BEDTIMED_VERSION, cfg_->sensors.size(), cfg_->wearables.size(),
                        cfg_->rules.size(), cfg_->mqtt.uri);
@@ -326,12 +398,7 @@ int App::run() noexcept {
             watchdog_->start();
             io_.run();
         } else {
-            engine_->start();
-            cramp_log_->start();
-            actuators_->start();
-            runner_->start();
-            bus_->start();
-            arm_counters_timer();
+            start_parts();
             notify_systemd("READY=1");
             watchdog_->start();
             io_.run();
@@ -391,8 +458,11 @@ void App::reload() {
             clock_, *bus_, counters_, *fresh, Actuators::Options{options_.state_dir + "/actuators.json", true});
         auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
                                                       *actuators, options_.state_dir + "/routine.json", &io_);
+        connect_actuators(*actuators);
         connect_runner(*runner);
         connect_desk(*runner, *fresh);
+        actuators->set_safe_mode(safe_mode_->active());
+        runner->set_paused(safe_mode_->active());
         runner_.reset();
         actuators_->shutdown_keeping_sessions();
         actuators_.reset();

@@ -28,6 +28,7 @@
 #include "paho_bus.hpp"
 #include "reminder_desk.hpp"
 #include "routine_runner.hpp"
+#include "safe_mode.hpp"
 #include "watchdog.hpp"
 
 namespace bedtimed {
@@ -87,6 +88,15 @@ private:
     // Home Assistant's event entity: `<base>/<sleeper>/episode`, not retained.
     void publish_episode_event(const std::string& sleeper, const nlohmann::json& fields);
     CrampLog::Result run(const commands::Snooze& c, const std::string& topic);
+    CrampLog::Result run(const commands::PadTest& c, const std::string& topic);
+    CrampLog::Result run(const commands::Resume& c, const std::string& topic);
+    // Starts every part in order (the same with and without signal handling).
+    void start_parts();
+    // Hooks the pads' state topics and alerts of `actuators` (made anew on reload).
+    void connect_actuators(Actuators& actuators);
+    // <base>/pads/<pad>: on, origin, device cap, power, pad test (retained).
+    void publish_pad_state(const std::string& pad);
+    void publish_safe_mode();
     void reply(const std::string& request_id, const nlohmann::json& body);
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
@@ -113,6 +123,8 @@ private:
     std::unique_ptr<HaPublisher> ha_;      // Home Assistant discovery (ha_publisher.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
+    std::unique_ptr<SafeMode> safe_mode_;  // crash-loop safe mode (safe_mode.hpp)
+    std::string command_request_id_;       // of the command being run (a pad test replies later)
     std::string last_counters_json_;
     bool stopped_ = false;
 };

@@ -168,6 +168,8 @@ Command parse_body(std::string_view verb, Fields& f, WallTime now) {
         return c;
     }
     if (verb == "heat_off") return HeatOff{};
+    if (verb == "pad_test") return PadTest{f.text("pad", 64, true)};
+    if (verb == "resume") return Resume{};
     if (verb == "test_notify") return TestNotify{f.text("sleeper", 64)};
     if (verb == "ack") {
         Acknowledge c;

@@ -44,6 +44,13 @@ struct Travel {
     WallTime ended;
 };
 struct HeatOff {};
+// Prove a pad's own cap: on with a 5 s device cap, watched for 15 s
+// (Actuators::pad_test). The reply comes when the test ends.
+struct PadTest {
+    std::string pad;
+};
+// Leave crash-loop safe mode (safe_mode.hpp).
+struct Resume {};
 struct TestNotify {
     std::string sleeper;  // empty = every sleeper
 };
@@ -82,7 +89,8 @@ struct SetBedtime {
 };
 
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, HeatOff, TestNotify, Acknowledge,
-                             SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime, Snooze>;
+                             SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime, Snooze, PadTest,
+                             Resume>;
 
 struct CommandError {
     std::string reason;
@@ -96,7 +104,8 @@ struct Request {
 // The verbs, for subscriptions, help texts and tests.
 inline constexpr std::string_view kVerbs[] = {"log",    "edit",     "confirm",    "false_positive", "delete",
                                               "travel", "heat_off", "test_notify", "ack",           "tier",
-                                              "routine", "step",     "start_routine", "bedtime", "snooze"};
+                                              "routine", "step",     "start_routine", "bedtime", "snooze",
+                                              "pad_test", "resume"};
 
 // `verb` is the topic's last level. A request_id is taken even when the rest
 // of the payload is refused, so the sender hears why.

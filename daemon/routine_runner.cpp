@@ -195,7 +195,7 @@ void RoutineRunner::evaluate(Sleeper& s) {
     roll_night(s, now);
     report_sleep(s);
     bool changed = false;
-    if (s.plan) {
+    if (s.plan && !paused_) {
         for (const auto& step : s.plan->steps) {
             if (step.at > now || s.st.done.count(step.id)) continue;
             // Switched off: left pending, so switching it back on in time still runs it.
@@ -304,6 +304,16 @@ std::string RoutineRunner::start_now(const std::string& sleeper) {
     say(sleeper, "routine started now");
     changed(s);
     return {};
+}
+
+void RoutineRunner::set_paused(bool paused) {
+    if (paused_ == paused) return;
+    paused_ = paused;
+    for (auto& [name, s] : sleepers_) {
+        say(name, paused ? "routine paused: safe mode" : "routine resumed");
+        // Pausing needs no look now (nothing fires); resuming runs what is due.
+        if (!paused) evaluate(*s);
+    }
 }
 
 void RoutineRunner::load_controls(const nlohmann::json& doc) {
@@ -471,6 +481,7 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     const Sleeper& s = *it->second;
     // The switches' state, for Home Assistant, whether or not there is a plan.
     nlohmann::json controls{{"enabled", s.enabled},
+                            {"paused", paused_},
                             {"bedtime_override", s.bedtime_override
                                                      ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
                                                                                   *s.bedtime_override % 60))

@@ -92,6 +92,9 @@ public:
     // keeping their spacing; each still goes through decide_step (heat cap,
     // asleep, manual off).
     std::string start_now(const std::string& sleeper);
+    // Crash-loop safe mode: no timed step fires while paused (they stay
+    // pending; the grace period then decides). Sleep is still reported.
+    void set_paused(bool paused);
 
     // "alex prewarm 21:30" (local time) for the earliest timed step not yet
     // run tonight, over all sleepers; "" when there is none. For STATUS=.
@@ -122,6 +125,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     StateFile state_;
     bool persist_ = true;
+    bool paused_ = false;
     integrations::NotifierContext notifier_ctx_;
     std::map<std::string, std::unique_ptr<integrations::Notifier>> notifiers_;
     std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;

@@ -2,6 +2,7 @@
 // (command_client.hpp), never to the database: bedtimed is the log's only
 // writer, and it validates a command from bedtimectl exactly as one from a
 // Home Assistant button.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -168,6 +169,19 @@ int run_pad_off(Invocation& inv) {
     });
 }
 
+int run_pad_test(Invocation& inv) {
+    // The daemon answers when the test ends: up to 15 s of watching the plug.
+    inv.timeout = std::max(inv.timeout, std::chrono::milliseconds(30000));
+    return send(inv, "pad_test", {{"pad", inv.positional.at(0)}}, [](const nlohmann::json& r) {
+        return text_of(r, "pad") + ": " + text_of(r, "result");
+    });
+}
+
+int run_resume(Invocation& inv) {
+    return send(inv, "resume", nlohmann::json::object(),
+                [](const nlohmann::json&) { return std::string("safe mode ended: the routine runs again"); });
+}
+
 }  // namespace
 
 std::vector<CommandSpec> daemon_commands() {
@@ -231,6 +245,17 @@ std::vector<CommandSpec> daemon_commands() {
              "If bedtimed is not running, switch the plugs off by hand: their own\n"
              "on-time cap stops them anyway.",
              {}, 0, run_pad_off),
+        make("pad-test", "PAD", "prove that a heating pad's plug switches itself off",
+             "Switches PAD on with a 5 s cap on the plug itself and no OFF from bedtimed\n"
+             "for 15 s, and reports whether the plug switched itself off. A pass marks\n"
+             "the pad's device cap 'verified'; a fail marks it 'none' (bedtimed then\n"
+             "stops heat on its own timer only). At most about 15 s of heat; refused\n"
+             "while the pad is on or its sleeper is asleep.",
+             {}, 1, run_pad_test),
+        make("resume", "", "end crash-loop safe mode (heat and the routine run again)",
+             "After bedtimed restarted too often it starts with every pad off and the\n"
+             "routine paused, until a person says so with this command.",
+             {}, 0, run_resume),
     };
 }
 

@@ -60,6 +60,15 @@ private:
         auto& heat_off = add("", "button", "all_heat_off", "All heat off");
         heat_off.update({{"command_topic", base_ + "/cmd/heat_off"}, {"payload_press", "PRESS"},
                          {"icon", "mdi:radiator-off"}});
+        // Crash-loop safe mode (daemon/safe_mode.hpp): shown, and ended by a person.
+        auto& safe = add("", "binary_sensor", "safe_mode", "Safe mode");
+        safe.update({{"state_topic", base_ + "/safe_mode"},
+                     {"value_template", "{{ 'ON' if value_json.active else 'OFF' }}"},
+                     {"device_class", "problem"},
+                     {"entity_category", "diagnostic"}});
+        auto& resume = add("", "button", "resume", "Resume after safe mode");
+        resume.update({{"command_topic", base_ + "/cmd/resume"}, {"payload_press", "{}"},
+                       {"entity_category", "config"}, {"icon", "mdi:play-circle"}});
     }
 
     void sleeper(const config::SleeperSpec& s) {
@@ -113,6 +122,21 @@ private:
             heat.update({{"state_topic", plan},
                          {"value_template", "{{ 'ON' if value_json.heat_on else 'OFF' }}"},
                          {"device_class", "heat"}});
+            // What the plug's own off-timer is known to do (daemon/actuators.hpp).
+            const std::string pad = base_ + "/pads/" + s.heating_pad;
+            auto& cap = add(n, "sensor", "pad_device_cap", "Heating pad's own cap");
+            cap.update({{"state_topic", pad},
+                        {"value_template", "{{ value_json.cap }}"},
+                        {"json_attributes_topic", pad},
+                        {"device_class", "enum"},
+                        {"options", {"verified", "unverified", "none"}},
+                        {"entity_category", "diagnostic"},
+                        {"icon", "mdi:timer-off-outline"}});
+            auto& test = add(n, "button", "pad_test", "Test the heating pad's own cap");
+            test.update({{"command_topic", base_ + "/cmd/pad_test"},
+                         {"payload_press", json{{"pad", s.heating_pad}}.dump()},
+                         {"entity_category", "diagnostic"},
+                         {"icon", "mdi:timer-check-outline"}});
         }
         auto& notice = add(n, "binary_sensor", "notice", "Worth discussing with a doctor");
         notice.update({{"state_topic", stats},

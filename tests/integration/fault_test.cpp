@@ -298,6 +298,46 @@ TEST(Faults, APadOnWhenTheDaemonIsKilledIsNeverOnPastItsCapAfterTheRestart) {
 // ---------------------------------------------------------------------------
 // Files are the service user's alone
 
+// A crash loop (systemd restarting a daemon that keeps dying) must not mean
+// heat resumed over and over: after more than 5 starts in 10 minutes bedtimed
+// starts in safe mode, every pad off, heat refused, until a person resumes it.
+TEST(Faults, ACrashLoopStartsInSafeModeUntilAPersonResumes) {
+    Mosquitto broker;
+    TestClient watcher(broker.uri());
+    watcher.subscribe(kPlugSet);
+    DaemonProcess daemon(broker.uri(), config(10));
+    for (int i = 0; i < 5; ++i) {
+        daemon.start();
+        ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
+        ASSERT_TRUE(daemon.kill9());
+    }
+    EXPECT_EQ(daemon.output().find("safe mode"), std::string::npos) << "5 starts are not a loop yet";
+    daemon.start();  // the 6th start in a few seconds
+    ASSERT_TRUE(daemon.wait_for_output("so it is in safe mode", 20s)) << daemon.output();
+    ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
+    const auto safe = retained_payload(broker.uri(), kBase + "/safe_mode");
+    ASSERT_TRUE(safe);
+    EXPECT_TRUE(json::parse(*safe).value("active", false)) << *safe;
+    watcher.drain(300ms);
+
+    TestClient wearable(broker.uri());
+    wearable.publish(kEpisodeTopic, episode("safe-1"));
+    ASSERT_TRUE(daemon.wait_for_output("heat refused: safe mode", 20s)) << daemon.output();
+    EXPECT_FALSE(next_plug_command(watcher, "ON", 2s)) << "no heat in safe mode";
+
+    wearable.publish(kBase + "/cmd/resume", "{}");
+    ASSERT_TRUE(daemon.wait_for_output("safe mode ended", 20s)) << daemon.output();
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto now = retained_payload(broker.uri(), kBase + "/safe_mode", 2s);
+            return now && !json::parse(*now).value("active", true);
+        },
+        20s));
+    wearable.publish(kEpisodeTopic, episode("safe-2"));
+    EXPECT_TRUE(next_plug_command(watcher, "ON", 20s)) << daemon.output();
+    EXPECT_TRUE(daemon.alive());
+}
+
 TEST(Faults, TheDatabaseAndStateFilesAreCreatedOwnerOnly) {
     Mosquitto broker;
     DaemonProcess daemon(broker.uri(), config());
