@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <random>
@@ -96,6 +97,7 @@ public:
 
     // Since when the sleep sensor has read asleep (and is fresh), if it does now.
     std::function<std::optional<WallTime>()> asleep_since = [] { return std::optional<WallTime>(); };
+    bool zcl_max = false;
 
     // Reads bedtimed's new commands, carries them out and reports, as Z2M does
     // after every /set.
@@ -166,6 +168,15 @@ public:
         return turned_on;
     }
 
+    // A reconnect: bedtimed's OFF and its ON for what is left of the same
+    // period reach the plug together; one continuous period for the checks.
+    void reconnect() {
+        merge_ = true;
+        h_.actuators->on_connected();
+        catch_up();
+        merge_ = false;
+    }
+
     // The sleeper's night rolled over: a hand's OFF no longer holds.
     void new_night() {
         manual_off_tonight_ = false;
@@ -198,6 +209,9 @@ public:
 
     std::vector<std::string> violations;
     std::vector<std::string> night_trace;
+    // Periods bedtimed switched on back to back (within a minute of the last
+    // OFF), each within max_on but longer than it together.
+    long chains_past_cap = 0;
     long on_commands = 0, periods = 0, own_timer_offs = 0, bedtimed_offs = 0, hand_ons = 0, hand_offs = 0,
          hand_offs_ambiguous = 0;
 
@@ -209,12 +223,25 @@ private:
         violations.push_back(clock_text(h_.clock.wall_now()) + " " + what);
     }
     void switch_on(const std::string& cause, bool by_hand) {
+        const auto now = h_.clock.wall_now();
         on_ = true;
+        own_end_.reset();
+        // OFF and ON again in the same instant (a reconnect: OFF first, then
+        // what is left) is one continuous period for the checks.
+        if (merge_ && last_off_ && *last_off_ == now && !by_hand) {
+            trace("plug ON again at once: " + cause + " (the period since " + clock_text(on_since_) + " goes on)");
+            return;
+        }
+        // Back to back: on again within a minute of the last OFF, by bedtimed.
+        // (A hand's ON is a person's choice: it starts a chain of its own.)
+        if (!last_off_ || now - *last_off_ >= 1min || by_hand) {
+            chain_since_ = now;
+            chain_counted_ = false;
+        }
         by_hand_ = by_hand;
-        on_since_ = h_.clock.wall_now();
+        on_since_ = now;
         on_cause_ = cause;
         reported_cap_ = reported_asleep_ = false;
-        own_end_.reset();
         ++periods;
         trace("plug ON: " + cause);
     }
@@ -222,6 +249,12 @@ private:
         check();
         const auto now = h_.clock.wall_now();
         longest_ = std::max<Duration>(longest_, now - on_since_);
+        if (now - chain_since_ > max_on_ + kSlack && now - on_since_ <= max_on_ + kSlack && !chain_counted_) {
+            chain_counted_ = true;
+            ++chains_past_cap;
+            trace(fmt::format("back-to-back periods (gaps under a minute) since {}: {} s of heat", clock_text(chain_since_),
+                              duration_cast<seconds>(now - chain_since_).count()));
+        }
         if (cause == "bedtimed OFF") ++bedtimed_offs;
         if (cause == "own timer") ++own_timer_offs;
         on_ = false;
@@ -231,8 +264,15 @@ private:
         trace(fmt::format("plug OFF: {} after {} s on", cause, duration_cast<seconds>(now - on_since_).count()));
     }
     void arm_own(seconds n) {
-        // OnWithTimedOff: the plug switches itself off n s from now (a new one replaces the old).
-        own_end_ = h_.clock.wall_now() + n;
+        // OnWithTimedOff: the plug switches itself off n s from now. A new one
+        // replaces the old; with ZCL's rule (zcl_max) a plug that is on keeps
+        // the longer of its OnTime and the new one.
+        const auto now = h_.clock.wall_now();
+        if (zcl_max && own_end_ && *own_end_ > now + n) {
+            trace("plug keeps its longer OnTime");
+            return;
+        }
+        own_end_ = now + n;
         own_->arm(n, [this] {
             switch_off("own timer");
             report();
@@ -263,6 +303,9 @@ private:
     bool manual_off_tonight_ = false;
     std::optional<WallTime> manual_off_at_;
     Duration longest_{};
+    WallTime chain_since_{};
+    bool chain_counted_ = false;
+    bool merge_ = false;
 };
 
 // Advances to `t` in steps of `step`, the plug reading commands as it goes.
@@ -283,7 +326,8 @@ void expect_no_violations(const Plug& plug) {
 // ---- a year of nights --------------------------------------------------------
 
 struct YearFigures {
-    int nights = 0, episodes = 0, episodes_asleep = 0, hand_events = 0, cold_nights = 0, silent_tracker_nights = 0;
+    int nights = 0, episodes = 0, episodes_asleep = 0, hand_events = 0, cold_nights = 0, silent_tracker_nights = 0,
+        reconnects = 0;
 };
 
 // Local times of one night, in minutes after midnight of its first day (may exceed 1440).
@@ -306,14 +350,15 @@ private:
     date::local_days day_;
 };
 
-void run_year(std::uint64_t seed, int max_on_min, int cold_min) {
-    SCOPED_TRACE(fmt::format("seed {}, max_on {} min", seed, max_on_min));
+void run_year(std::uint64_t seed, int max_on_min, int cold_min, bool zcl_max = false) {
+    SCOPED_TRACE(fmt::format("seed {}, max_on {} min{}", seed, max_on_min, zcl_max ? ", ZCL OnTime rule" : ""));
     std::mt19937_64 rng(seed);
     const date::local_days first_day = date::local_days(date::year(2026) / 1 / 5);
     const WallTime start = at_local(berlin(), first_day, 10 * 60 + 30);
     Household h(household_yaml(max_on_min, cold_min), start, "", /*expect_confirmation=*/true);
     const Duration max_on = std::chrono::minutes(max_on_min);
     Plug plug(h, max_on);
+    plug.zcl_max = zcl_max;
     const auto saved_level = spdlog::default_logger()->level();
     spdlog::set_level(spdlog::level::off);  // a year of log lines would cost more than the year
 
@@ -335,6 +380,7 @@ void run_year(std::uint64_t seed, int max_on_min, int cold_min) {
         plug.night_trace.clear();
         const std::size_t timeline_mark = h.timeline.size();
         const std::size_t violations_mark = plug.violations.size();
+        const long chains_mark = plug.chains_past_cap;
         plug.new_night();
 
         struct Event {
@@ -459,6 +505,18 @@ void run_year(std::uint64_t seed, int max_on_min, int cold_min) {
             });
         }
 
+        // The broker connection comes back now and then, most often while heating.
+        if (n.chance(0.2)) {
+            const double t = n.chance(0.5) ? n.uniform(22 * 60 + 5, 22 * 60 + 40)
+                             : !episode_times.empty() ? episode_times.front() + n.uniform(0.2, 16)
+                                                      : n.uniform(19 * 60, 1440 + 8 * 60);
+            add(t, [&] {
+                ++fig.reconnects;
+                plug.trace("reconnect");
+                plug.reconnect();
+            });
+        }
+
         std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
         for (const auto& e : events) {
             if (e.at < h.clock.wall_now() || e.at >= night_end) continue;
@@ -479,6 +537,13 @@ void run_year(std::uint64_t seed, int max_on_min, int cold_min) {
             plug.check();
         }
         ++fig.nights;
+        // HEAT_YEAR_TRACE=1 prints the nights with back-to-back periods longer than max_on.
+        if (std::getenv("HEAT_YEAR_TRACE") && plug.chains_past_cap > chains_mark) {
+            std::printf("[ year ] seed %llu night %d (%s):\n", static_cast<unsigned long long>(seed), k,
+                        date_text(day).c_str());
+            for (const auto& line : plug.night_trace)
+                if (line.find(" stage ") == std::string::npos) std::printf("  %s\n", line.c_str());
+        }
 
         if (plug.violations.size() > violations_mark && ++failed_nights <= 3) {
             std::string text = fmt::format("seed {} night {} ({}{}), max_on {} min:\n", seed, k, date_text(day),
@@ -496,15 +561,15 @@ void run_year(std::uint64_t seed, int max_on_min, int cold_min) {
 
     std::printf(
         "[ year ] seed %llu, max_on %d min: %d nights (%d cold, %d with a silent tracker), %d episodes (%d while the "
-        "sensor read asleep), %d hand events (%ld ON, %ld OFF, %ld of them at the plug's own end)\n"
+        "sensor read asleep), %d hand events (%ld ON, %ld OFF, %ld of them at the plug's own end), %d reconnects\n"
         "[ year ] plug: %ld ON periods, %ld ON commands, %ld OFF by bedtimed, %ld by its own timer, longest %lld s "
-        "on\n"
+        "on; %ld back-to-back chains (gaps < 1 min) longer than max_on\n"
         "[ year ] counters: %llu heat sessions, %llu safety offs, %llu manual offs, %llu refusals, %llu "
         "unconfirmed\n",
         static_cast<unsigned long long>(seed), max_on_min, fig.nights, fig.cold_nights, fig.silent_tracker_nights,
-        fig.episodes, fig.episodes_asleep, fig.hand_events, plug.hand_ons, plug.hand_offs, plug.hand_offs_ambiguous,
+        fig.episodes, fig.episodes_asleep, fig.hand_events, plug.hand_ons, plug.hand_offs, plug.hand_offs_ambiguous, fig.reconnects,
         plug.periods, plug.on_commands, plug.bedtimed_offs, plug.own_timer_offs,
-        static_cast<long long>(duration_cast<seconds>(plug.longest()).count()),
+        static_cast<long long>(duration_cast<seconds>(plug.longest()).count()), plug.chains_past_cap,
         static_cast<unsigned long long>(h.counters.heat_sessions),
         static_cast<unsigned long long>(h.counters.heat_safety_offs),
         static_cast<unsigned long long>(h.counters.manual_offs),
@@ -520,7 +585,8 @@ TEST(HeatYear, AYearOfNightsWithA30MinuteCap) {
 }
 
 TEST(HeatYear, AYearOfNightsWithA20MinuteCap) {
-    for (std::uint64_t seed : {11u, 12u}) run_year(seed, 20, 20);
+    run_year(11, 20, 20);
+    run_year(12, 20, 20, /*zcl_max=*/true);
 }
 
 // ---- the findings of the issue, one by one -------------------------------------
@@ -638,6 +704,26 @@ TEST(HeatYear, AnEpisodeWhileTheSensorReadsAsleepGetsGuidanceButNoHeatAndIsNotCo
     EXPECT_TRUE(s.on_sent_since(mark));
     EXPECT_TRUE(s.h.said("(1 of 3 tonight)"));
     run_until(s.h, s.plug, at_morning("01:30:00"));
+    expect_no_violations(s.plug);
+}
+
+// FOUND (reported, not fixed here): two sessions of bedtimed's own, back to
+// back, each within max_on, are one long heat. The long pre-warm runs 22:05 to
+// bedtime 22:30 (25 min, not its cap, so no cool-down); an episode 30 s later
+// gets a fresh period of 15 min: 40 min of heat in 40.5 min with max_on 30 min.
+// The governor starts a new period, with a fresh cap, at any ON after an OFF.
+// Disabled until the governor counts a short gap as part of the period.
+TEST(HeatYear, DISABLED_BackToBackSessionsSecondsApartStayWithinTheCap) {
+    Scene s;
+    run_until(s.h, s.plug, at_evening("22:00:00"));
+    s.h.bus.inject("s/room", "16");  // cold: the long pre-warm, 22:05 to 22:30
+    run_until(s.h, s.plug, at_evening("22:30:30"));
+    ASSERT_FALSE(s.plug.on()) << "the pre-warm ended at bedtime";
+    s.h.bus.inject("w/episode", R"({"id":"e1","duration_s":40})");
+    run_until(s.h, s.plug, at_evening("22:35:00") + kSlack);
+    EXPECT_FALSE(s.plug.on()) << "heat since 22:05 with a 30 s gap: past the 30 min cap";
+    run_until(s.h, s.plug, at_evening("23:30:00"));
+    EXPECT_EQ(s.plug.chains_past_cap, 0);
     expect_no_violations(s.plug);
 }
 
