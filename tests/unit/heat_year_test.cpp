@@ -102,13 +102,13 @@ public:
     // Reads bedtimed's new commands, carries them out and reports, as Z2M does
     // after every /set.
     void catch_up() {
-        for (int guard = 0; seen_ < h_.bus.published.size(); ++guard) {
-            if (guard > 1000) {
+        for (int commands = 0; seen_ < h_.bus.published.size();) {
+            const Message m = h_.bus.published[seen_++];  // a copy: reports grow the vector
+            if (m.topic != kSet) continue;
+            if (++commands > 1000) {
                 violation("more than 1000 commands in a row: a command loop");
                 return;
             }
-            const Message m = h_.bus.published[seen_++];  // a copy: reports grow the vector
-            if (m.topic != kSet) continue;
             const auto j = nlohmann::json::parse(m.payload, nullptr, false);
             if (!j.is_object() || !j.contains("state")) continue;  // power_on_behavior
             const auto now = h_.clock.wall_now();
