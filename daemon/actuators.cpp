@@ -148,7 +148,8 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     // On disk before anything is said about it: a kill -9 right after the log
     // line must still find the session (and its period) on restart.
     if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
-        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin)
+        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin ||
+        a.last_off_at != b.last_off_at)
         persist();
     if (!v.reason.empty()) note(pad.spec->name, v.reason);
     // A hand at the plug: the routine must hear of it (a Release by_hand came
@@ -210,6 +211,11 @@ void Actuators::start() {
             }
         }
         p->gov.manual_off_tonight = entry.value("manual_off", false);
+        if (entry.contains("last_off_at") && entry["last_off_at"].is_number_integer() &&
+            entry.contains("period_used_s") && entry["period_used_s"].is_number_integer()) {
+            p->gov.last_off_at = to_steady(from_epoch(entry["last_off_at"].get<std::int64_t>()));
+            p->gov.period_used = std::chrono::seconds(entry["period_used_s"].get<std::int64_t>());
+        }
         if (entry.contains("cool_until") && entry["cool_until"].is_number_integer()) {
             const WallTime until = from_epoch(entry["cool_until"].get<std::int64_t>());
             if (until > now) p->gov.cool_until = to_steady(until);
@@ -360,6 +366,14 @@ void Actuators::expect_pad(Pad& pad) {
     };
     pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p, resend] {
         if (p->gov.confirmed) return;
+        if (p->gov.contradicted && p->last_command.on) {
+            // The plug said OFF after the ON went out: a hand, or a plug that
+            // refused. Never push heat on a pad that says it is off.
+            govern(*p, heat::Release{"the plug reported OFF after the ON; not sent again (a hand, or the plug "
+                                     "refused it)",
+                                     true});
+            return;
+        }
         log_->info("{}: no confirmation yet; sending again", p->spec->name);
         resend();
         p->confirm_timer->arm(p->spec->confirm_timeout, [this, p] {
@@ -600,6 +614,10 @@ void Actuators::persist() {
             entry["on_since"] = wall(pad->gov.on_since);
         }
         if (pad->gov.manual_off_tonight) entry["manual_off"] = true;
+        if (pad->gov.last_off_at && pad->gov.period_used.count() > 0) {
+            entry["last_off_at"] = wall(*pad->gov.last_off_at);
+            entry["period_used_s"] = pad->gov.period_used.count();
+        }
         if (pad->gov.cool_until) entry["cool_until"] = wall(*pad->gov.cool_until);
         if (pad->test_result.is_object()) entry["test"] = pad->test_result;
         if (!entry.empty()) pads[name] = entry;

@@ -34,12 +34,25 @@ struct Decider {
         return done();
     }
     bool period_reached_cap() const { return st.on && now - st.on_since >= limits.max_on; }
+    // Where a period starting now really starts: a break shorter than min_off
+    // since the last OFF does not end the period before it.
+    SteadyTime period_start() const {
+        if (st.last_off_at && limits.min_off.count() > 0 && now - *st.last_off_at < limits.min_off)
+            return now - st.period_used;
+        return now;
+    }
     // The pad is off from now on; `send` says whether the plug must be told.
     Verdict switched_off(std::string why, bool send) {
         if (period_reached_cap() && limits.min_off.count() > 0) {
             st.cool_until = now + limits.min_off;
             why += fmt::format("; no heat for the next {} (cool-down)", span(limits.min_off));
         }
+        if (st.on) {
+            st.last_off_at = now;
+            st.period_used = std::min(limits.max_on, whole_seconds(now - st.on_since));
+        }
+        st.contradicted = false;
+        st.on_in_flight = false;
         st.on = false;
         st.origin = Origin::none;
         st.device_off_at.reset();
@@ -54,7 +67,12 @@ struct Decider {
     void command_on(SteadyTime end, std::optional<Seconds> device_cap = std::nullopt) {
         const SteadyTime cap_end = st.on_since + limits.max_on;
         st.off_at = end;
-        st.confirmed = false;
+        // A pad confirmed ON stays confirmed: an OFF report now is a hand (or
+        // its timer), never an old state, even while this ON is on its way.
+        if (!st.on || !st.confirmed) st.confirmed = false;
+        st.contradicted = false;
+        st.on_in_flight = true;
+        st.late_on_expected = false;
         if (limits.device_cap) {
             auto device = whole_seconds(std::min(end + kDeviceMargin, cap_end) - now);
             if (device_cap) device = std::min(device, *device_cap);
@@ -68,7 +86,7 @@ struct Decider {
 
     Verdict operator()(const Request& r) {
         const bool resume = r.resume && st.interrupted_since;
-        const SteadyTime since = resume ? *st.interrupted_since : now;
+        const SteadyTime since = resume ? *st.interrupted_since : period_start();
         st.interrupted_since.reset();
         if (st.manual_off_tonight) return refuse("the pad was switched off by hand tonight");
         if (st.asleep) return refuse("asleep");
@@ -101,7 +119,10 @@ struct Decider {
             return refuse(fmt::format("cooling down for {} more after a full {} on", span(whole_seconds(*st.cool_until - now)),
                                       span(limits.max_on)));
         const SteadyTime cap_end = since + limits.max_on;
-        if (cap_end <= now) return refuse("the interrupted session had used its whole cap");
+        if (cap_end <= now)
+            return refuse(resume ? "the interrupted session had used its whole cap"
+                                 : fmt::format("its {} of heat had no break of {} yet", span(limits.max_on),
+                                               span(limits.min_off)));
         const SteadyTime end = std::min(cap_end, now + r.wanted);
         // The plug's cap is whole seconds and 0 s means "none": never switch
         // on for less than a second, nor with a device cap of 0 s.
@@ -114,8 +135,12 @@ struct Decider {
         st.on_since = since;
         command_on(end, r.device_cap);
         v.granted = whole_seconds(end - now);
-        v.reason = fmt::format("ON for {} s ({}{})", v.granted.count(), r.reason,
-                               end < now + r.wanted ? "; clamped to the cap" : "");
+        v.reason = fmt::format("ON for {} s ({}{}{})", v.granted.count(), r.reason,
+                               end < now + r.wanted ? "; clamped to the cap" : "",
+                               since < now && !resume
+                                   ? fmt::format("; {} of heat before a break shorter than {} counts",
+                                                 span(whole_seconds(now - since)), span(limits.min_off))
+                                   : "");
         return done();
     }
 
@@ -136,37 +161,60 @@ struct Decider {
     }
 
     Verdict operator()(const Report& r) {
+        if (r.on) st.on_in_flight = false;
         if (r.on == st.on) {
             st.confirmed = true;
+            st.contradicted = false;
+            if (!r.on) st.late_on_expected = false;
             return done();
         }
-        // A report against a command not yet confirmed is an old state: the
-        // executor repeats the command.
-        if (!st.confirmed) return done();
+        // A report against a command not yet confirmed may be an old state;
+        // it is noted, and the executor never repeats an ON after it.
+        if (!st.confirmed) {
+            st.contradicted = true;
+            return done();
+        }
+        if (r.on && st.late_on_expected) {
+            // bedtimed's own ON, sent before the hand's OFF, arriving late.
+            st.late_on_expected = false;
+            st.confirmed = false;
+            v.command = Command{false, Seconds(0)};
+            v.safety_off = true;
+            v.reason = "OFF again: the ON bedtimed sent before the hand switched it off reached the plug late";
+            return done();
+        }
         if (r.on) {
-            if (st.asleep) {
+            const SteadyTime since = period_start();
+            if (st.asleep || since + limits.max_on <= now) {
                 v.safety_off = true;
                 st.on = true;  // for switched_off's bookkeeping: it is on now
-                st.on_since = now;
-                return switched_off("switched on outside bedtimed while asleep: off at once", true);
+                st.on_since = since;
+                return switched_off(st.asleep ? "switched on outside bedtimed while asleep: off at once"
+                                              : fmt::format("switched on outside bedtimed, but its {} of heat had "
+                                                            "no break of {} yet: off at once",
+                                                            span(limits.max_on), span(limits.min_off)),
+                                    true);
             }
             st.on = true;
             st.origin = Origin::outside;
-            st.on_since = now;
-            st.off_at = now + limits.max_on;
+            st.on_since = since;
+            st.off_at = since + limits.max_on;
             st.device_off_at.reset();
-            if (limits.device_cap) {
+            const Seconds left = whole_seconds(st.off_at - now);
+            if (limits.device_cap && left >= Seconds(1)) {
                 // Arm the plug's own cap too, so it stops even if bedtimed dies.
-                st.confirmed = false;
-                st.device_off_at = now + limits.max_on;
-                v.command = Command{true, limits.max_on};
+                st.device_off_at = now + left;
+                v.command = Command{true, left};
             }
-            v.reason = "turned on outside bedtimed: it will be switched off at its " + span(limits.max_on) + " cap";
+            v.reason = "turned on outside bedtimed: it will be switched off at its " + span(limits.max_on) + " cap" +
+                       (since < now ? fmt::format(" ({} left after a short break)", span(left)) : "");
             return done();
         }
         // OFF, and bedtimed had it on.
         if (st.device_off_at && now + kDeviceTimerTolerance >= *st.device_off_at)
             return switched_off("the plug's own timer switched it off", false);
+        st.late_on_expected = st.on_in_flight;
+        st.on_in_flight = false;
         std::string why = "switched off by hand: no more heat tonight";
         if (st.device_off_at)
             why += fmt::format(" (if it was the plug's own timer, it fired {} before the cap it was given)",

@@ -8,7 +8,9 @@
 //  1. continuous on-time never exceeds `max_on`, however the pad came on: a
 //     request while the pad is on can only use what is left of the period
 //     that began when it came on, and a pad switched on by other means is
-//     switched off at its cap, which a later routine ON does not restart;
+//     switched off at its cap, which a later routine ON does not restart.
+//     Heat with breaks shorter than `min_off` counts as one period: an ON
+//     soon after an OFF gets only what is left of the period's `max_on`;
 //  2. after a period that ran to its cap, no heat for `min_off` (cool-down);
 //  3. no heat while the sleeper is asleep: a request is refused, and any pad
 //     that is on, however it came on, is switched off at the first sign of
@@ -61,6 +63,19 @@ struct PadState {
     bool asleep = false;                      // the last sleep state reported for its sleeper
     // A session a restart interrupted: its period began here (resume only).
     std::optional<SteadyTime> interrupted_since;
+    // Heat with breaks shorter than min_off is one period: when the pad went
+    // off last, and how much of the period it had used by then. A new ON
+    // within min_off of that gets only what is left (on_since is set back).
+    std::optional<SteadyTime> last_off_at;
+    Seconds period_used{0};
+    // A report against the command not yet confirmed came in (an old state,
+    // or a hand, or a plug that refused): the executor must not repeat an ON.
+    bool contradicted = false;
+    // An ON of bedtimed's not yet seen in a report; when a hand switches the
+    // pad off meanwhile, that ON may still reach the plug after the hand: its
+    // ON report is then switched off again, not taken for a new hand's ON.
+    bool on_in_flight = false;
+    bool late_on_expected = false;
 };
 
 // Ask for heat for `wanted` (clamped to what the limits leave).

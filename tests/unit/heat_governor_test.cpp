@@ -432,6 +432,25 @@ TEST(HeatGovernor, NoCoolDownAfterAShortSession) {
     EXPECT_CLEAN(sim);
 }
 
+TEST(HeatGovernor, AShortBreakDoesNotStartAFreshPeriod) {
+    // Found by the year run: 25 min of pre-warm, a 30 s break, then an
+    // episode got a fresh 15 min. Now the episode gets what is left.
+    Sim sim(limits(30min, 30min), at(22, 5));
+    sim.request(25min, "long pre-warm");
+    sim.run_until(at(22, 30, 30));
+    ASSERT_FALSE(sim.plug.on);
+    const auto v = sim.request(15min, "episode");
+    EXPECT_FALSE(v.refused);
+    EXPECT_EQ(v.granted, Seconds(5 * 60));
+    sim.run_until(at(23, 30));
+    EXPECT_CLEAN(sim);
+    // After a break of min_off, a fresh period.
+    Sim later(limits(30min, 30min), at(22, 5));
+    later.request(25min, "long pre-warm");
+    later.run_until(at(23, 0, 1));
+    EXPECT_EQ(later.request(15min, "episode").granted, Seconds(15 * 60));
+}
+
 TEST(HeatGovernor, ReconnectedSwitchesOff) {
     Sim sim(limits(30min), at(22, 0));
     sim.request(20min, "pre-warm");
