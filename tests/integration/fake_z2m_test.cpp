@@ -193,7 +193,7 @@ TEST_F(FakeZ2mTest, OnTimeToTuyaIsOnlyReportedOnBridgeLoggingAndBecomesNoCap) {
     pad.turn_on(1s);
     pad.turn_off();
     ASSERT_TRUE(pad.pump_until([&] { return pad.state() == false; }, 2s));
-    z2m_->wait_idle();
+    ASSERT_TRUE(z2m_->wait_for_set("bedroom/tuya", 3));
     EXPECT_EQ(z2m_->received("bedroom/tuya"),
               (std::vector<std::string>{R"({"state":"ON","on_time":1})", R"({"state":"ON"})", R"({"state":"OFF"})"}));
     EXPECT_EQ(z2m_->log_messages().size(), 1u);
@@ -217,8 +217,7 @@ TEST_F(FakeZ2mTest, AqaraEndsUpOffAfterAPowerCutOnlyWithTheLearnedBoolean) {
     {
         Pad early(broker_.uri(), "bedroom/aqara", /*subscribe_devices=*/false);
         early.prepare();
-        early.pump_for(500ms);
-        z2m_->wait_idle();
+        ASSERT_TRUE(z2m_->wait_for_set("bedroom/aqara", 1));
         EXPECT_TRUE(z2m_->restore_after_power_cut("bedroom/aqara"));
         const auto log = z2m_->log_messages();
         ASSERT_EQ(log.size(), 1u);
@@ -228,17 +227,16 @@ TEST_F(FakeZ2mTest, AqaraEndsUpOffAfterAPowerCutOnlyWithTheLearnedBoolean) {
     {
         TestClient raw(broker_.uri());
         raw.publish("zigbee2mqtt/bedroom/aqara/set", R"({"power_outage_memory":false})");
-        z2m_->wait_idle();
+        ASSERT_TRUE(z2m_->wait_for_set("bedroom/aqara", 2));
         ASSERT_FALSE(z2m_->restore_after_power_cut("bedroom/aqara"));
         raw.publish("zigbee2mqtt/bedroom/aqara/set", R"({"power_outage_memory":"off"})");
-        z2m_->wait_idle();
+        ASSERT_TRUE(z2m_->wait_for_set("bedroom/aqara", 3));
         EXPECT_TRUE(z2m_->restore_after_power_cut("bedroom/aqara"));
     }
     // Learned: the boolean false.
     auto pad = learned_pad("bedroom/aqara");
     pad->prepare();
-    pad->pump_for(300ms);
-    z2m_->wait_idle();
+    ASSERT_TRUE(z2m_->wait_for_set("bedroom/aqara", 4));
     EXPECT_FALSE(z2m_->restore_after_power_cut("bedroom/aqara"));
     EXPECT_EQ(z2m_->received("bedroom/aqara").back(), R"({"power_outage_memory":false})");
 }
@@ -261,7 +259,7 @@ TEST_F(FakeZ2mTest, AqaraAcceptsOnTimeButKeepsNoTimer) {
 TEST_F(FakeZ2mTest, IkeaRefusesAnOnTimeBeyondTheZclRange) {
     TestClient raw(broker_.uri());
     raw.publish("zigbee2mqtt/bedroom/ikea/set", R"({"state":"ON","on_time":6554})");
-    z2m_->wait_idle();
+    ASSERT_TRUE(z2m_->wait_for_set("bedroom/ikea", 1));
     EXPECT_FALSE(z2m_->is_on("bedroom/ikea"));  // fail-safe: nothing sent
     const auto log = z2m_->log_messages();
     ASSERT_EQ(log.size(), 1u);
@@ -270,7 +268,7 @@ TEST_F(FakeZ2mTest, IkeaRefusesAnOnTimeBeyondTheZclRange) {
     raw.publish("zigbee2mqtt/bedroom/ikea/set", kCodec.make_switch(make_options({{"device", "bedroom/ikea"}}))
                                                     ->turn_on(std::chrono::hours(3))[0]
                                                     .payload);
-    z2m_->wait_idle();
+    ASSERT_TRUE(z2m_->wait_for_set("bedroom/ikea", 2));
     EXPECT_TRUE(z2m_->is_on("bedroom/ikea"));
     EXPECT_EQ(z2m_->log_messages().size(), 1u);
 }

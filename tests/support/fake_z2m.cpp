@@ -183,6 +183,19 @@ void FakeZ2m::wait_idle(std::chrono::milliseconds settle) const {
     }
 }
 
+bool FakeZ2m::wait_for_set(const std::string& name, std::size_t count,
+                           std::chrono::milliseconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    std::unique_lock lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    while (Clock::now() < deadline) {
+        if (it->second.received.size() >= count && inbox_.empty() && !busy_ && outbox_.empty()) return true;
+        cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
 void FakeZ2m::run() {
     std::unique_lock lock(mutex_);
     while (!stop_) {

@@ -84,6 +84,10 @@ public:
     // Blocks until the worker has handled everything that has arrived so far
     // and `settle` has passed without new /set messages.
     void wait_idle(std::chrono::milliseconds settle = std::chrono::milliseconds(200)) const;
+    // Blocks until `name` has received `count` /set messages in all and the worker
+    // is idle (what they caused is published); false after `timeout`.
+    bool wait_for_set(const std::string& name, std::size_t count,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
 private:
     using Clock = std::chrono::steady_clock;
