@@ -8,6 +8,8 @@
 // after a power cut" only with the boolean false. Real wall time, caps of 1-2 s.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -172,9 +174,17 @@ TEST_F(FakeZ2mTest, TuyaCountdownSwitchesThePlugOffByItselfAndReportsPower) {
 TEST_F(FakeZ2mTest, OnTimeToTuyaIsOnlyReportedOnBridgeLoggingAndBecomesNoCap) {
     // Before bridge/devices is seen the codec sends today's on_time.
     Pad pad(broker_.uri(), "bedroom/tuya", /*subscribe_devices=*/false);
+    TestClient watcher(broker_.uri());
+    watcher.subscribe("zigbee2mqtt/bedroom/tuya");
     pad.pump_for(300ms);
     ASSERT_TRUE(pad.facts().cap_method.empty());
     pad.turn_on(1s);
+    // Z2M's optimistic state after the plain ON: countdown 0, i.e. no timer.
+    auto state = watcher.next_on("zigbee2mqtt/bedroom/tuya", 3s);
+    ASSERT_TRUE(state);
+    const auto j = nlohmann::json::parse(state->payload);
+    EXPECT_EQ(j.value("state", ""), "ON") << state->payload;
+    EXPECT_EQ(j.value("countdown", -1), 0) << state->payload;
     ASSERT_TRUE(pad.pump_until([&] { return pad.facts().cap == DeviceCap::none; }, 3s))
         << "the drop on bridge/logging was not learned";
     EXPECT_EQ(pad.facts().cap_method, "none");
