@@ -89,6 +89,8 @@ FakeZ2m::~FakeZ2m() {
         }
     } catch (...) {
     }
+    // Before the mutex and the queues go: Paho's thread must not call back into them.
+    client_.reset();
 }
 
 void FakeZ2m::add_plug(const std::string& name, Model model) {
