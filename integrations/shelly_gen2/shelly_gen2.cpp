@@ -1,5 +1,7 @@
 #include "shelly_gen2.hpp"
 
+#include <cmath>
+
 #include "codec_util.hpp"
 
 namespace bedtimed::integrations {
@@ -70,7 +72,7 @@ class ShellySwitch final : public SwitchDevice {
 public:
     explicit ShellySwitch(OptionReader& options)
         : c_(read_common(options)), key_("switch:" + std::to_string(c_.id)),
-          status_topic_(c_.prefix + "/status/" + key_) {}
+          status_topic_(c_.prefix + "/status/" + key_), reply_src_(c_.src + "/" + c_.prefix) {}
 
     std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const override {
         OrderedJson params;
@@ -103,6 +105,80 @@ public:
 
     bool supports_device_auto_off() const override { return true; }
 
+    // --- Device truth ------------------------------------------------------
+    SwitchFacts initial_facts() const override {
+        SwitchFacts f;
+        f.cap_method = "auto_off";
+        f.cap = DeviceCap::unverified;
+        f.cap_note = "auto_off set with Switch.SetConfig, not read back yet";
+        return f;
+    }
+
+    std::vector<std::string> fact_topics() const override { return {reply_src_ + "/rpc"}; }
+
+    std::vector<DeviceCommand> read_cap() const override {
+        OrderedJson params;
+        params["id"] = c_.id;
+        OrderedJson frame;
+        frame["id"] = kGetConfigId;
+        frame["src"] = reply_src_;
+        frame["method"] = "Switch.GetConfig";
+        frame["params"] = std::move(params);
+        return {detail::command(c_.rpc_topic(), frame.dump())};
+    }
+
+    std::optional<SwitchFacts> learn(std::string_view topic, std::string_view payload,
+                                     const SwitchFacts& known) const override {
+        if (topic != reply_src_ + "/rpc") return std::nullopt;
+        const auto j = detail::parse_object(payload);
+        if (!j) return std::nullopt;
+        const auto* id = detail::member(*j, "id");
+        if (id == nullptr || !id->is_number_integer() || id->get<long long>() != kGetConfigId)
+            return std::nullopt;
+        const auto* result = detail::member(*j, "result");
+        if (result == nullptr || !result->is_object()) return std::nullopt;  // also an "error" reply
+        const auto* component = detail::member(*result, "id");
+        if (component == nullptr || !component->is_number_integer() || component->get<long long>() != c_.id)
+            return std::nullopt;
+        const auto* auto_off = detail::member(*result, "auto_off");
+        const auto* delay = detail::member(*result, "auto_off_delay");
+        const bool on = auto_off != nullptr && auto_off->is_boolean() && auto_off->get<bool>();
+        const double d = delay != nullptr && delay->is_number() ? delay->get<double>() : 0.0;
+        SwitchFacts f = known;
+        f.cap_method = "auto_off";
+        if (on && std::isfinite(d) && d > 0) {
+            f.cap = DeviceCap::verified;
+            f.cap_note = "Switch.GetConfig read back: auto_off true, auto_off_delay " +
+                         std::to_string(std::llround(d)) + " s";
+        } else {
+            f.cap = DeviceCap::none;
+            f.cap_note = std::string("Switch.GetConfig read back: auto_off ") + (on ? "true" : "false") +
+                         ", auto_off_delay " + std::to_string(std::llround(std::isfinite(d) ? d : 0.0)) +
+                         " s: the switch has no timer";
+        }
+        if (f == known) return std::nullopt;
+        return f;
+    }
+
+    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+        const auto p = component_field(c_, status_topic_, key_, topic, payload, "apower");
+        if (!p || !p->is_number()) return std::nullopt;
+        const double w = p->get<double>();
+        if (!std::isfinite(w) || w < 0.0) return std::nullopt;
+        return w;
+    }
+
+    std::vector<DeviceCommand> turn_on_with(std::chrono::seconds auto_off,
+                                            const SwitchFacts& facts) const override {
+        if (facts.cap != DeviceCap::none) return turn_on(auto_off);
+        // Device contract: with cap none, no cap at all.
+        OrderedJson params;
+        params["id"] = c_.id;
+        params["on"] = true;
+        return {c_.rpc(1, "Switch.Set", std::move(params))};
+    }
+    // ----------------------------------------------------------------------
+
     std::vector<std::string> state_topics() const override {
         return {status_topic_, c_.events_topic()};
     }
@@ -115,9 +191,14 @@ public:
     }
 
 private:
+    static constexpr int kGetConfigId = 5;
+
     Common c_;
     std::string key_;           // switch:<id>
     std::string status_topic_;  // <prefix>/status/switch:<id>
+    // "<src>/<prefix>": the reply to Switch.GetConfig comes on "<src>/<prefix>/rpc",
+    // a topic of this device alone (several Shellys may share `src`).
+    std::string reply_src_;
 };
 
 class ShellyCover final : public PositionDevice {

@@ -1,6 +1,7 @@
 #include "tasmota.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "codec_util.hpp"
 
@@ -61,6 +62,7 @@ public:
                                                "' (a heating pad must not come back on by itself)");
         }
         power_ = "POWER" + std::to_string(c_.relay);
+        pulse_key_ = "PulseTime" + std::to_string(c_.relay);
     }
 
     std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const override {
@@ -79,11 +81,80 @@ public:
 
     bool supports_device_auto_off() const override { return true; }
 
+    // --- Device truth ------------------------------------------------------
+    SwitchFacts initial_facts() const override {
+        SwitchFacts f;
+        f.cap_method = "pulse_time";
+        f.cap = DeviceCap::unverified;
+        f.cap_note = "PulseTime" + std::to_string(c_.relay) + " set, not read back yet";
+        return f;
+    }
+
+    // stat/<topic>/RESULT (the PulseTime read-back) and tele/<topic>/SENSOR
+    // (the power) are state topics already.
+    std::vector<std::string> fact_topics() const override { return {}; }
+
+    std::vector<DeviceCommand> read_cap() const override {
+        return {detail::command(c_.cmnd_topic(pulse_key_), "")};
+    }
+
+    std::optional<SwitchFacts> learn(std::string_view topic, std::string_view payload,
+                                     const SwitchFacts& known) const override {
+        if (topic != c_.stat + "RESULT") return std::nullopt;
+        const auto j = detail::parse_object(payload);
+        if (!j) return std::nullopt;
+        const auto* v = detail::member(*j, pulse_key_);
+        if (v == nullptr) return std::nullopt;
+        // Tasmota >= 9: {"PulseTime1":{"Set":1900,"Remaining":0}}; older: {"PulseTime1":1900}.
+        if (v->is_object()) v = detail::member(*v, "Set");
+        if (v == nullptr || !v->is_number()) return std::nullopt;
+        const double set = v->get<double>();
+        if (!std::isfinite(set) || set < 0) return std::nullopt;
+        SwitchFacts f = known;
+        f.cap_method = "pulse_time";
+        const long long n = std::llround(set);
+        if (n > 0) {
+            f.cap = DeviceCap::verified;
+            f.cap_note = "PulseTime read back: " + std::to_string(n) + " (" + pulse_text(n) + ")";
+        } else {
+            f.cap = DeviceCap::none;
+            f.cap_note = "PulseTime read back: 0 (off): the relay has no timer";
+        }
+        if (f == known) return std::nullopt;
+        return f;
+    }
+
+    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+        if (topic != c_.tele + "SENSOR") return std::nullopt;
+        const auto j = detail::parse_object(payload);
+        if (!j) return std::nullopt;
+        const auto* energy = detail::member(*j, "ENERGY");
+        if (energy == nullptr) return std::nullopt;
+        const auto* p = detail::member(*energy, "Power");
+        // Multi-relay energy monitors report one value per relay.
+        if (p != nullptr && p->is_array())
+            p = static_cast<std::size_t>(c_.relay - 1) < p->size() ? &(*p)[static_cast<std::size_t>(c_.relay - 1)]
+                                                                   : nullptr;
+        if (p == nullptr || !p->is_number()) return std::nullopt;
+        const double w = p->get<double>();
+        if (!std::isfinite(w) || w < 0.0) return std::nullopt;
+        return w;
+    }
+
+    std::vector<DeviceCommand> turn_on_with(std::chrono::seconds auto_off,
+                                            const SwitchFacts& facts) const override {
+        // Device contract: with cap none, no cap at all.
+        if (facts.cap == DeviceCap::none) return {detail::command(c_.cmnd_topic(power_), "ON")};
+        return turn_on(auto_off);
+    }
+    // ----------------------------------------------------------------------
+
     std::vector<std::string> state_topics() const override {
         std::vector<std::string> out{c_.stat + power_};
         if (c_.relay == 1) out.push_back(c_.stat + "POWER");
         out.push_back(c_.stat + "RESULT");
         out.push_back(c_.tele + "STATE");
+        out.push_back(c_.tele + "SENSOR");
         return out;
     }
 
@@ -102,12 +173,18 @@ public:
 
 private:
     DeviceCommand pulse_command(std::chrono::seconds cap) const {
-        return detail::command(c_.cmnd_topic("PulseTime" + std::to_string(c_.relay)),
-                               std::to_string(pulse_time(cap)));
+        return detail::command(c_.cmnd_topic(pulse_key_), std::to_string(pulse_time(cap)));
+    }
+
+    // A PulseTime value as a duration, for notes.
+    static std::string pulse_text(long long n) {
+        if (n <= 111) return std::to_string(n) + "00 ms";
+        return std::to_string(n - 100) + " s";
     }
 
     Common c_;
-    std::string power_;  // "POWER<r>"
+    std::string power_;      // "POWER<r>"
+    std::string pulse_key_;  // "PulseTime<r>"
     bool set_power_on_state_ = true;
 };
 

@@ -13,6 +13,13 @@
 //     session's, not just the actuator's max_on.
 //   state  stat/<topic>/POWER<r> (and stat/<topic>/POWER for relay 1): ON/OFF
 //          stat/<topic>/RESULT, tele/<topic>/STATE: JSON "POWER<r>" (or "POWER" for relay 1)
+//   power  tele/<topic>/SENSOR {"ENERGY":{"Power":45}} (W; an array per relay on multi-relay
+//          meters) -> parse_power; parse_state ignores it
+//   device truth  read_cap: cmnd/<topic>/PulseTime<r> with an empty payload (a query);
+//          learn on stat/<topic>/RESULT {"PulseTime<r>":{"Set":1900,"Remaining":0}} (Tasmota >= 9)
+//          or {"PulseTime<r>":1900}: Set > 0 -> cap verified, 0 -> none (cap_method "pulse_time").
+//          Both topics are state topics, so fact_topics() is empty. With facts.cap == none,
+//          turn_on_with sends POWER<r> ON only.
 // Shutter
 //   move_to  cmnd/<topic>/ShutterPosition<r>  <0..100>
 //   stop     cmnd/<topic>/ShutterStop<r>      (empty payload)
@@ -21,6 +28,9 @@
 //
 // Options: topic (required), relay (1..8, default 1), prefix_cmnd/prefix_stat/prefix_tele
 // (defaults cmnd/stat/tele), power_on_state (0 default / keep = send nothing).
+//
+// Threads: any (const, stateless). The factory throws config::ConfigError at the
+// offending option; nothing else throws apart from std::bad_alloc.
 #pragma once
 
 #include "device.hpp"

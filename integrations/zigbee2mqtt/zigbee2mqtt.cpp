@@ -1,6 +1,7 @@
 #include "zigbee2mqtt.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "codec_util.hpp"
 
@@ -12,10 +13,31 @@ using detail::OrderedJson;
 
 // OnWithTimedOff carries on_time in tenths of a second in a uint16 (max 0xFFFE),
 // and Z2M multiplies the seconds we send by 10: 6553 s (~109 min) is the most a
-// plug can hold. A longer cap is shortened, which errs on the safe side.
+// plug can hold. A longer cap is shortened, which errs on the safe side. Always
+// an integer: 6553.5 would encode as 0xFFFF, "no timer" in ZCL.
 constexpr long long kMaxOnTimeSeconds = 6553;
+// Tuya's countdown (on_off_countdown converter): 0..43200 s.
+constexpr long long kMaxCountdownSeconds = 43200;
+
+// A cap learned from evidence at run time (bridge/logging) starts with this, so
+// that a later (re)publication of bridge/devices does not undo it.
+constexpr std::string_view kRuntimeEvidence = "Zigbee2MQTT reported: ";
+
+enum class CapMode { automatic, on_time, countdown, none };
+
+const char* mode_name(CapMode m) {
+    switch (m) {
+        case CapMode::automatic: return "auto";
+        case CapMode::on_time: return "on_time";
+        case CapMode::countdown: return "countdown";
+        case CapMode::none: return "none";
+    }
+    return "none";
+}
 
 struct Topics {
+    std::string base;     // <base>
+    std::string device;   // the friendly name
     std::string state;    // <base>/<device>
     std::string command;  // <base>/<device>/set
 };
@@ -26,16 +48,60 @@ Topics read_topics(OptionReader& options) {
     while (!base.empty() && base.back() == '/') base.pop_back();
     if (base.empty()) options.fail("base_topic", "option 'base_topic' of " + options.what() +
                                                      " must not be empty");
-    Topics t{base + "/" + device, base + "/" + device + "/set"};
+    Topics t{base, device, base + "/" + device, base + "/" + device + "/set"};
     detail::check_publish_topic(options, "base_topic", base);
     detail::check_publish_topic(options, "device", t.command);
     return t;
 }
 
+CapMode read_cap_mode(OptionReader& options) {
+    if (options.has("cap")) {
+        if (options.has("on_time"))
+            options.fail("on_time", "option 'on_time' of " + options.what() +
+                                        " cannot be combined with 'cap' (use only 'cap')");
+        const std::string text = options.get_or("cap", "auto");
+        if (text == "auto") return CapMode::automatic;
+        if (text == "on_time") return CapMode::on_time;
+        if (text == "countdown") return CapMode::countdown;
+        if (text == "none") return CapMode::none;
+        options.fail("cap", "option 'cap' of " + options.what() +
+                                " must be auto, on_time, countdown or none, not '" + text + "'");
+    }
+    // The old boolean: true meant "send on_time", which auto now decides per plug.
+    return detail::bool_option(options, "on_time", true) ? CapMode::automatic : CapMode::none;
+}
+
+// Every expose and feature of a bridge/devices definition, depth first.
+void flatten(const nlohmann::json& exposes, std::vector<const nlohmann::json*>& out) {
+    if (!exposes.is_array()) return;
+    for (const auto& e : exposes) {
+        if (!e.is_object()) continue;
+        out.push_back(&e);
+        if (const auto* f = detail::member(e, "features")) flatten(*f, out);
+    }
+}
+
+bool named(const nlohmann::json& expose, std::string_view name) {
+    for (const char* k : {"name", "property"}) {
+        const auto* v = detail::member(expose, k);
+        if (v != nullptr && v->is_string() && v->get_ref<const std::string&>() == name) return true;
+    }
+    return false;
+}
+
+std::string string_member(const nlohmann::json& j, std::string_view key) {
+    const auto* v = detail::member(j, key);
+    return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
+
 class Z2mSwitch final : public SwitchDevice {
 public:
     explicit Z2mSwitch(OptionReader& options) : topics_(read_topics(options)) {
-        on_time_ = detail::bool_option(options, "on_time", true);
+        mode_ = read_cap_mode(options);
         off_wait_time_ = detail::bool_option(options, "off_wait_time", false);
         const std::string pob = options.get_or("power_on_behavior", "off");
         if (pob == "keep") {
@@ -48,26 +114,97 @@ public:
         }
     }
 
-    std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const override {
+    // --- Device truth ------------------------------------------------------
+    SwitchFacts initial_facts() const override {
+        SwitchFacts f;
+        if (mode_ == CapMode::none) {
+            f.cap_method = "none";
+            f.cap = DeviceCap::none;
+            f.cap_note = "cap: none in the config";
+        } else {
+            f.cap = DeviceCap::unverified;
+            f.cap_note = std::string("bridge/devices not seen yet; configured cap: ") + mode_name(mode_);
+        }
+        // Today's behaviour until bridge/devices tells which key this plug has.
+        if (set_power_on_off_) {
+            f.power_on_key = "power_on_behavior";
+            f.power_on_value_json = "\"off\"";
+        }
+        return f;
+    }
+
+    std::vector<std::string> fact_topics() const override {
+        return {topics_.base + "/bridge/devices", topics_.base + "/bridge/logging"};
+    }
+
+    std::optional<SwitchFacts> learn(std::string_view topic, std::string_view payload,
+                                     const SwitchFacts& known) const override {
+        std::optional<SwitchFacts> out;
+        if (topic == topics_.base + "/bridge/devices")
+            out = learn_devices(payload, known);
+        else if (topic == topics_.base + "/bridge/logging")
+            out = learn_logging(payload, known);
+        if (out && *out == known) return std::nullopt;
+        return out;
+    }
+
+    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+        if (topic != topics_.state) return std::nullopt;
+        const auto j = detail::parse_object(payload);
+        if (!j) return std::nullopt;
+        const auto* p = detail::member(*j, "power");
+        if (p == nullptr || !p->is_number()) return std::nullopt;
+        const double w = p->get<double>();
+        if (!std::isfinite(w) || w < 0.0) return std::nullopt;
+        return w;
+    }
+
+    std::vector<DeviceCommand> turn_on_with(std::chrono::seconds auto_off,
+                                            const SwitchFacts& facts) const override {
+        std::string method = facts.cap_method;
+        if (method.empty()) method = configured_method();
+        if (facts.cap == DeviceCap::none) method = "none";
         OrderedJson j;
         j["state"] = "ON";
-        if (on_time_) {
+        if (method == "on_time") {
             j["on_time"] = std::min(detail::cap_seconds(auto_off), kMaxOnTimeSeconds);
             if (off_wait_time_) j["off_wait_time"] = 0;
+        } else if (method == "countdown") {
+            j["countdown"] = std::min(detail::cap_seconds(auto_off), kMaxCountdownSeconds);
         }
+        // "none" or anything unknown: no cap key at all.
         return {detail::command(topics_.command, j.dump())};
+    }
+
+    std::vector<DeviceCommand> prepare_with(std::chrono::seconds /*cap*/,
+                                            const SwitchFacts& facts) const override {
+        if (!set_power_on_off_) return {};
+        if (!facts.power_on_key.empty()) {
+            OrderedJson j;
+            j[facts.power_on_key] =
+                nlohmann::ordered_json::parse(facts.power_on_value_json, nullptr, false);
+            if (j[facts.power_on_key].is_discarded()) j[facts.power_on_key] = "off";
+            return {detail::command(topics_.command, j.dump())};
+        }
+        // Learned: this plug has no power-on setting; sending one would be dropped.
+        if (!facts.cap_method.empty()) return {};
+        return {detail::command(topics_.command, R"({"power_on_behavior":"off"})")};
+    }
+    // ----------------------------------------------------------------------
+
+    std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const override {
+        return turn_on_with(auto_off, SwitchFacts{});
     }
 
     std::vector<DeviceCommand> turn_off() const override {
         return {detail::command(topics_.command, R"({"state":"OFF"})")};
     }
 
-    std::vector<DeviceCommand> prepare(std::chrono::seconds /*cap*/) const override {
-        if (!set_power_on_off_) return {};
-        return {detail::command(topics_.command, R"({"power_on_behavior":"off"})")};
+    std::vector<DeviceCommand> prepare(std::chrono::seconds cap) const override {
+        return prepare_with(cap, SwitchFacts{});
     }
 
-    bool supports_device_auto_off() const override { return on_time_; }
+    bool supports_device_auto_off() const override { return mode_ != CapMode::none; }
 
     std::vector<std::string> state_topics() const override { return {topics_.state}; }
 
@@ -80,8 +217,139 @@ public:
     }
 
 private:
+    std::string configured_method() const {
+        switch (mode_) {
+            case CapMode::automatic:
+            case CapMode::on_time: return "on_time";
+            case CapMode::countdown: return "countdown";
+            case CapMode::none: return "none";
+        }
+        return "none";
+    }
+
+    std::optional<SwitchFacts> learn_devices(std::string_view payload, const SwitchFacts& known) const {
+        const auto list = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+        if (list.is_discarded() || !list.is_array()) return std::nullopt;
+        const nlohmann::json* entry = nullptr;
+        for (const auto& e : list)
+            if (e.is_object() && string_member(e, "friendly_name") == topics_.device) {
+                entry = &e;
+                break;
+            }
+        if (entry == nullptr) return std::nullopt;
+
+        std::vector<const nlohmann::json*> exposes;
+        if (const auto* def = detail::member(*entry, "definition"))
+            if (const auto* ex = detail::member(*def, "exposes")) flatten(*ex, exposes);
+        auto find = [&](std::string_view name) -> const nlohmann::json* {
+            for (const auto* e : exposes)
+                if (named(*e, name)) return e;
+            return nullptr;
+        };
+        const std::string manufacturer = string_member(*entry, "manufacturer");
+        const bool tuya = starts_with(manufacturer, "_TZ") || starts_with(manufacturer, "_TYZB");
+        bool countdown = false;
+        if (const auto* c = find("countdown")) {
+            const auto* access = detail::member(*c, "access");
+            countdown = access != nullptr && access->is_number_integer() && (access->get<long long>() & 2) != 0;
+        }
+
+        SwitchFacts f = known;
+        switch (mode_) {
+            case CapMode::automatic:
+                if (countdown) {
+                    f.cap_method = "countdown";
+                    f.cap_note = "countdown exposed in bridge/devices";
+                } else if (tuya) {
+                    f.cap_method = "none";
+                    f.cap_note = "Tuya firmware (" + manufacturer +
+                                 ") without countdown: on_time would be a x10 delayed toggle";
+                } else {
+                    f.cap_method = "on_time";
+                    f.cap_note = "on_time (ZCL OnWithTimedOff), not proven yet";
+                }
+                break;
+            case CapMode::on_time:
+                if (tuya) {
+                    f.cap_method = "none";
+                    f.cap_note = "cap: on_time refused for Tuya firmware (" + manufacturer +
+                                 "): on_time would be a x10 delayed toggle";
+                } else {
+                    f.cap_method = "on_time";
+                    f.cap_note = "cap: on_time in the config";
+                }
+                break;
+            case CapMode::countdown:
+                f.cap_method = "countdown";
+                f.cap_note = countdown ? "cap: countdown in the config (exposed)"
+                                       : "cap: countdown in the config (not exposed in bridge/devices)";
+                break;
+            case CapMode::none:
+                f.cap_method = "none";
+                f.cap_note = "cap: none in the config";
+                break;
+        }
+        f.cap = f.cap_method == "none" ? DeviceCap::none : DeviceCap::unverified;
+        // What was proven at run time outlives a re-publication of bridge/devices.
+        if (known.cap_method == f.cap_method && known.cap == DeviceCap::verified) {
+            f.cap = known.cap;
+            f.cap_note = known.cap_note;
+        }
+        if (known.cap == DeviceCap::none && starts_with(known.cap_note, kRuntimeEvidence)) {
+            f.cap_method = known.cap_method;
+            f.cap = known.cap;
+            f.cap_note = known.cap_note;
+        }
+
+        f.power_on_key.clear();
+        f.power_on_value_json.clear();
+        if (find("power_on_behavior") != nullptr) {
+            f.power_on_key = "power_on_behavior";
+            f.power_on_value_json = "\"off\"";
+        } else if (const auto* pom = find("power_outage_memory")) {
+            const std::string type = string_member(*pom, "type");
+            if (type == "binary") {
+                // Lumi: the JSON boolean false; the string "off" is truthy and ENABLES restore.
+                const auto* off = detail::member(*pom, "value_off");
+                f.power_on_key = "power_outage_memory";
+                f.power_on_value_json = off != nullptr && (off->is_boolean() || off->is_string())
+                                            ? off->dump()
+                                            : "false";
+            } else if (type == "enum") {
+                f.power_on_key = "power_outage_memory";
+                f.power_on_value_json = "\"off\"";
+            }
+        }
+        f.reports_power = find("power") != nullptr;
+        return f;
+    }
+
+    std::optional<SwitchFacts> learn_logging(std::string_view payload, const SwitchFacts& known) const {
+        const auto j = detail::parse_object(payload);
+        if (!j) return std::nullopt;
+        if (string_member(*j, "level") != "error") return std::nullopt;
+        const std::string message = string_member(*j, "message");
+        const std::string quoted = "'" + topics_.device + "'";
+        bool dropped = false;
+        for (const char* key : {"on_time", "countdown"})
+            if (message.find(std::string("No converter available for '") + key + "' on " + quoted) !=
+                std::string::npos)
+                dropped = true;
+        for (const char* key : {"state", "on_time", "countdown"})
+            if (message.find(std::string("Publish 'set' '") + key + "' to " + quoted + " failed") !=
+                std::string::npos)
+                dropped = true;
+        if (!dropped) return std::nullopt;
+        if (known.cap == DeviceCap::none) return std::nullopt;  // already no cap
+        SwitchFacts f = known;
+        f.cap_method = "none";
+        f.cap = DeviceCap::none;
+        f.cap_note = std::string(kRuntimeEvidence) + message;
+        return f;
+    }
+
     Topics topics_;
-    bool on_time_ = true;
+    CapMode mode_ = CapMode::automatic;
     bool off_wait_time_ = false;
     bool set_power_on_off_ = true;
 };

@@ -1,6 +1,8 @@
 // libFuzzer target: the state messages of every device codec (integrations/*):
-// what a plug or bed reports on its state topics. Input: one byte picks the
-// codec, one byte the state topic, then the payload.
+// what a plug or bed reports on its state topics, and for plugs the fact topics
+// (Zigbee2MQTT's bridge/devices and bridge/logging, Shelly's RPC replies) that
+// learn() reads. Input: one byte picks the codec, one byte the topic, then the payload.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -77,7 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& all = codecs();
     const Codec& codec = all[in.take_byte() % all.size()];
     const std::uint8_t topic_pick = in.take_byte();
-    const auto filters = codec.pad ? codec.pad->state_topics() : codec.bed->state_topics();
+    auto filters = codec.pad ? codec.pad->state_topics() : codec.bed->state_topics();
+    if (codec.pad)
+        for (auto& t : codec.pad->fact_topics()) filters.push_back(std::move(t));
     // Past the real state topics, the first line of the input is the topic.
     const std::string topic = topic_pick < filters.size() * 64
                                   ? topic_for(filters[topic_pick % filters.size()])
@@ -85,6 +89,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto payload = in.rest();
     if (codec.pad) {
         (void)codec.pad->parse_state(topic, payload);
+        if (auto w = codec.pad->parse_power(topic, payload))
+            if (!std::isfinite(*w) || *w < 0) std::abort();  // watts prove a pad draws current
+        const auto known = codec.pad->initial_facts();
+        if (auto learned = codec.pad->learn(topic, payload, known)) {
+            if (*learned == known) std::abort();  // nullopt is "nothing new"
+            // A plug learned to have no cap is sent none: no timer key at all.
+            if (learned->cap == integrations::DeviceCap::none)
+                for (const auto& c : codec.pad->turn_on_with(std::chrono::seconds(1800), *learned))
+                    if (c.payload.find("on_time") != std::string::npos ||
+                        c.payload.find("countdown") != std::string::npos ||
+                        c.payload.find("toggle_after") != std::string::npos || c.topic.find("PulseTime") != std::string::npos)
+                        std::abort();
+            (void)codec.pad->prepare_with(std::chrono::seconds(1800), *learned);
+        }
     } else if (auto pos = codec.bed->parse_position(topic, payload)) {
         if (!std::isfinite(*pos)) std::abort();  // a position drives a motor: never NaN
     }

@@ -2,6 +2,7 @@
 // below 12 s, seconds + 100 above), relay-specific state parsing, shutters.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,7 +79,8 @@ TEST(TasmotaSwitch, CustomPrefixes) {
         {{"topic", "pad"}, {"prefix_cmnd", "c"}, {"prefix_stat", "s/"}, {"prefix_tele", "t"}}));
     EXPECT_EQ(d->turn_off()[0].topic, "c/pad/POWER1");
     EXPECT_EQ(d->state_topics(),
-              (std::vector<std::string>{"s/pad/POWER1", "s/pad/POWER", "s/pad/RESULT", "t/pad/STATE"}));
+              (std::vector<std::string>{"s/pad/POWER1", "s/pad/POWER", "s/pad/RESULT", "t/pad/STATE",
+                                        "t/pad/SENSOR"}));
 }
 
 TEST(TasmotaSwitch, StateParsingRelayOne) {
@@ -99,7 +101,7 @@ TEST(TasmotaSwitch, StateParsingRelayOne) {
 TEST(TasmotaSwitch, StateParsingOtherRelayIgnoresRelayOne) {
     auto d = make_switch(make_options({{"topic", "strip"}, {"relay", "2"}}));
     EXPECT_EQ(d->state_topics(), (std::vector<std::string>{"stat/strip/POWER2", "stat/strip/RESULT",
-                                                           "tele/strip/STATE"}));
+                                                           "tele/strip/STATE", "tele/strip/SENSOR"}));
     EXPECT_EQ(d->parse_state("stat/strip/POWER2", "ON"), true);
     EXPECT_EQ(d->parse_state("stat/strip/POWER", "ON"), std::nullopt);
     EXPECT_EQ(d->parse_state("stat/strip/POWER1", "ON"), std::nullopt);
@@ -154,4 +156,76 @@ TEST(TasmotaOptions, UnreadOptionsAreWarned) {
     ASSERT_EQ(warnings.size(), 1u);
     EXPECT_NE(warnings[0].find("house.yaml:12:5: unknown option 'pulse'"), std::string::npos)
         << warnings[0];
+}
+
+TEST(TasmotaFacts, ReadCapQueriesPulseTimeOfTheRelay) {
+    auto d = make_switch(make_options({{"topic", "pad"}, {"relay", "2"}}));
+    auto cmds = d->read_cap();
+    ASSERT_EQ(cmds.size(), 1u);
+    EXPECT_EQ(cmds[0].topic, "cmnd/pad/PulseTime2");
+    EXPECT_EQ(cmds[0].payload, "");
+    EXPECT_TRUE(d->fact_topics().empty());  // RESULT is a state topic already
+    const SwitchFacts init = d->initial_facts();
+    EXPECT_EQ(init.cap_method, "pulse_time");
+    EXPECT_EQ(init.cap, DeviceCap::unverified);
+}
+
+TEST(TasmotaFacts, PulseTimeReadBackVerifiesTheCap) {
+    auto d = make_switch(make_options({{"topic", "pad"}}));
+    const SwitchFacts init = d->initial_facts();
+    // Tasmota >= 9.
+    auto f = d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":1900,"Remaining":0}})", init);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->cap, DeviceCap::verified);
+    EXPECT_EQ(f->cap_method, "pulse_time");
+    EXPECT_NE(f->cap_note.find("PulseTime read back: 1900"), std::string::npos) << f->cap_note;
+    EXPECT_NE(f->cap_note.find("1800 s"), std::string::npos) << f->cap_note;
+    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":1900,"Remaining":0}})", *f), std::nullopt);
+    // Older Tasmota.
+    auto old = d->learn("stat/pad/RESULT", R"({"PulseTime1":1900})", init);
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->cap, DeviceCap::verified);
+    // 0: no timer; turn_on_with then sends no cap at all.
+    auto zero = d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":0,"Remaining":0}})", *f);
+    ASSERT_TRUE(zero);
+    EXPECT_EQ(zero->cap, DeviceCap::none);
+    auto on = d->turn_on_with(1800s, *zero);
+    ASSERT_EQ(on.size(), 1u);
+    EXPECT_EQ(on[0].topic, "cmnd/pad/POWER1");
+    EXPECT_EQ(on[0].payload, "ON");
+    EXPECT_EQ(d->turn_on_with(1800s, *f).size(), 2u);  // PulseTime re-armed, then ON
+    EXPECT_EQ(d->turn_on_with(1800s, *f)[0].payload, "1900");
+}
+
+TEST(TasmotaFacts, OtherRelaysAndMessagesTeachNothing) {
+    auto d = make_switch(make_options({{"topic", "pad"}, {"relay", "2"}}));
+    const SwitchFacts init = d->initial_facts();
+    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":1900}})", init), std::nullopt);
+    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"POWER2":"ON"})", init), std::nullopt);
+    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"PulseTime2":"x"})", init), std::nullopt);
+    EXPECT_EQ(d->learn("stat/other/RESULT", R"({"PulseTime2":1900})", init), std::nullopt);
+    EXPECT_EQ(d->learn("tele/pad/STATE", R"({"PulseTime2":1900})", init), std::nullopt);
+    EXPECT_EQ(d->learn("stat/pad/RESULT", "garbage", init), std::nullopt);
+    auto f = d->learn("stat/pad/RESULT", R"({"PulseTime2":{"Set":460,"Remaining":0}})", init);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->cap, DeviceCap::verified);
+}
+
+TEST(TasmotaFacts, PowerFromTheEnergySensor) {
+    auto d = make_switch(make_options({{"topic", "pad"}}));
+    const auto topics = d->state_topics();
+    EXPECT_NE(std::find(topics.begin(), topics.end(), "tele/pad/SENSOR"), topics.end());
+    const std::string sensor =
+        R"({"Time":"2026-12-01T22:00:00","ENERGY":{"Total":1.2,"Power":45,"Voltage":230,"Current":0.2}})";
+    EXPECT_EQ(d->parse_power("tele/pad/SENSOR", sensor), 45.0);
+    EXPECT_EQ(d->parse_state("tele/pad/SENSOR", sensor), std::nullopt);
+    EXPECT_EQ(d->parse_state("tele/pad/SENSOR", R"({"POWER":"ON","ENERGY":{"Power":45}})"), std::nullopt);
+    EXPECT_EQ(d->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Total":1.2}})"), std::nullopt);
+    EXPECT_EQ(d->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":"45"}})"), std::nullopt);
+    EXPECT_EQ(d->parse_power("tele/pad/STATE", sensor), std::nullopt);
+    EXPECT_EQ(d->parse_power("tele/other/SENSOR", sensor), std::nullopt);
+    auto two = make_switch(make_options({{"topic", "pad"}, {"relay", "2"}}));
+    EXPECT_EQ(two->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":[12,45]}})"), 45.0);
+    auto three = make_switch(make_options({{"topic", "pad"}, {"relay", "3"}}));
+    EXPECT_EQ(three->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":[12,45]}})"), std::nullopt);
 }

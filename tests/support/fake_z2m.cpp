@@ -1,0 +1,394 @@
+#include "fake_z2m.hpp"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+#include "z2m_devices.hpp"
+
+namespace bedtimed::test {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char* model_key(FakeZ2m::Model m) {
+    switch (m) {
+        case FakeZ2m::Model::ikea_tradfri_outlet: return "E1603/E1702/E1708";
+        case FakeZ2m::Model::tuya_ts011f_plug_1: return "A1Z";
+        case FakeZ2m::Model::aqara_sp_euc01: return "SP-EUC01";
+    }
+    return "";
+}
+
+bool reports_power(FakeZ2m::Model m) { return m != FakeZ2m::Model::ikea_tradfri_outlet; }
+
+// The keys of the toZigbee converters each definition has (besides the
+// generic read/write/command ones, which the tests do not use).
+bool has_converter(FakeZ2m::Model m, const std::string& key) {
+    switch (m) {
+        case FakeZ2m::Model::ikea_tradfri_outlet:
+            return key == "state" || key == "on_time" || key == "off_wait_time" || key == "power_on_behavior";
+        case FakeZ2m::Model::tuya_ts011f_plug_1:
+            return key == "state" || key == "countdown" || key == "power_on_behavior" ||
+                   key == "power_outage_memory";
+        case FakeZ2m::Model::aqara_sp_euc01:
+            return key == "state" || key == "on_time" || key == "off_wait_time" || key == "power_outage_memory";
+    }
+    return false;
+}
+
+// JavaScript truthiness, as the Lumi converter applies it to power_outage_memory.
+bool js_truthy(const Json& v) {
+    if (v.is_null()) return false;
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number()) {
+        const double d = v.get<double>();
+        return d != 0.0 && !std::isnan(d);
+    }
+    if (v.is_string()) return !v.get_ref<const std::string&>().empty();
+    return true;  // objects and arrays
+}
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    return s;
+}
+
+std::string unique_client_id() {
+    static std::atomic<int> n{0};
+    return "fake-z2m-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+}  // namespace
+
+FakeZ2m::FakeZ2m(std::string uri, std::string data_dir, std::string base_topic)
+    : uri_(std::move(uri)), data_dir_(std::move(data_dir)), base_(std::move(base_topic)) {}
+
+FakeZ2m::~FakeZ2m() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (!client_) return;
+    try {
+        if (client_->is_connected()) {
+            client_->publish(mqtt::make_message(base_ + "/bridge/devices", "", 1, true))
+                ->wait_for(std::chrono::seconds(2));
+            client_->publish(mqtt::make_message(base_ + "/bridge/state", "", 1, true))
+                ->wait_for(std::chrono::seconds(2));
+            client_->disconnect()->wait_for(std::chrono::seconds(2));
+        }
+    } catch (...) {
+    }
+    // Before the mutex and the queues go: Paho's thread must not call back into them.
+    client_.reset();
+}
+
+void FakeZ2m::add_plug(const std::string& name, Model model) {
+    if (client_) throw std::runtime_error("FakeZ2m::add_plug after start()");
+    Plug p;
+    p.model = model;
+    plugs_[name] = std::move(p);
+}
+
+void FakeZ2m::start() {
+    std::vector<std::pair<std::string, std::string>> list;
+    for (const auto& [name, plug] : plugs_) list.emplace_back(model_key(plug.model), name);
+    devices_ = z2m_devices_payload(data_dir_, list);
+
+    client_ = std::make_unique<mqtt::async_client>(uri_, unique_client_id());
+    const std::string prefix = base_ + "/";
+    client_->set_message_callback([this, prefix](mqtt::const_message_ptr m) {
+        const std::string& topic = m->get_topic();
+        static const std::string suffix = "/set";
+        if (topic.size() <= prefix.size() + suffix.size() || topic.compare(0, prefix.size(), prefix) != 0 ||
+            topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) != 0)
+            return;
+        std::lock_guard lock(mutex_);
+        inbox_.emplace_back(topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()),
+                            m->to_string());
+        last_set_ = Clock::now();
+        cv_.notify_all();
+    });
+    client_->connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+    client_->subscribe(base_ + "/#", 1)->wait();
+    client_->publish(mqtt::make_message(base_ + "/bridge/state", R"({"state":"online"})", 1, true))->wait();
+    client_->publish(mqtt::make_message(base_ + "/bridge/devices", devices_, 1, true))->wait();
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [name, plug] : plugs_) publish_state(name, plug);
+    }
+    worker_ = std::thread([this] { run(); });
+    wait_idle(std::chrono::milliseconds(0));
+}
+
+std::string FakeZ2m::devices_payload() const { return devices_; }
+
+bool FakeZ2m::is_on(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    return it->second.on;
+}
+
+bool FakeZ2m::restore_after_power_cut(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    return it->second.restore;
+}
+
+void FakeZ2m::set_power(const std::string& name, double watts) {
+    std::lock_guard lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    it->second.watts = watts;
+    if (it->second.on && reports_power(it->second.model) && client_) publish_state(name, it->second);
+    cv_.notify_all();
+}
+
+int FakeZ2m::self_switches(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    return it->second.self_switches;
+}
+
+std::vector<std::string> FakeZ2m::received(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    return it->second.received;
+}
+
+std::vector<std::string> FakeZ2m::log_messages() const {
+    std::lock_guard lock(mutex_);
+    return log_;
+}
+
+void FakeZ2m::wait_idle(std::chrono::milliseconds settle) const {
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    std::unique_lock lock(mutex_);
+    while (Clock::now() < deadline) {
+        const bool idle = inbox_.empty() && !busy_ && outbox_.empty() && Clock::now() - last_set_ >= settle;
+        if (idle) return;
+        cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+}
+
+bool FakeZ2m::wait_for_set(const std::string& name, std::size_t count,
+                           std::chrono::milliseconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    std::unique_lock lock(mutex_);
+    auto it = plugs_.find(name);
+    if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
+    while (Clock::now() < deadline) {
+        if (it->second.received.size() >= count && inbox_.empty() && !busy_ && outbox_.empty()) return true;
+        cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+void FakeZ2m::run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+        auto wake = Clock::now() + std::chrono::milliseconds(50);
+        for (const auto& [name, plug] : plugs_)
+            if (plug.timer_end) wake = std::min(wake, *plug.timer_end);
+        for (const auto& o : outbox_) wake = std::min(wake, o.at);
+        cv_.wait_until(lock, wake, [this] { return stop_ || !inbox_.empty(); });
+        if (stop_) break;
+        busy_ = true;
+        while (!inbox_.empty()) {
+            auto [name, payload] = std::move(inbox_.front());
+            inbox_.pop_front();
+            auto it = plugs_.find(name);
+            if (it == plugs_.end()) {
+                error_log("Entity '" + name + "' is unknown");
+                continue;
+            }
+            handle_set(name, it->second, payload);
+        }
+        expire_timers();
+        const auto now = Clock::now();
+        std::vector<Outgoing> due;
+        for (auto it = outbox_.begin(); it != outbox_.end();) {
+            if (it->at <= now) {
+                due.push_back(std::move(*it));
+                it = outbox_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        lock.unlock();
+        for (const auto& o : due) {
+            try {
+                client_->publish(mqtt::make_message(o.topic, o.payload, 1, o.retain))
+                    ->wait_for(std::chrono::seconds(2));
+            } catch (const mqtt::exception&) {
+                // The broker went away: the test will notice the silence.
+            }
+        }
+        lock.lock();
+        busy_ = false;
+        cv_.notify_all();
+    }
+}
+
+void FakeZ2m::error_log(const std::string& message) {
+    log_.push_back(message);
+    Json j;
+    j["level"] = "error";
+    j["message"] = message;
+    outbox_.push_back(Outgoing{Clock::now(), base_ + "/bridge/logging", j.dump(), false});
+}
+
+void FakeZ2m::publish_state(const std::string& name, const Plug& plug, Clock::duration delay) {
+    Json j;
+    j["state"] = plug.on ? "ON" : "OFF";
+    if (plug.model == Model::tuya_ts011f_plug_1) j["countdown"] = plug.countdown;
+    if (reports_power(plug.model)) j["power"] = plug.on ? plug.watts : 0.0;
+    if (!plug.power_on_setting_key.empty())
+        j[plug.power_on_setting_key] = Json::parse(plug.power_on_setting_json);
+    outbox_.push_back(Outgoing{Clock::now() + delay, base_ + "/" + name, j.dump(), false});
+}
+
+void FakeZ2m::expire_timers() {
+    const auto now = Clock::now();
+    for (auto& [name, plug] : plugs_) {
+        if (!plug.timer_end || *plug.timer_end > now) continue;
+        plug.timer_end.reset();
+        plug.on = plug.timer_action == TimerAction::toggle ? !plug.on : false;
+        plug.countdown = 0;
+        ++plug.self_switches;
+        publish_state(name, plug);
+    }
+}
+
+void FakeZ2m::handle_set(const std::string& name, Plug& plug, const std::string& payload) {
+    plug.received.push_back(payload);
+    const Json msg = Json::parse(payload, nullptr, false);
+    if (msg.is_discarded() || !msg.is_object()) {
+        error_log("Invalid message '" + payload + "', skipping...");
+        return;
+    }
+    bool changed = false;
+    Clock::duration report_delay{};
+    // Z2M's loop: each key goes to the first converter that has it; a key
+    // without one is logged and skipped. The on/off converter takes the
+    // timer keys with the state, so they are handled with "state" below.
+    for (const auto& [key, value] : msg.items()) {
+        if (!has_converter(plug.model, key)) {
+            error_log("No converter available for '" + key + "' on '" + name + "': (" + value.dump() + ")");
+            continue;
+        }
+        if (key == "power_on_behavior" || key == "power_outage_memory") {
+            if (plug.model == Model::aqara_sp_euc01) {
+                plug.restore = js_truthy(value);  // the string "off" ENABLES restore
+            } else {
+                const std::string v = value.is_string() ? value.get<std::string>() : std::string();
+                if (v == "off") {
+                    plug.restore = false;
+                } else if (v == "on" || v == "previous" || v == "toggle" || v == "restore") {
+                    plug.restore = true;
+                } else {
+                    error_log("Publish 'set' '" + key + "' to '" + name + "' failed: 'Error: Value '" +
+                              value.dump() + "' is not allowed'");
+                    continue;
+                }
+            }
+            plug.power_on_setting_key = key;
+            plug.power_on_setting_json = value.dump();
+            changed = true;
+        }
+    }
+
+    const auto state_it = msg.find("state");
+    const auto on_time_it = msg.find("on_time");
+    const auto countdown_it = msg.find("countdown");
+    const auto now = Clock::now();
+
+    if (plug.model == Model::tuya_ts011f_plug_1) {
+        // on_off_countdown: on/off/toggle (which cancels a running countdown), then
+        // onWithTimedOff(N s), the firmware's countdown: a TOGGLE after N s.
+        std::optional<long long> countdown;
+        if (countdown_it != msg.end()) {
+            const auto& v = *countdown_it;
+            if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 43200) {
+                error_log("Publish 'set' '" + std::string(state_it != msg.end() ? "state" : "countdown") +
+                          "' to '" + name + "' failed: 'Error: countdown must be 0..43200, got " + v.dump() + "'");
+                return;
+            }
+            countdown = std::llround(v.get<double>());
+        }
+        if (state_it != msg.end() && state_it->is_string()) {
+            const std::string s = upper(state_it->get<std::string>());
+            plug.timer_end.reset();
+            plug.countdown = 0;
+            if (s == "ON") plug.on = true;
+            else if (s == "OFF") plug.on = false;
+            else if (s == "TOGGLE") plug.on = !plug.on;
+            changed = true;
+        }
+        if (countdown) {
+            plug.countdown = *countdown;
+            if (*countdown > 0) {
+                plug.timer_end = now + std::chrono::seconds(*countdown);
+                plug.timer_action = TimerAction::toggle;
+            } else {
+                plug.timer_end.reset();
+            }
+            changed = true;
+        }
+    } else if (state_it != msg.end() && state_it->is_string()) {
+        // tz.on_off: OnWithTimedOff when on_time is given (no optimistic state: the
+        // state comes from the plug's own report), else on/off/toggle.
+        const std::string s = upper(state_it->get<std::string>());
+        if (s == "ON" && on_time_it != msg.end()) {
+            if (!on_time_it->is_number()) {
+                error_log("Publish 'set' 'state' to '" + name + "' failed: 'TypeError: on_time is not a number'");
+                return;
+            }
+            const long long tenths = std::llround(on_time_it->get<double>() * 10.0);
+            if (tenths < 0 || tenths > 65535) {
+                error_log("Publish 'set' 'state' to '" + name +
+                          "' failed: 'RangeError [ERR_OUT_OF_RANGE]: The value of \"value\" is out of range. "
+                          "It must be >= 0 and <= 65535. Received " + std::to_string(tenths) + "'");
+                return;
+            }
+            plug.on = true;
+            if (plug.model == Model::ikea_tradfri_outlet && tenths != 0 && tenths != 0xFFFF) {
+                // OnTime = max(OnTime, new): a resend lengthens, never shortens.
+                const auto end = now + std::chrono::milliseconds(100 * tenths);
+                if (!plug.timer_end || end > *plug.timer_end) plug.timer_end = end;
+                plug.timer_action = TimerAction::off;
+            }
+            // Aqara: accepted and sent, but the firmware keeps no timer.
+            changed = true;
+            report_delay = std::chrono::milliseconds(50);
+        } else if (s == "ON") {
+            plug.on = true;
+            changed = true;
+        } else if (s == "OFF") {
+            plug.on = false;
+            plug.timer_end.reset();  // Off sets OnTime to 0
+            changed = true;
+        } else if (s == "TOGGLE") {
+            plug.on = !plug.on;
+            if (!plug.on) plug.timer_end.reset();
+            changed = true;
+        }
+    }
+    if (changed) publish_state(name, plug, report_delay);
+}
+
+}  // namespace bedtimed::test
