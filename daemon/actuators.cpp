@@ -432,6 +432,14 @@ void Actuators::learn(Pad& pad, const integrations::SwitchFacts& facts) {
     if (pad.facts.cap == DeviceCap::unverified && pad.test_result.is_object() &&
         pad.test_result.value("verified", false) && pad.test_result.value("method", "") == pad.facts.cap_method)
         pad.facts.cap = DeviceCap::verified;
+    // The plug's stay-off-after-a-power-cut setting, as this plug takes it:
+    // learned after the connect's prepare(), so sent again now.
+    if ((pad.facts.power_on_key != old.power_on_key || pad.facts.power_on_value_json != old.power_on_value_json) &&
+        bus_.connected()) {
+        send(pad.device->prepare_with(pad.spec->max_on, pad.facts));
+        if (pad.facts.power_on_key.empty() && !pad.facts.cap_method.empty())
+            log_->warn("{}: this plug cannot be told to stay off after a power cut", pad.spec->name);
+    }
     if (pad.facts.cap == old.cap && pad.facts.cap_method == old.cap_method) {
         if (!(pad.facts == old)) changed(pad);
         return;
@@ -516,6 +524,8 @@ void Actuators::finish_pad_test(Pad& pad, const std::string& result, bool verifi
         if (pad.facts.cap != DeviceCap::none) ++counters_.device_cap_failed;
         pad.facts.cap = DeviceCap::none;
         pad.facts.cap_note = "pad test failed: the plug ignored its cap";
+        log_->warn("{}: device cap none ({}): heat stops on bedtimed's own timer only", pad.spec->name,
+                   pad.facts.cap_note);
     }
     note(pad.spec->name, "pad test " + result);
     persist();
