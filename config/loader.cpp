@@ -238,6 +238,8 @@ MqttSettings parse_mqtt(Block b) {
         b.integer_or("max_payload_bytes", static_cast<long>(m.max_payload_bytes), 256, 4 << 20));
     m.max_buffered_messages = static_cast<std::size_t>(b.integer_or(
         "max_buffered_messages", static_cast<long>(m.max_buffered_messages), 10, 1'000'000));
+    m.max_inflight_qos2 = static_cast<std::size_t>(
+        b.integer_or("max_inflight_qos2", static_cast<long>(m.max_inflight_qos2), 1, 65535));
     {
         const std::string p = b.string_or("persistence", "memory");
         if (p == "memory") m.persistence = MqttPersistence::memory;
