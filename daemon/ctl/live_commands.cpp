@@ -112,6 +112,22 @@ void print_plan(const std::string& sleeper, const nlohmann::json& plan, const da
     }
 }
 
+// The zone to show `sleeper`'s times in: --timezone, else the config's, else
+// the zone the daemon published in the plan, else the system's.
+const date::time_zone* display_zone(Invocation& inv, const std::string& sleeper, const Live& live) {
+    if (!inv.has("--timezone") && !inv.sleeper_spec(sleeper)) {
+        if (auto it = live.plans.find(sleeper); it != live.plans.end()) {
+            const std::string name = str(it->second, "timezone", "");
+            try {
+                if (!name.empty()) return zone_named(name);
+            } catch (const std::exception&) {
+                // Not in this machine's tz database: fall through to the system's.
+            }
+        }
+    }
+    return inv.zone(sleeper);
+}
+
 std::vector<std::string> wanted_sleepers(Invocation& inv, const Live& live) {
     if (auto s = inv.get("--sleeper")) return {*s};
     std::set<std::string> names;
@@ -142,7 +158,7 @@ int run_tonight(Invocation& inv) {
         print_json({{"status", live.status}, {"plans", plans}});
     } else {
         for (const auto& s : sleepers) {
-            const auto* zone = inv.zone(s);
+            const auto* zone = display_zone(inv, s, live);
             if (auto it = live.plans.find(s); it != live.plans.end()) print_plan(s, it->second, zone);
             else std::printf("%s: no plan published\n", s.c_str());
         }
@@ -205,7 +221,7 @@ int run_status(Invocation& inv) {
     std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(), settings.base_topic.c_str());
     std::printf("bedtimed:  %s\n", live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
     for (const auto& s : sleepers) {
-        const auto* zone = inv.zone(s);
+        const auto* zone = display_zone(inv, s, live);
         std::string tier = "?";
         if (auto it = tiers.find(s); it != tiers.end() && it->second) tier = it->second->tier;
         std::string line = s + ":";

@@ -453,6 +453,25 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     EXPECT_NE(offline.err.find("bedtimed is offline"), std::string::npos) << offline.err;
 }
 
+// Without --config or --timezone, times are the sleeper's local times, from
+// the zone the daemon puts in the plan, not the machine's (#17).
+TEST(Bedtimectl, TonightWithoutAConfigShowsTimesInTheZoneThePlanNames) {
+    Mosquitto broker;
+    TestClient daemon(broker.uri());
+    daemon.publish("btp/status", "online", 1, true);
+    // 21:30Z is 10:30 the next morning in Auckland (+13:00 in November), far from any machine's zone here.
+    daemon.publish("btp/kim/plan", R"({"night":"2026-11-26","bedtime":"2026-11-26T21:30:00Z","tier":"calm",
+        "timezone":"Pacific/Auckland","utc_offset":"+13:00",
+        "steps":[{"id":"stretch","at":"2026-11-26T21:10:00Z","state":"pending"}]})", 1, true);
+    auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("kim: night of 2026-11-26, bedtime 10:30"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("10:10  stretch"), std::string::npos) << r.out;
+    // --timezone still wins.
+    auto utc = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
+    EXPECT_NE(utc.out.find("bedtime 21:30"), std::string::npos) << utc.out;
+}
+
 TEST(Bedtimectl, StatusCombinesRetainedStateAndTheLog) {
     Mosquitto broker;
     TestClient daemon(broker.uri());
