@@ -57,6 +57,10 @@ struct MqttSettings {
     std::optional<TlsSettings> tls;
     std::size_t max_payload_bytes = 64 * 1024;
     std::size_t max_buffered_messages = 10000;  // publishes kept while the broker is away
+    // QoS 2 publishes inside Paho at a time. Must not exceed what the broker
+    // takes from one client (mosquitto: max_inflight_messages, default 20):
+    // over MQTT 3.1.1 a refused one looks delivered (mosquitto #2876).
+    std::size_t max_inflight_qos2 = 10;
     MqttPersistence persistence = MqttPersistence::memory;
 };
 

@@ -3,10 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -205,18 +207,66 @@ HomeAssistantSettings parse_home_assistant(Block b) {
     return h;
 }
 
+// What is wrong with a broker URI, or "" when nothing is: scheme://host[:port],
+// a path only for ws:// and wss://. Paho takes "tcp://127.0.0.1 :1883" or
+// port 99999 and fails only when connecting, over and over.
+std::string broker_uri_problem(const std::string& uri) {
+    const auto scheme_end = uri.find("://");
+    const std::string scheme = scheme_end == std::string::npos ? "" : uri.substr(0, scheme_end);
+    const bool web = scheme == "ws" || scheme == "wss";
+    if (!(scheme == "tcp" || scheme == "mqtt" || scheme == "ssl" || scheme == "mqtts" || web))
+        return "must start with tcp://, mqtt://, ssl:// or mqtts://";
+    for (const unsigned char c : uri)
+        if (c <= ' ' || c == 0x7f) return "must not contain spaces or control characters";
+    std::string rest = uri.substr(scheme_end + 3);
+    const auto slash = rest.find('/');
+    if (slash != std::string::npos) {
+        if (!web) return "must not have a path (only ws:// and wss:// take one)";
+        rest.resize(slash);
+    }
+    if (rest.find('@') != std::string::npos)
+        return "must not hold a user name; use mqtt.username and a password source";
+    std::string host = rest, port;
+    if (!rest.empty() && rest.front() == '[') {
+        const auto close = rest.find(']');
+        if (close == std::string::npos) return "has an unterminated [IPv6] host";
+        host = rest.substr(1, close - 1);
+        const std::string after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return "has garbage after the [IPv6] host";
+            port = after.substr(1);
+            if (port.empty()) return "has an empty port";
+        }
+    } else if (const auto colon = rest.find(':'); colon != std::string::npos) {
+        host = rest.substr(0, colon);
+        port = rest.substr(colon + 1);
+        if (port.empty()) return "has an empty port";
+    }
+    if (host.empty()) return "has no host";
+    for (const char c : host)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':'))
+            return "has an invalid host '" + host + "'";
+    if (!port.empty()) {
+        int p = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+        if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
+            return "has port '" + port + "', not 1..65535";
+    }
+    return "";
+}
+
 MqttSettings parse_mqtt(Block b) {
     MqttSettings m;
     m.uri = b.string_or("uri", m.uri);
-    {
-        const bool ok = m.uri.rfind("tcp://", 0) == 0 || m.uri.rfind("mqtt://", 0) == 0 ||
-                        m.uri.rfind("ssl://", 0) == 0 || m.uri.rfind("mqtts://", 0) == 0 ||
-                        m.uri.rfind("ws://", 0) == 0 || m.uri.rfind("wss://", 0) == 0;
-        if (!ok) b.fail(b.get("uri"), "broker uri '" + m.uri + "' must start with tcp://, mqtt://, ssl:// or mqtts://");
-    }
+    if (const std::string problem = broker_uri_problem(m.uri); !problem.empty())
+        b.fail(b.get("uri"), "broker uri '" + m.uri + "' " + problem);
     m.client_id = b.string_or("client_id", m.client_id);
     if (m.client_id.empty() || m.client_id.size() > 64)
         b.fail(b.get("client_id"), "client_id must be 1-64 characters");
+    // Paho names its persistence directory after it: no path separators.
+    for (const unsigned char c : m.client_id)
+        if (c <= ' ' || c == 0x7f || c == '/' || c == '\\')
+            b.fail(b.get("client_id"), "client_id must not contain spaces, control characters, '/' or '\\'");
     m.username = b.string_or("username", "");
     m.password = parse_secret(b, "password");
     m.base_topic = b.string_or("base_topic", m.base_topic);
@@ -238,6 +288,8 @@ MqttSettings parse_mqtt(Block b) {
         b.integer_or("max_payload_bytes", static_cast<long>(m.max_payload_bytes), 256, 4 << 20));
     m.max_buffered_messages = static_cast<std::size_t>(b.integer_or(
         "max_buffered_messages", static_cast<long>(m.max_buffered_messages), 10, 1'000'000));
+    m.max_inflight_qos2 = static_cast<std::size_t>(
+        b.integer_or("max_inflight_qos2", static_cast<long>(m.max_inflight_qos2), 1, 65535));
     {
         const std::string p = b.string_or("persistence", "memory");
         if (p == "memory") m.persistence = MqttPersistence::memory;
@@ -410,6 +462,70 @@ RuleSpec parse_rule(Block b, const Config& cfg) {
     return r;
 }
 
+// yaml-cpp 0.7 takes a quoted scalar that is never closed when it runs to
+// the end of the file (`client_id: "bedtimed` as the last line, or with the
+// rest of the file swallowed into it). From each quoted scalar's opening
+// quote, look for its closing one; the first that has none is refused.
+void check_quotes_closed(const YAML::Node& n, const std::string& text, const std::vector<std::size_t>& line_starts,
+                         const std::string& path) {
+    if (n.IsMap()) {
+        for (const auto& kv : n) {
+            check_quotes_closed(kv.first, text, line_starts, path);
+            check_quotes_closed(kv.second, text, line_starts, path);
+        }
+        return;
+    }
+    if (n.IsSequence()) {
+        for (const auto& item : n) check_quotes_closed(item, text, line_starts, path);
+        return;
+    }
+    if (!n.IsScalar()) return;
+    const YAML::Mark m = n.Mark();
+    if (m.line < 0 || m.column < 0 || static_cast<std::size_t>(m.line) >= line_starts.size()) return;
+    const std::size_t open = line_starts[static_cast<std::size_t>(m.line)] + static_cast<std::size_t>(m.column);
+    if (open >= text.size() || (text[open] != '"' && text[open] != '\'')) return;
+    const char q = text[open];
+    for (std::size_t i = open + 1; i < text.size(); ++i) {
+        if (q == '"' && text[i] == '\\') ++i;       // an escape: \" does not close
+        else if (q == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;  // ''
+        else if (text[i] == q) return;
+    }
+    throw ConfigError(Location{path, m.line + 1, m.column + 1},
+                      std::string(q == '"' ? "double" : "single") +
+                          "-quoted string is never closed: it runs to the end of the file");
+}
+
+// A YAML error often follows from a quote opened earlier and closed only by
+// some later quote (`client_id: "bedtimed` in the middle of a file). The
+// first value before `error_line` (1-based) whose quote does not close on its
+// own line, or nullopt.
+std::optional<Location> unclosed_quote_before(const std::string& text, int error_line, const std::string& path) {
+    std::istringstream in(text);
+    std::string line;
+    for (int n = 1; n < error_line && std::getline(in, line); ++n) {
+        // Where a value may start: after "key: " or "- ", outside any quote.
+        std::size_t i = line.find_first_not_of(" \t");
+        if (i == std::string::npos || line[i] == '#') continue;
+        if (line.compare(i, 2, "- ") == 0) i = line.find_first_not_of(" \t", i + 2);
+        if (i == std::string::npos) continue;
+        if (line[i] != '"' && line[i] != '\'') {
+            const auto colon = line.find(": ", i);
+            if (colon == std::string::npos || line.find_first_of("\"'#", i) < colon) continue;
+            i = line.find_first_not_of(" \t", colon + 1);
+            if (i == std::string::npos || (line[i] != '"' && line[i] != '\'')) continue;
+        }
+        const char q = line[i];
+        bool closed = false;
+        for (std::size_t j = i + 1; j < line.size() && !closed; ++j) {
+            if (q == '"' && line[j] == '\\') ++j;
+            else if (q == '\'' && line[j] == '\'' && j + 1 < line.size() && line[j + 1] == '\'') ++j;
+            else closed = line[j] == q;
+        }
+        if (!closed) return Location{path, n, static_cast<int>(i) + 1};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 Config parse_config(const std::string& yaml_text, const std::string& path) {
@@ -419,7 +535,17 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
     try {
         root = YAML::Load(yaml_text);
     } catch (const YAML::Exception& e) {
+        if (const auto quote = unclosed_quote_before(yaml_text, e.mark.line + 1, path))
+            throw ConfigError(*quote, "quoted string is not closed on its line (YAML then fails at " +
+                                          std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                                          ": " + e.msg + ")");
         throw ConfigError(Location{path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+    }
+    {
+        std::vector<std::size_t> line_starts{0};
+        for (std::size_t i = 0; i < yaml_text.size(); ++i)
+            if (yaml_text[i] == '\n') line_starts.push_back(i + 1);
+        check_quotes_closed(root, yaml_text, line_starts, path);
     }
     if (!root.IsMap()) {
         // Point at the offending document, past any leading comments; an empty file has no mark.

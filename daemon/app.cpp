@@ -210,6 +210,17 @@ void App::publish_sleeper_state(const std::string& sleeper) {
 
 void App::publish_all_sleeper_states() {
     if (!runner_) return;
+    // The index of sleepers, retained, for readers that cannot rely on a
+    // wildcard subscription to deliver retained messages (RabbitMQ's MQTT
+    // plugin): bedtimectl reads it by name, then each sleeper's topics.
+    if (bus_->connected()) {
+        const std::string topic = cfg_->mqtt.base_topic + "/sleepers";
+        const std::string body = nlohmann::json(runner_->sleeper_names()).dump();
+        if (auto& last_sent = last_state_[topic]; last_sent != body) {
+            last_sent = body;
+            bus_->publish(topic, body, 1, true);
+        }
+    }
     for (const auto& name : runner_->sleeper_names()) publish_sleeper_state(name);
 }
 
@@ -475,6 +486,7 @@ void App::reload() {
         actuators_->start();
         if (bus_->connected()) actuators_->on_connected();
         runner_->start();
+        publish_all_sleeper_states();  // the sleepers' index may have changed
         ha_->apply_config(cfg_);
         ++counters_.config_reloads;
         log_->info("config reloaded from {}: {} sensors, {} wearables, {} rules",

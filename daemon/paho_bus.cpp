@@ -71,20 +71,22 @@ private:
 // A failure frees the window slot as well; Paho has given up on it.
 class PahoBus::PublishListener final : public mqtt::iaction_listener {
 public:
-    explicit PublishListener(PahoBus& bus) : bus_(bus) {}
+    PublishListener(PahoBus& bus, bool qos2) : bus_(bus), qos2_(qos2) {}
     void on_success(const mqtt::token&) override { done(); }
     void on_failure(const mqtt::token&) override { done(); }
 
 private:
-    void done() { boost::asio::post(bus_.io_, [b = &bus_] { b->handle_publish_done(); }); }
+    void done() { boost::asio::post(bus_.io_, [b = &bus_, q = qos2_] { b->handle_publish_done(q); }); }
     PahoBus& bus_;
+    const bool qos2_;
 };
 
 PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                  config::MqttSettings settings, std::string persist_dir)
     : io_(io), clock_(clock), counters_(counters), settings_(std::move(settings)),
       log_(logger("bus")), callbacks_(std::make_unique<Callbacks>(*this)),
-      publish_listener_(std::make_unique<PublishListener>(*this)),
+      publish_listener_(std::make_unique<PublishListener>(*this, false)),
+      qos2_publish_listener_(std::make_unique<PublishListener>(*this, true)),
       retry_timer_(clock.make_timer()), retry_delay_(settings_.reconnect_min),
       stall_timer_(clock.make_timer()) {
     // Publishes made while the broker is away are buffered (bounded) rather than lost.
@@ -215,7 +217,7 @@ void PahoBus::handle_message(const Message& msg) {
 void PahoBus::publish(std::string topic, std::string payload, int qos, bool retain) {
     log_->debug("out {} q{} {}", topic, qos, payload);
     PendingPublish p{std::move(topic), std::move(payload), qos, retain};
-    if (in_flight_ < publish_window() && waiting_.empty()) {
+    if (waiting_.empty() && room_for(p.qos)) {
         hand_to_paho(std::move(p));
         return;
     }
@@ -237,9 +239,11 @@ void PahoBus::publish(std::string topic, std::string payload, int qos, bool reta
 void PahoBus::hand_to_paho(PendingPublish p) {
     try {
         const bool counted = p.topic != uncounted_topic_;
+        const bool qos2 = p.qos >= 2;
         client_->publish(mqtt::make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain), nullptr,
-                         *publish_listener_);
+                         qos2 ? *qos2_publish_listener_ : *publish_listener_);
         ++in_flight_;
+        if (qos2) ++qos2_in_flight_;
         if (counted) ++counters_.messages_out;
     } catch (const mqtt::exception& e) {
         count_publish_failure(fmt::format("publish failed ({})", e.what()));
@@ -253,14 +257,15 @@ void PahoBus::count_publish_failure(const std::string& what) {
         log_->warn("{}{}", what, suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
 }
 
-void PahoBus::handle_publish_done() {
+void PahoBus::handle_publish_done(bool qos2) {
     if (in_flight_ > 0) --in_flight_;
+    if (qos2 && qos2_in_flight_ > 0) --qos2_in_flight_;
     ++completions_;
     drain_waiting();
 }
 
 void PahoBus::drain_waiting(bool whole_queue) {
-    while (!waiting_.empty() && (whole_queue || in_flight_ < publish_window())) {
+    while (!waiting_.empty() && (whole_queue || room_for(waiting_.front().qos))) {
         PendingPublish p = std::move(waiting_.front());
         waiting_.pop_front();
         hand_to_paho(std::move(p));
@@ -278,6 +283,7 @@ void PahoBus::check_publish_stall() {
         log_->warn("Paho completed none of {} publishes in 10 s while {} more wait; sending the waiting ones anyway",
                    in_flight_, waiting_.size());
         in_flight_ = 0;
+        qos2_in_flight_ = 0;
         drain_waiting();
     }
     if (!waiting_.empty()) {

@@ -77,12 +77,20 @@ public:
     // While the broker is away at most mqtt.max_buffered_messages wait; while
     // it is connected up to kMaxWaitingConnected, so that a flood of episodes
     // loses no action. Beyond either, a publish is dropped and counted.
+    // QoS 2 publishes have a smaller window of their own inside this one,
+    // mqtt.max_inflight_qos2: a broker takes only so many unfinished QoS 2
+    // messages from one client (mosquitto: 20) and, over MQTT 3.1.1, drops
+    // the rest while Paho counts them delivered (mosquitto #2876). A QoS 2
+    // publish at the head of the queue waits for room there, and what is
+    // behind it waits too, so the order is kept.
     static constexpr std::size_t kMaxWaitingConnected = 100'000;
     static constexpr std::size_t kPublishWindow = 64;
     std::size_t publish_window() const noexcept {
         return std::min(kPublishWindow, settings_.max_buffered_messages);
     }
+    std::size_t qos2_window() const noexcept { return std::min(publish_window(), settings_.max_inflight_qos2); }
     std::size_t publishes_in_flight() const noexcept { return in_flight_; }
+    std::size_t qos2_in_flight() const noexcept { return qos2_in_flight_; }
     std::size_t publishes_waiting() const noexcept { return waiting_.size(); }
 
 private:
@@ -97,7 +105,11 @@ private:
     void hand_to_paho(PendingPublish p);
     // Counts a publish failure and logs `what`, rate-limited.
     void count_publish_failure(const std::string& what);
-    void handle_publish_done();
+    void handle_publish_done(bool qos2);
+    // Whether the window has room for a publish at `qos` now.
+    bool room_for(int qos) const noexcept {
+        return in_flight_ < publish_window() && (qos < 2 || qos2_in_flight_ < qos2_window());
+    }
     // Hands waiting publishes to Paho while the window has room, or all of
     // them (at stop()).
     void drain_waiting(bool whole_queue = false);
@@ -116,7 +128,8 @@ private:
     config::MqttSettings settings_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<Callbacks> callbacks_;
-    std::unique_ptr<PublishListener> publish_listener_;
+    std::unique_ptr<PublishListener> publish_listener_;       // QoS 0 and 1
+    std::unique_ptr<PublishListener> qos2_publish_listener_;  // QoS 2
     std::shared_ptr<DurableIntake> intake_;
     std::unique_ptr<mqtt::async_client> client_;
     std::unique_ptr<Timer> retry_timer_;
@@ -135,6 +148,7 @@ private:
     RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};
     std::deque<PendingPublish> waiting_;
     std::size_t in_flight_ = 0;
+    std::size_t qos2_in_flight_ = 0;  // of in_flight_
     std::uint64_t completions_ = 0;            // publishes Paho has completed, ever
     std::uint64_t completions_at_check_ = 0;   // ... at the last stall check
     std::unique_ptr<Timer> stall_timer_;

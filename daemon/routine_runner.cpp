@@ -514,6 +514,14 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     controls.update({{"night", s.st.night},
                      {"bedtime", format_iso8601(s.plan->bedtime)},
                      {"bedtime_local", local_text(s.zone, s.plan->bedtime).substr(11, 5)},
+                     // So bedtimectl shows local times without the config.
+                     {"timezone", s.zone->name()},
+                     {"utc_offset", [&] {
+                          const auto off = std::chrono::duration_cast<std::chrono::minutes>(
+                              s.zone->get_info(date::floor<std::chrono::seconds>(s.plan->bedtime)).offset);
+                          const auto m = off.count() < 0 ? -off.count() : off.count();
+                          return fmt::format("{}{:02}:{:02}", off.count() < 0 ? '-' : '+', m / 60, m % 60);
+                      }()},
                      {"steps", steps},
                      {"running", s.enabled && first && *first <= now && now < s.plan->bedtime},
                      {"next", next}});

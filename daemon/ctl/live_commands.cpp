@@ -21,6 +21,7 @@ struct Live {
     std::string error;               // why unreachable
     nlohmann::json counters;         // null when none
     std::map<std::string, nlohmann::json> plans, stats;  // by sleeper
+    bool read_nothing = false;       // the broker was reached, but not one retained message came
 };
 
 // The sleeper in "<base>/<sleeper>/<leaf>", or "" for another topic.
@@ -32,22 +33,57 @@ std::string sleeper_of(const std::string& base, const std::string& topic, const 
     return topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size());
 }
 
+// A sleeper name the daemon's index may hold that is safe in a topic.
+bool topic_safe_name(const std::string& name) {
+    return !name.empty() && name.find_first_of("/+#") == std::string::npos;
+}
+
+// Reads the retained state. Not every broker sends retained messages to a
+// wildcard subscription (RabbitMQ does not), so the sleepers' topics are
+// read by name when the sleepers are known: from --sleeper or the config, or
+// else from the daemon's retained index <base>/sleepers, itself read by name.
+// The wildcards stay, for a daemon too old to publish the index.
 Live read_live(Invocation& inv, bool with_counters) {
     Live live;
     const auto settings = inv.mqtt();
     const std::string& base = settings.base_topic;
     std::map<std::string, std::string> got;
+    std::set<std::string> by_name;
+    if (auto s = inv.get("--sleeper")) by_name.insert(*s);
+    if (const auto* c = inv.config())
+        for (const auto& s : c->sleepers) by_name.insert(s.name);
+    auto add_named = [&](const std::set<std::string>& names, std::vector<std::string>& filters) {
+        for (const auto& n : names)
+            if (topic_safe_name(n)) {
+                filters.push_back(base + "/" + n + "/plan");
+                filters.push_back(base + "/" + n + "/stats");
+            }
+    };
     try {
         CommandClient client(settings, std::chrono::steady_clock::now() + inv.timeout);
-        std::vector<std::string> filters = {base + "/status", base + "/+/plan", base + "/+/stats"};
+        std::vector<std::string> filters = {base + "/status", base + "/sleepers", base + "/+/plan", base + "/+/stats"};
         if (with_counters) filters.push_back(base + "/counters");
+        add_named(by_name, filters);
         got = client.retained(filters);
+        std::set<std::string> indexed;
+        if (auto it = got.find(base + "/sleepers"); it != got.end()) {
+            const auto j = nlohmann::json::parse(it->second, nullptr, false);
+            if (j.is_array())
+                for (const auto& n : j)
+                    if (n.is_string() && !by_name.count(n.get<std::string>())) indexed.insert(n.get<std::string>());
+        }
+        if (!indexed.empty()) {
+            std::vector<std::string> more;
+            add_named(indexed, more);
+            if (!more.empty()) got.merge(client.retained(more));
+        }
     } catch (const CtlError& e) {
         if (e.code() != kExitOffline) throw;
         live.status = "unreachable";
         live.error = e.what();
         return live;
     }
+    live.read_nothing = got.empty();
     for (const auto& [topic, payload] : got) {
         if (topic == base + "/status") {
             live.status = payload;
@@ -112,6 +148,22 @@ void print_plan(const std::string& sleeper, const nlohmann::json& plan, const da
     }
 }
 
+// The zone to show `sleeper`'s times in: --timezone, else the config's, else
+// the zone the daemon published in the plan, else the system's.
+const date::time_zone* display_zone(Invocation& inv, const std::string& sleeper, const Live& live) {
+    if (!inv.has("--timezone") && !inv.sleeper_spec(sleeper)) {
+        if (auto it = live.plans.find(sleeper); it != live.plans.end()) {
+            const std::string name = str(it->second, "timezone", "");
+            try {
+                if (!name.empty()) return zone_named(name);
+            } catch (const std::exception&) {
+                // Not in this machine's tz database: fall through to the system's.
+            }
+        }
+    }
+    return inv.zone(sleeper);
+}
+
 std::vector<std::string> wanted_sleepers(Invocation& inv, const Live& live) {
     if (auto s = inv.get("--sleeper")) return {*s};
     std::set<std::string> names;
@@ -130,8 +182,19 @@ void warn_not_online(const Live& live) {
         std::fprintf(stderr, "bedtimectl: bedtimed is %s; what is shown may be out of date\n", live.status.c_str());
 }
 
+// Nothing at all came back, not even <base>/status: never "no plan".
+int report_read_nothing(Invocation& inv) {
+    const auto settings = inv.mqtt();
+    std::fprintf(stderr,
+                 "bedtimectl: could not read anything from %s under %s/ (not even %s/status): is the base topic "
+                 "right (--base, mqtt.base_topic), may this user read it, and does bedtimed run against this broker?\n",
+                 settings.uri.c_str(), settings.base_topic.c_str(), settings.base_topic.c_str());
+    return kExitOffline;
+}
+
 int run_tonight(Invocation& inv) {
     const Live live = read_live(inv, false);
+    if (live.read_nothing && !inv.json) return report_read_nothing(inv);
     const auto sleepers = wanted_sleepers(inv, live);
     if (inv.json) {
         nlohmann::json plans = nlohmann::json::array();
@@ -139,10 +202,10 @@ int run_tonight(Invocation& inv) {
             const auto it = live.plans.find(s);
             plans.push_back({{"sleeper", s}, {"plan", it != live.plans.end() ? it->second : nlohmann::json(nullptr)}});
         }
-        print_json({{"status", live.status}, {"plans", plans}});
+        print_json({{"status", live.status}, {"read_nothing", live.read_nothing}, {"plans", plans}});
     } else {
         for (const auto& s : sleepers) {
-            const auto* zone = inv.zone(s);
+            const auto* zone = display_zone(inv, s, live);
             if (auto it = live.plans.find(s); it != live.plans.end()) print_plan(s, it->second, zone);
             else std::printf("%s: no plan published\n", s.c_str());
         }
@@ -154,6 +217,7 @@ int run_tonight(Invocation& inv) {
 
 int run_status(Invocation& inv) {
     const Live live = read_live(inv, true);
+    if (live.read_nothing && !inv.json) return report_read_nothing(inv);
     const auto settings = inv.mqtt();
     const auto sleepers = wanted_sleepers(inv, live);
     // The log is optional here: status is about the daemon; the log part says
@@ -194,6 +258,7 @@ int run_status(Invocation& inv) {
         nlohmann::json j = {{"broker", settings.uri},
                             {"base", settings.base_topic},
                             {"status", live.status},
+                            {"read_nothing", live.read_nothing},
                             {"counters", live.counters},
                             {"sleepers", ss},
                             {"last_episodes", eps},
@@ -205,7 +270,7 @@ int run_status(Invocation& inv) {
     std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(), settings.base_topic.c_str());
     std::printf("bedtimed:  %s\n", live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
     for (const auto& s : sleepers) {
-        const auto* zone = inv.zone(s);
+        const auto* zone = display_zone(inv, s, live);
         std::string tier = "?";
         if (auto it = tiers.find(s); it != tiers.end() && it->second) tier = it->second->tier;
         std::string line = s + ":";

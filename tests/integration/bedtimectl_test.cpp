@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "child_process.hpp"
+#include "daemon_harness.hpp"
 #include "episode_store.hpp"
 #include "ingest.hpp"
 #include "mosquitto_fixture.hpp"
@@ -451,6 +452,113 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     EXPECT_EQ(offline.rc, 3);
     EXPECT_NE(offline.out.find("alex: night of"), std::string::npos) << "still shown, with a warning";
     EXPECT_NE(offline.err.find("bedtimed is offline"), std::string::npos) << offline.err;
+}
+
+// Without --config or --timezone, times are the sleeper's local times, from
+// the zone the daemon puts in the plan, not the machine's (#17).
+TEST(Bedtimectl, TonightWithoutAConfigShowsTimesInTheZoneThePlanNames) {
+    Mosquitto broker;
+    TestClient daemon(broker.uri());
+    daemon.publish("btp/status", "online", 1, true);
+    // 21:30Z is 10:30 the next morning in Auckland (+13:00 in November), far from any machine's zone here.
+    daemon.publish("btp/kim/plan", R"({"night":"2026-11-26","bedtime":"2026-11-26T21:30:00Z","tier":"calm",
+        "timezone":"Pacific/Auckland","utc_offset":"+13:00",
+        "steps":[{"id":"stretch","at":"2026-11-26T21:10:00Z","state":"pending"}]})", 1, true);
+    auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("kim: night of 2026-11-26, bedtime 10:30"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("10:10  stretch"), std::string::npos) << r.out;
+    // --timezone still wins.
+    auto utc = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
+    EXPECT_NE(utc.out.find("bedtime 21:30"), std::string::npos) << utc.out;
+}
+
+// Some brokers (RabbitMQ) send no retained message to a wildcard
+// subscription, so bedtimectl must read the sleepers' topics by name. On
+// mosquitto a wildcard would get them too, so what is checked is what
+// bedtimectl subscribed to, in mosquitto's log (#17).
+// Whether a bedtimectl client (its id is bedtimectl-<pid>) subscribed to exactly `filter`.
+bool subscribed_to(const Mosquitto& broker, const std::string& filter) {
+    std::istringstream log(read_all(broker.log_path()));
+    bool in_ctl_subscribe = false;
+    for (std::string line; std::getline(log, line);) {
+        if (line.find("Received SUBSCRIBE from ") != std::string::npos)
+            in_ctl_subscribe = line.find("Received SUBSCRIBE from bedtimectl-") != std::string::npos;
+        else if (line.find(": \t") == std::string::npos)
+            in_ctl_subscribe = false;  // the filters are the tab-indented lines right after it
+        else if (in_ctl_subscribe && line.find(": \t" + filter + " (QoS") != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+TEST(Bedtimectl, TonightReadsTheSleepersNamedInTheDaemonsIndexByName) {
+    Mosquitto::Options opts;
+    opts.verbose_log = true;
+    Mosquitto broker(opts);
+    TestClient daemon(broker.uri());
+    daemon.publish("btp/status", "online", 1, true);
+    daemon.publish("btp/sleepers", R"(["alex","bad/+"])", 1, true);
+    daemon.publish("btp/alex/plan", kAlexPlan, 1, true);
+    auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("alex: night of 2026-11-26, bedtime 22:30"), std::string::npos) << r.out;
+    EXPECT_TRUE(subscribed_to(broker, "btp/sleepers"));
+    EXPECT_TRUE(subscribed_to(broker, "btp/alex/plan"));
+    EXPECT_TRUE(subscribed_to(broker, "btp/alex/stats"));
+    EXPECT_FALSE(subscribed_to(broker, "btp/bad/+/plan")) << "a name from the index is never a wildcard";
+}
+
+TEST(Bedtimectl, StatusReadsTheConfigsSleepersByName) {
+    Mosquitto::Options opts;
+    opts.verbose_log = true;
+    Mosquitto broker(opts);
+    TestClient daemon(broker.uri());
+    daemon.publish("btp/status", "online", 1, true);
+    daemon.publish("btp/sam/plan", kSamPlan, 1, true);
+    const std::string dir = make_temp_dir("bt-ctl-byname");
+    {
+        std::ofstream c(dir + "/config.yaml");
+        c << "mqtt:\n  uri: " << broker.uri() << "\n  base_topic: btp\nsleepers:\n"
+          << "  - {name: sam, timezone: UTC, bedtime: \"23:00\"}\n";
+    }
+    auto r = run_split({kCtl, "status", "--config", dir + "/config.yaml", "--state-dir", dir});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("tonight: night of 2026-11-26, bedtime 23:00"), std::string::npos) << r.out;
+    EXPECT_TRUE(subscribed_to(broker, "btp/sam/plan"));
+    EXPECT_TRUE(subscribed_to(broker, "btp/sam/stats"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Bedtimectl, WhenNothingAtAllCanBeReadItSaysSoAndExitsThree) {
+    Mosquitto broker;
+    for (const std::string cmd : {"tonight", "status"}) {
+        SCOPED_TRACE(cmd);
+        auto r = run_split({kCtl, cmd, "--broker", broker.uri(), "--base", "nothing-here", "--timeout", "2"});
+        EXPECT_EQ(r.rc, 3);
+        EXPECT_EQ(r.out.find("no plan published"), std::string::npos) << r.out;
+        EXPECT_NE(r.err.find("could not read anything"), std::string::npos) << r.err;
+    }
+    auto j = run_split({kCtl, "tonight", "--json", "--broker", broker.uri(), "--base", "nothing-here", "--timeout", "2"});
+    EXPECT_EQ(j.rc, 3);
+    EXPECT_EQ(json::parse(j.out)["read_nothing"], true);
+}
+
+TEST(Bedtimectl, TheDaemonsSleepersIndexIsRetainedAndLeadsToItsPlan) {
+    Mosquitto::Options opts;
+    opts.verbose_log = true;
+    Mosquitto broker(opts);
+    DaemonHarness daemon("mqtt:\n  base_topic: btidx\nsleepers:\n  - {name: robin, timezone: UTC, bedtime: \"22:30\"}\n",
+                         broker.uri());
+    // Each waits (at most 20 s) for the first message there, retained or not yet.
+    const auto index = retained_payload(broker.uri(), "btidx/sleepers", std::chrono::seconds(20));
+    ASSERT_TRUE(index) << "no index of sleepers published";
+    EXPECT_EQ(json::parse(*index), json::array({"robin"}));
+    ASSERT_TRUE(retained_payload(broker.uri(), "btidx/robin/plan", std::chrono::seconds(20)));
+    auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btidx"});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("robin: night of"), std::string::npos) << r.out;
+    EXPECT_TRUE(subscribed_to(broker, "btidx/robin/plan"));
 }
 
 TEST(Bedtimectl, StatusCombinesRetainedStateAndTheLog) {
