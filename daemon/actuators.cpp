@@ -21,6 +21,8 @@ constexpr auto kPowerWindow = 90s;
 constexpr double kOffDrawingWatts = 2.0;
 constexpr auto kOffDrawingRepeat = 60s;  // the OFF is repeated at most this often
 constexpr auto kAlertRepeat = 30min;     // and the urgent notice at most this often
+// No plug switches more than 16 A at 250 V: a larger reading is garbage.
+constexpr double kMaxPlausibleWatts = 4000.0;
 // The pad test: the plug is told to switch itself off after 5 s; bedtimed's
 // own OFF comes only at 15 s.
 constexpr auto kTestDeviceCap = 5s;
@@ -391,7 +393,8 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
         used = true;
     }
     if (!is_state) return;
-    if (auto watts = pad.device->parse_power(m.topic, m.payload)) {
+    if (auto watts = pad.device->parse_power(m.topic, m.payload);
+        watts && std::isfinite(*watts) && *watts >= 0 && *watts <= kMaxPlausibleWatts) {
         on_power(pad, *watts);
         used = true;
     }

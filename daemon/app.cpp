@@ -175,11 +175,7 @@ void App::connect_runner(RoutineRunner& runner) {
 }
 
 void App::connect_desk(RoutineRunner& runner, const config::Config& cfg) {
-    RoutineRunner* r = &runner;
-    desk_ = std::make_unique<ReminderDesk>(
-        clock_, counters_, cfg, [r](const integrations::Reminder& m) { return r->send_now(m); },
-        [r](const std::string& sleeper) { return r->bedtime_of(sleeper); });
-    runner.set_outgoing([this](const integrations::Reminder& m) { return desk_->submit(m); });
+    desk_ = attach_reminder_desk(clock_, counters_, cfg, runner);
 }
 
 void App::publish_sleeper_state(const std::string& sleeper) {

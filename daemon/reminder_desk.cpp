@@ -1,5 +1,7 @@
 #include "reminder_desk.hpp"
 
+#include "routine_runner.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -106,7 +108,7 @@ int ReminderDesk::gate(Sleeper& s, integrations::Reminder r) {
         return 0;
     case reminders::Verdict::drop:
         ++counters_.reminders_quiet_dropped;
-        log_->info("{}: quiet hours until {}: '{}' dropped", r.sleeper, local_text(s.zone, d.until), r.step);
+        say(r.sleeper, fmt::format("quiet hours until {}: '{}' dropped", local_text(s.zone, d.until), r.step));
         return 0;
     }
     return 0;
@@ -127,7 +129,7 @@ void ReminderDesk::hold(Sleeper& s, integrations::Reminder r, WallTime until) {
     s.held.erase(std::remove_if(s.held.begin(), s.held.end(),
                                 [&](const integrations::Reminder& h) { return h.step == r.step; }),
                  s.held.end());
-    log_->info("{}: quiet hours until {}: '{}' held", r.sleeper, local_text(s.zone, until), r.step);
+    say(r.sleeper, fmt::format("quiet hours until {}: '{}' held", local_text(s.zone, until), r.step));
     s.held.push_back(std::move(r));
     if (s.held.size() > reminders::kMaxHeld) {
         ++counters_.reminders_quiet_dropped;
@@ -154,7 +156,7 @@ void ReminderDesk::release(Sleeper& s) {
         return arm_release(s);
     std::deque<integrations::Reminder> due;
     due.swap(s.held);
-    log_->info("{}: quiet hours over: sending {} held reminder(s)", s.spec->name, due.size());
+    say(s.spec->name, fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
     for (auto& r : due) deliver(s, std::move(r));
 }
 
@@ -204,6 +206,22 @@ void ReminderDesk::done(const std::string& sleeper, const std::string& step) {
 std::size_t ReminderDesk::held(const std::string& sleeper) const {
     auto it = sleepers_.find(sleeper);
     return it == sleepers_.end() ? 0 : it->second.held.size();
+}
+
+void ReminderDesk::say(const std::string& sleeper, const std::string& text) {
+    log_->info("{}: {}", sleeper, text);
+    if (timeline_) timeline_(sleeper, text);
+}
+
+std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters, const config::Config& cfg,
+                                                   RoutineRunner& runner) {
+    RoutineRunner* r = &runner;
+    auto desk = std::make_unique<ReminderDesk>(
+        clock, counters, cfg, [r](const integrations::Reminder& m) { return r->send_now(m); },
+        [r](const std::string& sleeper) { return r->bedtime_of(sleeper); });
+    ReminderDesk* d = desk.get();
+    runner.set_outgoing([d](const integrations::Reminder& m) { return d->submit(m); });
+    return desk;
 }
 
 }  // namespace bedtimed

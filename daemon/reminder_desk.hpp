@@ -104,6 +104,8 @@ public:
     void done(const std::string& sleeper, const std::string& step);
 
     std::size_t held(const std::string& sleeper) const;
+    // (sleeper, what happened) for `simulate`'s timeline: held, dropped, released, snoozed.
+    void set_timeline(std::function<void(const std::string&, const std::string&)> fn) { timeline_ = std::move(fn); }
 
 private:
     struct Track {
@@ -125,6 +127,7 @@ private:
     void arm_release(Sleeper& s);
     void release(Sleeper& s);
     Sleeper* find(const std::string& sleeper);
+    void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;
     Counters& counters_;
@@ -132,6 +135,14 @@ private:
     Bedtime bedtime_;
     std::shared_ptr<spdlog::logger> log_;
     std::map<std::string, Sleeper> sleepers_;
+    std::function<void(const std::string&, const std::string&)> timeline_;
 };
+
+class RoutineRunner;
+// The one place the reminder desk is put between a routine runner and its
+// notifiers, for the daemon (and its reload) and `simulate` alike, so that
+// both honour quiet hours and Snooze the same way.
+std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters, const config::Config& cfg,
+                                                   RoutineRunner& runner);
 
 }  // namespace bedtimed

@@ -482,6 +482,7 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     // The switches' state, for Home Assistant, whether or not there is a plan.
     nlohmann::json controls{{"enabled", s.enabled},
                             {"paused", paused_},
+                            {"heating_pad", s.spec->heating_pad.empty() ? nlohmann::json() : nlohmann::json(s.spec->heating_pad)},
                             {"bedtime_override", s.bedtime_override
                                                      ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
                                                                                   *s.bedtime_override % 60))

@@ -15,6 +15,7 @@
 #include "loader.hpp"
 #include "local_time.hpp"
 #include "manual_clock.hpp"
+#include "reminder_desk.hpp"
 #include "mqtt_topic.hpp"
 #include "routine_runner.hpp"
 #include "validate.hpp"
@@ -193,6 +194,9 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
                          /*read_secrets=*/false);
     // The cramp log in memory: the simulated nights adapt the evening as the daemon would.
     CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{db_path.empty() ? ":memory:" : db_path, false, {}, {}});
+    // The same reminder desk as the daemon: quiet hours hold or drop, Snooze re-sends.
+    const auto desk = attach_reminder_desk(clock, counters, *cfg_ptr, runner);
+    desk->set_timeline(record);
     actuators.set_journal(record);
     runner.set_timeline(record);
     cramp_log.set_timeline(record);

@@ -21,6 +21,7 @@ struct Live {
     std::string error;               // why unreachable
     nlohmann::json counters;         // null when none
     std::map<std::string, nlohmann::json> plans, stats;  // by sleeper
+    std::map<std::string, nlohmann::json> pads;          // <base>/pads/<pad>, by pad
     bool read_nothing = false;       // the broker was reached, but not one retained message came
 };
 
@@ -77,6 +78,22 @@ Live read_live(Invocation& inv, bool with_counters) {
             add_named(indexed, more);
             if (!more.empty()) got.merge(client.retained(more));
         }
+        // Each sleeper's pad state (device cap, power), by name: from the
+        // config's pads and the plans' "heating_pad".
+        std::set<std::string> pads;
+        if (const auto* c = inv.config())
+            for (const auto& a : c->actuators)
+                if (a.kind == config::ActuatorSpec::Kind::heating_pad) pads.insert(a.name);
+        for (const auto& [topic, payload] : got)
+            if (!sleeper_of(base, topic, "plan").empty()) {
+                const auto j = nlohmann::json::parse(payload, nullptr, false);
+                if (j.is_object() && j.contains("heating_pad") && j["heating_pad"].is_string())
+                    pads.insert(j["heating_pad"].get<std::string>());
+            }
+        std::vector<std::string> pad_topics;
+        for (const auto& p : pads)
+            if (topic_safe_name(p)) pad_topics.push_back(base + "/pads/" + p);
+        if (!pad_topics.empty()) got.merge(client.retained(pad_topics));
     } catch (const CtlError& e) {
         if (e.code() != kExitOffline) throw;
         live.status = "unreachable";
@@ -97,6 +114,9 @@ Live read_live(Invocation& inv, bool with_counters) {
         } else if (auto st = sleeper_of(base, topic, "stats"); !st.empty()) {
             auto j = nlohmann::json::parse(payload, nullptr, false);
             if (j.is_object()) live.stats[st] = std::move(j);
+        } else if (topic.rfind(base + "/pads/", 0) == 0) {
+            auto j = nlohmann::json::parse(payload, nullptr, false);
+            if (j.is_object()) live.pads[topic.substr(base.size() + 6)] = std::move(j);
         }
     }
     return live;
@@ -246,6 +266,9 @@ int run_status(Invocation& inv) {
             nlohmann::json j = {{"sleeper", s}, {"plan", nullptr}, {"stats", nullptr}, {"tier", nullptr}};
             if (auto it = live.plans.find(s); it != live.plans.end()) j["plan"] = it->second;
             if (auto it = live.stats.find(s); it != live.stats.end()) j["stats"] = it->second;
+            if (auto it = live.plans.find(s); it != live.plans.end() && it->second.contains("heating_pad"))
+                if (auto pad = live.pads.find(str(it->second, "heating_pad", "")); pad != live.pads.end())
+                    j["pad"] = pad->second;
             if (auto it = tiers.find(s); it != tiers.end() && it->second) {
                 j["tier"] = {{"tier", it->second->tier},
                              {"days_in_tier", it->second->days_in_tier},
@@ -295,6 +318,26 @@ int run_status(Invocation& inv) {
                         p.next.empty() ? "" : ("; next " + p.next).c_str());
         } else {
             std::printf("  tonight: no plan published\n");
+        }
+        if (auto it = live.plans.find(s); it != live.plans.end() && !str(it->second, "heating_pad", "").empty()) {
+            const std::string pad = str(it->second, "heating_pad", "");
+            if (auto p = live.pads.find(pad); p != live.pads.end()) {
+                const auto& j = p->second;
+                std::string pad_line = fmt::format("  heating pad {}: {}", pad, j.value("on", false) ? "ON" : "off");
+                if (j.value("on", false) && j.contains("off_at") && j["off_at"].is_string())
+                    pad_line += " until " + clock_text(zone, j["off_at"].get<std::string>());
+                pad_line += fmt::format("; device cap {}", str(j, "cap"));
+                if (const auto m = str(j, "cap_method", ""); !m.empty()) pad_line += " (" + m + ")";
+                if (j.contains("power_w") && j["power_w"].is_number())
+                    pad_line += fmt::format("; {:.0f} W", j["power_w"].get<double>());
+                if (j.value("manual_off_tonight", false)) pad_line += "; switched off by hand tonight";
+                std::printf("%s\n", pad_line.c_str());
+                if (str(j, "cap") == "none")
+                    std::printf("    no device cap (%s): heat stops on bedtimed's own timer only\n",
+                                str(j, "cap_note", "").c_str());
+            } else {
+                std::printf("  heating pad %s: no state published\n", pad.c_str());
+            }
         }
     }
     if (!log_error.empty()) {

@@ -64,12 +64,13 @@ struct Decider {
         return done();
     }
     // Tell the plug ON until `end`, with its own cap no later than the period's cap.
-    void command_on(SteadyTime end, std::optional<Seconds> device_cap = std::nullopt) {
+    // `extension`: the pad is already on; a pad confirmed ON stays confirmed,
+    // so an OFF report now is a hand (or its timer), never an old state, even
+    // while this ON is on its way.
+    void command_on(SteadyTime end, std::optional<Seconds> device_cap, bool extension) {
         const SteadyTime cap_end = st.on_since + limits.max_on;
         st.off_at = end;
-        // A pad confirmed ON stays confirmed: an OFF report now is a hand (or
-        // its timer), never an old state, even while this ON is on its way.
-        if (!st.on || !st.confirmed) st.confirmed = false;
+        if (!extension) st.confirmed = false;
         st.contradicted = false;
         st.on_in_flight = true;
         st.late_on_expected = false;
@@ -110,7 +111,7 @@ struct Decider {
                 return done();
             }
             st.origin = Origin::bedtimed;
-            command_on(end);
+            command_on(end, std::nullopt, /*extension=*/true);
             v.reason = fmt::format("ON for {} s more ({}; {}{})", v.granted.count(), r.reason, period,
                                    end < now + r.wanted ? "; all that is left of it" : "");
             return done();
@@ -133,7 +134,7 @@ struct Decider {
         st.on = true;
         st.origin = Origin::bedtimed;
         st.on_since = since;
-        command_on(end, r.device_cap);
+        command_on(end, r.device_cap, /*extension=*/false);
         v.granted = whole_seconds(end - now);
         v.reason = fmt::format("ON for {} s ({}{}{})", v.granted.count(), r.reason,
                                end < now + r.wanted ? "; clamped to the cap" : "",

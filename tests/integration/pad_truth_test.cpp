@@ -103,6 +103,10 @@ TEST(PadTruth, ATuyaTs011fIsCappedWithCountdownAndThePadTestProvesIt) {
     EXPECT_FALSE(rig.z2m.is_on("pad_plug"));
     EXPECT_TRUE(pad_state_with_cap(rig.broker.uri(), "verified")) << rig.daemon.output();
     EXPECT_FALSE(rig.z2m.restore_after_power_cut("pad_plug")) << "told to stay off after a power cut";
+    // bedtimectl status shows it, read by name.
+    const auto status = rig.ctl({"status"});
+    EXPECT_NE(status.out.find("heating pad pad: off; device cap verified (countdown)"), std::string::npos)
+        << status.out << status.err;
 }
 
 TEST(PadTruth, AnIkeaOutletIsCappedWithOnTimeAndThePadTestProvesIt) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -81,6 +82,39 @@ TEST(Simulate, ABadScenarioIsReportedWithItsLocation) {
     } catch (const config::ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find(path + ":4:13: undefined sensor 'nope'"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+}  // namespace bedtimed
+
+namespace bedtimed {
+namespace {
+
+// `simulate` runs the same reminder desk as the daemon: a reminder inside
+// quiet hours is held until they end, not shown as delivered.
+TEST(Simulate, QuietHoursHoldAReminderAsTheDaemonDoes) {
+    std::string cfg = read(kRoot + "/config/bedtimed.example.yaml");
+    const std::string off = "    # quiet_hours: {from: bedtime, to: \"07:00\", mode: hold}";
+    const auto at = cfg.find(off);
+    ASSERT_NE(at, std::string::npos);
+    cfg.replace(at, off.size(), "    quiet_hours: {from: \"22:00\", to: \"07:00\", mode: hold}");
+    const std::string path = std::filesystem::temp_directory_path() / "bt-sim-quiet.yaml";
+    std::ofstream(path) << cfg;
+    const auto r = run_simulation(path, kRoot + "/examples/evening.scenario.yaml");
+    const std::string text = format_timeline(r, false);
+    std::filesystem::remove(path);
+    // The 22:10 stretch reminder: held, then sent when quiet hours end.
+    EXPECT_NE(text.find("22:10 CET  alex      quiet hours until 2026-11-27 07:00 CET: 'stretch' held"), std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("22:10 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
+              std::string::npos)
+        << "not delivered at 22:10";
+    EXPECT_NE(text.find("07:00 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
+              std::string::npos)
+        << text;
+    // Before 22:00 nothing changes: the 21:00 hydration reminder goes out at once.
+    EXPECT_NE(text.find("21:00 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"hydration\""),
+              std::string::npos);
 }
 
 }  // namespace
