@@ -3,7 +3,7 @@
 // A device object is a codec: it builds the messages that command the device
 // and reads the messages in which the device reports its state. It does no
 // I/O and keeps no state, so it is pure and easy to test; the daemon's
-// actuator executor (daemon/actuators.*) does the sending, the confirmation
+// actuator executor (daemon/heat/actuators.*) does the sending, the confirmation
 // timeouts, the retries and the safety timers around it.
 //
 // Threads: any (const methods, no shared state). Factories throw

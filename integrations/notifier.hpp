@@ -37,7 +37,7 @@ struct Reminder {
     bool urgent = false;  // red-flag notices; delivered even in quiet hours
     WallTime at;
     // How long "Snooze" puts it off; zero = no Snooze button (urgent, or
-    // snoozed twice already). Set by the ReminderDesk (daemon/reminder_desk.hpp).
+    // snoozed twice already). Set by the ReminderDesk (daemon/routine/reminder_desk.hpp).
     std::chrono::minutes snooze{10};
 };
 

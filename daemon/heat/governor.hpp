@@ -24,7 +24,7 @@
 //
 // Pure: a function of the pad's state, its limits, the event and the time;
 // no I/O, no clock of its own. Time is the steady clock, so a wall-clock step
-// never lengthens heat; the executor (daemon/actuators.*) converts to wall
+// never lengthens heat; the executor (daemon/heat/actuators.*) converts to wall
 // time only to persist a state across a restart.
 // Threads: any (no shared state). Nothing throws apart from std::bad_alloc.
 #pragma once

@@ -60,7 +60,7 @@ private:
         auto& heat_off = add("", "button", "all_heat_off", "All heat off");
         heat_off.update({{"command_topic", base_ + "/cmd/heat_off"}, {"payload_press", "PRESS"},
                          {"icon", "mdi:radiator-off"}});
-        // Crash-loop safe mode (daemon/safe_mode.hpp): shown, and ended by a person.
+        // Crash-loop safe mode (daemon/app/safe_mode.hpp): shown, and ended by a person.
         auto& safe = add("", "binary_sensor", "safe_mode", "Safe mode");
         safe.update({{"state_topic", base_ + "/safe_mode"},
                      {"value_template", "{{ 'ON' if value_json.active else 'OFF' }}"},
@@ -122,7 +122,7 @@ private:
             heat.update({{"state_topic", plan},
                          {"value_template", "{{ 'ON' if value_json.heat_on else 'OFF' }}"},
                          {"device_class", "heat"}});
-            // What the plug's own off-timer is known to do (daemon/actuators.hpp).
+            // What the plug's own off-timer is known to do (daemon/heat/actuators.hpp).
             const std::string pad = base_ + "/pads/" + s.heating_pad;
             auto& cap = add(n, "sensor", "pad_device_cap", "Heating pad's own cap");
             cap.update({{"state_topic", pad},

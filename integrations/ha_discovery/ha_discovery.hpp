@@ -3,7 +3,7 @@
 // buttons, select, text and event entities.
 //
 // Pure: config + what was published before -> the retained messages to send
-// now. No I/O; the daemon (daemon/ha_publisher.*) sends them, remembers
+// now. No I/O; the daemon (daemon/ha/ha_publisher.*) sends them, remembers
 // `published` in the state dir, and re-sends on HA's birth message.
 //
 // The entities read bedtimed's retained state topics (`<base>/<sleeper>/plan`,

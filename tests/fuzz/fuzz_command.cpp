@@ -1,4 +1,4 @@
-// libFuzzer target: command payloads (daemon/commands.*), where bedtimectl's
+// libFuzzer target: command payloads (daemon/commands/commands.*), where bedtimectl's
 // and Home Assistant's buttons land. Input: one byte picks the verb (or, past
 // the known verbs, the first line is the verb), then the payload.
 #include <cstdint>

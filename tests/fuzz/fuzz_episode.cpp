@@ -1,4 +1,4 @@
-// libFuzzer target: a wearable's episode payload (daemon/ingest.*), through
+// libFuzzer target: a wearable's episode payload (daemon/rules/ingest.*), through
 // each shape of WearableSpec the config can produce, plus the ISO-8601 reader.
 // Input: one selector byte, then the payload.
 #include <cstdint>

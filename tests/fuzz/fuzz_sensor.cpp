@@ -1,4 +1,4 @@
-// libFuzzer target: a sensor payload (daemon/ingest.*) for number, boolean and
+// libFuzzer target: a sensor payload (daemon/rules/ingest.*) for number, boolean and
 // enumeration sensors, raw or through a JSON path.
 // Input: one selector byte, then the payload.
 #include <cmath>

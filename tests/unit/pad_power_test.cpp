@@ -1,4 +1,4 @@
-// A pad's device truth and power checks in the executor (daemon/actuators.*),
+// A pad's device truth and power checks in the executor (daemon/heat/actuators.*),
 // on the manual clock: what Zigbee2MQTT's retained bridge/devices teaches,
 // ON but drawing nothing, OFF but still drawing.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Crash-loop safe mode's decision (daemon/safe_mode.hpp) and its state file.
+// Crash-loop safe mode's decision (daemon/app/safe_mode.hpp) and its state file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
