@@ -158,6 +158,11 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     // from the routine itself).
     if (v.manual_off && std::holds_alternative<heat::Report>(event) && manual_off_) manual_off_(pad.spec->name);
     if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight) changed(pad);
+    // A pad test that something else ended (sleep, a release, a reconnect);
+    // the plug's report and the 15 s deadline end it in their own handlers.
+    if (pad.testing && a.on && !b.on && !std::holds_alternative<heat::Tick>(event) &&
+        !std::holds_alternative<heat::Report>(event))
+        finish_pad_test(pad, "INCONCLUSIVE: interrupted (" + v.reason + ")", false);
     return v;
 }
 
@@ -226,8 +231,11 @@ void Actuators::start() {
         if (p->facts.cap == DeviceCap::none)
             log_->warn("{}: no device cap ({}): heat stops on bedtimed's own timer only", name,
                        p->facts.cap_note.empty() ? p->spec->integration + " cannot be told one" : p->facts.cap_note);
-        // Fail safe: whatever happened before, heat starts off.
+        // Fail safe: whatever happened before, heat starts off. Unconfirmed
+        // until the plug says OFF: a retained or late "ON" from before the
+        // start is an old state (the OFF is sent again), never a hand's ON.
         p->gov.on = false;
+        p->gov.confirmed = false;
         command_pad(*p, heat::Command{false, 0s});
         arm_deadline(*p);
     }
@@ -248,8 +256,9 @@ void Actuators::on_connected() {
         send(pad->device->read_cap());
         // Every pad off after a reconnect, whatever was running; a session of
         // bedtimed's own then continues in its same period, for what is left.
+        const bool was_testing = pad->testing;
         const auto v = govern(*pad, heat::Reconnected{});
-        if (v.granted.count() > 0) heat_on(name, v.granted, "re-asserted after the reconnect", true);
+        if (v.granted.count() > 0 && !was_testing) heat_on(name, v.granted, "re-asserted after the reconnect", true);
     }
 }
 
@@ -515,7 +524,7 @@ std::string Actuators::pad_test(const std::string& name, std::function<void(cons
 
 void Actuators::finish_pad_test(Pad& pad, const std::string& result, bool verified) {
     pad.testing = false;
-    const bool inconclusive = !verified && !pad.test_saw_on;
+    const bool inconclusive = !verified && result.rfind("INCONCLUSIVE", 0) == 0;
     pad.test_result = {{"result", result},
                        {"verified", verified},
                        {"method", pad.facts.cap_method},

@@ -101,6 +101,30 @@ TEST(PadPower, OffButStillDrawingIsUrgentAndTheOffIsRepeated) {
     EXPECT_TRUE(t.h.bus.payloads_on(kSet, again).empty());
 }
 
+TEST(PadPower, APadTestInterruptedBySleepEndsAndHeatIsNotBlockedAfterIt) {
+    const std::string cfg = std::string(kConfig) + R"(
+sensors:
+  - {name: stage, topic: s/stage, type: enum, options: [awake, light, deep, rem], stale_after: 20m}
+)";
+    std::string yaml = cfg;
+    const std::string heat_line = "    heating_pad: pad\n";
+    yaml.replace(yaml.find(heat_line), heat_line.size(),
+                 heat_line + "    sleep_sensor: stage\n    asleep_values: [light, deep, rem]\n");
+    Household h(yaml, kEvening, "", true);
+    h.bus.inject("zigbee2mqtt/bridge/devices", z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}));
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");
+    h.bus.inject("s/stage", "awake");
+    std::string result;
+    ASSERT_EQ(h.actuators->pad_test("pad", [&](const std::string& r) { result = r; }), "");
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");
+    h.bus.inject("s/stage", "light");  // asleep: the pad goes off, the test ends
+    EXPECT_FALSE(h.actuators->pad_on("pad"));
+    EXPECT_EQ(result.rfind("INCONCLUSIVE", 0), 0u) << result;
+    EXPECT_EQ(h.actuators->pad_json("pad")["cap"], "unverified") << "nothing was proved either way";
+    h.bus.inject("s/stage", "awake");
+    EXPECT_GT(h.actuators->heat_on("pad", 5min, "after the test").count(), 0) << "not stuck in the test";
+}
+
 TEST(PadPower, APlugWithoutADeviceCapMakesEveryEarlyOffAHand) {
     Household h(kConfig, kEvening, "", true);
     // A Lidl Silvercrest (Tuya firmware, no countdown): no device cap.

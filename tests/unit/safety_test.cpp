@@ -235,6 +235,22 @@ TEST(Safety, AnEpisodeHeatsAtMostKTimesANightAndOnlyAtNight) {
     EXPECT_TRUE(h.said("no heat: already 2 of 2 tonight"));
 }
 
+TEST(Safety, AnOldOnReportAtStartUpIsNotTakenForAHandAndTheOffIsSentAgain) {
+    // The plug's state from before the start (retained by Zigbee2MQTT, or
+    // late) says ON: bedtimed's start-up OFF is not confirmed yet, so that is
+    // an old state. No ON is sent; the OFF is.
+    Household h(kHousehold, kEvening, "", /*expect_confirmation=*/true);
+    const std::size_t mark = h.bus.published.size();
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");
+    EXPECT_FALSE(has_on(h.bus.payloads_on(kPadSet, mark))) << "never re-armed as a hand's ON";
+    h.advance(11s);  // confirm_timeout 10 s
+    const auto sent = h.bus.payloads_on(kPadSet, mark);
+    EXPECT_FALSE(has_on(sent));
+    EXPECT_FALSE(sent.empty()) << "the OFF again";
+    EXPECT_EQ(sent.back(), kOff);
+    EXPECT_FALSE(h.actuators->pad_on("pad"));
+}
+
 TEST(Safety, APadTurnedOnOutsideBedtimedIsSwitchedOffAtItsCap) {
     Household h(kHousehold, kEvening, "", /*expect_confirmation=*/true);
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");  // confirms our start-up OFF
