@@ -132,7 +132,9 @@ void Actuators::send(const std::vector<DeviceCommand>& cmds) {
 }
 
 heat::Limits Actuators::limits_of(const Pad& pad) const {
-    return heat::Limits{pad.spec->max_on, pad.spec->min_off, pad.facts.cap != DeviceCap::none};
+    // Nothing answers in simulate or from a plug without state reports.
+    const bool reports = options_.expect_confirmation && !pad.device->state_topics().empty();
+    return heat::Limits{pad.spec->max_on, pad.spec->min_off, pad.facts.cap != DeviceCap::none, reports};
 }
 
 heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
@@ -156,7 +158,9 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     if (!v.reason.empty()) note(pad.spec->name, v.reason);
     // A hand at the plug: the routine must hear of it (a Release by_hand came
     // from the routine itself).
-    if (v.manual_off && std::holds_alternative<heat::Report>(event) && manual_off_) manual_off_(pad.spec->name);
+    if (v.manual_off && (std::holds_alternative<heat::Report>(event) || std::holds_alternative<heat::ConfirmTimeout>(event)) &&
+        manual_off_)
+        manual_off_(pad.spec->name);
     if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight) changed(pad);
     // A pad test that something else ended (sleep, a release, a reconnect);
     // the plug's report and the 15 s deadline end it in their own handlers.
@@ -234,10 +238,7 @@ void Actuators::start() {
         // Fail safe: whatever happened before, heat starts off. Unconfirmed
         // until the plug says OFF: a retained or late "ON" from before the
         // start is an old state (the OFF is sent again), never a hand's ON.
-        p->gov.on = false;
-        p->gov.confirmed = false;
-        command_pad(*p, heat::Command{false, 0s});
-        arm_deadline(*p);
+        govern(*p, heat::Started{});
     }
     for (auto& [name, bed] : beds_) {
         Bed* b = bed.get();
@@ -365,34 +366,23 @@ void Actuators::command_pad(Pad& pad, const heat::Command& cmd) {
 }
 
 void Actuators::expect_pad(Pad& pad) {
-    if (!options_.expect_confirmation || pad.device->state_topics().empty()) {
-        // Nothing will answer (simulate, a plug without state reports): take it as done.
-        pad.gov.confirmed = true;
-        return;
-    }
+    if (pad.gov.confirmed()) return;  // nothing awaited (limits_of: nothing answers)
     Pad* p = &pad;
-    auto resend = [this, p] {
-        const auto& c = p->last_command;
-        send(c.on ? p->device->turn_on_with(c.device_cap, p->facts) : p->device->turn_off());
-    };
-    pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p, resend] {
-        if (p->gov.confirmed) return;
-        if (p->gov.contradicted && p->last_command.on) {
-            // The plug said OFF after the ON went out: a hand, or a plug that
-            // refused. Never push heat on a pad that says it is off.
-            govern(*p, heat::Release{"the plug reported OFF after the ON; not sent again (a hand, or the plug "
-                                     "refused it)",
-                                     true});
-            return;
-        }
-        log_->info("{}: no confirmation yet; sending again", p->spec->name);
-        resend();
-        p->confirm_timer->arm(p->spec->confirm_timeout, [this, p] {
-            if (p->gov.confirmed) return;
-            ++counters_.device_unconfirmed;
-            log_->warn("{} did not confirm {} after a retry", p->spec->name, p->last_command.on ? "ON" : "OFF");
-        });
-    });
+    pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/true); });
+}
+
+void Actuators::confirm_timeout(Pad& pad, bool retry) {
+    const auto v = govern(pad, heat::ConfirmTimeout{retry});
+    Pad* p = &pad;
+    if (v.resend) {
+        log_->info("{}: no confirmation yet; sending again", pad.spec->name);
+        const auto& c = pad.last_command;
+        send(c.on ? pad.device->turn_on_with(c.device_cap, pad.facts) : pad.device->turn_off());
+        pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/false); });
+    } else if (v.unconfirmed) {
+        ++counters_.device_unconfirmed;
+        log_->warn("{} did not confirm {} after a retry", pad.spec->name, pad.last_command.on ? "ON" : "OFF");
+    }
 }
 
 void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
@@ -409,10 +399,17 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
     }
     if (auto on = pad.device->parse_state(m.topic, m.payload)) {
         used = true;
-        const bool was_confirmed = pad.gov.confirmed;
+        const bool was_confirmed = pad.gov.confirmed();
         govern(pad, heat::Report{*on});
-        if (pad.gov.confirmed) pad.confirm_timer->cancel();
-        if (pad.gov.confirmed && !was_confirmed && pad.gov.on && pad.facts.reports_power &&
+        if (pad.gov.confirmed()) {
+            pad.confirm_timer->cancel();
+        } else if (!pad.confirm_timer->armed()) {
+            // A report after the plug stopped answering (the retry is long
+            // past): judge it once more, without another resend.
+            Pad* p = &pad;
+            pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/false); });
+        }
+        if (pad.gov.confirmed() && !was_confirmed && pad.gov.on && pad.facts.reports_power &&
             pad.spec->min_power_w > 0) {
             Pad* p = &pad;
             pad.power_timer->arm(kPowerWindow, [this, p] {
@@ -476,7 +473,7 @@ void Actuators::on_power(Pad& pad, double watts) {
     pad.power_w = watts;
     if (pad.gov.on) {
         pad.max_power_on = std::max(pad.max_power_on, watts);
-    } else if (pad.gov.confirmed && pad.off_sent_at && now - *pad.off_sent_at >= kPowerWindow &&
+    } else if (pad.gov.confirmed() && pad.off_sent_at && now - *pad.off_sent_at >= kPowerWindow &&
                watts > kOffDrawingWatts) {
         ++counters_.pad_off_drawing;
         const std::string msg = fmt::format(

@@ -107,6 +107,7 @@ private:
     heat::Limits limits_of(const Pad& pad) const;
     void command_pad(Pad& pad, const heat::Command& cmd);
     void expect_pad(Pad& pad);
+    void confirm_timeout(Pad& pad, bool retry);
     void arm_deadline(Pad& pad);
     void on_pad_message(Pad& pad, const Message& m, bool is_state);
     void learn(Pad& pad, const integrations::SwitchFacts& facts);

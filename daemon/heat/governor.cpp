@@ -33,6 +33,19 @@ struct Decider {
         v.reason = "heat refused: " + std::move(why);
         return done();
     }
+    // A command of `on` was sent: await its report, unless the last one
+    // awaited already shows that state (a repeat needs no second report).
+    void await_report(bool on) {
+        if (!limits.reports_state) return;
+        if (st.reports_awaited == 0 || st.last_commanded_on != on)
+            st.reports_awaited = std::min(st.reports_awaited + 1, kMaxReportsAwaited);
+        st.last_commanded_on = on;
+        st.report_since_command.reset();
+    }
+    void send_off() {
+        await_report(false);
+        v.command = Command{false, Seconds(0)};
+    }
     bool period_reached_cap() const { return st.on && now - st.on_since >= limits.max_on; }
     // Where a period starting now really starts: a break shorter than min_off
     // since the last OFF does not end the period before it.
@@ -51,15 +64,11 @@ struct Decider {
             st.last_off_at = now;
             st.period_used = std::min(limits.max_on, whole_seconds(now - st.on_since));
         }
-        st.contradicted = false;
         st.on_in_flight = false;
         st.on = false;
         st.origin = Origin::none;
         st.device_off_at.reset();
-        if (send) {
-            st.confirmed = false;
-            v.command = Command{false, Seconds(0)};
-        }
+        if (send) send_off();
         v.reason = std::move(why);
         return done();
     }
@@ -70,8 +79,7 @@ struct Decider {
     void command_on(SteadyTime end, std::optional<Seconds> device_cap, bool extension) {
         const SteadyTime cap_end = st.on_since + limits.max_on;
         st.off_at = end;
-        if (!extension) st.confirmed = false;
-        st.contradicted = false;
+        if (!extension) await_report(true);
         st.on_in_flight = true;
         st.late_on_expected = false;
         if (limits.device_cap) {
@@ -153,8 +161,7 @@ struct Decider {
         const std::string tail = r.by_hand ? ": no more heat tonight" : "";
         if (!st.on) {
             // Off already, as far as we know: say it again, it costs nothing.
-            st.confirmed = false;
-            v.command = Command{false, Seconds(0)};
+            send_off();
             v.reason = r.by_hand ? "off (" + r.reason + ")" + tail : "";
             return done();
         }
@@ -163,23 +170,24 @@ struct Decider {
 
     Verdict operator()(const Report& r) {
         if (r.on) st.on_in_flight = false;
-        if (r.on == st.on) {
-            st.confirmed = true;
-            st.contradicted = false;
-            if (!r.on) st.late_on_expected = false;
+        if (!st.confirmed()) {
+            // Not the awaited state: an old state or a repeat of the report
+            // before (or a hand, or a refusal, which ConfirmTimeout judges).
+            st.report_since_command = r.on;
+            if (r.on == st.awaited_next()) {
+                --st.reports_awaited;
+                if (st.confirmed() && !r.on) st.late_on_expected = false;
+            }
             return done();
         }
-        // A report against a command not yet confirmed may be an old state;
-        // it is noted, and the executor never repeats an ON after it.
-        if (!st.confirmed) {
-            st.contradicted = true;
+        if (r.on == st.on) {
+            if (!r.on) st.late_on_expected = false;
             return done();
         }
         if (r.on && st.late_on_expected) {
             // bedtimed's own ON, sent before the hand's OFF, arriving late.
             st.late_on_expected = false;
-            st.confirmed = false;
-            v.command = Command{false, Seconds(0)};
+            send_off();
             v.safety_off = true;
             v.reason = "OFF again: the ON bedtimed sent before the hand switched it off reached the plug late";
             return done();
@@ -252,8 +260,7 @@ struct Decider {
         if (!st.on) {
             // Off as far as we know, but after a restart or a lost connection
             // the plug may be on: this OFF is real and says why.
-            st.confirmed = false;
-            v.command = Command{false, Seconds(0)};
+            send_off();
             v.reason = why;
             return done();
         }
@@ -269,6 +276,43 @@ struct Decider {
 
     Verdict operator()(const NewNight&) {
         st.manual_off_tonight = false;
+        return done();
+    }
+
+    Verdict operator()(const Started&) {
+        st.on = false;
+        st.origin = Origin::none;
+        st.device_off_at.reset();
+        st.on_in_flight = false;
+        st.late_on_expected = false;
+        st.reports_awaited = 0;
+        send_off();
+        return done();
+    }
+
+    Verdict operator()(const ConfirmTimeout& t) {
+        if (st.confirmed()) return done();
+        const auto last = st.report_since_command;
+        if (last && *last == st.last_commanded_on) {
+            st.reports_awaited = 0;
+            return done();
+        }
+        if (last && !*last && st.last_commanded_on) {
+            // Never push heat on a pad that says it is off.
+            st.reports_awaited = 0;
+            st.manual_off_tonight = true;
+            v.manual_off = true;
+            return switched_off("the plug reported OFF after the ON; not sent again (a hand, or the plug refused "
+                                "it): no more heat tonight",
+                                true);
+        }
+        if (t.retry) {
+            st.reports_awaited = 1;  // only the resent command's report
+            st.report_since_command.reset();
+            v.resend = true;
+        } else {
+            v.unconfirmed = true;
+        }
         return done();
     }
 };

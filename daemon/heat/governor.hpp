@@ -46,6 +46,10 @@ struct Limits {
     // The plug is told a cap of its own (its facts say it has one). When
     // false, heat stops on bedtimed's timer only.
     bool device_cap = true;
+    // The plug reports its state after a command. When false (simulate, a
+    // plug without state reports) nothing is awaited: every command counts as
+    // confirmed at once.
+    bool reports_state = true;
 };
 
 // Who switched the pad on.
@@ -53,7 +57,17 @@ enum class Origin { none, bedtimed, outside };
 
 struct PadState {
     bool on = false;                 // on, as far as bedtimed knows (commanded, or reported)
-    bool confirmed = true;           // the plug reported the last commanded state
+    // Reports still awaited, in order, for the commands sent: each command
+    // that changes what bedtimed asked for awaits one report of that state.
+    // ON, OFF, ON sent faster than the plug answers await ON, OFF, ON; the
+    // first ON report confirms only the first ON, so the OFF report after it
+    // is bedtimed's own, not a hand's. The queue alternates and ends with the
+    // last commanded state, so a count says it all (awaited_next()).
+    int reports_awaited = 0;
+    bool last_commanded_on = false;
+    bool confirmed() const { return reports_awaited == 0; }
+    // The state the next awaited report must show (reports_awaited > 0).
+    bool awaited_next() const { return reports_awaited % 2 == 1 ? last_commanded_on : !last_commanded_on; }
     Origin origin = Origin::none;
     SteadyTime on_since{};           // start of the current continuous on-period
     SteadyTime off_at{};             // when bedtimed switches it off; <= on_since + max_on
@@ -68,9 +82,9 @@ struct PadState {
     // within min_off of that gets only what is left (on_since is set back).
     std::optional<SteadyTime> last_off_at;
     Seconds period_used{0};
-    // A report against the command not yet confirmed came in (an old state,
-    // or a hand, or a plug that refused): the executor must not repeat an ON.
-    bool contradicted = false;
+    // The state the plug last reported since the last command that awaits a
+    // report; what ConfirmTimeout judges by.
+    std::optional<bool> report_since_command;
     // An ON of bedtimed's not yet seen in a report; when a hand switches the
     // pad off meanwhile, that ON may still reach the plug after the hand: its
     // ON report is then switched off again, not taken for a new hand's ON.
@@ -103,7 +117,21 @@ struct SleepChanged {
 struct Tick {};        // time passed (the executor's timer, at next_deadline())
 struct Reconnected {}; // the broker connection came back
 struct NewNight {};    // the sleeper's night rolled over: a hand's OFF no longer holds
-using Event = std::variant<Request, Release, Report, SleepChanged, Tick, Reconnected, NewNight>;
+// bedtimed started: whatever the plug does, it is switched off (an old ON
+// report after this is an old state, never a hand's ON).
+struct Started {};
+// `confirm_timeout` passed since the last command with reports still
+// awaited; by then every report on its way has come. If the plug's last
+// report shows the last command's state, it answered it and did not report
+// the ones before (a plug that reports only changes): confirmed. If it shows
+// OFF after an ON, a hand or a plug that refused: that ON is never pushed
+// again (a hand's OFF for the night). Otherwise the command is sent once more
+// (`retry`), or, after the retry, counted as unconfirmed.
+struct ConfirmTimeout {
+    bool retry = true;
+};
+using Event =
+    std::variant<Request, Release, Report, SleepChanged, Tick, Reconnected, NewNight, Started, ConfirmTimeout>;
 
 // What to tell the plug.
 struct Command {
@@ -120,6 +148,8 @@ struct Verdict {
     Seconds granted{0};       // a Request: heat granted from now on
     bool manual_off = false;  // this event was a hand switching the pad off
     bool safety_off = false;  // switched off by a limit (cap, asleep, outside ON while asleep)
+    bool resend = false;       // ConfirmTimeout: send the last command again
+    bool unconfirmed = false;  // ConfirmTimeout after the retry: the plug never answered
 };
 
 // The one decision. `now` is the steady clock.
@@ -135,5 +165,9 @@ inline constexpr Seconds kDeviceTimerTolerance{10};
 // bedtimed's OFF (and its confirmation) normally comes first. Never past
 // on_since + max_on.
 inline constexpr Seconds kDeviceMargin{60};
+// At most this many reports are awaited; an older one is taken as lost. The
+// confirmation timeout normally keeps the count at a handful: this only
+// bounds a plug that never answers.
+inline constexpr int kMaxReportsAwaited = 64;
 
 }  // namespace bedtimed::heat

@@ -27,7 +27,9 @@ const std::string kCtl = std::string(BEDTIMED_BIN_DIR) + "/bedtimectl";
 const std::string kBase = "ptt";
 
 // One sleeper with one Zigbee2MQTT pad; `cap` is the integration's cap option.
-std::string config(const std::string& cap = "auto") {
+// `prewarm` is the routine's prewarm block (off unless given).
+std::string config(const std::string& cap = "auto", const std::string& bedtime = "03:00",
+                   const std::string& prewarm = "{enabled: false}") {
     return R"(
 mqtt:
   client_id: bedtimed-padtruth
@@ -43,10 +45,10 @@ actuators:
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: {weekdays: "03:00", weekends: "03:00"}
+    bedtime: {weekdays: ")" + bedtime + R"(", weekends: ")" + bedtime + R"("}
     heating_pad: pad
     routine:
-      prewarm: {enabled: false}
+      prewarm: )" + prewarm + R"(
 )";
 }
 
@@ -67,9 +69,13 @@ std::optional<json> pad_state_with_cap(const std::string& uri, const std::string
     return found;
 }
 
+struct Yaml {
+    std::string text;
+};
+
 struct Rig {
-    explicit Rig(Model model, const std::string& cap = "auto")
-        : z2m(broker.uri(), BEDTIMED_TEST_DATA), daemon(broker.uri(), config(cap)) {
+    explicit Rig(Model model, const std::string& cap = "auto") : Rig(model, Yaml{config(cap)}) {}
+    Rig(Model model, const Yaml& yaml) : z2m(broker.uri(), BEDTIMED_TEST_DATA), daemon(broker.uri(), yaml.text) {
         z2m.add_plug("pad_plug", model);
         z2m.start();
         daemon.start();
@@ -150,6 +156,34 @@ TEST(PadTruth, ATuyaForcedToOnTimeHasNoDeviceCapAndNothingToTest) {
     EXPECT_FALSE(rig.z2m.is_on("pad_plug"));
     EXPECT_NE(rig.daemon.output().find("heat stops on bedtimed's own timer only"), std::string::npos)
         << rig.daemon.output();
+}
+
+// Started inside a pre-warm: the ON goes out before the broker is connected,
+// then the reconnect rule sends OFF and ON for what is left. The plug answers
+// every command in order (ON, OFF, ON): each report confirms its own command,
+// so bedtimed's own OFF is never taken for a hand's (found in the demo).
+TEST(PadTruth, StartingInsideAPreWarmNeverTakesItsOwnOffForAHand) {
+    Rig rig(Model::ikea_tradfri_outlet, Yaml{config("auto", utc_hhmm(std::chrono::minutes(10)), "{minutes: 15}")});
+    ASSERT_TRUE(wait_until([&] { return rig.daemon.output().find("re-asserted after the reconnect") != std::string::npos; },
+                           20s))
+        << rig.daemon.output();
+    ASSERT_TRUE(wait_until([&] { return rig.z2m.is_on("pad_plug"); }, 10s)) << rig.daemon.output();
+    // The plug was told ON, then OFF, then ON again, in that order.
+    std::string order;
+    for (const auto& p : rig.z2m.received("pad_plug")) {
+        const auto j = json::parse(p, nullptr, false);
+        if (j.is_object() && j.contains("state")) order += j["state"].get<std::string>() == "ON" ? "1" : "0";
+    }
+    EXPECT_NE(order.find("101"), std::string::npos) << "the plug's commands, 1 = ON: " << order;
+    // Every report has come back (the outlet answers in ~50 ms); none was a hand.
+    EXPECT_FALSE(wait_until([&] { return rig.daemon.output().find("by hand") != std::string::npos; }, 3s))
+        << rig.daemon.output();
+    EXPECT_TRUE(rig.z2m.is_on("pad_plug")) << rig.daemon.output();
+    const auto p = retained_payload(rig.broker.uri(), kBase + "/pads/pad", 2s);
+    ASSERT_TRUE(p);
+    const auto j = json::parse(*p, nullptr, false);
+    EXPECT_TRUE(j.value("on", false)) << *p;
+    EXPECT_FALSE(j.value("manual_off_tonight", true)) << *p;
 }
 
 }  // namespace

@@ -376,7 +376,7 @@ TEST(HeatGovernor, OffAtTheDeviceCapsEndIsThePlugsTimer) {
     auto v = decide(PadState{}, l, Request{20min, "pre-warm", false, std::nullopt}, at(22, 0));
     ASSERT_TRUE(v.command && v.command->on);
     v = decide(v.next, l, Report{true}, at(22, 0));  // the plug confirms
-    ASSERT_TRUE(v.next.confirmed);
+    ASSERT_TRUE(v.next.confirmed());
     for (SteadyTime when : {at(22, 21), at(22, 20, 51), at(22, 21, 5)}) {
         auto off = decide(v.next, l, Report{false}, when);
         EXPECT_FALSE(off.manual_off) << clock_of(when);
