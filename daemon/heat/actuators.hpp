@@ -16,6 +16,10 @@
 //   a hand's OFF tonight, a cool-down) is persisted, so a restart never
 //   lengthens heat.
 //
+// Sources: actuators.cpp (requests, the governor, commands and confirmation,
+// start and stop), pad_truth.cpp, beds.cpp, actuator_state.cpp; their shared
+// records are in actuator_parts.hpp.
+//
 // Threads: loop thread only. Borrows Clock, Bus and Counters (owned by App).
 // The constructor throws config::ConfigError for bad integration options;
 // everything else is noexcept apart from std::bad_alloc.
@@ -109,12 +113,15 @@ private:
     void expect_pad(Pad& pad);
     void confirm_timeout(Pad& pad, bool retry);
     void arm_deadline(Pad& pad);
+    // pad_truth.cpp: reports, device facts, power, the pad test.
     void on_pad_message(Pad& pad, const Message& m, bool is_state);
     void learn(Pad& pad, const integrations::SwitchFacts& facts);
     void on_power(Pad& pad, double watts);
+    void arm_power_check(Pad& pad);
     void finish_pad_test(Pad& pad, const std::string& result, bool verified);
-    void on_bed_position(Bed& bed, double position);
-    void persist();
+    void on_bed_position(Bed& bed, double position);  // beds.cpp
+    void persist();                                          // actuator_state.cpp
+    void restore(Pad& pad, const nlohmann::json& entry);     // actuator_state.cpp
     void changed(const Pad& pad);
     // One bus subscription per topic, shared by every device that reports on it
     // (two relays of one Tasmota share stat/<topic>/RESULT).

@@ -320,7 +320,11 @@ struct Decider {
 }  // namespace
 
 Verdict decide(const PadState& state, const Limits& limits, const Event& event, SteadyTime now) {
-    return std::visit(Decider{state, limits, now, {}}, event);
+    Decider d{state, limits, now, {}};
+    // A plug with no cap of its own (or one that proved to ignore it) has no
+    // timer: an OFF bedtimed did not send is then a hand's.
+    if (!limits.device_cap) d.st.device_off_at.reset();
+    return std::visit(d, event);
 }
 
 std::optional<SteadyTime> next_deadline(const PadState& state) {
