@@ -78,7 +78,8 @@ std::string broker_uri_problem(const std::string& uri) {
     }
     if (host.empty()) return "has no host";
     for (const char c : host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':'))
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+              c == ':'))
             return "has an invalid host '" + host + "'";
     if (!port.empty()) {
         int p = 0;
@@ -102,7 +103,8 @@ MqttSettings parse_mqtt(Block b) {
     // Paho names its persistence directory after it: no path separators.
     for (const unsigned char c : m.client_id)
         if (c <= ' ' || c == 0x7f || c == '/' || c == '\\')
-            b.fail(b.get("client_id"), "client_id must not contain spaces, control characters, '/' or '\\'");
+            b.fail(b.get("client_id"),
+                   "client_id must not contain spaces, control characters, '/' or '\\'");
     m.username = b.string_or("username", "");
     m.password = parse_secret(b, "password");
     m.base_topic = b.string_or("base_topic", m.base_topic);
@@ -114,8 +116,8 @@ MqttSettings parse_mqtt(Block b) {
         Block r = b.child("reconnect");
         m.reconnect_min = r.duration_or("min", m.reconnect_min, std::chrono::seconds(1),
                                         std::chrono::seconds(300));
-        m.reconnect_max = r.duration_or("max", m.reconnect_max, m.reconnect_min,
-                                        std::chrono::seconds(3600));
+        m.reconnect_max =
+            r.duration_or("max", m.reconnect_max, m.reconnect_min, std::chrono::seconds(3600));
         r.warn_unknown_keys();
     } else {
         b.get("reconnect");

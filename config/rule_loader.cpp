@@ -53,7 +53,8 @@ Condition parse_condition(const Block& rule, const YAML::Node& n) {
                lit.back() == lit.front()) {
         c.text = lit.substr(1, lit.size() - 2);
     } else {
-        rule.fail(n, "value '" + lit + "' in condition must be a number, true/false, or a quoted string");
+        rule.fail(
+            n, "value '" + lit + "' in condition must be a number, true/false, or a quoted string");
     }
     if (!c.number && c.op != Condition::Op::eq && c.op != Condition::Op::ne)
         rule.fail(n, "only == and != compare strings and booleans");
@@ -70,7 +71,8 @@ std::string check_reference(const std::string& path, const std::vector<SensorSpe
         if (!episode_available) return "'" + path + "': this rule is not triggered by an episode";
         const auto& names = episode_field_names();
         if (std::find(names.begin(), names.end(), rest) == names.end())
-            return "'" + path + "' is not an episode field (fields: id, source, topic, start, "
+            return "'" + path +
+                   "' is not an episode field (fields: id, source, topic, start, "
                    "duration_s, muscle, side, severity)";
         return {};
     }
@@ -116,13 +118,15 @@ RuleSpec parse_rule(Block b, const Config& cfg) {
             r.source = on.scalar(n, "episode");
             if (r.source == "any") r.source.clear();
             else if (!cfg.find_wearable(r.source))
-                on.fail(n, "rule '" + r.name + "' refers to an undefined wearable '" + r.source + "'");
+                on.fail(n,
+                        "rule '" + r.name + "' refers to an undefined wearable '" + r.source + "'");
         } else {
             r.trigger = RuleSpec::Trigger::sensor;
             YAML::Node n = on.get("sensor");
             r.source = on.scalar(n, "sensor");
             if (!cfg.find_sensor(r.source))
-                on.fail(n, "rule '" + r.name + "' refers to an undefined sensor '" + r.source + "'");
+                on.fail(n,
+                        "rule '" + r.name + "' refers to an undefined sensor '" + r.source + "'");
         }
         on.warn_unknown_keys();
     }

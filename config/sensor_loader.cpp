@@ -30,8 +30,10 @@ SensorSpec parse_sensor(Block b) {
         b.fail(b.get("options"), "'options' only applies to enum sensors");
     s.true_values = b.string_list_or("true_values", s.true_values);
     s.false_values = b.string_list_or("false_values", s.false_values);
-    if (b.has("min")) s.min = b.number_or("min", 0, -1e12, 1e12); else b.get("min");
-    if (b.has("max")) s.max = b.number_or("max", 0, -1e12, 1e12); else b.get("max");
+    if (b.has("min")) s.min = b.number_or("min", 0, -1e12, 1e12);
+    else b.get("min");
+    if (b.has("max")) s.max = b.number_or("max", 0, -1e12, 1e12);
+    else b.get("max");
     if (s.min && s.max && *s.min > *s.max) b.fail(b.get("max"), "'max' is below 'min'");
     b.warn_unknown_keys();
     return s;
@@ -64,11 +66,13 @@ WearableSpec parse_wearable(Block b) {
     if (duration_unit == "s") w.duration_scale = 1;
     else if (duration_unit == "ms") w.duration_scale = 0.001;
     else if (duration_unit == "min") w.duration_scale = 60;
-    else b.fail(b.get("duration_unit"), "duration_unit '" + duration_unit + "' must be s, ms or min");
-    w.max_duration_s = static_cast<double>(
-        b.duration_or("max_duration", std::chrono::seconds(3600), std::chrono::seconds(1),
-                      std::chrono::hours(24))
-            .count());
+    else
+        b.fail(b.get("duration_unit"),
+               "duration_unit '" + duration_unit + "' must be s, ms or min");
+    w.max_duration_s =
+        static_cast<double>(b.duration_or("max_duration", std::chrono::seconds(3600),
+                                          std::chrono::seconds(1), std::chrono::hours(24))
+                                .count());
     if (b.has("severity_range")) {
         YAML::Node r = b.get("severity_range");
         if (!r.IsSequence() || r.size() != 2)

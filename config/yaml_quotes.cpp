@@ -19,7 +19,8 @@ namespace {
 // rest of the file swallowed into it). From each quoted scalar's opening
 // quote, look for its closing one; the first that has none is refused.
 void check_quotes_closed_below(const YAML::Node& n, const std::string& text,
-                               const std::vector<std::size_t>& line_starts, const std::string& path) {
+                               const std::vector<std::size_t>& line_starts,
+                               const std::string& path) {
     if (n.IsMap()) {
         for (const auto& kv : n) {
             check_quotes_closed_below(kv.first, text, line_starts, path);
@@ -33,13 +34,16 @@ void check_quotes_closed_below(const YAML::Node& n, const std::string& text,
     }
     if (!n.IsScalar()) return;
     const YAML::Mark m = n.Mark();
-    if (m.line < 0 || m.column < 0 || static_cast<std::size_t>(m.line) >= line_starts.size()) return;
-    const std::size_t open = line_starts[static_cast<std::size_t>(m.line)] + static_cast<std::size_t>(m.column);
+    if (m.line < 0 || m.column < 0 || static_cast<std::size_t>(m.line) >= line_starts.size())
+        return;
+    const std::size_t open =
+        line_starts[static_cast<std::size_t>(m.line)] + static_cast<std::size_t>(m.column);
     if (open >= text.size() || (text[open] != '"' && text[open] != '\'')) return;
     const char q = text[open];
     for (std::size_t i = open + 1; i < text.size(); ++i) {
-        if (q == '"' && text[i] == '\\') ++i;       // an escape: \" does not close
-        else if (q == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;  // ''
+        if (q == '"' && text[i] == '\\') ++i;  // an escape: \" does not close
+        else if (q == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'')
+            ++i;  // ''
         else if (text[i] == q) return;
     }
     throw ConfigError(Location{path, m.line + 1, m.column + 1},
@@ -60,7 +64,8 @@ void check_quotes_closed(const YAML::Node& root, const std::string& text, const 
 // some later quote (`client_id: "bedtimed` in the middle of a file). The
 // first value before `error_line` (1-based) whose quote does not close on its
 // own line, or nullopt.
-std::optional<Location> unclosed_quote_before(const std::string& text, int error_line, const std::string& path) {
+std::optional<Location> unclosed_quote_before(const std::string& text, int error_line,
+                                              const std::string& path) {
     std::istringstream in(text);
     std::string line;
     for (int n = 1; n < error_line && std::getline(in, line); ++n) {
@@ -79,7 +84,8 @@ std::optional<Location> unclosed_quote_before(const std::string& text, int error
         bool closed = false;
         for (std::size_t j = i + 1; j < line.size() && !closed; ++j) {
             if (q == '"' && line[j] == '\\') ++j;
-            else if (q == '\'' && line[j] == '\'' && j + 1 < line.size() && line[j + 1] == '\'') ++j;
+            else if (q == '\'' && line[j] == '\'' && j + 1 < line.size() && line[j + 1] == '\'')
+                ++j;
             else closed = line[j] == q;
         }
         if (!closed) return Location{path, n, static_cast<int>(i) + 1};

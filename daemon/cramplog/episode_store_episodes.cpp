@@ -58,7 +58,8 @@ std::vector<EpisodeStore::Insert> EpisodeStore::insert_all(const std::vector<New
 
 std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {
     Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
-                         " FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?").c_str());
+                         " FROM episodes ORDER BY start_ms DESC, id DESC LIMIT ?")
+                            .c_str());
     st.bind(static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
     std::vector<StoredEpisode> out;
     while (st.row()) out.push_back(st.episode());
@@ -68,37 +69,48 @@ std::vector<StoredEpisode> EpisodeStore::recent(std::size_t limit) const {
 std::vector<StoredEpisode> EpisodeStore::since(WallTime from, const std::string& sleeper) const {
     Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
                          " FROM episodes WHERE start_ms >= ? AND (? = '' OR sleeper = ?)"
-                         " ORDER BY start_ms, id").c_str());
+                         " ORDER BY start_ms, id")
+                            .c_str());
     st.bind(from).bind(sleeper).bind(sleeper);
     std::vector<StoredEpisode> out;
     while (st.row()) out.push_back(st.episode());
     return out;
 }
 
-std::optional<StoredEpisode> EpisodeStore::find(const std::string& source, const std::string& source_id) const {
+std::optional<StoredEpisode> EpisodeStore::find(const std::string& source,
+                                                const std::string& source_id) const {
     Statement st(*this, (std::string("SELECT ") + kEpisodeColumns +
-                         " FROM episodes WHERE source = ? AND source_id = ?").c_str());
+                         " FROM episodes WHERE source = ? AND source_id = ?")
+                            .c_str());
     st.bind(source).bind(source_id);
     if (!st.row()) return std::nullopt;
     return st.episode();
 }
 
-bool EpisodeStore::update(const std::string& source, const std::string& source_id, const EpisodeEdit& edit) {
+bool EpisodeStore::update(const std::string& source, const std::string& source_id,
+                          const EpisodeEdit& edit) {
     if (edit.status && *edit.status != "unconfirmed" && *edit.status != "confirmed" &&
         *edit.status != "false_positive")
         throw StoreError("unknown episode status '" + *edit.status + "'");
     // COALESCE keeps a column whose new value is NULL (not given); severity
     // and flags use a "given" marker instead because NULL/0 are real values.
-    Statement st(*this,
-                 "UPDATE episodes SET start_ms = COALESCE(?, start_ms), duration_s = COALESCE(?, duration_s), "
-                 "muscle = COALESCE(?, muscle), side = COALESCE(?, side), notes = COALESCE(?, notes), "
-                 "status = COALESCE(?, status), severity = CASE WHEN ? THEN ? ELSE severity END, "
-                 "swelling = COALESCE(?, swelling), redness = COALESCE(?, redness), "
-                 "warmth = COALESCE(?, warmth), numbness = COALESCE(?, numbness), "
-                 "back_pain = COALESCE(?, back_pain) WHERE source = ? AND source_id = ?");
+    Statement st(
+        *this,
+        "UPDATE episodes SET start_ms = COALESCE(?, start_ms), duration_s = COALESCE(?, "
+        "duration_s), "
+        "muscle = COALESCE(?, muscle), side = COALESCE(?, side), notes = COALESCE(?, notes), "
+        "status = COALESCE(?, status), severity = CASE WHEN ? THEN ? ELSE severity END, "
+        "swelling = COALESCE(?, swelling), redness = COALESCE(?, redness), "
+        "warmth = COALESCE(?, warmth), numbness = COALESCE(?, numbness), "
+        "back_pain = COALESCE(?, back_pain) WHERE source = ? AND source_id = ?");
     std::optional<std::int64_t> start;
     if (edit.start) start = to_ms(*edit.start);
-    st.bind(start).bind(edit.duration_s).bind(edit.muscle).bind(edit.side).bind(edit.notes).bind(edit.status);
+    st.bind(start)
+        .bind(edit.duration_s)
+        .bind(edit.muscle)
+        .bind(edit.side)
+        .bind(edit.notes)
+        .bind(edit.status);
     st.bind(edit.severity ? 1 : 0).bind(edit.severity);
     auto flag = [&](bool EpisodeFlags::*member) {
         std::optional<int> v;
@@ -122,15 +134,17 @@ bool EpisodeStore::remove(const std::string& source, const std::string& source_i
 }
 
 std::optional<WallTime> EpisodeStore::first_record() const {
-    Statement st(*this, "SELECT min(t) FROM (SELECT min(received_ms) AS t FROM episodes "
-                        "UNION ALL SELECT min(ran_ms) FROM routine_runs)");
+    Statement st(*this,
+                 "SELECT min(t) FROM (SELECT min(received_ms) AS t FROM episodes "
+                 "UNION ALL SELECT min(ran_ms) FROM routine_runs)");
     if (!st.row() || st.null(0)) return std::nullopt;
     return st.time(0);
 }
 
 std::int64_t EpisodeStore::count() const {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM episodes", -1, &st, nullptr) != SQLITE_OK) fail("count");
+    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM episodes", -1, &st, nullptr) != SQLITE_OK)
+        fail("count");
     std::int64_t n = 0;
     if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);

@@ -26,7 +26,8 @@ inline WallTime from_ms(std::int64_t ms) {
 }
 
 constexpr const char* kEpisodeColumns =
-    "id, sleeper, source, source_id, start_ms, duration_s, muscle, side, severity, status, received_ms, "
+    "id, sleeper, source, source_id, start_ms, duration_s, muscle, side, severity, status, "
+    "received_ms, "
     "swelling, redness, warmth, numbness, back_pain, notes";
 
 }  // namespace store_detail
@@ -35,7 +36,8 @@ constexpr const char* kEpisodeColumns =
 class EpisodeStore::Statement {
 public:
     Statement(const EpisodeStore& store, const char* sql) : store_(store) {
-        if (sqlite3_prepare_v2(store.db_, sql, -1, &st_, nullptr) != SQLITE_OK) store.fail("prepare");
+        if (sqlite3_prepare_v2(store.db_, sql, -1, &st_, nullptr) != SQLITE_OK)
+            store.fail("prepare");
     }
     ~Statement() { sqlite3_finalize(st_); }
     Statement(const Statement&) = delete;
@@ -92,8 +94,8 @@ public:
         if (!null(8)) e.severity = real(8);
         e.status = text(9);
         e.received = time(10);
-        e.flags = EpisodeFlags{integer(11) != 0, integer(12) != 0, integer(13) != 0, integer(14) != 0,
-                               integer(15) != 0};
+        e.flags = EpisodeFlags{integer(11) != 0, integer(12) != 0, integer(13) != 0,
+                               integer(14) != 0, integer(15) != 0};
         e.notes = text(16);
         return e;
     }

@@ -22,7 +22,8 @@ namespace {
 
 std::optional<double> strict_number(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
         s.remove_suffix(1);
     double v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -49,11 +50,14 @@ std::variant<Value, Rejection> typed_value(const config::SensorSpec& spec, const
             if (j.is_string()) text = j.get<std::string>();
             else if (j.is_number_integer()) text = std::to_string(j.get<long long>());
             else return Rejection{"value is not a boolean"};
-            if (std::find(spec.true_values.begin(), spec.true_values.end(), text) != spec.true_values.end())
+            if (std::find(spec.true_values.begin(), spec.true_values.end(), text) !=
+                spec.true_values.end())
                 return Value(true);
-            if (std::find(spec.false_values.begin(), spec.false_values.end(), text) != spec.false_values.end())
+            if (std::find(spec.false_values.begin(), spec.false_values.end(), text) !=
+                spec.false_values.end())
                 return Value(false);
-            return Rejection{"'" + text.substr(0, 32) + "' is not one of the sensor's true/false values"};
+            return Rejection{"'" + text.substr(0, 32) +
+                             "' is not one of the sensor's true/false values"};
         }
         case SensorType::enumeration: {
             if (!j.is_string()) return Rejection{"value is not a string"};
@@ -133,7 +137,7 @@ Refusal read_start(const json& root, const config::WearableSpec& spec, WallTime 
         e.start = *t;
     } else if (st->is_number()) {
         const double raw = st->get<double>();
-        const double secs = spec.start_epoch_unit == config::TimeUnit::seconds ? raw
+        const double secs = spec.start_epoch_unit == config::TimeUnit::seconds        ? raw
                             : spec.start_epoch_unit == config::TimeUnit::milliseconds ? raw / 1e3
                                                                                       : raw / 1e9;
         // Beyond ~year 2262 the nanosecond WallTime overflows (undefined behaviour in
@@ -141,8 +145,8 @@ Refusal read_start(const json& root, const config::WearableSpec& spec, WallTime 
         constexpr double kMaxEpochS = 9e9;
         if (!std::isfinite(secs) || secs < 0 || secs > kMaxEpochS)
             return Rejection{"start epoch is out of range"};
-        e.start = WallTime(std::chrono::duration_cast<WallTime::duration>(
-            std::chrono::duration<double>(secs)));
+        e.start = WallTime(
+            std::chrono::duration_cast<WallTime::duration>(std::chrono::duration<double>(secs)));
     } else {
         return Rejection{"start must be an ISO-8601 string or an epoch number"};
     }
@@ -187,9 +191,11 @@ std::variant<Value, Rejection> parse_sensor_value(const config::SensorSpec& spec
         // Only try when it can be one: a failed parse builds an error message,
         // and "ON" or "deep" arrive every few seconds.
         const auto first = payload.find_first_not_of(" \t\r\n");
-        const bool maybe_json = first != std::string_view::npos &&
-                                std::string_view("-0123456789\"tfn{[").find(payload[first]) != std::string_view::npos;
-        json j = maybe_json ? json::parse(payload.begin(), payload.end(), nullptr, false) : json(json::value_t::discarded);
+        const bool maybe_json =
+            first != std::string_view::npos &&
+            std::string_view("-0123456789\"tfn{[").find(payload[first]) != std::string_view::npos;
+        json j = maybe_json ? json::parse(payload.begin(), payload.end(), nullptr, false)
+                            : json(json::value_t::discarded);
         if (j.is_discarded() || j.is_structured()) j = std::string(payload);
         return typed_value(spec, j);
     }

@@ -53,7 +53,8 @@ std::optional<WallTime> parse_iso8601(std::string_view s) {
         return std::nullopt;  // no zone: ambiguous, refuse
     }
     if (i != s.size()) return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+    const std::chrono::year_month_day ymd{std::chrono::year(y),
+                                          std::chrono::month(static_cast<unsigned>(mo)),
                                           std::chrono::day(static_cast<unsigned>(d))};
     if (!ymd.ok()) return std::nullopt;
     const auto days = std::chrono::sys_days(ymd);
@@ -68,9 +69,10 @@ std::string format_iso8601(WallTime t) {
     const std::chrono::year_month_day ymd{days};
     const std::chrono::hh_mm_ss hms{secs - days};
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+                  static_cast<long>(hms.minutes().count()),
                   static_cast<long long>(hms.seconds().count()));
     return buf;
 }

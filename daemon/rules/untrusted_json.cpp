@@ -69,8 +69,8 @@ std::string first_duplicate_key(std::string_view payload) {
             open_objects.emplace_back();
         } else if (event == json::parse_event_t::object_end) {
             if (!open_objects.empty()) open_objects.pop_back();
-        } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string() &&
-                   duplicate.empty()) {
+        } else if (event == json::parse_event_t::key && !open_objects.empty() &&
+                   parsed.is_string() && duplicate.empty()) {
             auto& keys = open_objects.back();
             const auto& key = parsed.get_ref<const std::string&>();
             if (std::find(keys.begin(), keys.end(), key) != keys.end()) duplicate = key;
@@ -78,7 +78,8 @@ std::string first_duplicate_key(std::string_view payload) {
         }
         return true;
     };
-    const json parsed = json::parse(payload.begin(), payload.end(), watch, /*allow_exceptions=*/false);
+    const json parsed =
+        json::parse(payload.begin(), payload.end(), watch, /*allow_exceptions=*/false);
     (void)parsed;
     return duplicate;
 }
@@ -112,7 +113,11 @@ bool valid_utf8(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
         const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        std::size_t n = c < 0x80           ? 1
+                        : (c >> 5) == 0x6  ? 2
+                        : (c >> 4) == 0xE  ? 3
+                        : (c >> 3) == 0x1E ? 4
+                                           : 0;
         if (n == 0 || i + n > s.size()) return false;
         for (std::size_t k = 1; k < n; ++k)
             if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;

@@ -11,9 +11,11 @@
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
+// clang-format off
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+// clang-format on
 
 #include <chrono>
 #include <filesystem>
@@ -34,7 +36,9 @@ namespace bedtimed::test {
 
 inline const WallTime kStart{std::chrono::seconds(1795730400)};  // 2026-11-26T22:00:00Z
 
-inline config::Option scalar(std::string v, int line) { return config::Option{std::move(v), line, 7}; }
+inline config::Option scalar(std::string v, int line) {
+    return config::Option{std::move(v), line, 7};
+}
 
 inline config::Option list(std::vector<config::Option> items, int line) {
     config::Option o{"", line, 7};
@@ -85,7 +89,7 @@ struct Harness {
     }
 
     std::unique_ptr<integrations::Notifier> make(std::string_view type, const config::Options& o,
-                                   std::vector<std::string>* warnings = nullptr) {
+                                                 std::vector<std::string>* warnings = nullptr) {
         const auto* integration = integrations::find_notifier_integration(type);
         if (integration == nullptr) return nullptr;
         bedtimed::config::NotifierSpec spec;

@@ -19,9 +19,9 @@ using namespace bedtimed::test;  // Harness, reminder(), scalar(), list(), map()
 using namespace std::chrono_literals;
 using bedtimed::config::ConfigError;
 using bedtimed::config::Options;
-using nlohmann::json;
 using bedtimed::test::HttpTestServer;
 using bedtimed::test::TestCertificates;
+using nlohmann::json;
 
 TEST(HttpDelivery, A500IsRetriedAfterTenSecondsAndThenDelivered) {
     Harness h;
@@ -34,8 +34,10 @@ TEST(HttpDelivery, A500IsRetriedAfterTenSecondsAndThenDelivered) {
     n->notify(reminder());
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_retries == 1; })) << h.logged();
     EXPECT_EQ(server.request_count(), 1u);
-    EXPECT_NE(h.logged().find("warning|notifier 'phone' (gotify): try 1 of 3 for 'stretch' for alex to http://127.0.0.1:" +
-                              std::to_string(server.port()) + "/message failed: HTTP 500; next try in 10s"),
+    EXPECT_NE(h.logged().find("warning|notifier 'phone' (gotify): try 1 of 3 for 'stretch' for "
+                              "alex to http://127.0.0.1:" +
+                              std::to_string(server.port()) +
+                              "/message failed: HTTP 500; next try in 10s"),
               std::string::npos)
         << h.logged();
     h.clock.advance(9s);
@@ -68,10 +70,12 @@ TEST(HttpDelivery, GivesUpAfterThreeTriesAndCountsOneFailure) {
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_failures == 1; })) << h.logged();
     EXPECT_EQ(server.request_count(), 3u);
     EXPECT_EQ(h.counters.notify_delivered, 0u);
-    EXPECT_NE(h.logged().find("error|notifier 'phone' (ha_app): gave up on 'stretch' for alex to http://127.0.0.1:" +
-                              std::to_string(server.port()) +
-                              "/api/services/notify/mobile_app_x after 3 tries: HTTP 503"),
-              std::string::npos)
+    EXPECT_NE(
+        h.logged().find(
+            "error|notifier 'phone' (ha_app): gave up on 'stretch' for alex to http://127.0.0.1:" +
+            std::to_string(server.port()) +
+            "/api/services/notify/mobile_app_x after 3 tries: HTTP 503"),
+        std::string::npos)
         << h.logged();
     EXPECT_EQ(h.logged().find("tk_s3cret"), std::string::npos);
 }
@@ -110,7 +114,8 @@ TEST(HttpDelivery, AServerThatNeverAnswersTimesOutAfterFiveSecondsAndIsRetried) 
     EXPECT_EQ(h.counters.notify_retries, 0u);  // not yet at 5 s
     h.clock.advance(1s);
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_retries == 1; })) << h.logged();
-    EXPECT_NE(h.logged().find("failed: timeout after 5s; next try in 10s"), std::string::npos) << h.logged();
+    EXPECT_NE(h.logged().find("failed: timeout after 5s; next try in 10s"), std::string::npos)
+        << h.logged();
     h.clock.advance(10s);
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_delivered == 1; })) << h.logged();
     EXPECT_EQ(server.request_count(), 2u);
@@ -119,11 +124,13 @@ TEST(HttpDelivery, AServerThatNeverAnswersTimesOutAfterFiveSecondsAndIsRetried) 
 TEST(HttpDelivery, ARefusedConnectionIsRetriedThenGivenUp) {
     Harness h;
     Options o;
-    o["url"] = scalar("http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/hook?token=q1", 20);
+    o["url"] = scalar(
+        "http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/hook?token=q1", 20);
     auto n = h.make("webhook", o);
     n->notify(reminder());
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_retries == 1; })) << h.logged();
-    EXPECT_NE(h.logged().find("failed: connect: Connection refused; next try in 10s"), std::string::npos)
+    EXPECT_NE(h.logged().find("failed: connect: Connection refused; next try in 10s"),
+              std::string::npos)
         << h.logged();
     h.clock.advance(10s);
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_retries == 2; })) << h.logged();
@@ -132,7 +139,8 @@ TEST(HttpDelivery, ARefusedConnectionIsRetriedThenGivenUp) {
     // The URL's password and query never reach the log; host and path do.
     EXPECT_EQ(h.logged().find("hunter2"), std::string::npos);
     EXPECT_EQ(h.logged().find("q1"), std::string::npos);
-    EXPECT_NE(h.logged().find("/hook after 3 tries: connect: Connection refused"), std::string::npos)
+    EXPECT_NE(h.logged().find("/hook after 3 tries: connect: Connection refused"),
+              std::string::npos)
         << h.logged();
 }
 
@@ -188,7 +196,8 @@ TEST(HttpDelivery, TlsRejectsACertificateForAnotherHostEvenWithItsCa) {
     auto n = h.make("gotify", o);
     n->notify(reminder());
     ASSERT_TRUE(h.run_until([&] { return h.counters.notify_retries == 1; })) << h.logged();
-    EXPECT_NE(h.logged().find("TLS handshake: certificate verify failed"), std::string::npos) << h.logged();
+    EXPECT_NE(h.logged().find("TLS handshake: certificate verify failed"), std::string::npos)
+        << h.logged();
     EXPECT_EQ(server.request_count(), 0u);
 }
 
@@ -204,7 +213,8 @@ TEST(HttpDelivery, AFullQueueDropsTheOldestNonUrgentReminder) {
     n->notify(reminder("warning", true));
     for (int i = 0; i < 17; ++i) n->notify(reminder("step" + std::to_string(i)));
     EXPECT_EQ(h.counters.notify_dropped, 2u);
-    EXPECT_NE(h.logged().find("queue full (16 waiting), dropped 'step0' for alex (1 dropped since start)"),
+    EXPECT_NE(h.logged().find(
+                  "queue full (16 waiting), dropped 'step0' for alex (1 dropped since start)"),
               std::string::npos)
         << h.logged();
     EXPECT_NE(h.logged().find("dropped 'step1' for alex (2 dropped"), std::string::npos);
@@ -230,7 +240,8 @@ TEST(HttpDelivery, AnHourWithTheEndpointDownKeepsTheQueueBoundedAndRecovers) {
     // so that advancing the clock while a request is on the wire never times it out.
     http::ClientOptions client;
     client.timeout = 10h;
-    http::Outbox outbox(h.ctx, http::OutboxOptions{"notifier 'phone' (test)", client, {10s, 20s}, 16});
+    http::Outbox outbox(h.ctx,
+                        http::OutboxOptions{"notifier 'phone' (test)", client, {10s, 20s}, 16});
     auto request = [&] {
         http::Request r;
         r.url = *url;
@@ -267,10 +278,12 @@ TEST(HttpDelivery, AnHourWithTheEndpointDownKeepsTheQueueBoundedAndRecovers) {
     EXPECT_GT(h.counters.notify_dropped, 0u);
     EXPECT_GT(h.counters.notify_failures, 0u);
     // Every reminder is accounted for: given up, dropped, or still queued.
-    EXPECT_EQ(h.counters.notify_failures + h.counters.notify_dropped + outbox.waiting() + (outbox.busy() ? 1 : 0),
+    EXPECT_EQ(h.counters.notify_failures + h.counters.notify_dropped + outbox.waiting() +
+                  (outbox.busy() ? 1 : 0),
               static_cast<std::uint64_t>(sent));
     // Three tries per reminder given up, at most: the server saw no storm.
-    EXPECT_LE(server.request_count(), 3 * (h.counters.notify_failures + 1)) << server.request_count();
+    EXPECT_LE(server.request_count(), 3 * (h.counters.notify_failures + 1))
+        << server.request_count();
     EXPECT_NE(h.logged().find("queue full (16 waiting), dropped"), std::string::npos) << h.logged();
 
     // The server is back: the backlog drains and the next reminder arrives.
@@ -300,7 +313,8 @@ TEST(HttpDelivery, DestroyingANotifierWithARequestInFlightCallsNothingBack) {
     EXPECT_EQ(h.clock.pending_timers(), 0u);  // the deadline went with it
     h.clock.advance(60s);
     h.io.poll();
-    EXPECT_EQ(h.counters.notify_delivered + h.counters.notify_retries + h.counters.notify_failures, 0u);
+    EXPECT_EQ(h.counters.notify_delivered + h.counters.notify_retries + h.counters.notify_failures,
+              0u);
 }
 
 TEST(HttpDelivery, WithoutAnIoContextNothingIsSent) {
@@ -315,8 +329,8 @@ TEST(HttpDelivery, WithoutAnIoContextNothingIsSent) {
     h.io.poll();
     EXPECT_EQ(server.request_count(), 0u);
     EXPECT_EQ(h.clock.pending_timers(), 0u);
-    EXPECT_NE(h.logged().find("no network here; would POST http://127.0.0.1:" + std::to_string(server.port()) +
-                              "/message for 'stretch' for alex"),
+    EXPECT_NE(h.logged().find("no network here; would POST http://127.0.0.1:" +
+                              std::to_string(server.port()) + "/message for 'stretch' for alex"),
               std::string::npos)
         << h.logged();
 }

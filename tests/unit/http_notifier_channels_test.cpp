@@ -16,8 +16,8 @@ using namespace bedtimed::test;  // Harness, reminder(), scalar(), list(), map()
 using namespace std::chrono_literals;
 using bedtimed::config::ConfigError;
 using bedtimed::config::Options;
-using nlohmann::json;
 using bedtimed::test::HttpTestServer;
+using nlohmann::json;
 
 TEST(NtfyNotifier, PostsJsonToTheServerRootWithABearerToken) {
     Harness h;
@@ -29,10 +29,12 @@ TEST(NtfyNotifier, PostsJsonToTheServerRootWithABearerToken) {
     o["priority"] = scalar("high", 23);
     o["tags"] = list({scalar("zzz", 24), scalar("leg", 24)}, 24);
     o["click"] = scalar("https://ha.example/lovelace/bed", 25);
-    o["actions"] = list({map({{"action", scalar("view", 27)}, {"label", scalar("Open log", 27)},
+    o["actions"] = list({map({{"action", scalar("view", 27)},
+                              {"label", scalar("Open log", 27)},
                               {"url", scalar("https://ha.example/log/{sleeper}", 27)}},
                              27),
-                         map({{"action", scalar("http", 28)}, {"label", scalar("Done", 28)},
+                         map({{"action", scalar("http", 28)},
+                              {"label", scalar("Done", 28)},
                               {"url", scalar("https://ha.example/api/done", 28)},
                               {"body", scalar("{\"step\":\"{step}\"}", 28)},
                               {"clear", scalar("true", 28)}},
@@ -58,7 +60,9 @@ TEST(NtfyNotifier, PostsJsonToTheServerRootWithABearerToken) {
     EXPECT_EQ(body["tags"], json::array({"zzz", "leg"}));
     EXPECT_EQ(body["click"], "https://ha.example/lovelace/bed");
     ASSERT_EQ(body["actions"].size(), 2u);
-    EXPECT_EQ(body["actions"][0], json::parse(R"({"action":"view","label":"Open log","url":"https://ha.example/log/alex"})"));
+    EXPECT_EQ(
+        body["actions"][0],
+        json::parse(R"({"action":"view","label":"Open log","url":"https://ha.example/log/alex"})"));
     EXPECT_EQ(body["actions"][1]["body"], "{\"step\":\"stretch\"}");
     EXPECT_EQ(body["actions"][1]["clear"], true);
     EXPECT_EQ(h.counters.notify_failures, 0u);
@@ -103,10 +107,12 @@ TEST(GotifyNotifier, PostsToMessageWithTheAppTokenHeader) {
     EXPECT_EQ(reqs[0].header("x-gotify-key"), "tk_s3cret-token");
     EXPECT_EQ(reqs[0].header("authorization"), "");
     const json first = json::parse(reqs[0].body);
-    EXPECT_EQ(first, json::parse(R"({"title":"Stretch your calves","message":"Three slow stretches, 30 s each.",
+    EXPECT_EQ(
+        first,
+        json::parse(R"({"title":"Stretch your calves","message":"Three slow stretches, 30 s each.",
         "priority":4,"extras":{"client::notification":{"click":{"url":"https://ha.example/bed"}}}})"));
     const json second = json::parse(reqs[1].body);
-    EXPECT_EQ(second["priority"], 8);  // urgent: at least 8
+    EXPECT_EQ(second["priority"], 8);                     // urgent: at least 8
     EXPECT_EQ(second["message"], "Stretch your calves");  // Gotify refuses an empty message
 }
 
@@ -144,7 +150,8 @@ TEST(WebhookNotifier, PostsTheReminderJsonWithHeadersFromConfigAndFile) {
     Harness h;
     HttpTestServer server;
     Options o;
-    o["url"] = scalar("http://hook:pa55@127.0.0.1:" + std::to_string(server.port()) + "/hooks/bed?src=bt", 20);
+    o["url"] = scalar(
+        "http://hook:pa55@127.0.0.1:" + std::to_string(server.port()) + "/hooks/bed?src=bt", 20);
     o["headers"] = map({{"X-Api-Key", map({{"file", scalar(h.header_file, 22)}}, 22)},
                         {"X-Source", scalar("bedtimed", 23)}},
                        21);

@@ -2,8 +2,8 @@
 // secrets read from files or from systemd credentials ($CREDENTIALS_DIRECTORY),
 // never written to the log.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <stdlib.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,8 +22,8 @@ using namespace bedtimed::test;  // Harness, reminder(), scalar(), list(), map()
 using namespace std::chrono_literals;
 using bedtimed::config::ConfigError;
 using bedtimed::config::Options;
-using nlohmann::json;
 using bedtimed::test::HttpTestServer;
+using nlohmann::json;
 
 namespace {
 std::string error_of(Harness& h, std::string_view type, const Options& o) {
@@ -42,51 +42,65 @@ TEST(HttpNotifierOptions, BadOptionsAreReportedAtTheirPosition) {
     Options ntfy;
     ntfy["url"] = scalar("ftp://ntfy.example", 20);
     ntfy["topic"] = scalar("t", 21);
-    EXPECT_EQ(error_of(h, "ntfy", ntfy),
-              file + ":20:7: option 'url' of notifier 'phone' is not a valid URL: it must start with http:// or https://");
+    EXPECT_EQ(error_of(h, "ntfy", ntfy), file +
+                                             ":20:7: option 'url' of notifier 'phone' is not a "
+                                             "valid URL: it must start with http:// or https://");
     ntfy["url"] = scalar("https://ntfy.example", 20);
     ntfy["priority"] = scalar("loud", 22);
-    EXPECT_EQ(error_of(h, "ntfy", ntfy),
-              file + ":22:7: option 'priority' of notifier 'phone' must be 1-5 or min, low, default, high, max, not 'loud'");
+    EXPECT_EQ(error_of(h, "ntfy", ntfy), file +
+                                             ":22:7: option 'priority' of notifier 'phone' must be "
+                                             "1-5 or min, low, default, high, max, not 'loud'");
     ntfy.erase("priority");
-    auto action = map({{"action", scalar("view", 24)}, {"label", scalar("x", 24)},
+    auto action = map({{"action", scalar("view", 24)},
+                       {"label", scalar("x", 24)},
                        {"url", scalar("https://a.example", 24)}},
                       24);
     ntfy["actions"] = list({action, action, action, action}, 23);
-    EXPECT_EQ(error_of(h, "ntfy", ntfy), file + ":23:7: notifier 'phone' has 4 actions; ntfy shows at most 3");
-    ntfy["actions"] = list({map({{"action", scalar("view", 24)}, {"label", scalar("x", 24)}}, 24)}, 23);
-    EXPECT_EQ(error_of(h, "ntfy", ntfy), file + ":24:7: an action of notifier 'phone' needs a 'url'");
+    EXPECT_EQ(error_of(h, "ntfy", ntfy),
+              file + ":23:7: notifier 'phone' has 4 actions; ntfy shows at most 3");
+    ntfy["actions"] =
+        list({map({{"action", scalar("view", 24)}, {"label", scalar("x", 24)}}, 24)}, 23);
+    EXPECT_EQ(error_of(h, "ntfy", ntfy),
+              file + ":24:7: an action of notifier 'phone' needs a 'url'");
     ntfy.erase("actions");
     ntfy["token_file"] = scalar(h.dir + "/nope", 25);
     EXPECT_EQ(error_of(h, "ntfy", ntfy),
-              file + ":25:7: cannot read token_file '" + h.dir + "/nope' of notifier 'phone': No such file or directory");
+              file + ":25:7: cannot read token_file '" + h.dir +
+                  "/nope' of notifier 'phone': No such file or directory");
 
     Options gotify;
     gotify["url"] = scalar("https://push.example", 20);
-    EXPECT_EQ(error_of(h, "gotify", gotify), file + ":18:3: notifier 'phone' needs token_file or token_credential");
+    EXPECT_EQ(error_of(h, "gotify", gotify),
+              file + ":18:3: notifier 'phone' needs token_file or token_credential");
     gotify["token_file"] = scalar("token", 21);  // relative: next to the config file
     gotify["priority"] = scalar("11", 22);
-    EXPECT_EQ(error_of(h, "gotify", gotify),
-              file + ":22:7: option 'priority' of notifier 'phone' must be an integer from 0 to 10, not '11'");
+    EXPECT_EQ(error_of(h, "gotify", gotify), file +
+                                                 ":22:7: option 'priority' of notifier 'phone' "
+                                                 "must be an integer from 0 to 10, not '11'");
 
     Options ha;
     ha["url"] = scalar("http://ha.local:8123", 20);
     ha["service"] = scalar("Mobile App", 21);
     ha["token_file"] = scalar(h.token_file, 22);
-    EXPECT_NE(error_of(h, "ha_app", ha).find(file + ":21:7: option 'service' of notifier 'phone' must be"),
+    EXPECT_NE(error_of(h, "ha_app", ha)
+                  .find(file + ":21:7: option 'service' of notifier 'phone' must be"),
               std::string::npos);
 
     Options hook;
     hook["url"] = scalar("https://hook.example/x", 20);
     hook["headers"] = map({{"Content-Length", scalar("3", 21)}}, 21);
-    EXPECT_EQ(error_of(h, "webhook", hook),
-              file + ":21:7: option 'headers' of notifier 'phone': bedtimed sets 'Content-Length' itself");
+    EXPECT_EQ(
+        error_of(h, "webhook", hook),
+        file +
+            ":21:7: option 'headers' of notifier 'phone': bedtimed sets 'Content-Length' itself");
     hook["headers"] = map({{"X-Key", map({{"file", scalar(h.dir + "/missing", 22)}}, 22)}}, 21);
-    EXPECT_NE(error_of(h, "webhook", hook).find(file + ":22:7: cannot read the file for header 'X-Key'"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(h, "webhook", hook).find(file + ":22:7: cannot read the file for header 'X-Key'"),
+        std::string::npos);
     hook.erase("headers");
     hook["ca_file"] = scalar(h.token_file, 23);  // not a certificate
-    EXPECT_NE(error_of(h, "webhook", hook).find(file + ":23:7: option 'ca_file' of notifier 'phone': cannot load CA file"),
+    EXPECT_NE(error_of(h, "webhook", hook)
+                  .find(file + ":23:7: option 'ca_file' of notifier 'phone': cannot load CA file"),
               std::string::npos);
 }
 
@@ -119,7 +133,9 @@ public:
         if (old_) ::setenv("CREDENTIALS_DIRECTORY", old_->c_str(), 1);
         else ::unsetenv("CREDENTIALS_DIRECTORY");
     }
-    void put(const std::string& name, const std::string& content) const { std::ofstream(dir_ + "/" + name) << content; }
+    void put(const std::string& name, const std::string& content) const {
+        std::ofstream(dir_ + "/" + name) << content;
+    }
 
 private:
     std::string dir_;
@@ -158,9 +174,9 @@ TEST(HttpNotifierCredentials, TokensPasswordsAndHeadersComeFromTheCredentialsDir
     hook["headers"] = map({{"X-Api-Key", map({{"credential", scalar("hook-key", 22)}}, 22)}}, 21);
 
     std::vector<std::unique_ptr<Notifier>> notifiers;
-    for (auto [type, options] : {std::pair{"ntfy", &ntfy}, std::pair{"ntfy", &ntfy_basic},
-                                 std::pair{"gotify", &gotify}, std::pair{"ha_app", &ha},
-                                 std::pair{"webhook", &hook}}) {
+    for (auto [type, options] :
+         {std::pair{"ntfy", &ntfy}, std::pair{"ntfy", &ntfy_basic}, std::pair{"gotify", &gotify},
+          std::pair{"ha_app", &ha}, std::pair{"webhook", &hook}}) {
         std::vector<std::string> warnings;
         notifiers.push_back(h.make(type, *options, &warnings));
         EXPECT_TRUE(warnings.empty()) << type;
@@ -175,7 +191,8 @@ TEST(HttpNotifierCredentials, TokensPasswordsAndHeadersComeFromTheCredentialsDir
     EXPECT_EQ(by_target["/api/services/notify/mobile_app_alex_phone"].header("authorization"),
               "Bearer ha-long-lived");
     EXPECT_EQ(by_target["/hook"].header("x-api-key"), "hook-cred-s3cret");
-    for (const char* secret : {"tk_from-credential", "cred-pa55", "ha-long-lived", "hook-cred-s3cret"})
+    for (const char* secret :
+         {"tk_from-credential", "cred-pa55", "ha-long-lived", "hook-cred-s3cret"})
         EXPECT_EQ(h.logged().find(secret), std::string::npos) << secret;
 }
 
@@ -187,18 +204,22 @@ TEST(HttpNotifierCredentials, AMissingEmptyOrDoublyNamedCredentialIsAConfigError
     Options o;
     o["url"] = scalar("https://push.example", 20);
     o["token_credential"] = scalar("gotify-token", 21);
-    EXPECT_NE(error_of(h, "gotify", o).find(file + ":21:7: token_credential of notifier 'phone': credential "
-                                                   "'gotify-token': cannot read"),
+    EXPECT_NE(error_of(h, "gotify", o)
+                  .find(file + ":21:7: token_credential of notifier 'phone': credential "
+                               "'gotify-token': cannot read"),
               std::string::npos)
         << error_of(h, "gotify", o);
     o["token_credential"] = scalar("empty", 21);
-    EXPECT_NE(error_of(h, "gotify", o).find(file + ":21:7: token_credential of notifier 'phone': credential "
-                                                   "'empty' is empty"),
+    EXPECT_NE(error_of(h, "gotify", o)
+                  .find(file + ":21:7: token_credential of notifier 'phone': credential "
+                               "'empty' is empty"),
               std::string::npos)
         << error_of(h, "gotify", o);
     o["token_credential"] = scalar("../etc/passwd", 21);
-    EXPECT_NE(error_of(h, "gotify", o).find(file + ":21:7: token_credential of notifier 'phone' must be a credential name"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(h, "gotify", o)
+            .find(file + ":21:7: token_credential of notifier 'phone' must be a credential name"),
+        std::string::npos);
     o["token_credential"] = scalar("gotify-token", 21);
     o["token_file"] = scalar(h.token_file, 22);
     EXPECT_EQ(error_of(h, "gotify", o),

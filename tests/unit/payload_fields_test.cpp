@@ -103,8 +103,8 @@ TEST(ParseEpisode, SeverityRangeFollowsTheSpec) {
     auto spec = band_spec();
     spec.severity_min = 1;
     spec.severity_max = 5;
-    EXPECT_TRUE(std::holds_alternative<Episode>(
-        parse(R"({"id":"a","duration_s":1,"severity":5})", spec)));
+    EXPECT_TRUE(
+        std::holds_alternative<Episode>(parse(R"({"id":"a","duration_s":1,"severity":5})", spec)));
     const auto r = parse(R"({"id":"a","duration_s":1,"severity":0})", spec);
     ASSERT_TRUE(std::holds_alternative<Rejection>(r));
     EXPECT_EQ(std::get<Rejection>(r).reason, "severity is outside 1..5");
