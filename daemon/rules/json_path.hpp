@@ -1,6 +1,6 @@
-// Internal to the payload parsers (ingest*.cpp): reading a field of a parsed
-// JSON payload by its dotted path. Not a public interface. Pure; any thread;
-// never throws apart from std::bad_alloc.
+// Internal to the payload parsers (ingest.cpp, untrusted_json.cpp): reading a
+// field of a parsed JSON payload by its dotted path. Not a public interface.
+// Pure; any thread; never throws apart from std::bad_alloc.
 #pragma once
 
 #include <nlohmann/json.hpp>
