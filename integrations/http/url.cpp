@@ -54,6 +54,58 @@ bool valid_escapes(std::string_view s) {
     return true;
 }
 
+// The host (a name, lowercased, or a [IPv6] address) and port of `authority`
+// (userinfo already removed) into `u`; false with `error` set when refused.
+bool parse_host_and_port(std::string_view authority, Url& u, std::string& error) {
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            error = "has an unterminated [IPv6] host";
+            return false;
+        }
+        u.host = std::string(authority.substr(1, close - 1));
+        const std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                error = "has garbage after the [IPv6] host";
+                return false;
+            }
+            port = after.substr(1);
+        }
+        if (u.host.empty() || !std::all_of(u.host.begin(), u.host.end(), [](char c) {
+                return is_digit(c) || hex_value(c) >= 0 || c == ':' || c == '.';
+            })) {
+            error = "has an invalid IPv6 host";
+            return false;
+        }
+    } else {
+        const auto colon = authority.find(':');
+        u.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+        if (u.host.empty() || !std::all_of(u.host.begin(), u.host.end(), [](char c) {
+                return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
+            })) {
+            error = "has no valid host name";
+            return false;
+        }
+        u.host = lower(u.host);
+    }
+    if (!port.empty()) {
+        int p = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+        if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535) {
+            error = "has an invalid port '" + std::string(port) + "'";
+            return false;
+        }
+        u.port = std::to_string(p);
+        u.default_port = p == (u.tls ? 443 : 80);
+    } else {
+        u.port = u.tls ? "443" : "80";
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string Url::host_header() const {
@@ -112,52 +164,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         u.userinfo = std::move(*decoded);
         authority.remove_prefix(at + 1);
     }
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) {
-            error = "has an unterminated [IPv6] host";
-            return std::nullopt;
-        }
-        u.host = std::string(authority.substr(1, close - 1));
-        const std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') {
-                error = "has garbage after the [IPv6] host";
-                return std::nullopt;
-            }
-            port = after.substr(1);
-        }
-        if (u.host.empty() || !std::all_of(u.host.begin(), u.host.end(), [](char c) {
-                return is_digit(c) || hex_value(c) >= 0 || c == ':' || c == '.';
-            })) {
-            error = "has an invalid IPv6 host";
-            return std::nullopt;
-        }
-    } else {
-        const auto colon = authority.find(':');
-        u.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-        if (u.host.empty() || !std::all_of(u.host.begin(), u.host.end(), [](char c) {
-                return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
-            })) {
-            error = "has no valid host name";
-            return std::nullopt;
-        }
-        u.host = lower(u.host);
-    }
-    if (!port.empty()) {
-        int p = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-        if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535) {
-            error = "has an invalid port '" + std::string(port) + "'";
-            return std::nullopt;
-        }
-        u.port = std::to_string(p);
-        u.default_port = p == (u.tls ? 443 : 80);
-    } else {
-        u.port = u.tls ? "443" : "80";
-    }
+    if (!parse_host_and_port(authority, u, error)) return std::nullopt;
     if (!std::all_of(tail.begin(), tail.end(), is_path_char) || !valid_escapes(tail)) {
         error = "has characters that must be percent-encoded in its path or query";
         return std::nullopt;

@@ -73,12 +73,10 @@ void run_mutation(const std::vector<std::string>& lines, int line, const Mutatio
     mu.accepted(cfg);
 }
 
-TEST(ConfigMutations, EachIsRefusedWithItsLocationOrAcceptedAsWritten) {
-    const auto base = example_lines();
-    ASSERT_GT(base.size(), 100u);
-    const std::string dir = make_temp_dir("bt-mutation");
+// Ports and broker URIs, client ids and topics.
+std::vector<Mutation> connection_mutations() {
     auto uri_is = [](std::string want) { return [want](const config::Config& c) { EXPECT_EQ(c.mqtt.uri, want); }; };
-    const std::vector<Mutation> mutations{
+    return {
         // Ports and broker URIs.
         {"uri", R"("tcp://127.0.0.1 :1883")", refused},
         {"uri", R"("tcp://127.0.0.1:1883 ")", refused},
@@ -107,6 +105,12 @@ TEST(ConfigMutations, EachIsRefusedWithItsLocationOrAcceptedAsWritten) {
         {"topic", R"("")", refused},
         {"topic", "zigbee2mqtt/#/x", refused},
         {"topic", "zigbee2mqtt/+/x", [](const config::Config& c) { EXPECT_EQ(c.sensors.at(0).topic, "zigbee2mqtt/+/x"); }},
+    };
+}
+
+// Durations, percentages, time zones and bedtimes, numbers, unclosed quotes.
+std::vector<Mutation> value_mutations() {
+    return {
         // Durations.
         {"keepalive", "0s", refused},
         {"keepalive", "-5s", refused},
@@ -156,6 +160,14 @@ TEST(ConfigMutations, EachIsRefusedWithItsLocationOrAcceptedAsWritten) {
         {"client_id", R"("bedtimed)", refused},
         {"base_topic", "'bedtimed", refused},
     };
+}
+
+TEST(ConfigMutations, EachIsRefusedWithItsLocationOrAcceptedAsWritten) {
+    const auto base = example_lines();
+    ASSERT_GT(base.size(), 100u);
+    const std::string dir = make_temp_dir("bt-mutation");
+    std::vector<Mutation> mutations = connection_mutations();
+    for (auto& mu : value_mutations()) mutations.push_back(std::move(mu));
     int n = 0;
     for (const auto& mu : mutations) {
         auto lines = base;
@@ -164,8 +176,16 @@ TEST(ConfigMutations, EachIsRefusedWithItsLocationOrAcceptedAsWritten) {
         ASSERT_GT(line, 0) << "no line with key " << mu.key << " in the example";
         run_mutation(lines, line, mu, dir + "/m" + std::to_string(n++) + ".yaml");
     }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
 
-    // Notifier URLs: an ntfy notifier added after the example's notifiers.
+// Notifier URLs: an ntfy notifier added after the example's notifiers.
+TEST(ConfigMutations, ANotifierUrlIsRefusedAtItsLineOrAccepted) {
+    const auto base = example_lines();
+    ASSERT_GT(base.size(), 100u);
+    const std::string dir = make_temp_dir("bt-mutation-url");
+    int n = 0;
     const std::vector<std::pair<std::string, bool>> urls{
         {"ntfy.example.org", false},          {"ftp://ntfy.example.org", false},
         {"https://ntfy.example.org:99999", false}, {"https://:443", false},

@@ -1,6 +1,6 @@
 // Drives the routine executor and actuators for tests with the two levers
 // only: inject a message (sensor, episode, device state) and advance a
-// ManualClock. A recording bus keeps every publish and delivers injected
+// ManualClock. The RecordingBus keeps every publish and delivers injected
 // messages to subscribers, like a broker would.
 // Threads: the test thread. Throws config::ConfigError for a bad config.
 #pragma once
@@ -14,34 +14,13 @@
 #include "engine.hpp"
 #include "loader.hpp"
 #include "manual_clock.hpp"
-#include "mqtt_topic.hpp"
+#include "recording_bus.hpp"
 #include "routine_runner.hpp"
 
 namespace bedtimed::test {
 
-class LoopbackBus final : public Bus {
-public:
-    std::vector<Message> published;
-    void publish(std::string topic, std::string payload, int qos, bool retain) override {
-        published.push_back(Message{std::move(topic), std::move(payload), qos, retain});
-    }
-    void subscribe(const std::string& f, int, MessageHandler h) override { subs[f] = std::move(h); }
-    void unsubscribe(const std::string& f) override { subs.erase(f); }
-    bool connected() const noexcept override { return true; }
-    void inject(const std::string& topic, const std::string& payload) {
-        auto copy = subs;
-        for (auto& [f, h] : copy)
-            if (topic_matches(f, topic)) h(Message{topic, payload, 1, false});
-    }
-    // Publishes to `topic` since index `from`.
-    std::vector<std::string> payloads_on(const std::string& topic, std::size_t from = 0) const {
-        std::vector<std::string> out;
-        for (std::size_t i = from; i < published.size(); ++i)
-            if (published[i].topic == topic) out.push_back(published[i].payload);
-        return out;
-    }
-    std::map<std::string, MessageHandler> subs;
-};
+// The routine tests' name for the test bus.
+using LoopbackBus = RecordingBus;
 
 // The whole household (engine, actuators, routines) on a manual clock.
 class Household {
@@ -82,7 +61,7 @@ public:
 
     std::shared_ptr<const config::Config> cfg;
     ManualClock clock;
-    LoopbackBus bus;
+    RecordingBus bus;
     Counters counters;
     std::unique_ptr<Engine> engine;
     std::unique_ptr<Actuators> actuators;

@@ -13,6 +13,7 @@
 #include "manual_clock.hpp"
 #include "mqtt_notifier/mqtt_notifier.hpp"
 #include "notifier.hpp"
+#include "recording_bus.hpp"
 
 using namespace bedtimed::integrations;
 using bedtimed::config::ConfigError;
@@ -22,22 +23,6 @@ namespace {
 
 const bedtimed::WallTime kStart{std::chrono::seconds(1795730400)};  // 2026-11-26T22:00:00Z
 
-class RecordingBus final : public bedtimed::Bus {
-public:
-    struct Publish {
-        std::string topic, payload;
-        int qos;
-        bool retain;
-    };
-    void publish(std::string topic, std::string payload, int qos, bool retain) override {
-        published.push_back(Publish{std::move(topic), std::move(payload), qos, retain});
-    }
-    void subscribe(const std::string&, int, bedtimed::MessageHandler) override {}
-    void unsubscribe(const std::string&) override {}
-    bool connected() const noexcept override { return true; }
-    std::vector<Publish> published;
-};
-
 Options make_options(std::vector<std::pair<std::string, std::string>> kv) {
     Options o;
     int line = 20;
@@ -46,7 +31,7 @@ Options make_options(std::vector<std::pair<std::string, std::string>> kv) {
 }
 
 struct Harness {
-    RecordingBus bus;
+    bedtimed::RecordingBus bus;
     bedtimed::ManualClock clock{kStart};
     std::ostringstream out;
     std::shared_ptr<spdlog::logger> log;
@@ -125,7 +110,7 @@ TEST(MqttNotifier, PublishesJsonToTheSleepersTopic) {
               R"({"sleeper":"alex","step":"stretch","title":"Stretch before bed",)"
               R"("message":"Calf stretch, 3 x 30 s","urgent":false,"at":"2026-11-26T22:05:00Z"})");
     EXPECT_EQ(p.qos, 1);
-    EXPECT_FALSE(p.retain);
+    EXPECT_FALSE(p.retained);
 }
 
 TEST(MqttNotifier, QosRetainAndClockFallback) {
@@ -140,7 +125,7 @@ TEST(MqttNotifier, QosRetainAndClockFallback) {
     const auto& p = h.bus.published[0];
     EXPECT_EQ(p.topic, "phone/notify");
     EXPECT_EQ(p.qos, 2);
-    EXPECT_TRUE(p.retain);
+    EXPECT_TRUE(p.retained);
     EXPECT_NE(p.payload.find(R"("title":"Say \"hi\"")"), std::string::npos) << p.payload;
     EXPECT_NE(p.payload.find(R"("urgent":true)"), std::string::npos) << p.payload;
     EXPECT_NE(p.payload.find(R"("at":"2026-11-26T22:01:01Z")"), std::string::npos) << p.payload;

@@ -198,7 +198,7 @@ TEST(HaPublisher, AnnouncesOnConnectAndAgainAfterHomeAssistantsBirth) {
     LoopbackBus bus;
     HaPublisher ha(clock, bus, cfg, dir + "/ha_discovery.json", "1.0");
     ha.start();
-    ASSERT_TRUE(bus.subs.count("homeassistant/status"));
+    ASSERT_TRUE(bus.subscribed("homeassistant/status"));
     ha.on_connected();
     const std::size_t first = discovery_messages(bus);
     EXPECT_EQ(first, 2u) << "hub and sam";
@@ -247,7 +247,7 @@ home_assistant: {}
         config::parse_config(std::string(kHousehold) + "home_assistant: {discovery: false}\n", "t.yaml")));
     EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed_sam/config", mark2), std::vector<std::string>{""});
     EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed/config", mark2), std::vector<std::string>{""});
-    EXPECT_FALSE(bus.subs.count("homeassistant/status"));
+    EXPECT_FALSE(bus.subscribed("homeassistant/status"));
     std::filesystem::remove_all(dir);
 }
 
