@@ -22,12 +22,14 @@ std::chrono::minutes minutes_or(Block& b, const std::string& key, std::chrono::m
     if (b.has(key)) {
         YAML::Node n = b.node()[key];
         const std::string text = b.scalar(n, key);
-        if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (!text.empty() &&
+            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             b.get(key);
             const auto m = std::chrono::minutes(std::stol(text.substr(0, 9)));
             if (m < lo || m > hi)
-                b.fail(n, "'" + key + "' is " + text + " min, outside " + std::to_string(lo.count()) + ".." +
-                              std::to_string(hi.count()) + " min");
+                b.fail(n, "'" + key + "' is " + text + " min, outside " +
+                              std::to_string(lo.count()) + ".." + std::to_string(hi.count()) +
+                              " min");
             return m;
         }
     }
@@ -68,7 +70,8 @@ Option option_tree(Block& b, const YAML::Node& v, const std::string& key, int de
     if (v.IsMap()) {
         o.shape = Option::Shape::map;
         for (const auto& kv : v) {
-            if (!kv.first.IsScalar()) b.fail(kv.first, "keys in option '" + key + "' must be strings");
+            if (!kv.first.IsScalar())
+                b.fail(kv.first, "keys in option '" + key + "' must be strings");
             const std::string k = kv.first.Scalar();
             if (std::find(o.keys.begin(), o.keys.end(), k) != o.keys.end())
                 b.fail(kv.first, "duplicate key '" + k + "' in option '" + key + "'");
@@ -104,15 +107,17 @@ ActuatorSpec parse_actuator(Block b) {
     else b.fail(kind, "actuator kind '" + k + "' must be heating_pad or bed");
     a.integration = b.require_string("integration");
     a.max_on = b.duration_or("max_on", a.max_on, std::chrono::minutes(1), kMaxHeatCap);
-    a.min_off = b.duration_or("min_off", a.min_off, std::chrono::minutes(0), std::chrono::hours(12));
+    a.min_off =
+        b.duration_or("min_off", a.min_off, std::chrono::minutes(0), std::chrono::hours(12));
     a.min_power_w = b.number_or("min_power_w", a.min_power_w, 0, 3000);
-    a.confirm_timeout = b.duration_or("confirm_timeout", a.confirm_timeout,
-                                      std::chrono::seconds(1), std::chrono::minutes(5));
+    a.confirm_timeout = b.duration_or("confirm_timeout", a.confirm_timeout, std::chrono::seconds(1),
+                                      std::chrono::minutes(5));
     a.min_move_interval = b.duration_or("min_move_interval", a.min_move_interval,
                                         std::chrono::seconds(0), std::chrono::hours(1));
     if (b.has("presets")) {
         YAML::Node p = b.get("presets");
-        if (!p.IsMap()) b.fail(p, "'presets' must map names to positions, like {flat: 0, legs_raised: 15}");
+        if (!p.IsMap())
+            b.fail(p, "'presets' must map names to positions, like {flat: 0, legs_raised: 15}");
         for (const auto& kv : p) {
             const double v = b.number(kv.second, "presets");
             if (v < 0 || v > 100) b.fail(kv.second, "a preset position must be 0..100 (percent)");
@@ -123,8 +128,9 @@ ActuatorSpec parse_actuator(Block b) {
     }
     if (a.kind == ActuatorSpec::Kind::bed && a.presets.empty())
         a.presets = {{"flat", 0.0}, {"legs_raised", 15.0}};
-    a.options = collect_options(b, {"name", "kind", "integration", "max_on", "min_off", "min_power_w",
-                                    "confirm_timeout", "min_move_interval", "presets"});
+    a.options =
+        collect_options(b, {"name", "kind", "integration", "max_on", "min_off", "min_power_w",
+                            "confirm_timeout", "min_move_interval", "presets"});
     return a;
 }
 
@@ -142,9 +148,12 @@ NotifierSpec parse_notifier(Block b) {
 }  // namespace
 
 void parse_household(Block& top, Config& cfg) {
-    for_each_item(top, "actuators", [&](Block b) { cfg.actuators.push_back(parse_actuator(std::move(b))); });
-    for_each_item(top, "notifiers", [&](Block b) { cfg.notifiers.push_back(parse_notifier(std::move(b))); });
-    for_each_item(top, "sleepers", [&](Block b) { cfg.sleepers.push_back(parse_sleeper(std::move(b), cfg)); });
+    for_each_item(top, "actuators",
+                  [&](Block b) { cfg.actuators.push_back(parse_actuator(std::move(b))); });
+    for_each_item(top, "notifiers",
+                  [&](Block b) { cfg.notifiers.push_back(parse_notifier(std::move(b))); });
+    for_each_item(top, "sleepers",
+                  [&](Block b) { cfg.sleepers.push_back(parse_sleeper(std::move(b), cfg)); });
     auto where = [&](int line, int col) { return Location{cfg.path, line, col}; };
     auto unique = [&](auto& list, const char* what) {
         std::map<std::string, std::pair<int, int>> seen;
@@ -153,7 +162,8 @@ void parse_household(Block& top, Config& cfg) {
             if (!fresh)
                 throw ConfigError(where(x.line, x.column),
                                   std::string("duplicate ") + what + " name '" + x.name +
-                                      "' (first defined at line " + std::to_string(it->second.first) + ")");
+                                      "' (first defined at line " +
+                                      std::to_string(it->second.first) + ")");
         }
     };
     unique(cfg.actuators, "actuator");
@@ -166,8 +176,9 @@ void parse_household(Block& top, Config& cfg) {
             if (dev.empty()) continue;
             auto [it, fresh] = owner.emplace(dev, s.name);
             if (!fresh)
-                throw ConfigError(where(s.line, s.column), "actuator '" + dev + "' already belongs to sleeper '" +
-                                                               it->second + "'");
+                throw ConfigError(
+                    where(s.line, s.column),
+                    "actuator '" + dev + "' already belongs to sleeper '" + it->second + "'");
         }
 }
 

@@ -40,7 +40,8 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg);
 
 // The sleeper's `routine` (its timed steps and the elevation) and
 // `on_episode`; the defaults follow the devices when a section is absent.
-void parse_routine(Block& sleeper, SleeperSpec& s, const SleeperDevices& devices, const Config& cfg);
+void parse_routine(Block& sleeper, SleeperSpec& s, const SleeperDevices& devices,
+                   const Config& cfg);
 void parse_episode_response(Block& sleeper, SleeperSpec& s, const SleeperDevices& devices);
 
 }  // namespace bedtimed::config::detail

@@ -25,7 +25,8 @@ std::chrono::minutes parse_offset(Block& b, const std::string& key, std::chrono:
 }
 
 // A heat duration must fit the sleeper's pad's cap.
-void check_within_cap(Block& blk, const std::string& key, std::chrono::minutes m, const ActuatorSpec* pad) {
+void check_within_cap(Block& blk, const std::string& key, std::chrono::minutes m,
+                      const ActuatorSpec* pad) {
     if (pad && m > pad->max_on)
         blk.fail(blk.get(key), "'" + key + "' (" + std::to_string(m.count()) +
                                    "m) exceeds the pad's max_on of " +
@@ -56,7 +57,8 @@ void parse_step_conditions(Block& b, StepConditions& c, const Config& cfg) {
             const std::string s = b.scalar(d, "weekdays");
             auto it = std::find_if(std::begin(kWeekdayKeys), std::end(kWeekdayKeys),
                                    [&](const char* n) { return s == n; });
-            if (it == std::end(kWeekdayKeys)) b.fail(d, "weekday '" + s + "' must be one of mon tue wed thu fri sat sun");
+            if (it == std::end(kWeekdayKeys))
+                b.fail(d, "weekday '" + s + "' must be one of mon tue wed thu fri sat sun");
             c.weekdays[static_cast<std::size_t>(it - std::begin(kWeekdayKeys))] = true;
         }
     } else {
@@ -92,13 +94,15 @@ void parse_prewarm(Block& r, SleeperSpec& s, const ActuatorSpec* pad, const Conf
     }
     Block p = r.child("prewarm");
     s.prewarm.enabled = p.boolean_or("enabled", true);
-    s.prewarm.minutes = minutes_or(p, "minutes", s.prewarm.minutes, std::chrono::minutes(1), kMaxHeatCap);
+    s.prewarm.minutes =
+        minutes_or(p, "minutes", s.prewarm.minutes, std::chrono::minutes(1), kMaxHeatCap);
     check_within_cap(p, "minutes", s.prewarm.minutes, pad);
     if (p.has("cold_sensor")) {
-        s.prewarm.cold_sensor = require_sensor(p, "cold_sensor", cfg, SensorType::number, "number").name;
+        s.prewarm.cold_sensor =
+            require_sensor(p, "cold_sensor", cfg, SensorType::number, "number").name;
         s.prewarm.cold_below = p.number_or("cold_below", s.prewarm.cold_below, -30, 40);
-        s.prewarm.cold_minutes =
-            minutes_or(p, "cold_minutes", s.prewarm.cold_minutes, std::chrono::minutes(1), kMaxHeatCap);
+        s.prewarm.cold_minutes = minutes_or(p, "cold_minutes", s.prewarm.cold_minutes,
+                                            std::chrono::minutes(1), kMaxHeatCap);
         check_within_cap(p, "cold_minutes", s.prewarm.cold_minutes, pad);
         if (s.prewarm.cold_minutes < s.prewarm.minutes)
             p.fail(p.get("cold_minutes"), "'cold_minutes' must not be shorter than 'minutes'");
@@ -137,14 +141,16 @@ void parse_elevation(Block& r, SleeperSpec& s, const ActuatorSpec* bed) {
     } else {
         e.get("evening");
     }
-    if (e.has("morning_after")) s.elevation.morning_from = parse_clock(e, e.get("morning_after"), "morning_after");
+    if (e.has("morning_after"))
+        s.elevation.morning_from = parse_clock(e, e.get("morning_after"), "morning_after");
     else e.get("morning_after");
     e.warn_unknown_keys();
     if (!s.elevation.enabled) return;
     if (!bed) e.fail("elevation needs the sleeper's 'bed'");
     if (s.occupancy_sensor.empty()) e.fail("elevation needs the sleeper's 'occupancy_sensor'");
     for (const auto& preset : {s.elevation.raised_preset, s.elevation.flat_preset})
-        if (!bed->presets.count(preset)) e.fail("bed '" + bed->name + "' has no preset '" + preset + "'");
+        if (!bed->presets.count(preset))
+            e.fail("bed '" + bed->name + "' has no preset '" + preset + "'");
 }
 
 void parse_active_day(Block& r, SleeperSpec& s, const Config& cfg) {
@@ -191,8 +197,8 @@ void parse_episode_response(Block& b, SleeperSpec& s, const SleeperDevices& devi
     }
     Block e = b.child("on_episode");
     s.episode.heat = e.boolean_or("heat", pad != nullptr);
-    s.episode.heat_minutes =
-        minutes_or(e, "heat_minutes", s.episode.heat_minutes, std::chrono::minutes(1), std::chrono::minutes(30));
+    s.episode.heat_minutes = minutes_or(e, "heat_minutes", s.episode.heat_minutes,
+                                        std::chrono::minutes(1), std::chrono::minutes(30));
     if (s.episode.heat) check_within_cap(e, "heat_minutes", s.episode.heat_minutes, pad);
     s.episode.max_heats_per_night =
         static_cast<int>(e.integer_or("max_heats_per_night", s.episode.max_heats_per_night, 0, 5));

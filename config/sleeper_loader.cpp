@@ -59,7 +59,9 @@ void parse_bedtime(Block& b, SleeperSpec& s) {
     } else if (bt.IsMap()) {
         parse_bedtime_days(b, bt, s);
     } else {
-        b.fail(bt, "'bedtime' must be \"HH:MM\" or a mapping like {weekdays: \"22:30\", weekends: \"23:30\"}");
+        b.fail(bt,
+               "'bedtime' must be \"HH:MM\" or a mapping like {weekdays: \"22:30\", weekends: "
+               "\"23:30\"}");
     }
 }
 
@@ -73,16 +75,17 @@ void parse_presence(Block& b, SleeperSpec& s, const Config& cfg) {
         b.get("wearable");
     }
     if (b.has("occupancy_sensor"))
-        s.occupancy_sensor = require_sensor(b, "occupancy_sensor", cfg, SensorType::boolean, "bool").name;
-    else
-        b.get("occupancy_sensor");
+        s.occupancy_sensor =
+            require_sensor(b, "occupancy_sensor", cfg, SensorType::boolean, "bool").name;
+    else b.get("occupancy_sensor");
     if (b.has("sleep_sensor"))
-        s.sleep_sensor = require_sensor(b, "sleep_sensor", cfg, SensorType::enumeration, "enum or bool").name;
-    else
-        b.get("sleep_sensor");
+        s.sleep_sensor =
+            require_sensor(b, "sleep_sensor", cfg, SensorType::enumeration, "enum or bool").name;
+    else b.get("sleep_sensor");
     s.asleep_values = b.string_list_or("asleep_values", s.asleep_values);
-    s.asleep_after_in_bed = std::chrono::duration_cast<std::chrono::minutes>(b.duration_or(
-        "asleep_after_in_bed", s.asleep_after_in_bed, std::chrono::minutes(5), std::chrono::hours(4)));
+    s.asleep_after_in_bed = std::chrono::duration_cast<std::chrono::minutes>(
+        b.duration_or("asleep_after_in_bed", s.asleep_after_in_bed, std::chrono::minutes(5),
+                      std::chrono::hours(4)));
 }
 
 SleeperDevices parse_devices(Block& b, SleeperSpec& s, const Config& cfg) {
@@ -102,7 +105,8 @@ SleeperDevices parse_devices(Block& b, SleeperSpec& s, const Config& cfg) {
         s.bed = b.scalar(n, "bed");
         d.bed = cfg.find_actuator(s.bed);
         if (!d.bed) b.fail(n, "undefined actuator '" + s.bed + "'");
-        if (d.bed->kind != ActuatorSpec::Kind::bed) b.fail(n, "actuator '" + s.bed + "' is not a bed");
+        if (d.bed->kind != ActuatorSpec::Kind::bed)
+            b.fail(n, "actuator '" + s.bed + "' is not a bed");
     } else {
         b.get("bed");
     }
@@ -129,10 +133,13 @@ void parse_quiet_hours(Block& b, SleeperSpec& s) {
     const YAML::Node from = q.get("from");
     if (q.scalar(from, "from") != "bedtime") s.quiet_hours.from = parse_clock(q, from, "from");
     s.quiet_hours.to = parse_clock(q, q.get("to"), "to");
-    if (s.quiet_hours.from == s.quiet_hours.to) q.fail(from, "'from' and 'to' of 'quiet_hours' are the same time");
+    if (s.quiet_hours.from == s.quiet_hours.to)
+        q.fail(from, "'from' and 'to' of 'quiet_hours' are the same time");
     const std::string mode = q.string_or("mode", "hold");
     if (mode == "drop") s.quiet_hours.mode = QuietHours::Mode::drop;
-    else if (mode != "hold") q.fail(q.node()["mode"], "'mode' of 'quiet_hours' must be hold or drop, not '" + mode + "'");
+    else if (mode != "hold")
+        q.fail(q.node()["mode"],
+               "'mode' of 'quiet_hours' must be hold or drop, not '" + mode + "'");
     q.warn_unknown_keys();
 }
 
@@ -141,7 +148,8 @@ void parse_immobility(Block& b, SleeperSpec& s, const Config& cfg) {
     Block im = b.child("immobility");
     ImmobilityRule rule;
     rule.sensor = require_sensor(im, "sensor", cfg, SensorType::boolean, "bool").name;
-    rule.min_duration = minutes_or(im, "for", rule.min_duration, std::chrono::minutes(30), std::chrono::minutes(48 * 60));
+    rule.min_duration = minutes_or(im, "for", rule.min_duration, std::chrono::minutes(30),
+                                   std::chrono::minutes(48 * 60));
     im.warn_unknown_keys();
     s.immobility = rule;
 }
@@ -152,17 +160,22 @@ void default_messages(SleeperSpec& s) {
         s.hydration.message = "A glass of water now, rather than a lot right before bed.";
     if (s.supplement.message.empty())
         s.supplement.message =
-            "Your evening reminder for a supplement or an Epsom-salt soak, if that is part of your routine.";
+            "Your evening reminder for a supplement or an Epsom-salt soak, if that is part of your "
+            "routine.";
     if (s.stretch.message.empty())
         s.stretch.message =
-            "Two minutes: calves against the wall, hamstrings, ankle circles, then thighs. Hold each stretch for about 30 seconds.";
+            "Two minutes: calves against the wall, hamstrings, ankle circles, then thighs. Hold "
+            "each stretch for about 30 seconds.";
     if (s.active_day.message.empty())
         s.active_day.message =
-            "A busy day: an extra glass of water and a gentle calf and hamstring stretch may help you feel comfortable. Try to avoid overexertion late in the day.";
+            "A busy day: an extra glass of water and a gentle calf and hamstring stretch may help "
+            "you feel comfortable. Try to avoid overexertion late in the day.";
     if (s.episode.message.empty())
         s.episode.message =
-            "Flex your foot upward (toes toward the knee), stand and walk a few steps, or massage the muscle. "
-            "A cramp that lasts more than 10 minutes, or comes with swelling, redness or numbness, is worth seeing a doctor about.";
+            "Flex your foot upward (toes toward the knee), stand and walk a few steps, or massage "
+            "the muscle. "
+            "A cramp that lasts more than 10 minutes, or comes with swelling, redness or numbness, "
+            "is worth seeing a doctor about.";
 }
 
 }  // namespace
@@ -179,7 +192,8 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
     const SleeperDevices devices = parse_devices(b, s, cfg);
     parse_notify(b, s, cfg);
     parse_quiet_hours(b, s);
-    s.snooze = minutes_or(b, "snooze_minutes", s.snooze, std::chrono::minutes(1), std::chrono::minutes(120));
+    s.snooze = minutes_or(b, "snooze_minutes", s.snooze, std::chrono::minutes(1),
+                          std::chrono::minutes(120));
     parse_immobility(b, s, cfg);
     parse_routine(b, s, devices, cfg);
     parse_episode_response(b, s, devices);

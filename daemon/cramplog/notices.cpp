@@ -182,8 +182,9 @@ std::string describe_what_helps(const std::vector<StepComparison>& steps) {
         const std::string_view label = routine::step_label(c.step);
         if (label.empty()) continue;
         if (!out.empty()) out += "\n";
-        out += "On the " + plural(c.nights_with, "night", "nights") + " you did " + std::string(label) +
-               ", you logged " + one_decimal(c.rate_with) + " cramps a night; ";
+        out += "On the " + plural(c.nights_with, "night", "nights") + " you did " +
+               std::string(label) + ", you logged " + one_decimal(c.rate_with) +
+               " cramps a night; ";
         if (c.nights_without == 0) {
             out += "there are no nights without it to compare yet.";
         } else {

@@ -135,10 +135,12 @@ Decision decide_active_day(const SleeperSpec& s, const Inputs& in) {
     }
     const auto v = as_number(r->value);
     if (!v || *v <= a.above) {
-        d.reason = fmt::format("active-day check: {} = {} is not above {}", a.sensor, to_text(r->value), a.above);
+        d.reason = fmt::format("active-day check: {} = {} is not above {}", a.sensor,
+                               to_text(r->value), a.above);
         return d;
     }
-    if (local_minutes(in.zone, r->wall) < a.after && local_day(in.zone, r->wall) == local_day(in.zone, in.now)) {
+    if (local_minutes(in.zone, r->wall) < a.after &&
+        local_day(in.zone, r->wall) == local_day(in.zone, in.now)) {
         d.reason = "active-day check: the reading is from before " + hhmm(a.after);
         return d;
     }
@@ -152,12 +154,14 @@ Decision decide_active_day(const SleeperSpec& s, const Inputs& in) {
 std::string cold_room_fails(const SleeperSpec& s, const Inputs& in, std::string& why_cold) {
     // A heating decision never relies on a stale reading.
     const SensorReading* r = fresh(in.cfg, in.sensors, s.prewarm.cold_sensor, in.steady_now);
-    if (!r) return "long pre-warm skipped: sensor '" + s.prewarm.cold_sensor + "' is stale or missing";
+    if (!r)
+        return "long pre-warm skipped: sensor '" + s.prewarm.cold_sensor + "' is stale or missing";
     const auto v = as_number(r->value);
     if (!v || *v >= s.prewarm.cold_below)
-        return fmt::format("long pre-warm not needed: {} = {} is not below {}", s.prewarm.cold_sensor,
-                           to_text(r->value), s.prewarm.cold_below);
-    why_cold = fmt::format(" ({} = {} < {})", s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
+        return fmt::format("long pre-warm not needed: {} = {} is not below {}",
+                           s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
+    why_cold = fmt::format(" ({} = {} < {})", s.prewarm.cold_sensor, to_text(r->value),
+                           s.prewarm.cold_below);
     return {};
 }
 
@@ -190,8 +194,9 @@ Decision decide_prewarm(const SleeperSpec& s, const Step& step, const NightPlan&
     const auto until_bed = std::chrono::duration_cast<std::chrono::seconds>(plan.bedtime - in.now);
     const auto duration = std::min(until_bed, cap_of(in, s));
     d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
-    d.reason = fmt::format("{}pre-warm {} until bedtime {}{}", cold_step ? "cold room: long " : "",
-                           minutes_text(duration), hhmm(local_minutes(in.zone, plan.bedtime)), why_cold);
+    d.reason =
+        fmt::format("{}pre-warm {} until bedtime {}{}", cold_step ? "cold room: long " : "",
+                    minutes_text(duration), hhmm(local_minutes(in.zone, plan.bedtime)), why_cold);
     return d;
 }
 
@@ -202,14 +207,17 @@ Decision decide_step(const SleeperSpec& s, const Step& step, const NightPlan& pl
     switch (step.row->kind) {
         case StepKind::reminder: {
             const auto before = std::chrono::duration_cast<minutes>(plan.bedtime - step.at).count();
-            const std::string when =
-                fmt::format("T-{} before bedtime {}", before, hhmm(local_minutes(in.zone, plan.bedtime)));
+            const std::string when = fmt::format("T-{} before bedtime {}", before,
+                                                 hhmm(local_minutes(in.zone, plan.bedtime)));
             return decide_reminder(s, step, when, st, in);
         }
-        case StepKind::active_day: return decide_active_day(s, in);
+        case StepKind::active_day:
+            return decide_active_day(s, in);
         case StepKind::prewarm_cold:
-        case StepKind::prewarm: return decide_prewarm(s, step, plan, st, in);
-        case StepKind::count: break;
+        case StepKind::prewarm:
+            return decide_prewarm(s, step, plan, st, in);
+        case StepKind::count:
+            break;
     }
     return {};
 }

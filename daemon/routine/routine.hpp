@@ -24,8 +24,8 @@
 namespace bedtimed::routine {
 
 struct Step {
-    std::string id;                 // its row's id (steps.hpp)
-    const StepRow* row = nullptr;   // its row in the step catalogue
+    std::string id;                // its row's id (steps.hpp)
+    const StepRow* row = nullptr;  // its row in the step catalogue
     WallTime at;
 };
 

@@ -15,19 +15,22 @@ bool RoutineRunner::step_enabled(const Sleeper& s, const std::string& step_id) c
     if (!s.enabled) return false;
     // A step without a switch of its own goes with the one that covers it.
     const routine::StepRow* row = routine::find_step(step_id);
-    return !s.disabled_steps.count(row && !row->switched_by.empty() ? std::string(row->switched_by) : step_id);
+    return !s.disabled_steps.count(row && !row->switched_by.empty() ? std::string(row->switched_by)
+                                                                    : step_id);
 }
 
 std::string RoutineRunner::set_routine_enabled(const std::string& sleeper, bool enabled) {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
     it->second->enabled = enabled;
-    say(sleeper, enabled ? "routine switched on" : "routine switched off: no timed steps until it is on again");
+    say(sleeper, enabled ? "routine switched on"
+                         : "routine switched off: no timed steps until it is on again");
     changed(*it->second);
     return {};
 }
 
-std::string RoutineRunner::set_step_enabled(const std::string& sleeper, const std::string& step, bool enabled) {
+std::string RoutineRunner::set_step_enabled(const std::string& sleeper, const std::string& step,
+                                            bool enabled) {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
     const auto steps = routine::switchable_steps(*it->second->spec);
@@ -63,8 +66,8 @@ std::string RoutineRunner::start_now(const std::string& sleeper) {
     if (!s.plan) return "no routine tonight";
     std::optional<WallTime> first;
     for (const auto& step : s.plan->steps)
-        if (!s.st.done.count(step.id) && step_enabled(s, step.id) && !step.row->open_until_bedtime &&
-            (!first || step.at < *first))
+        if (!s.st.done.count(step.id) && step_enabled(s, step.id) &&
+            !step.row->open_until_bedtime && (!first || step.at < *first))
             first = step.at;
     if (!first) return "nothing left to run tonight";
     if (s.started_night != s.st.night) s.start_shift = {};
@@ -95,14 +98,15 @@ void RoutineRunner::load_controls(const nlohmann::json& doc) {
         const auto allowed = routine::switchable_steps(*s->spec);
         if (j.contains("disabled_steps") && j["disabled_steps"].is_array())
             for (const auto& id : j["disabled_steps"])
-                if (id.is_string() && std::find(allowed.begin(), allowed.end(), id.get<std::string>()) != allowed.end())
+                if (id.is_string() && std::find(allowed.begin(), allowed.end(),
+                                                id.get<std::string>()) != allowed.end())
                     s->disabled_steps.insert(id.get<std::string>());
         if (j.contains("bedtime") && j["bedtime"].is_number_integer()) {
             const int m = j["bedtime"].get<int>();
             if (m >= 0 && m < 24 * 60) s->bedtime_override = m;
         }
-        if (j.contains("started_night") && j["started_night"].is_string() && j.contains("start_shift_s") &&
-            j["start_shift_s"].is_number_integer()) {
+        if (j.contains("started_night") && j["started_night"].is_string() &&
+            j.contains("start_shift_s") && j["start_shift_s"].is_number_integer()) {
             s->started_night = j["started_night"].get<std::string>();
             s->start_shift = std::chrono::seconds(j["start_shift_s"].get<std::int64_t>());
         }
@@ -114,20 +118,25 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     if (it == sleepers_.end()) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
     const Sleeper& s = *it->second;
     // The switches' state, for Home Assistant, whether or not there is a plan.
-    nlohmann::json controls{{"enabled", s.enabled},
-                            {"paused", paused_},
-                            {"heating_pad", s.spec->heating_pad.empty() ? nlohmann::json() : nlohmann::json(s.spec->heating_pad)},
-                            {"bedtime_override", s.bedtime_override
-                                                     ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
-                                                                                  *s.bedtime_override % 60))
-                                                     : nlohmann::json()},
-                            {"heat_on", !s.spec->heating_pad.empty() && actuators_.pad_on(s.spec->heating_pad)}};
+    nlohmann::json controls{
+        {"enabled", s.enabled},
+        {"paused", paused_},
+        {"heating_pad",
+         s.spec->heating_pad.empty() ? nlohmann::json() : nlohmann::json(s.spec->heating_pad)},
+        {"bedtime_override",
+         s.bedtime_override ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
+                                                         *s.bedtime_override % 60))
+                            : nlohmann::json()},
+        {"heat_on", !s.spec->heating_pad.empty() && actuators_.pad_on(s.spec->heating_pad)}};
     nlohmann::json switches = nlohmann::json::object();
     for (const auto& id : routine::switchable_steps(*s.spec))
         switches[id] = !s.disabled_steps.count(id);
     controls["steps_enabled"] = switches;
     if (!s.plan) {
-        controls.update({{"night", nullptr}, {"steps", nlohmann::json::array()}, {"running", false}, {"next", nullptr},
+        controls.update({{"night", nullptr},
+                         {"steps", nlohmann::json::array()},
+                         {"running", false},
+                         {"next", nullptr},
                          {"bedtime_local", nullptr}});
         return controls;
     }
@@ -137,29 +146,32 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     std::optional<WallTime> first;
     for (const auto& step : s.plan->steps) {
         const bool on = step_enabled(s, step.id);
-        const char* state = !s.st.done.count(step.id) ? (on ? "pending" : "skipped")
+        const char* state = !s.st.done.count(step.id)  ? (on ? "pending" : "skipped")
                             : s.missed.count(step.id)  ? "missed"
                             : s.skipped.count(step.id) ? "skipped"
                                                        : "done";
-        steps.push_back({{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}, {"enabled", on}});
+        steps.push_back(
+            {{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}, {"enabled", on}});
         if (on && (!first || step.at < *first)) first = step.at;
         if (on && !s.st.done.count(step.id) && step.at > now && next.is_null())
             next = {{"id", step.id}, {"at", format_iso8601(step.at)}};
     }
-    controls.update({{"night", s.st.night},
-                     {"bedtime", format_iso8601(s.plan->bedtime)},
-                     {"bedtime_local", local_text(s.zone, s.plan->bedtime).substr(11, 5)},
-                     // So bedtimectl shows local times without the config.
-                     {"timezone", s.zone->name()},
-                     {"utc_offset", [&] {
-                          const auto off = std::chrono::duration_cast<std::chrono::minutes>(
-                              s.zone->get_info(date::floor<std::chrono::seconds>(s.plan->bedtime)).offset);
-                          const auto m = off.count() < 0 ? -off.count() : off.count();
-                          return fmt::format("{}{:02}:{:02}", off.count() < 0 ? '-' : '+', m / 60, m % 60);
-                      }()},
-                     {"steps", steps},
-                     {"running", s.enabled && first && *first <= now && now < s.plan->bedtime},
-                     {"next", next}});
+    controls.update(
+        {{"night", s.st.night},
+         {"bedtime", format_iso8601(s.plan->bedtime)},
+         {"bedtime_local", local_text(s.zone, s.plan->bedtime).substr(11, 5)},
+         // So bedtimectl shows local times without the config.
+         {"timezone", s.zone->name()},
+         {"utc_offset",
+          [&] {
+              const auto off = std::chrono::duration_cast<std::chrono::minutes>(
+                  s.zone->get_info(date::floor<std::chrono::seconds>(s.plan->bedtime)).offset);
+              const auto m = off.count() < 0 ? -off.count() : off.count();
+              return fmt::format("{}{:02}:{:02}", off.count() < 0 ? '-' : '+', m / 60, m % 60);
+          }()},
+         {"steps", steps},
+         {"running", s.enabled && first && *first <= now && now < s.plan->bedtime},
+         {"next", next}});
     return controls;
 }
 
@@ -176,11 +188,15 @@ void RoutineRunner::persist() {
     nlohmann::json controls = nlohmann::json::object();
     for (const auto& [name, s] : sleepers_) {
         controls[name] = {{"enabled", s->enabled},
-                          {"disabled_steps", std::vector<std::string>(s->disabled_steps.begin(), s->disabled_steps.end())},
-                          {"bedtime", s->bedtime_override ? nlohmann::json(*s->bedtime_override) : nlohmann::json()}};
+                          {"disabled_steps", std::vector<std::string>(s->disabled_steps.begin(),
+                                                                      s->disabled_steps.end())},
+                          {"bedtime", s->bedtime_override ? nlohmann::json(*s->bedtime_override)
+                                                          : nlohmann::json()}};
         if (!s->started_night.empty())
-            controls[name].update({{"started_night", s->started_night},
-                                   {"start_shift_s", std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
+            controls[name].update(
+                {{"started_night", s->started_night},
+                 {"start_shift_s",
+                  std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
     }
     doc["controls"] = controls;
     state_.save(doc);

@@ -193,7 +193,8 @@ void RoutineRunner::evaluate(Sleeper& s) {
             const RoutineDecision d = routine::decide_step(*s.spec, step, *s.plan, s.st, inputs(s));
             // An open step (the active-day check) is looked at again until
             // bedtime: a reading that crosses the threshold later still counts.
-            if (step.row->open_until_bedtime && d.actions.empty() && now < s.plan->bedtime) continue;
+            if (step.row->open_until_bedtime && d.actions.empty() && now < s.plan->bedtime)
+                continue;
             s.st.done.insert(step.id);
             changed = true;
             if (d.actions.empty()) s.skipped.insert(step.id);

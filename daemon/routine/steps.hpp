@@ -67,14 +67,18 @@ constexpr StepRow reminder_row(std::string_view id, std::string_view label,
         StepKind::reminder,
         label,
         switched_by,
-        false,
+        /*open_until_bedtime=*/false,
         [](const SleeperSpec& s) { return (s.*field).enabled; },
-        [](const SleeperSpec& s) { return (s.*field).enabled ? Minutes((s.*field).offset) : Minutes(); },
+        [](const SleeperSpec& s) {
+            return (s.*field).enabled ? Minutes((s.*field).offset) : Minutes();
+        },
         [](const SleeperSpec& s) { return &(s.*field); },
         [](const SleeperSpec&) { return std::string_view(); },
     };
 }
 
+// Written positionally, so that the build (-Wextra -Werror) refuses a row
+// that leaves a field out: every row says its label and its switch.
 inline constexpr StepRow kRows[] = {
     reminder_row<&SleeperSpec::hydration>("hydration", "the glass of water", "hydration"),
     reminder_row<&SleeperSpec::supplement>("supplement", "the evening reminder", "supplement"),
@@ -86,9 +90,11 @@ inline constexpr StepRow kRows[] = {
         StepKind::active_day,
         "the busy-day reminder",
         "active_day",
-        true,
+        /*open_until_bedtime=*/true,
         [](const SleeperSpec& s) { return s.active_day.enabled; },
-        [](const SleeperSpec& s) { return s.active_day.enabled ? Minutes(s.active_day.offset) : Minutes(); },
+        [](const SleeperSpec& s) {
+            return s.active_day.enabled ? Minutes(s.active_day.offset) : Minutes();
+        },
         [](const SleeperSpec&) -> const config::ReminderStep* { return nullptr; },
         [](const SleeperSpec& s) { return std::string_view(s.active_day.sensor); },
     },
@@ -98,12 +104,13 @@ inline constexpr StepRow kRows[] = {
         StepKind::prewarm_cold,
         "the long pre-warm",
         "prewarm",
-        false,
+        /*open_until_bedtime=*/false,
         [](const SleeperSpec& s) { return s.prewarm.enabled && !s.prewarm.cold_sensor.empty(); },
         [](const SleeperSpec& s) {
             const auto& p = s.prewarm;
-            return p.enabled && !p.cold_sensor.empty() && p.cold_minutes > p.minutes ? Minutes(-p.cold_minutes)
-                                                                                     : Minutes();
+            return p.enabled && !p.cold_sensor.empty() && p.cold_minutes > p.minutes
+                       ? Minutes(-p.cold_minutes)
+                       : Minutes();
         },
         [](const SleeperSpec&) -> const config::ReminderStep* { return nullptr; },
         [](const SleeperSpec& s) { return std::string_view(s.prewarm.cold_sensor); },
@@ -113,9 +120,11 @@ inline constexpr StepRow kRows[] = {
         StepKind::prewarm,
         "the pre-warm",
         "prewarm",
-        false,
+        /*open_until_bedtime=*/false,
         [](const SleeperSpec& s) { return s.prewarm.enabled && !s.heating_pad.empty(); },
-        [](const SleeperSpec& s) { return s.prewarm.enabled ? Minutes(-s.prewarm.minutes) : Minutes(); },
+        [](const SleeperSpec& s) {
+            return s.prewarm.enabled ? Minutes(-s.prewarm.minutes) : Minutes();
+        },
         [](const SleeperSpec&) -> const config::ReminderStep* { return nullptr; },
         [](const SleeperSpec&) { return std::string_view(); },
     },

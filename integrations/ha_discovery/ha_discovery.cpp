@@ -74,7 +74,8 @@ private:
     }
 
     void sleeper(const config::SleeperSpec& s) {
-        const std::string plan = base_ + "/" + s.name + "/plan", stats = base_ + "/" + s.name + "/stats";
+        const std::string plan = base_ + "/" + s.name + "/plan",
+                          stats = base_ + "/" + s.name + "/stats";
         sensors(s.name, plan, stats);
         if (!s.heating_pad.empty()) heating_pad(s.name, s.heating_pad, plan);
         auto& notice = add(s.name, "binary_sensor", "notice", "Worth discussing with a doctor");

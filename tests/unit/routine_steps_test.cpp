@@ -43,8 +43,8 @@ sleepers:
 config::SleeperSpec full_sleeper(const config::Config& cfg) {
     // The extra stretch is the adaptive "frequent" tier's.
     const auto& base = cfg.sleepers.at(0);
-    return cramplog::adapted_spec(base, cramplog::adjustments_for(cramplog::Tier::frequent, base,
-                                                                  std::chrono::minutes(30)));
+    return cramplog::adapted_spec(
+        base, cramplog::adjustments_for(cramplog::Tier::frequent, base, std::chrono::minutes(30)));
 }
 
 std::set<std::string> planned_ids(const config::SleeperSpec& s) {
@@ -59,7 +59,8 @@ std::set<std::string> planned_ids(const config::SleeperSpec& s) {
 TEST(StepCatalogue, EveryKindHasARow) {
     for (int k = 0; k < static_cast<int>(StepKind::count); ++k) {
         const auto kind = static_cast<StepKind>(k);
-        EXPECT_TRUE(std::any_of(kSteps.begin(), kSteps.end(), [&](const StepRow& r) { return r.kind == kind; }))
+        EXPECT_TRUE(std::any_of(kSteps.begin(), kSteps.end(),
+                                [&](const StepRow& r) { return r.kind == kind; }))
             << "StepKind " << k << " has no row in steps.hpp";
     }
 }
@@ -125,9 +126,10 @@ TEST(StepCatalogue, EachRoutineKeyTurnsOffItsOwnRows) {
     for (const auto& row : kSteps) {
         const std::string key(row.id);
         const auto cfg = config::parse_config(with_step_off(key), "t.yaml");
-        const bool unknown_key = std::any_of(cfg.warnings.begin(), cfg.warnings.end(), [&](const std::string& w) {
-            return w.find("unknown key '" + key + "'") != std::string::npos;
-        });
+        const bool unknown_key =
+            std::any_of(cfg.warnings.begin(), cfg.warnings.end(), [&](const std::string& w) {
+                return w.find("unknown key '" + key + "'") != std::string::npos;
+            });
         if (unknown_key) continue;  // a derived row (the extra stretch, the long pre-warm)
         keyed.insert(key);
         const auto ids = planned_ids(full_sleeper(cfg));
@@ -135,14 +137,17 @@ TEST(StepCatalogue, EachRoutineKeyTurnsOffItsOwnRows) {
             const bool goes_with = other.id == row.id || other.switched_by == row.id;
             // The tier's extra stretch follows the stretch.
             if (other.id == "extra_stretch" && key == "stretch") continue;
-            EXPECT_EQ(ids.count(std::string(other.id)) == 0, goes_with) << key << " off, " << other.id;
+            EXPECT_EQ(ids.count(std::string(other.id)) == 0, goes_with)
+                << key << " off, " << other.id;
         }
     }
-    EXPECT_EQ(keyed, (std::set<std::string>{"hydration", "supplement", "stretch", "active_day", "prewarm"}));
+    EXPECT_EQ(keyed, (std::set<std::string>{"hydration", "supplement", "stretch", "active_day",
+                                            "prewarm"}));
 }
 
 TEST(StepCatalogue, HomeAssistantOffersASwitchForEverySwitchableRow) {
-    auto cfg = config::parse_config(full_evening() + "home_assistant: {discovery: true}\n", "test.yaml");
+    auto cfg =
+        config::parse_config(full_evening() + "home_assistant: {discovery: true}\n", "test.yaml");
     const auto d = integrations::ha_discovery::build(cfg, "1.0", {});
     std::string all;
     for (const auto& m : d.messages) all += m.payload;
@@ -153,15 +158,17 @@ TEST(StepCatalogue, HomeAssistantOffersASwitchForEverySwitchableRow) {
         EXPECT_EQ(all.find(uid) != std::string::npos, own_switch) << row.id;
     }
     const auto ids = switchable_steps(cfg.sleepers.at(0));
-    EXPECT_EQ(ids, (std::vector<std::string>{"hydration", "supplement", "stretch", "active_day", "prewarm"}));
+    EXPECT_EQ(ids, (std::vector<std::string>{"hydration", "supplement", "stretch", "active_day",
+                                             "prewarm"}));
 }
 
 TEST(StepCatalogue, TheDigestShowsLabelsNeverIds) {
     for (const auto& row : kSteps) {
         std::vector<cramplog::NightRecord> nights;
         for (int i = 0; i < 14; ++i)
-            nights.push_back({"n" + std::to_string(i), i % 3, i < 7 ? std::set<std::string>{std::string(row.id)}
-                                                                    : std::set<std::string>{}});
+            nights.push_back(
+                {"n" + std::to_string(i), i % 3,
+                 i < 7 ? std::set<std::string>{std::string(row.id)} : std::set<std::string>{}});
         const auto text = cramplog::describe_what_helps(cramplog::what_helps(nights));
         EXPECT_NE(text.find("you did " + std::string(row.label) + ","), std::string::npos) << text;
         EXPECT_EQ(text.find("you did " + std::string(row.id)), std::string::npos) << text;
