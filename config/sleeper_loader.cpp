@@ -88,28 +88,22 @@ void parse_presence(Block& b, SleeperSpec& s, const Config& cfg) {
                       std::chrono::hours(4)));
 }
 
+// The actuator `key` names, which must be of `kind`; the key is the kind's name.
+const ActuatorSpec* parse_device(Block& b, const std::string& key, ActuatorSpec::Kind kind,
+                                 std::string& name, const Config& cfg) {
+    if (!b.has(key)) return (b.get(key), nullptr);
+    YAML::Node n = b.get(key);
+    name = b.scalar(n, key);
+    const ActuatorSpec* device = cfg.find_actuator(name);
+    if (!device) b.fail(n, "undefined actuator '" + name + "'");
+    if (device->kind != kind) b.fail(n, "actuator '" + name + "' is not a " + key);
+    return device;
+}
+
 SleeperDevices parse_devices(Block& b, SleeperSpec& s, const Config& cfg) {
     SleeperDevices d;
-    if (b.has("heating_pad")) {
-        YAML::Node n = b.get("heating_pad");
-        s.heating_pad = b.scalar(n, "heating_pad");
-        d.pad = cfg.find_actuator(s.heating_pad);
-        if (!d.pad) b.fail(n, "undefined actuator '" + s.heating_pad + "'");
-        if (d.pad->kind != ActuatorSpec::Kind::heating_pad)
-            b.fail(n, "actuator '" + s.heating_pad + "' is not a heating_pad");
-    } else {
-        b.get("heating_pad");
-    }
-    if (b.has("bed")) {
-        YAML::Node n = b.get("bed");
-        s.bed = b.scalar(n, "bed");
-        d.bed = cfg.find_actuator(s.bed);
-        if (!d.bed) b.fail(n, "undefined actuator '" + s.bed + "'");
-        if (d.bed->kind != ActuatorSpec::Kind::bed)
-            b.fail(n, "actuator '" + s.bed + "' is not a bed");
-    } else {
-        b.get("bed");
-    }
+    d.pad = parse_device(b, "heating_pad", ActuatorSpec::Kind::heating_pad, s.heating_pad, cfg);
+    d.bed = parse_device(b, "bed", ActuatorSpec::Kind::bed, s.bed, cfg);
     return d;
 }
 
