@@ -125,7 +125,7 @@ Decision decide_reminder(const SleeperSpec& s, const Step& step, const std::stri
     return d;
 }
 
-Decision decide_active_day(const SleeperSpec& s, const Inputs& in) {
+Decision decide_active_day(const SleeperSpec& s, const Step& step, const Inputs& in) {
     Decision d;
     const auto& a = s.active_day;
     const SensorReading* r = fresh(in.cfg, in.sensors, a.sensor, in.steady_now);
@@ -144,7 +144,7 @@ Decision decide_active_day(const SleeperSpec& s, const Inputs& in) {
         d.reason = "active-day check: the reading is from before " + hhmm(a.after);
         return d;
     }
-    d.actions.push_back(Notify{"active_day", a.title, a.message, false});
+    d.actions.push_back(Notify{step.id, a.title, a.message, false});
     d.reason = fmt::format("active day: {} = {} > {}", a.sensor, to_text(r->value), a.above);
     return d;
 }
@@ -212,7 +212,7 @@ Decision decide_step(const SleeperSpec& s, const Step& step, const NightPlan& pl
             return decide_reminder(s, step, when, st, in);
         }
         case StepKind::active_day:
-            return decide_active_day(s, in);
+            return decide_active_day(s, step, in);
         case StepKind::prewarm_cold:
         case StepKind::prewarm:
             return decide_prewarm(s, step, plan, st, in);
