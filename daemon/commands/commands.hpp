@@ -77,7 +77,7 @@ struct SetRoutineEnabled {
     bool enabled = true;
 };
 struct SetStepEnabled {
-    std::string sleeper, step;  // step: hydration, supplement, stretch, active_day, prewarm
+    std::string sleeper, step;  // step: one of routine::switchable_steps() (steps.hpp)
     bool enabled = true;
 };
 struct StartRoutine {

@@ -328,12 +328,8 @@ void CrampLog::maybe_send_digest(const std::string& name, Sleeper& s) {
     std::string text = fmt::format("Last 7 nights: {} cramp{}; 28-night average {}/week; trend {}; tier {}.",
                                    st.last_7_days, st.last_7_days == 1 ? "" : "s", fixed1(st.rate_28d_per_week),
                                    cramplog::trend_text(st.trend), cramplog::tier_name(s.effective_tier()));
-    const std::string helps = cramplog::describe_what_helps(
-        cramplog::what_helps(records), {{"stretch", "the stretch"},
-                                        {"extra_stretch", "the extra stretch"},
-                                        {"hydration", "the glass of water"},
-                                        {"supplement", "the evening reminder"},
-                                        {"prewarm", "the pre-warm"}});
+    // Each step by its label in the step catalogue (routine/steps.hpp).
+    const std::string helps = cramplog::describe_what_helps(cramplog::what_helps(records));
     if (!helps.empty()) text += "\n\n" + helps;
     send(name, "digest", "Your week of nights", text, false);
     const NoticeRecord record{name, "weekly_digest", now, text};

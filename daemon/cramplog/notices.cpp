@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "night.hpp"
+#include "steps.hpp"
 
 namespace bedtimed::cramplog {
 
@@ -173,15 +174,17 @@ std::vector<StepComparison> what_helps(const std::vector<NightRecord>& nights) {
     return out;
 }
 
-std::string describe_what_helps(const std::vector<StepComparison>& steps,
-                                const std::map<std::string, std::string>& labels) {
+std::string describe_what_helps(const std::vector<StepComparison>& steps) {
     std::string out;
     for (const auto& c : steps) {
-        const auto it = labels.find(c.step);
-        const std::string& label = it == labels.end() ? c.step : it->second;
+        // A step no row knows (a run recorded before it left the catalogue)
+        // has no words to show; an id is not a sentence.
+        const std::string_view label = routine::step_label(c.step);
+        if (label.empty()) continue;
         if (!out.empty()) out += "\n";
-        out += "On the " + plural(c.nights_with, "night", "nights") + " you did " + label +
-               ", you logged " + one_decimal(c.rate_with) + " cramps a night; ";
+        out += "On the " + plural(c.nights_with, "night", "nights") + " you did " +
+               std::string(label) + ", you logged " + one_decimal(c.rate_with) +
+               " cramps a night; ";
         if (c.nights_without == 0) {
             out += "there are no nights without it to compare yet.";
         } else {

@@ -102,10 +102,10 @@ struct StepComparison {
 // record is one night; a night listed twice counts twice.
 std::vector<StepComparison> what_helps(const std::vector<NightRecord>& nights);
 
-// Neutral sentences about the user's own nights, one paragraph per step.
-// `labels` maps step ids to words that read after "you did" ("the stretch");
-// a step without a label is shown by its id. Empty when there is nothing.
-std::string describe_what_helps(const std::vector<StepComparison>& steps,
-                                const std::map<std::string, std::string>& labels = {});
+// Neutral sentences about the user's own nights, one paragraph per step,
+// each named by its label in the step catalogue ("you did the stretch",
+// routine/steps.hpp); a step the catalogue does not know is left out. Empty
+// when there is nothing.
+std::string describe_what_helps(const std::vector<StepComparison>& steps);
 
 }  // namespace bedtimed::cramplog

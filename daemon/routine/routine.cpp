@@ -57,14 +57,6 @@ std::string heat_blocked(const SleeperSpec& s, const SleeperState& st, const Inp
     return {};
 }
 
-const config::ReminderStep* reminder_for(const SleeperSpec& s, const std::string& id) {
-    if (id == "hydration") return &s.hydration;
-    if (id == "supplement") return &s.supplement;
-    if (id == "stretch") return &s.stretch;
-    if (id == "extra_stretch") return &s.extra_stretch;
-    return nullptr;
-}
-
 std::chrono::seconds cap_of(const Inputs& in, const SleeperSpec& s) {
     const auto* pad = in.cfg.find_actuator(s.heating_pad);
     return pad ? pad->max_on : std::chrono::seconds(0);
@@ -79,19 +71,9 @@ std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone*
     NightPlan plan;
     plan.night = night;
     plan.bedtime = at_local(zone, night, *s.bedtime[wd]);
-    auto add = [&](const std::string& id, StepKind kind, minutes offset) {
-        plan.steps.push_back(Step{id, kind, plan.bedtime + offset});
-    };
-    for (const char* id : {"hydration", "supplement", "stretch", "extra_stretch"}) {
-        const auto* r = reminder_for(s, id);
-        if (r->enabled) add(id, StepKind::reminder, r->offset);
-    }
-    if (s.active_day.enabled) add("active_day", StepKind::active_day, s.active_day.offset);
-    if (s.prewarm.enabled) {
-        if (!s.prewarm.cold_sensor.empty() && s.prewarm.cold_minutes > s.prewarm.minutes)
-            add("prewarm_cold", StepKind::prewarm_cold, -s.prewarm.cold_minutes);
-        add("prewarm", StepKind::prewarm, -s.prewarm.minutes);
-    }
+    for (const StepRow& row : kSteps)
+        if (const auto offset = row.offset(s))
+            plan.steps.push_back(Step{std::string(row.id), &row, plan.bedtime + *offset});
     std::stable_sort(plan.steps.begin(), plan.steps.end(),
                      [](const Step& a, const Step& b) { return a.at < b.at; });
     return plan;
@@ -128,86 +110,116 @@ SleepState sleep_state(const SleeperSpec& s, const SleeperState& st, const Input
     return {false, "not in bed"};
 }
 
+namespace {
+
+Decision decide_reminder(const SleeperSpec& s, const Step& step, const std::string& when,
+                         const SleeperState& st, const Inputs& in) {
+    Decision d;
+    const config::ReminderStep& r = *step.row->reminder(s);
+    if (const auto why = conditions_fail(r.when, st, in); !why.empty()) {
+        d.reason = step.id + " skipped: " + why;
+        return d;
+    }
+    d.actions.push_back(Notify{step.id, r.title, r.message, false});
+    d.reason = step.id + " reminder, " + when;
+    return d;
+}
+
+Decision decide_active_day(const SleeperSpec& s, const Step& step, const Inputs& in) {
+    Decision d;
+    const auto& a = s.active_day;
+    const SensorReading* r = fresh(in.cfg, in.sensors, a.sensor, in.steady_now);
+    if (!r) {
+        d.reason = "active-day check skipped: sensor '" + a.sensor + "' is stale or missing";
+        return d;
+    }
+    const auto v = as_number(r->value);
+    if (!v || *v <= a.above) {
+        d.reason = fmt::format("active-day check: {} = {} is not above {}", a.sensor,
+                               to_text(r->value), a.above);
+        return d;
+    }
+    if (local_minutes(in.zone, r->wall) < a.after &&
+        local_day(in.zone, r->wall) == local_day(in.zone, in.now)) {
+        d.reason = "active-day check: the reading is from before " + hhmm(a.after);
+        return d;
+    }
+    d.actions.push_back(Notify{step.id, a.title, a.message, false});
+    d.reason = fmt::format("active day: {} = {} > {}", a.sensor, to_text(r->value), a.above);
+    return d;
+}
+
+// The long pre-warm's cold-room test: "" with `why_cold` set when the room is
+// cold enough, else the reason to skip.
+std::string cold_room_fails(const SleeperSpec& s, const Inputs& in, std::string& why_cold) {
+    // A heating decision never relies on a stale reading.
+    const SensorReading* r = fresh(in.cfg, in.sensors, s.prewarm.cold_sensor, in.steady_now);
+    if (!r)
+        return "long pre-warm skipped: sensor '" + s.prewarm.cold_sensor + "' is stale or missing";
+    const auto v = as_number(r->value);
+    if (!v || *v >= s.prewarm.cold_below)
+        return fmt::format("long pre-warm not needed: {} = {} is not below {}",
+                           s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
+    why_cold = fmt::format(" ({} = {} < {})", s.prewarm.cold_sensor, to_text(r->value),
+                           s.prewarm.cold_below);
+    return {};
+}
+
+Decision decide_prewarm(const SleeperSpec& s, const Step& step, const NightPlan& plan,
+                        const SleeperState& st, const Inputs& in) {
+    Decision d;
+    const bool cold_step = step.row->kind == StepKind::prewarm_cold;
+    if (const auto why = conditions_fail(s.prewarm.when, st, in); !why.empty()) {
+        d.reason = step.id + " skipped: " + why;
+        return d;
+    }
+    if (const auto why = heat_blocked(s, st, in); !why.empty()) {
+        d.reason = step.id + " skipped: " + why;
+        return d;
+    }
+    if (in.now >= plan.bedtime) {
+        d.reason = step.id + " skipped: bedtime has passed";
+        return d;
+    }
+    std::string why_cold;
+    if (cold_step) {
+        if (auto why = cold_room_fails(s, in, why_cold); !why.empty()) {
+            d.reason = std::move(why);
+            return d;
+        }
+    } else if (in.pad_on) {
+        d.reason = "pre-warm: the pad is already warming";
+        return d;
+    }
+    const auto until_bed = std::chrono::duration_cast<std::chrono::seconds>(plan.bedtime - in.now);
+    const auto duration = std::min(until_bed, cap_of(in, s));
+    d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
+    d.reason =
+        fmt::format("{}pre-warm {} until bedtime {}{}", cold_step ? "cold room: long " : "",
+                    minutes_text(duration), hhmm(local_minutes(in.zone, plan.bedtime)), why_cold);
+    return d;
+}
+
+}  // namespace
+
 Decision decide_step(const SleeperSpec& s, const Step& step, const NightPlan& plan,
                      const SleeperState& st, const Inputs& in) {
-    Decision d;
-    const int bed_m = local_minutes(in.zone, plan.bedtime);
-    const auto before = std::chrono::duration_cast<minutes>(plan.bedtime - step.at).count();
-    const std::string when = fmt::format("T-{} before bedtime {}", before, hhmm(bed_m));
-    switch (step.kind) {
+    switch (step.row->kind) {
         case StepKind::reminder: {
-            const auto* r = reminder_for(s, step.id);
-            if (const auto why = conditions_fail(r->when, st, in); !why.empty()) {
-                d.reason = step.id + " skipped: " + why;
-                return d;
-            }
-            d.actions.push_back(Notify{step.id, r->title, r->message, false});
-            d.reason = step.id + " reminder, " + when;
-            return d;
+            const auto before = std::chrono::duration_cast<minutes>(plan.bedtime - step.at).count();
+            const std::string when = fmt::format("T-{} before bedtime {}", before,
+                                                 hhmm(local_minutes(in.zone, plan.bedtime)));
+            return decide_reminder(s, step, when, st, in);
         }
-        case StepKind::active_day: {
-            const auto& a = s.active_day;
-            const SensorReading* r = fresh(in.cfg, in.sensors, a.sensor, in.steady_now);
-            if (!r) {
-                d.reason = "active-day check skipped: sensor '" + a.sensor + "' is stale or missing";
-                return d;
-            }
-            const auto v = as_number(r->value);
-            if (!v || *v <= a.above) {
-                d.reason = fmt::format("active-day check: {} = {} is not above {}", a.sensor, to_text(r->value), a.above);
-                return d;
-            }
-            if (local_minutes(in.zone, r->wall) < a.after && local_day(in.zone, r->wall) == local_day(in.zone, in.now)) {
-                d.reason = "active-day check: the reading is from before " + hhmm(a.after);
-                return d;
-            }
-            d.actions.push_back(Notify{"active_day", a.title, a.message, false});
-            d.reason = fmt::format("active day: {} = {} > {}", a.sensor, to_text(r->value), a.above);
-            return d;
-        }
+        case StepKind::active_day:
+            return decide_active_day(s, step, in);
         case StepKind::prewarm_cold:
-        case StepKind::prewarm: {
-            const bool cold_step = step.kind == StepKind::prewarm_cold;
-            if (const auto why = conditions_fail(s.prewarm.when, st, in); !why.empty()) {
-                d.reason = step.id + " skipped: " + why;
-                return d;
-            }
-            if (const auto why = heat_blocked(s, st, in); !why.empty()) {
-                d.reason = step.id + " skipped: " + why;
-                return d;
-            }
-            if (in.now >= plan.bedtime) {
-                d.reason = step.id + " skipped: bedtime has passed";
-                return d;
-            }
-            std::string why_cold;
-            if (cold_step) {
-                // A heating decision never relies on a stale reading.
-                const SensorReading* r = fresh(in.cfg, in.sensors, s.prewarm.cold_sensor, in.steady_now);
-                if (!r) {
-                    d.reason = "long pre-warm skipped: sensor '" + s.prewarm.cold_sensor + "' is stale or missing";
-                    return d;
-                }
-                const auto v = as_number(r->value);
-                if (!v || *v >= s.prewarm.cold_below) {
-                    d.reason = fmt::format("long pre-warm not needed: {} = {} is not below {}",
-                                           s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
-                    return d;
-                }
-                why_cold = fmt::format(" ({} = {} < {})", s.prewarm.cold_sensor, to_text(r->value), s.prewarm.cold_below);
-            } else if (in.pad_on) {
-                d.reason = "pre-warm: the pad is already warming";
-                return d;
-            }
-            const auto until_bed = std::chrono::duration_cast<std::chrono::seconds>(plan.bedtime - in.now);
-            const auto duration = std::min(until_bed, cap_of(in, s));
-            d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
-            d.reason = fmt::format("{}pre-warm {} until bedtime {}{}", cold_step ? "cold room: long " : "",
-                                   minutes_text(duration), hhmm(bed_m), why_cold);
-            return d;
-        }
+        case StepKind::prewarm:
+            return decide_prewarm(s, step, plan, st, in);
+        case StepKind::count:
+            break;
     }
-    return d;
+    return {};
 }
 
 Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const SleeperState& st,

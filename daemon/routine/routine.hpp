@@ -19,14 +19,13 @@
 #include "config.hpp"
 #include "ingest.hpp"
 #include "rules.hpp"
+#include "steps.hpp"
 
 namespace bedtimed::routine {
 
-enum class StepKind { reminder, active_day, prewarm_cold, prewarm };
-
 struct Step {
-    std::string id;  // hydration, supplement, stretch, active_day, prewarm_cold, prewarm
-    StepKind kind = StepKind::reminder;
+    std::string id;                // its row's id (steps.hpp)
+    const StepRow* row = nullptr;  // its row in the step catalogue
     WallTime at;
 };
 
@@ -36,8 +35,8 @@ struct NightPlan {
     std::vector<Step> steps;  // sorted by time
 };
 
-// The night whose bedtime falls on local day `night`; nullopt when that
-// weekday has no bedtime.
+// The night whose bedtime falls on local day `night`, with every catalogue
+// step the sleeper's config has on; nullopt when that weekday has no bedtime.
 std::optional<NightPlan> plan_night(const config::SleeperSpec& sleeper, const date::time_zone* zone,
                                     date::local_days night);
 // The plan in force at `now`: the earliest night, from yesterday on, whose

@@ -7,6 +7,9 @@
 // step neither fires a step twice (done steps are remembered, and persisted)
 // nor misses one by more than the grace period.
 //
+// Split by concern: routine_runner.cpp plans, fires and applies;
+// routine_controls.cpp holds the switches, the plan JSON and the state file.
+//
 // Threads: loop thread only. Borrows Clock, Counters, the sensor table and
 // the Actuators (owned by App, which outlives it); owns the notifiers. The
 // constructor throws config::ConfigError for bad notifier options; the rest
@@ -84,7 +87,7 @@ public:
     // plan_json(). A switched-off routine or step fires no timed step; the
     // safety rules (decide_tick: heat off at sleep onset) go on regardless.
     std::string set_routine_enabled(const std::string& sleeper, bool enabled);
-    // `step` is one of integrations::ha_discovery::switchable_steps(); prewarm covers prewarm_cold.
+    // `step` is one of routine::switchable_steps() (steps.hpp); prewarm covers prewarm_cold.
     std::string set_step_enabled(const std::string& sleeper, const std::string& step, bool enabled);
     // Local minutes after midnight for every night with a bedtime; nullopt = the configured ones.
     std::string set_bedtime(const std::string& sleeper, std::optional<int> minutes);

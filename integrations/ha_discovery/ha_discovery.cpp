@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "steps.hpp"
+
 namespace bedtimed::integrations::ha_discovery {
 
 using nlohmann::json;
@@ -72,10 +74,20 @@ private:
     }
 
     void sleeper(const config::SleeperSpec& s) {
-        const std::string& n = s.name;
-        const std::string plan = base_ + "/" + n + "/plan", stats = base_ + "/" + n + "/stats";
-        const json who{{"sleeper", n}};
+        const std::string plan = base_ + "/" + s.name + "/plan",
+                          stats = base_ + "/" + s.name + "/stats";
+        sensors(s.name, plan, stats);
+        if (!s.heating_pad.empty()) heating_pad(s.name, s.heating_pad, plan);
+        auto& notice = add(s.name, "binary_sensor", "notice", "Worth discussing with a doctor");
+        notice.update({{"state_topic", stats},
+                       {"value_template", "{{ 'ON' if value_json.notice else 'OFF' }}"},
+                       {"device_class", "problem"}});
+        switches(s, plan);
+        controls(s.name, plan, stats);
+    }
 
+    // What the cramp log and the plan say: counts, the tier, the next step.
+    void sensors(const std::string& n, const std::string& plan, const std::string& stats) {
         auto& tonight = add(n, "sensor", "cramps_tonight", "Cramps tonight");
         tonight.update({{"state_topic", stats},
                         {"value_template", "{{ value_json.tonight }}"},
@@ -117,32 +129,34 @@ private:
         running.update({{"state_topic", plan},
                         {"value_template", "{{ 'ON' if value_json.running else 'OFF' }}"},
                         {"device_class", "running"}});
-        if (!s.heating_pad.empty()) {
-            auto& heat = add(n, "binary_sensor", "heating_pad", "Heating pad");
-            heat.update({{"state_topic", plan},
-                         {"value_template", "{{ 'ON' if value_json.heat_on else 'OFF' }}"},
-                         {"device_class", "heat"}});
-            // What the plug's own off-timer is known to do (daemon/heat/actuators.hpp).
-            const std::string pad = base_ + "/pads/" + s.heating_pad;
-            auto& cap = add(n, "sensor", "pad_device_cap", "Heating pad's own cap");
-            cap.update({{"state_topic", pad},
-                        {"value_template", "{{ value_json.cap }}"},
-                        {"json_attributes_topic", pad},
-                        {"device_class", "enum"},
-                        {"options", {"verified", "unverified", "none"}},
-                        {"entity_category", "diagnostic"},
-                        {"icon", "mdi:timer-off-outline"}});
-            auto& test = add(n, "button", "pad_test", "Test the heating pad's own cap");
-            test.update({{"command_topic", base_ + "/cmd/pad_test"},
-                         {"payload_press", json{{"pad", s.heating_pad}}.dump()},
-                         {"entity_category", "diagnostic"},
-                         {"icon", "mdi:timer-check-outline"}});
-        }
-        auto& notice = add(n, "binary_sensor", "notice", "Worth discussing with a doctor");
-        notice.update({{"state_topic", stats},
-                       {"value_template", "{{ 'ON' if value_json.notice else 'OFF' }}"},
-                       {"device_class", "problem"}});
+    }
 
+    // The pad's state, what its plug's own off-timer is known to do, its test.
+    void heating_pad(const std::string& n, const std::string& pad_name, const std::string& plan) {
+        auto& heat = add(n, "binary_sensor", "heating_pad", "Heating pad");
+        heat.update({{"state_topic", plan},
+                     {"value_template", "{{ 'ON' if value_json.heat_on else 'OFF' }}"},
+                     {"device_class", "heat"}});
+        // What the plug's own off-timer is known to do (daemon/heat/actuators.hpp).
+        const std::string pad = base_ + "/pads/" + pad_name;
+        auto& cap = add(n, "sensor", "pad_device_cap", "Heating pad's own cap");
+        cap.update({{"state_topic", pad},
+                    {"value_template", "{{ value_json.cap }}"},
+                    {"json_attributes_topic", pad},
+                    {"device_class", "enum"},
+                    {"options", {"verified", "unverified", "none"}},
+                    {"entity_category", "diagnostic"},
+                    {"icon", "mdi:timer-off-outline"}});
+        auto& test = add(n, "button", "pad_test", "Test the heating pad's own cap");
+        test.update({{"command_topic", base_ + "/cmd/pad_test"},
+                     {"payload_press", json{{"pad", pad_name}}.dump()},
+                     {"entity_category", "diagnostic"},
+                     {"icon", "mdi:timer-check-outline"}});
+    }
+
+    // The routine's switch and one per switchable step (daemon/routine/steps.hpp).
+    void switches(const config::SleeperSpec& s, const std::string& plan) {
+        const std::string& n = s.name;
         auto& enabled = add(n, "switch", "routine_enabled", "Routine");
         enabled.update({{"command_topic", base_ + "/cmd/routine"},
                         {"payload_on", json{{"sleeper", n}, {"enabled", true}}.dump()},
@@ -153,7 +167,7 @@ private:
                         {"state_off", "OFF"},
                         {"entity_category", "config"},
                         {"icon", "mdi:bed-clock"}});
-        for (const auto& step : switchable_steps(s)) {
+        for (const auto& step : routine::switchable_steps(s)) {
             auto& sw = add(n, "switch", "step_" + step, "Step: " + title_case(step));
             sw.update({{"command_topic", base_ + "/cmd/step"},
                        {"payload_on", json{{"sleeper", n}, {"step", step}, {"enabled", true}}.dump()},
@@ -164,7 +178,11 @@ private:
                        {"state_off", "OFF"},
                        {"entity_category", "config"}});
         }
+    }
 
+    // Buttons, the tier override, the bedtime and the cramp event.
+    void controls(const std::string& n, const std::string& plan, const std::string& stats) {
+        const json who{{"sleeper", n}};
         auto& log = add(n, "button", "log_cramp", "Log a cramp now");
         log.update({{"command_topic", base_ + "/cmd/log"}, {"payload_press", who.dump()}, {"icon", "mdi:note-plus"}});
         auto& start = add(n, "button", "start_routine", "Start the routine now");
@@ -223,19 +241,6 @@ json device(const std::string& node, const std::string& sleeper, std::string_vie
 }
 
 }  // namespace
-
-std::vector<std::string> switchable_steps(const config::SleeperSpec& s) {
-    std::vector<std::string> out;
-    for (auto id : kSwitchableSteps) {
-        const bool on = id == "hydration"    ? s.hydration.enabled
-                        : id == "supplement" ? s.supplement.enabled
-                        : id == "stretch"    ? s.stretch.enabled
-                        : id == "active_day" ? s.active_day.enabled
-                                             : s.prewarm.enabled && !s.heating_pad.empty();
-        if (on) out.emplace_back(id);
-    }
-    return out;
-}
 
 std::string node_id(const config::Config& cfg) {
     if (!cfg.home_assistant.node_id.empty()) return cfg.home_assistant.node_id;

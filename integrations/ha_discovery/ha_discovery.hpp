@@ -9,7 +9,8 @@
 // The entities read bedtimed's retained state topics (`<base>/<sleeper>/plan`,
 // `<base>/<sleeper>/stats`, `<base>/counters`) through value templates and
 // send to the command topics `<base>/cmd/<verb>` with JSON payloads, so HA
-// commands take the same validated path as bedtimectl's.
+// commands take the same validated path as bedtimectl's. A routine step's
+// switch comes from the step catalogue (daemon/routine/steps.hpp).
 //
 // Threads: any (no shared state). Nothing throws apart from std::bad_alloc.
 #pragma once
@@ -24,13 +25,6 @@
 #include "config.hpp"
 
 namespace bedtimed::integrations::ha_discovery {
-
-// The routine steps that have an on/off switch, in display order. A step
-// gets its switch only when the config enables it (`prewarm` stands for
-// `prewarm_cold` too; `extra_stretch` belongs to the adaptive tier).
-inline constexpr std::string_view kSwitchableSteps[] = {"hydration", "supplement", "stretch", "active_day",
-                                                        "prewarm"};
-std::vector<std::string> switchable_steps(const config::SleeperSpec& sleeper);
 
 // The discovery node id: home_assistant.node_id, else mqtt.client_id with
 // anything outside [A-Za-z0-9_-] replaced by '_'.

@@ -1,0 +1,205 @@
+// The routine's switches (Home Assistant's: the routine, a step, start now,
+// a bedtime, and safe mode's pause), the plan JSON they show in, and the
+// state file that keeps them and tonight's progress across a restart.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "local_time.hpp"
+#include "routine_runner.hpp"
+#include "runner_sleeper.hpp"
+
+namespace bedtimed {
+
+bool RoutineRunner::step_enabled(const Sleeper& s, const std::string& step_id) const {
+    if (!s.enabled) return false;
+    // A step without a switch of its own goes with the one that covers it.
+    const routine::StepRow* row = routine::find_step(step_id);
+    return !s.disabled_steps.count(row && !row->switched_by.empty() ? std::string(row->switched_by)
+                                                                    : step_id);
+}
+
+std::string RoutineRunner::set_routine_enabled(const std::string& sleeper, bool enabled) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    it->second->enabled = enabled;
+    say(sleeper, enabled ? "routine switched on"
+                         : "routine switched off: no timed steps until it is on again");
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::set_step_enabled(const std::string& sleeper, const std::string& step,
+                                            bool enabled) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    const auto steps = routine::switchable_steps(*it->second->spec);
+    if (std::find(steps.begin(), steps.end(), step) == steps.end()) {
+        std::string list;
+        for (const auto& id : steps) list += (list.empty() ? "" : ", ") + id;
+        return "\"" + step + "\" is not a step of " + sleeper + "'s routine (" + list + ")";
+    }
+    if (enabled) it->second->disabled_steps.erase(step);
+    else it->second->disabled_steps.insert(step);
+    say(sleeper, "step " + step + (enabled ? " switched on" : " switched off"));
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::set_bedtime(const std::string& sleeper, std::optional<int> minutes) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    it->second->bedtime_override = minutes;
+    say(sleeper, minutes ? fmt::format("bedtime set to {:02}:{:02}", *minutes / 60, *minutes % 60)
+                         : std::string("bedtime back to the configured one"));
+    changed(*it->second);
+    return {};
+}
+
+std::string RoutineRunner::start_now(const std::string& sleeper) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
+    Sleeper& s = *it->second;
+    if (!s.enabled) return "the routine is switched off";
+    const WallTime now = clock_.wall_now();
+    roll_night(s, now);
+    if (!s.plan) return "no routine tonight";
+    std::optional<WallTime> first;
+    for (const auto& step : s.plan->steps)
+        if (!s.st.done.count(step.id) && step_enabled(s, step.id) &&
+            !step.row->open_until_bedtime && (!first || step.at < *first))
+            first = step.at;
+    if (!first) return "nothing left to run tonight";
+    if (s.started_night != s.st.night) s.start_shift = {};
+    s.started_night = s.st.night;
+    s.start_shift += now - *first;
+    say(sleeper, "routine started now");
+    changed(s);
+    return {};
+}
+
+void RoutineRunner::set_paused(bool paused) {
+    if (paused_ == paused) return;
+    paused_ = paused;
+    for (auto& [name, s] : sleepers_) {
+        say(name, paused ? "routine paused: safe mode" : "routine resumed");
+        // Pausing needs no look now (nothing fires); resuming runs what is due.
+        if (!paused) evaluate(*s);
+    }
+}
+
+void RoutineRunner::load_controls(const nlohmann::json& doc) {
+    if (!doc.contains("controls") || !doc["controls"].is_object()) return;
+    for (auto& [name, s] : sleepers_) {
+        if (!doc["controls"].contains(name)) continue;
+        const auto& j = doc["controls"][name];
+        if (!j.is_object()) continue;
+        s->enabled = j.value("enabled", true);
+        const auto allowed = routine::switchable_steps(*s->spec);
+        if (j.contains("disabled_steps") && j["disabled_steps"].is_array())
+            for (const auto& id : j["disabled_steps"])
+                if (id.is_string() && std::find(allowed.begin(), allowed.end(),
+                                                id.get<std::string>()) != allowed.end())
+                    s->disabled_steps.insert(id.get<std::string>());
+        if (j.contains("bedtime") && j["bedtime"].is_number_integer()) {
+            const int m = j["bedtime"].get<int>();
+            if (m >= 0 && m < 24 * 60) s->bedtime_override = m;
+        }
+        if (j.contains("started_night") && j["started_night"].is_string() &&
+            j.contains("start_shift_s") && j["start_shift_s"].is_number_integer()) {
+            s->started_night = j["started_night"].get<std::string>();
+            s->start_shift = std::chrono::seconds(j["start_shift_s"].get<std::int64_t>());
+        }
+    }
+}
+
+nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
+    const Sleeper& s = *it->second;
+    // The switches' state, for Home Assistant, whether or not there is a plan.
+    nlohmann::json controls{
+        {"enabled", s.enabled},
+        {"paused", paused_},
+        {"heating_pad",
+         s.spec->heating_pad.empty() ? nlohmann::json() : nlohmann::json(s.spec->heating_pad)},
+        {"bedtime_override",
+         s.bedtime_override ? nlohmann::json(fmt::format("{:02}:{:02}", *s.bedtime_override / 60,
+                                                         *s.bedtime_override % 60))
+                            : nlohmann::json()},
+        {"heat_on", !s.spec->heating_pad.empty() && actuators_.pad_on(s.spec->heating_pad)}};
+    nlohmann::json switches = nlohmann::json::object();
+    for (const auto& id : routine::switchable_steps(*s.spec))
+        switches[id] = !s.disabled_steps.count(id);
+    controls["steps_enabled"] = switches;
+    if (!s.plan) {
+        controls.update({{"night", nullptr},
+                         {"steps", nlohmann::json::array()},
+                         {"running", false},
+                         {"next", nullptr},
+                         {"bedtime_local", nullptr}});
+        return controls;
+    }
+    const WallTime now = clock_.wall_now();
+    nlohmann::json steps = nlohmann::json::array();
+    nlohmann::json next;
+    std::optional<WallTime> first;
+    for (const auto& step : s.plan->steps) {
+        const bool on = step_enabled(s, step.id);
+        const char* state = !s.st.done.count(step.id)  ? (on ? "pending" : "skipped")
+                            : s.missed.count(step.id)  ? "missed"
+                            : s.skipped.count(step.id) ? "skipped"
+                                                       : "done";
+        steps.push_back(
+            {{"id", step.id}, {"at", format_iso8601(step.at)}, {"state", state}, {"enabled", on}});
+        if (on && (!first || step.at < *first)) first = step.at;
+        if (on && !s.st.done.count(step.id) && step.at > now && next.is_null())
+            next = {{"id", step.id}, {"at", format_iso8601(step.at)}};
+    }
+    controls.update(
+        {{"night", s.st.night},
+         {"bedtime", format_iso8601(s.plan->bedtime)},
+         {"bedtime_local", local_text(s.zone, s.plan->bedtime).substr(11, 5)},
+         // So bedtimectl shows local times without the config.
+         {"timezone", s.zone->name()},
+         {"utc_offset",
+          [&] {
+              const auto off = std::chrono::duration_cast<std::chrono::minutes>(
+                  s.zone->get_info(date::floor<std::chrono::seconds>(s.plan->bedtime)).offset);
+              const auto m = off.count() < 0 ? -off.count() : off.count();
+              return fmt::format("{}{:02}:{:02}", off.count() < 0 ? '-' : '+', m / 60, m % 60);
+          }()},
+         {"steps", steps},
+         {"running", s.enabled && first && *first <= now && now < s.plan->bedtime},
+         {"next", next}});
+    return controls;
+}
+
+void RoutineRunner::persist() {
+    if (!persist_) return;
+    nlohmann::json doc = state_.load();
+    nlohmann::json sleepers = nlohmann::json::object();
+    for (const auto& [name, s] : sleepers_)
+        sleepers[name] = {{"night", s->st.night},
+                          {"done", std::vector<std::string>(s->st.done.begin(), s->st.done.end())},
+                          {"heats", s->st.heats_tonight},
+                          {"manual_off", s->st.manual_off_tonight}};
+    doc["sleepers"] = sleepers;
+    nlohmann::json controls = nlohmann::json::object();
+    for (const auto& [name, s] : sleepers_) {
+        controls[name] = {{"enabled", s->enabled},
+                          {"disabled_steps", std::vector<std::string>(s->disabled_steps.begin(),
+                                                                      s->disabled_steps.end())},
+                          {"bedtime", s->bedtime_override ? nlohmann::json(*s->bedtime_override)
+                                                          : nlohmann::json()}};
+        if (!s->started_night.empty())
+            controls[name].update(
+                {{"started_night", s->started_night},
+                 {"start_shift_s",
+                  std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
+    }
+    doc["controls"] = controls;
+    state_.save(doc);
+}
+
+}  // namespace bedtimed

@@ -1,0 +1,44 @@
+// Internal to the routine runner (routine_runner.cpp, routine_controls.cpp):
+// what it keeps per sleeper. Loop thread only, like the runner; plain data,
+// nothing throws.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "routine_runner.hpp"
+
+namespace bedtimed {
+
+struct RoutineRunner::Sleeper {
+    std::string name;
+    const config::SleeperSpec* spec;  // the configured routine, or tonight's adapted one
+    std::set<std::string> skipped;    // done without acting (conditions)
+    std::set<std::string> missed;     // too late to run (bedtimed was down, the clock jumped)
+    const date::time_zone* zone;
+    routine::SleeperState st;
+    std::optional<routine::NightPlan> plan;
+    std::unique_ptr<Timer> timer;
+    // Home Assistant's switches (persisted under "controls" in the state file).
+    bool enabled = true;
+    std::set<std::string> disabled_steps;  // switchable step names
+    std::optional<int> bedtime_override;   // local minutes
+    config::SleeperSpec with_bedtime;      // *spec with the override applied
+    std::string started_night;             // "start now" moved this night's steps...
+    Duration start_shift{};                // ...by this much
+    // routine::current_plan() for the same spec, override and local day, while
+    // its bedtime + 12 h is still ahead: it plans up to nine nights, and
+    // evaluate() runs on every sensor reading.
+    struct PlanCache {
+        const config::SleeperSpec* spec = nullptr;
+        std::uint64_t revision = 0;
+        std::optional<int> bedtime_override;
+        date::local_days today{};
+        std::optional<routine::NightPlan> plan;
+    };
+    std::optional<PlanCache> plan_cache;
+};
+
+}  // namespace bedtimed
