@@ -168,13 +168,15 @@ TEST(PadTruth, StartingInsideAPreWarmNeverTakesItsOwnOffForAHand) {
                            20s))
         << rig.daemon.output();
     ASSERT_TRUE(wait_until([&] { return rig.z2m.is_on("pad_plug"); }, 10s)) << rig.daemon.output();
-    // The plug was told ON, then OFF, then ON again, in that order.
+    // On an idle machine the plug is told ON, OFF, ON (the pre-warm's ON goes
+    // out before the connect, as in the demo); on a loaded one the connect may
+    // come first and it is told OFF, ON. Either way no OFF may be a hand's.
     std::string order;
     for (const auto& p : rig.z2m.received("pad_plug")) {
         const auto j = json::parse(p, nullptr, false);
         if (j.is_object() && j.contains("state")) order += j["state"].get<std::string>() == "ON" ? "1" : "0";
     }
-    EXPECT_NE(order.find("101"), std::string::npos) << "the plug's commands, 1 = ON: " << order;
+    EXPECT_NE(order.find("01"), std::string::npos) << "the plug's commands, 1 = ON: " << order;
     // Every report has come back (the outlet answers in ~50 ms); none was a hand.
     EXPECT_FALSE(wait_until([&] { return rig.daemon.output().find("by hand") != std::string::npos; }, 3s))
         << rig.daemon.output();
