@@ -100,7 +100,7 @@ App::App(AppOptions options)
     });
     commands_ = std::make_unique<commands::Dispatcher>(commands::Parts{
         clock_, counters_, *bus_, cfg_, *cramp_log_, runner_, actuators_, desk_, *safe_mode_,
-        [this](const auto&... event) { publish_episode_event(event...); }, [this] { publish_safe_mode(); }});
+        [this](auto&... e) { publish_episode_event(e...); }, [this] { publish_safe_mode(); }});
 }
 
 void App::open_cramp_log() {
