@@ -10,6 +10,7 @@
 #include "ingest.hpp"
 #include "loader.hpp"
 #include "local_time.hpp"
+#include "verbs.hpp"
 
 namespace bedtimed::ctl {
 
@@ -238,7 +239,15 @@ void print_overview(std::FILE* out, const std::vector<CommandSpec>& commands) {
                "\n"
                "Commands:\n",
                out);
-    for (const auto& c : commands) std::fprintf(out, "  %-15s %s\n", std::string(c.name).c_str(), std::string(c.summary).c_str());
+    auto list = [&](bool sent) {
+        for (const auto& c : commands)
+            if ((c.verb != nullptr) == sent)
+                std::fprintf(out, "  %-15s %s\n", c.name.c_str(), std::string(c.summary).c_str());
+    };
+    list(false);
+    std::fputs("\nCommands sent to bedtimed (to <base>/cmd/<verb>: the command with _ for -):\n",
+               out);
+    list(true);
     std::fputs("\nShared options (accepted before or after the command):\n", out);
     for (const auto& o : kShared) print_option(out, o);
     std::fputs("\n'bedtimectl help COMMAND' or 'bedtimectl COMMAND --help' shows a command's options.\n"
@@ -258,6 +267,13 @@ void print_command_help(std::FILE* out, const CommandSpec& c) {
     std::fprintf(out, "usage: bedtimectl %s%s%s [OPTIONS]\n\n%s\n", std::string(c.name).c_str(),
                  c.args.empty() ? "" : " ", std::string(c.args).c_str(), std::string(c.summary).c_str());
     if (!c.details.empty()) std::fprintf(out, "\n%s\n", std::string(c.details).c_str());
+    if (c.verb) {
+        std::fprintf(out, "\nSent to bedtimed on <base>/cmd/%s", std::string(c.verb->name).c_str());
+        if (!c.verb->alias.empty())
+            std::fprintf(out, " (older senders' cmd/%s is the same)",
+                         std::string(c.verb->alias).c_str());
+        std::fputs(".\n", out);
+    }
     if (!c.options.empty()) {
         std::fputs("\nOptions:\n", out);
         for (const auto& o : c.options)

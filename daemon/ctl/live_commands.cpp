@@ -364,7 +364,7 @@ int run_status(Invocation& inv) {
 
 CommandSpec live_command(std::string_view name, std::string_view summary, std::string_view details,
                          int (*run)(Invocation&)) {
-    return CommandSpec{.name = name,
+    return CommandSpec{.name = std::string(name),
                        .args = "",
                        .summary = summary,
                        .details = details,
