@@ -9,8 +9,8 @@
 
 #include "cli.hpp"
 #include "ingest.hpp"
-#include "local_time.hpp"
 #include "live_state.hpp"
+#include "local_time.hpp"
 #include "log_access.hpp"
 
 namespace bedtimed::ctl {
@@ -162,11 +162,14 @@ void print_status_json(const config::MqttSettings& settings, const Live& live,
                        const std::vector<std::string>& sleepers, const LogPart& log) {
     nlohmann::json ss = nlohmann::json::array();
     for (const auto& s : sleepers) {
-        nlohmann::json j = {{"sleeper", s}, {"plan", nullptr}, {"stats", nullptr}, {"tier", nullptr}};
+        nlohmann::json j = {
+            {"sleeper", s}, {"plan", nullptr}, {"stats", nullptr}, {"tier", nullptr}};
         if (auto it = live.plans.find(s); it != live.plans.end()) j["plan"] = it->second;
         if (auto it = live.stats.find(s); it != live.stats.end()) j["stats"] = it->second;
-        if (auto it = live.plans.find(s); it != live.plans.end() && it->second.contains("heating_pad"))
-            if (auto pad = live.pads.find(str(it->second, "heating_pad", "")); pad != live.pads.end())
+        if (auto it = live.plans.find(s);
+            it != live.plans.end() && it->second.contains("heating_pad"))
+            if (auto pad = live.pads.find(str(it->second, "heating_pad", ""));
+                pad != live.pads.end())
                 j["pad"] = pad->second;
         if (auto it = log.tiers.find(s); it != log.tiers.end() && it->second) {
             j["tier"] = {{"tier", it->second->tier},
@@ -177,14 +180,15 @@ void print_status_json(const config::MqttSettings& settings, const Live& live,
     }
     nlohmann::json eps = nlohmann::json::array();
     for (const auto& e : log.last) eps.push_back(episode_json(e));
-    print_json({{"broker", settings.uri},
-                {"base", settings.base_topic},
-                {"status", live.status},
-                {"read_nothing", live.read_nothing},
-                {"counters", live.counters},
-                {"sleepers", ss},
-                {"last_episodes", eps},
-                {"log_error", log.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(log.error)}});
+    print_json(
+        {{"broker", settings.uri},
+         {"base", settings.base_topic},
+         {"status", live.status},
+         {"read_nothing", live.read_nothing},
+         {"counters", live.counters},
+         {"sleepers", ss},
+         {"last_episodes", eps},
+         {"log_error", log.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(log.error)}});
 }
 
 // "  heating pad pad_left: ON until 22:45; device cap verified (on_time); 60 W".
@@ -195,7 +199,8 @@ void print_pad_status(const std::string& pad, const Live& live, const date::time
         return;
     }
     const auto& j = p->second;
-    std::string line = fmt::format("  heating pad {}: {}", pad, j.value("on", false) ? "ON" : "off");
+    std::string line =
+        fmt::format("  heating pad {}: {}", pad, j.value("on", false) ? "ON" : "off");
     if (j.value("on", false) && j.contains("off_at") && j["off_at"].is_string())
         line += " until " + clock_text(zone, j["off_at"].get<std::string>());
     line += fmt::format("; device cap {}", str(j, "cap"));
@@ -210,7 +215,8 @@ void print_pad_status(const std::string& pad, const Live& live, const date::time
 }
 
 // One sleeper's lines: tier and counts, tonight's progress, the pad.
-void print_sleeper_status(Invocation& inv, const std::string& s, const Live& live, const LogPart& log) {
+void print_sleeper_status(Invocation& inv, const std::string& s, const Live& live,
+                          const LogPart& log) {
     const auto* zone = display_zone(inv, s, live);
     std::string tier = "?";
     if (auto it = log.tiers.find(s); it != log.tiers.end() && it->second) tier = it->second->tier;
@@ -219,7 +225,8 @@ void print_sleeper_status(Invocation& inv, const std::string& s, const Live& liv
         const auto& st = it->second;
         tier = str(st, "tier", tier);
         line += fmt::format(" tier {}; tonight {}, last 7 nights {}, {}/week over 28 nights", tier,
-                            st.value("tonight", 0), st.value("last_7_days", 0), st.value("rate_28d_per_week", 0.0));
+                            st.value("tonight", 0), st.value("last_7_days", 0),
+                            st.value("rate_28d_per_week", 0.0));
         if (const auto last_ep = str(st, "last_episode", ""); !last_ep.empty()) {
             const auto t = parse_iso8601(last_ep);
             line += "; last cramp " + (t ? local_text(zone, *t) : last_ep);
@@ -234,15 +241,18 @@ void print_sleeper_status(Invocation& inv, const std::string& s, const Live& liv
         return;
     }
     const Progress p = progress_of(plan->second, zone);
-    std::printf("  tonight: night of %s, bedtime %s: %d of %d steps done%s\n", str(plan->second, "night").c_str(),
+    std::printf("  tonight: night of %s, bedtime %s: %d of %d steps done%s\n",
+                str(plan->second, "night").c_str(),
                 clock_text(zone, str(plan->second, "bedtime", "")).c_str(), p.done, p.total,
                 p.next.empty() ? "" : ("; next " + p.next).c_str());
-    if (const std::string pad = str(plan->second, "heating_pad", ""); !pad.empty()) print_pad_status(pad, live, zone);
+    if (const std::string pad = str(plan->second, "heating_pad", ""); !pad.empty())
+        print_pad_status(pad, live, zone);
 }
 
 void print_counters(const Live& live) {
     if (!live.counters.is_object()) {
-        std::printf("counters:  %s\n", live.counters.is_null() ? "(none yet)" : live.counters.dump().c_str());
+        std::printf("counters:  %s\n",
+                    live.counters.is_null() ? "(none yet)" : live.counters.dump().c_str());
         return;
     }
     std::string c;
@@ -263,8 +273,10 @@ int run_status(Invocation& inv) {
         print_status_json(settings, live, sleepers, log);
         return exit_for(live);
     }
-    std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(), settings.base_topic.c_str());
-    std::printf("bedtimed:  %s\n", live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
+    std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(),
+                settings.base_topic.c_str());
+    std::printf("bedtimed:  %s\n",
+                live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
     for (const auto& s : sleepers) print_sleeper_status(inv, s, live, log);
     if (!log.error.empty()) {
         std::printf("log:       %s\n", log.error.c_str());
@@ -272,7 +284,8 @@ int run_status(Invocation& inv) {
         std::printf("log:       no episodes yet\n");
     } else {
         std::printf("last episodes:\n");
-        for (const auto& e : log.last) std::printf("  %s\n", episode_line(e, inv.zone(e.sleeper)).c_str());
+        for (const auto& e : log.last)
+            std::printf("  %s\n", episode_line(e, inv.zone(e.sleeper)).c_str());
     }
     print_counters(live);
     if (live.status == "unreachable") std::fprintf(stderr, "bedtimectl: %s\n", live.error.c_str());
@@ -281,18 +294,20 @@ int run_status(Invocation& inv) {
 
 CommandSpec live_command(std::string_view name, std::string_view summary, std::string_view details,
                          int (*run)(Invocation&)) {
-    return CommandSpec{.name = std::string(name),
-                       .args = "",
-                       .summary = summary,
-                       .details = details,
-                       .options = {{"--sleeper", "NAME", "only this sleeper (default: everyone)"},
-                                   {"--timezone", "ZONE", "show times in ZONE (default: the sleeper's, else the system's)"}},
-                       .min_positional = 0,
-                       .max_positional = 0,
-                       .run = run,
-                       .uses_db = name == "status",
-                       .uses_mqtt = true,
-                       .has_json = true};
+    return CommandSpec{
+        .name = std::string(name),
+        .args = "",
+        .summary = summary,
+        .details = details,
+        .options = {{"--sleeper", "NAME", "only this sleeper (default: everyone)"},
+                    {"--timezone", "ZONE",
+                     "show times in ZONE (default: the sleeper's, else the system's)"}},
+        .min_positional = 0,
+        .max_positional = 0,
+        .run = run,
+        .uses_db = name == "status",
+        .uses_mqtt = true,
+        .has_json = true};
 }
 
 }  // namespace

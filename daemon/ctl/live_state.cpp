@@ -48,7 +48,8 @@ Live read_live(Invocation& inv, bool with_counters) {
     };
     try {
         CommandClient client(settings, std::chrono::steady_clock::now() + inv.timeout);
-        std::vector<std::string> filters = {base + "/status", base + "/sleepers", base + "/+/plan", base + "/+/stats"};
+        std::vector<std::string> filters = {base + "/status", base + "/sleepers", base + "/+/plan",
+                                            base + "/+/stats"};
         if (with_counters) filters.push_back(base + "/counters");
         add_named(by_name, filters);
         got = client.retained(filters);
@@ -57,7 +58,8 @@ Live read_live(Invocation& inv, bool with_counters) {
             const auto j = nlohmann::json::parse(it->second, nullptr, false);
             if (j.is_array())
                 for (const auto& n : j)
-                    if (n.is_string() && !by_name.count(n.get<std::string>())) indexed.insert(n.get<std::string>());
+                    if (n.is_string() && !by_name.count(n.get<std::string>()))
+                        indexed.insert(n.get<std::string>());
         }
         if (!indexed.empty()) {
             std::vector<std::string> more;
@@ -107,6 +109,5 @@ Live read_live(Invocation& inv, bool with_counters) {
     }
     return live;
 }
-
 
 }  // namespace bedtimed::ctl

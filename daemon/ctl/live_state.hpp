@@ -22,7 +22,7 @@ struct Live {
     nlohmann::json counters;         // null when none
     std::map<std::string, nlohmann::json> plans, stats;  // by sleeper
     std::map<std::string, nlohmann::json> pads;          // <base>/pads/<pad>, by pad
-    bool read_nothing = false;       // the broker was reached, but not one retained message came
+    bool read_nothing = false;  // the broker was reached, but not one retained message came
 };
 
 // Reads the retained state (with <base>/counters when `with_counters`).

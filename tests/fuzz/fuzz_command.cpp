@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::FuzzInput in(data, size);
     const std::size_t pick = in.take_byte();
     constexpr std::size_t verbs = std::size(commands::kVerbs);
-    const std::string_view verb = pick < verbs * 20 ? commands::kVerbs[pick % verbs].name : in.take_line();
+    const std::string_view verb =
+        pick < verbs * 20 ? commands::kVerbs[pick % verbs].name : in.take_line();
     const auto request = commands::parse_command(verb, in.rest(), fuzz::fixed_now());
     // A request_id that is taken is always one that is safe in a reply topic.
     if (!request.request_id.empty() && !commands::valid_request_id(request.request_id)) std::abort();

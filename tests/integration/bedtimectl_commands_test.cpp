@@ -78,10 +78,12 @@ TEST(Bedtimectl, HelpListsExactlyTheVerbTablesRowsAsCommandsSentToBedtimed) {
         const auto one = run_split({kCtl, "help", commands::ctl_name(v)});
         EXPECT_EQ(one.rc, 0) << one.err;
         const std::string topic = "<base>/cmd/" + std::string(v.name);
-        EXPECT_TRUE(one.out.find(topic + " ") != std::string::npos || one.out.find(topic + ".") != std::string::npos)
+        EXPECT_TRUE(one.out.find(topic + " ") != std::string::npos ||
+                    one.out.find(topic + ".") != std::string::npos)
             << one.out;
         EXPECT_NE(one.out.find(std::string(v.summary)), std::string::npos) << one.out;
-        if (!v.alias.empty()) EXPECT_NE(one.out.find("cmd/" + std::string(v.alias)), std::string::npos) << one.out;
+        if (!v.alias.empty())
+            EXPECT_NE(one.out.find("cmd/" + std::string(v.alias)), std::string::npos) << one.out;
     }
 }
 
@@ -92,14 +94,17 @@ class BedtimectlCommands : public ::testing::Test {
 protected:
     BedtimectlCommands() { daemon_.subscribe("btp/cmd/#"); }
 
-    std::unique_ptr<ChildProcess> start(std::vector<std::string> args, const std::string& timeout = "10") {
+    std::unique_ptr<ChildProcess> start(std::vector<std::string> args,
+                                        const std::string& timeout = "10") {
         args.insert(args.begin(), kCtl);
-        for (const std::string& a : std::vector<std::string>{"--broker", broker_.uri(), "--base", "btp", "--timeout", timeout})
+        for (const std::string& a : std::vector<std::string>{"--broker", broker_.uri(), "--base",
+                                                             "btp", "--timeout", timeout})
             args.push_back(a);
         ++runs_;
         out_ = dir_ + "/out" + std::to_string(runs_);
         err_ = dir_ + "/err" + std::to_string(runs_);
-        return std::make_unique<ChildProcess>(std::move(args), std::vector<std::string>{}, out_, err_);
+        return std::make_unique<ChildProcess>(std::move(args), std::vector<std::string>{}, out_,
+                                              err_);
     }
     // The request the stand-in received, checked for the protocol's framing.
     json request(const std::string& verb) {
@@ -110,7 +115,8 @@ protected:
         EXPECT_EQ(m->qos, 1);
         EXPECT_FALSE(m->retained);
         auto j = json::parse(m->payload);
-        EXPECT_TRUE(std::regex_match(j.value("request_id", std::string()), std::regex("ctl-[0-9]+-[0-9]+")))
+        EXPECT_TRUE(
+            std::regex_match(j.value("request_id", std::string()), std::regex("ctl-[0-9]+-[0-9]+")))
             << m->payload;
         return j;
     }
@@ -139,9 +145,11 @@ protected:
 };
 
 TEST_F(BedtimectlCommands, LogSendsEveryFieldAndPrintsTheReplyAsJson) {
-    auto p = start({"log", "--sleeper", "alex", "--start", "2026-11-26T03:10:00+01:00", "--duration", "1m30s",
-                    "--muscle", "calf", "--side", "left", "--severity", "6", "--swelling", "--numbness", "--notes",
-                    "woke me", "--id", "mine-1", "--json"});
+    auto p =
+        start({"log",        "--sleeper",  "alex",     "--start",    "2026-11-26T03:10:00+01:00",
+               "--duration", "1m30s",      "--muscle", "calf",       "--side",
+               "left",       "--severity", "6",        "--swelling", "--numbness",
+               "--notes",    "woke me",    "--id",     "mine-1",     "--json"});
     const json req = request("log");
     EXPECT_EQ(without_id(req), json({{"sleeper", "alex"},
                                      {"start", "2026-11-26T02:10:00Z"},
@@ -182,26 +190,46 @@ TEST_F(BedtimectlCommands, EpisodeAndHouseholdCommandsSendTheDocumentedFields) {
         std::string text;
     };
     const std::vector<Case> cases = {
-        {{"edit", "band", "8812", "--duration", "45", "--side", "both", "--no-swelling", "--warmth"},
+        {{"edit", "band", "8812", "--duration", "45", "--side", "both", "--no-swelling",
+          "--warmth"},
          "edit",
-         {{"source", "band"}, {"source_id", "8812"}, {"duration_s", 45}, {"side", "both"}, {"swelling", false},
+         {{"source", "band"},
+          {"source_id", "8812"},
+          {"duration_s", 45},
+          {"side", "both"},
+          {"swelling", false},
           {"warmth", true}},
          {{"ok", true}},
          "edited\n"},
-        {{"confirm", "band", "8812"}, "confirm", {{"source", "band"}, {"source_id", "8812"}}, {{"ok", true}},
+        {{"confirm", "band", "8812"},
+         "confirm",
+         {{"source", "band"}, {"source_id", "8812"}},
+         {{"ok", true}},
          "confirmed\n"},
-        {{"false-positive", "band", "8812"}, "false_positive", {{"source", "band"}, {"source_id", "8812"}},
-         {{"ok", true}}, "marked as a false positive\n"},
-        {{"delete", "manual", "ctl-1-1"}, "delete", {{"source", "manual"}, {"source_id", "ctl-1-1"}}, {{"ok", true}},
+        {{"false-positive", "band", "8812"},
+         "false_positive",
+         {{"source", "band"}, {"source_id", "8812"}},
+         {{"ok", true}},
+         "marked as a false positive\n"},
+        {{"delete", "manual", "ctl-1-1"},
+         "delete",
+         {{"source", "manual"}, {"source_id", "ctl-1-1"}},
+         {{"ok", true}},
          "deleted\n"},
         {{"travel", "--sleeper", "sam", "--ended", "2026-11-26T18:00:00+01:00"},
          "travel",
          {{"sleeper", "sam"}, {"ended", "2026-11-26T17:00:00Z"}},
          {{"ok", true}},
          "travel recorded\n"},
-        {{"pad-off"}, "pad_off", json::object(), {{"ok", true}, {"pads", {"pad_left", "pad_right"}}},
+        {{"pad-off"},
+         "pad_off",
+         json::object(),
+         {{"ok", true}, {"pads", {"pad_left", "pad_right"}}},
          "all heat off: pad_left, pad_right\n"},
-        {{"test-notify", "--sleeper", "alex"}, "test_notify", {{"sleeper", "alex"}}, {{"ok", true}, {"sent", 2}},
+        {{"test-notify", "--sleeper", "alex"},
+         "test_notify",
+         {{"sleeper", "alex"}},
+         {{"ok", true}, {"sent", 2}},
          "sent 2 test notifications\n"},
     };
     for (const auto& c : cases) {
@@ -226,18 +254,38 @@ TEST_F(BedtimectlCommands, HouseCommandsSendWhatHomeAssistantSends) {
         std::string text;
     };
     const std::vector<Case> cases = {
-        {{"ack", "stretch", "--sleeper", "alex"}, "ack", {{"sleeper", "alex"}, {"step", "stretch"}}, {{"ok", true}},
+        {{"ack", "stretch", "--sleeper", "alex"},
+         "ack",
+         {{"sleeper", "alex"}, {"step", "stretch"}},
+         {{"ok", true}},
          "done, for tonight's reminder\n"},
-        {{"snooze", "stretch", "--sleeper", "alex"}, "snooze", {{"sleeper", "alex"}, {"step", "stretch"}},
-         {{"ok", true}, {"again_at", "2026-11-26T21:20:00Z"}}, "snoozed until 2026-11-26T21:20:00Z\n"},
-        {{"tier", "frequent", "--sleeper", "sam"}, "tier", {{"sleeper", "sam"}, {"tier", "frequent"}}, {{"ok", true}},
+        {{"snooze", "stretch", "--sleeper", "alex"},
+         "snooze",
+         {{"sleeper", "alex"}, {"step", "stretch"}},
+         {{"ok", true}, {"again_at", "2026-11-26T21:20:00Z"}},
+         "snoozed until 2026-11-26T21:20:00Z\n"},
+        {{"tier", "frequent", "--sleeper", "sam"},
+         "tier",
+         {{"sleeper", "sam"}, {"tier", "frequent"}},
+         {{"ok", true}},
          "done\n"},
         {{"routine", "off"}, "routine", {{"enabled", false}}, {{"ok", true}}, "done\n"},
-        {{"step", "prewarm", "on", "--sleeper", "alex"}, "step",
-         {{"sleeper", "alex"}, {"step", "prewarm"}, {"enabled", true}}, {{"ok", true}}, "done\n"},
-        {{"start-routine", "--sleeper", "alex"}, "start_routine", {{"sleeper", "alex"}}, {{"ok", true}}, "done\n"},
+        {{"step", "prewarm", "on", "--sleeper", "alex"},
+         "step",
+         {{"sleeper", "alex"}, {"step", "prewarm"}, {"enabled", true}},
+         {{"ok", true}},
+         "done\n"},
+        {{"start-routine", "--sleeper", "alex"},
+         "start_routine",
+         {{"sleeper", "alex"}},
+         {{"ok", true}},
+         "done\n"},
         {{"bedtime", "23:15"}, "bedtime", {{"bedtime", "23:15"}}, {{"ok", true}}, "done\n"},
-        {{"resume"}, "resume", json::object(), {{"ok", true}}, "safe mode ended: the routine runs again\n"},
+        {{"resume"},
+         "resume",
+         json::object(),
+         {{"ok", true}},
+         "safe mode ended: the routine runs again\n"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.verb);
@@ -250,7 +298,8 @@ TEST_F(BedtimectlCommands, HouseCommandsSendWhatHomeAssistantSends) {
     }
     EXPECT_EQ(run_split({kCtl, "routine", "maybe", "--broker", "tcp://127.0.0.1:1"}).rc, 64);
     EXPECT_EQ(run_split({kCtl, "ack", "--broker", "tcp://127.0.0.1:1"}).rc, 64) << "STEP";
-    EXPECT_EQ(run_split({kCtl, "ack", "stretch", "--broker", "tcp://127.0.0.1:1"}).rc, 64) << "whose";
+    EXPECT_EQ(run_split({kCtl, "ack", "stretch", "--broker", "tcp://127.0.0.1:1"}).rc, 64)
+        << "whose";
 }
 
 TEST_F(BedtimectlCommands, ARefusalExitsOneWithTheDaemonsError) {
@@ -301,9 +350,10 @@ TEST_F(BedtimectlCommands, AnUnreachableBrokerExitsThree) {
 
 TEST_F(BedtimectlCommands, BrokerAndBaseComeFromTheConfig) {
     const std::string config = dir_ + "/config.yaml";
-    std::ofstream(config) << "mqtt:\n  uri: " << broker_.uri()
-                          << "\n  base_topic: btp\n  username: ctl\n  password_env: BT_CTL_TEST_PW\n"
-                             "sleepers:\n  - name: alex\n    bedtime: {weekdays: \"22:30\", weekends: \"23:00\"}\n";
+    std::ofstream(config)
+        << "mqtt:\n  uri: " << broker_.uri()
+        << "\n  base_topic: btp\n  username: ctl\n  password_env: BT_CTL_TEST_PW\n"
+           "sleepers:\n  - name: alex\n    bedtime: {weekdays: \"22:30\", weekends: \"23:00\"}\n";
     // mosquitto here allows anonymous clients and ignores the login; the
     // password must still be read from the configured variable.
     auto missing = run_split({kCtl, "travel", "--config", config, "--timeout", "5"});
@@ -313,7 +363,8 @@ TEST_F(BedtimectlCommands, BrokerAndBaseComeFromTheConfig) {
     ++runs_;
     out_ = dir_ + "/outc";
     err_ = dir_ + "/errc";
-    ChildProcess p({kCtl, "travel", "--config", config, "--timeout", "10"}, {"BT_CTL_TEST_PW=secret"}, out_, err_);
+    ChildProcess p({kCtl, "travel", "--config", config, "--timeout", "10"},
+                   {"BT_CTL_TEST_PW=secret"}, out_, err_);
     const json req = request("travel");
     EXPECT_EQ(req.value("sleeper", std::string()), "alex") << "the config's only sleeper";
     reply(req, {{"ok", true}});

@@ -28,7 +28,8 @@ std::string heating_config() {
     return R"(
 mqtt:
   client_id: bedtimed-alias
-  base_topic: )" + kBase + R"(
+  base_topic: )" +
+           kBase + R"(
 actuators:
   - name: pad
     kind: heating_pad
@@ -38,7 +39,8 @@ actuators:
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: {weekdays: ")" + bedtime + R"(", weekends: ")" + bedtime + R"("}
+    bedtime: {weekdays: ")" +
+           bedtime + R"(", weekends: ")" + bedtime + R"("}
     heating_pad: pad
     routine:
       prewarm: {minutes: 15}
@@ -66,7 +68,8 @@ TEST_P(VerbAlias, EachNameOfPadOffSwitchesTheHeatingPadOff) {
     EXPECT_TRUE(j.value("ok", false)) << answer->payload;
     EXPECT_EQ(j["pads"], json::array({"pad"})) << answer->payload;
     EXPECT_TRUE(wait_until([&] { return !z2m.is_on("pad_plug"); }, 10s)) << daemon.output();
-    EXPECT_NE(daemon.output().find("command " + verb + " done"), std::string::npos) << daemon.output();
+    EXPECT_NE(daemon.output().find("command " + verb + " done"), std::string::npos)
+        << daemon.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(NewAndOld, VerbAlias, ::testing::Values("pad_off", "heat_off"));

@@ -46,7 +46,8 @@ TEST(VerbTable, NamesAndAliasesAreUniqueAndEachFindsItsOwnRow) {
     }
     for (const auto& v : kVerbs)
         if (!v.alias.empty()) EXPECT_EQ(find_verb(v.alias)->name, v.name);
-    EXPECT_EQ(find_verb("heat_off"), find_verb("pad_off")) << "Home Assistant's button publishes heat_off";
+    EXPECT_EQ(find_verb("heat_off"), find_verb("pad_off"))
+        << "Home Assistant's button publishes heat_off";
     EXPECT_EQ(find_verb("pad-off"), nullptr) << "on the topic, only the MQTT spelling";
     EXPECT_EQ(find_verb(""), nullptr);
 }
@@ -54,7 +55,8 @@ TEST(VerbTable, NamesAndAliasesAreUniqueAndEachFindsItsOwnRow) {
 TEST(VerbTable, AnAliasParsesExactlyAsItsVerb) {
     for (const auto& v : kVerbs) {
         if (v.alias.empty()) continue;
-        for (const char* payload : {"", "PRESS", "{}", R"({"request_id":"r1"})", R"({"pad":"x"})", "ON"}) {
+        for (const char* payload :
+             {"", "PRESS", "{}", R"({"request_id":"r1"})", R"({"pad":"x"})", "ON"}) {
             const auto by_name = parse_command(v.name, payload, kNow);
             const auto by_alias = parse_command(v.alias, payload, kNow);
             EXPECT_EQ(by_name.request_id, by_alias.request_id) << payload;
@@ -67,14 +69,16 @@ TEST(VerbTable, AnAliasParsesExactlyAsItsVerb) {
                     << payload;
         }
     }
-    EXPECT_TRUE(std::holds_alternative<PadOff>(std::get<Command>(parse_command("heat_off", "PRESS", kNow).command)));
+    EXPECT_TRUE(std::holds_alternative<PadOff>(
+        std::get<Command>(parse_command("heat_off", "PRESS", kNow).command)));
 }
 
 TEST(VerbTable, EveryPhoneVerbTakesItsButtonsActionIdAndNoOtherVerbDoes) {
     for (const auto& v : kVerbs) {
         SCOPED_TRACE(std::string(v.name));
         EXPECT_EQ((v.callers & kByPhone) != 0, !v.action_prefix.empty());
-        const std::string prefix = v.action_prefix.empty() ? "BEDTIMED_DONE:" : std::string(v.action_prefix);
+        const std::string prefix =
+            v.action_prefix.empty() ? "BEDTIMED_DONE:" : std::string(v.action_prefix);
         const auto r = parse_command(v.name, prefix + "alex:stretch", kNow);
         EXPECT_EQ(std::holds_alternative<Command>(r.command), (v.callers & kByPhone) != 0);
     }
