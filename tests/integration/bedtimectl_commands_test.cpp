@@ -134,6 +134,25 @@ protected:
         j.erase("request_id");
         return j;
     }
+    // One run of bedtimectl: what it sends to <base>/cmd/<verb> and prints for `answer`.
+    struct Case {
+        std::vector<std::string> args;
+        std::string verb;
+        json fields;  // without request_id
+        json answer;
+        std::string text;
+    };
+    void expect_each(const std::vector<Case>& cases) {
+        for (const auto& c : cases) {
+            SCOPED_TRACE(c.verb);
+            auto p = start(c.args);
+            const json req = request(c.verb);
+            EXPECT_EQ(without_id(req), c.fields) << req.dump();
+            reply(req, c.answer);
+            EXPECT_EQ(finish(*p), 0) << err();
+            EXPECT_EQ(out(), c.text);
+        }
+    }
 
     std::string dir_ = make_temp_dir("bt-ctlc");
     Mosquitto broker_;
@@ -182,13 +201,6 @@ TEST_F(BedtimectlCommands, LogWithoutOptionsSendsStartNowAndSaysWhatWasLogged) {
 }
 
 TEST_F(BedtimectlCommands, EpisodeAndHouseholdCommandsSendTheDocumentedFields) {
-    struct Case {
-        std::vector<std::string> args;
-        std::string verb;
-        json fields;  // without request_id
-        json answer;
-        std::string text;
-    };
     const std::vector<Case> cases = {
         {{"edit", "band", "8812", "--duration", "45", "--side", "both", "--no-swelling",
           "--warmth"},
@@ -232,27 +244,12 @@ TEST_F(BedtimectlCommands, EpisodeAndHouseholdCommandsSendTheDocumentedFields) {
          {{"ok", true}, {"sent", 2}},
          "sent 2 test notifications\n"},
     };
-    for (const auto& c : cases) {
-        SCOPED_TRACE(c.verb);
-        auto p = start(c.args);
-        const json req = request(c.verb);
-        EXPECT_EQ(without_id(req), c.fields) << req.dump();
-        reply(req, c.answer);
-        EXPECT_EQ(finish(*p), 0) << err();
-        EXPECT_EQ(out(), c.text);
-    }
+    expect_each(cases);
 }
 
 // The verbs Home Assistant's entities and the reminders' buttons send, from
 // the command line.
 TEST_F(BedtimectlCommands, HouseCommandsSendWhatHomeAssistantSends) {
-    struct Case {
-        std::vector<std::string> args;
-        std::string verb;
-        json fields;  // without request_id
-        json answer;
-        std::string text;
-    };
     const std::vector<Case> cases = {
         {{"ack", "stretch", "--sleeper", "alex"},
          "ack",
@@ -287,15 +284,7 @@ TEST_F(BedtimectlCommands, HouseCommandsSendWhatHomeAssistantSends) {
          {{"ok", true}},
          "safe mode ended: the routine runs again\n"},
     };
-    for (const auto& c : cases) {
-        SCOPED_TRACE(c.verb);
-        auto p = start(c.args);
-        const json req = request(c.verb);
-        EXPECT_EQ(without_id(req), c.fields) << req.dump();
-        reply(req, c.answer);
-        EXPECT_EQ(finish(*p), 0) << err();
-        EXPECT_EQ(out(), c.text);
-    }
+    expect_each(cases);
     EXPECT_EQ(run_split({kCtl, "routine", "maybe", "--broker", "tcp://127.0.0.1:1"}).rc, 64);
     EXPECT_EQ(run_split({kCtl, "ack", "--broker", "tcp://127.0.0.1:1"}).rc, 64) << "STEP";
     EXPECT_EQ(run_split({kCtl, "ack", "stretch", "--broker", "tcp://127.0.0.1:1"}).rc, 64)
