@@ -82,8 +82,9 @@ TEST(Bedtimectl, HelpListsExactlyTheVerbTablesRowsAsCommandsSentToBedtimed) {
                     one.out.find(topic + ".") != std::string::npos)
             << one.out;
         EXPECT_NE(one.out.find(std::string(v.summary)), std::string::npos) << one.out;
-        if (!v.alias.empty())
+        if (!v.alias.empty()) {
             EXPECT_NE(one.out.find("cmd/" + std::string(v.alias)), std::string::npos) << one.out;
+        }
     }
 }
 

@@ -45,7 +45,9 @@ TEST(VerbTable, NamesAndAliasesAreUniqueAndEachFindsItsOwnRow) {
         EXPECT_EQ(find_verb(v.alias), &v) << v.alias;
     }
     for (const auto& v : kVerbs)
-        if (!v.alias.empty()) EXPECT_EQ(find_verb(v.alias)->name, v.name);
+        if (!v.alias.empty()) {
+            EXPECT_EQ(find_verb(v.alias)->name, v.name);
+        }
     EXPECT_EQ(find_verb("heat_off"), find_verb("pad_off"))
         << "Home Assistant's button publishes heat_off";
     EXPECT_EQ(find_verb("pad-off"), nullptr) << "on the topic, only the MQTT spelling";
@@ -61,12 +63,13 @@ TEST(VerbTable, AnAliasParsesExactlyAsItsVerb) {
             const auto by_alias = parse_command(v.alias, payload, kNow);
             EXPECT_EQ(by_name.request_id, by_alias.request_id) << payload;
             ASSERT_EQ(by_name.command.index(), by_alias.command.index()) << payload;
-            if (const auto* c = std::get_if<Command>(&by_name.command))
+            if (const auto* c = std::get_if<Command>(&by_name.command)) {
                 EXPECT_EQ(c->index(), std::get<Command>(by_alias.command).index()) << payload;
-            else
+            } else {
                 EXPECT_EQ(std::get<CommandError>(by_name.command).reason,
                           std::get<CommandError>(by_alias.command).reason)
                     << payload;
+            }
         }
     }
     EXPECT_TRUE(std::holds_alternative<PadOff>(
