@@ -191,8 +191,14 @@ int send_verb(Invocation& inv, nlohmann::json fields,
     // Some verbs answer only when their work ends (a pad test: up to 15 s).
     inv.timeout = std::max<std::chrono::milliseconds>(inv.timeout, verb.reply_within);
     CommandClient client(inv.mqtt(), std::chrono::steady_clock::now() + inv.timeout);
-    const std::string name(verb.name);
-    const nlohmann::json reply = client.request(name, std::move(fields));
+    std::string name(verb.name);
+    nlohmann::json reply = client.request(name, fields);
+    // A bedtimed older than this bedtimectl knows the verb by its old name only.
+    if (!reply["ok"].get<bool>() && !verb.alias.empty() &&
+        text_of(reply, "error") == "unknown command \"" + name + "\"") {
+        name = verb.alias;
+        reply = client.request(name, std::move(fields));
+    }
     const bool ok = reply["ok"].get<bool>();
     if (inv.json) print_json(reply);
     if (!ok) {

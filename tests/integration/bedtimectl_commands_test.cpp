@@ -292,6 +292,18 @@ TEST_F(BedtimectlCommands, HouseCommandsSendWhatHomeAssistantSends) {
         << "whose";
 }
 
+// A bedtimed from before pad_off knew only heat_off: pad-off still works.
+TEST_F(BedtimectlCommands, AnOlderDaemonGetsTheOldNameOfARenamedVerb) {
+    auto p = start({"pad-off"});
+    const json first = request("pad_off");
+    reply(first, {{"ok", false}, {"error", "unknown command \"pad_off\""}});
+    const json second = request("heat_off");
+    EXPECT_EQ(without_id(second), json::object());
+    reply(second, {{"ok", true}, {"pads", {"pad"}}});
+    EXPECT_EQ(finish(*p), 0) << err();
+    EXPECT_EQ(out(), "all heat off: pad\n");
+}
+
 TEST_F(BedtimectlCommands, ARefusalExitsOneWithTheDaemonsError) {
     auto p = start({"confirm", "band", "nope", "--json"});
     const json req = request("confirm");
