@@ -122,6 +122,30 @@ std::string default_config_path() {
     return "/etc/bedtimed/config.yaml";
 }
 
+namespace {
+
+// The shared options as given (or their defaults) into the invocation's settings.
+void apply_shared_options(Invocation& inv) {
+    if (auto v = inv.get("--state-dir")) inv.state_dir = *v;
+    if (auto v = inv.get("--config")) {
+        inv.config_path = *v;
+        inv.config_explicit = true;
+    } else if (const std::string d = default_config_path(); readable(d)) {
+        inv.config_path = d;
+    }
+    if (auto v = inv.get("--broker")) inv.broker = *v;
+    if (auto v = inv.get("--base")) inv.base = *v;
+    if (auto v = inv.get("--timeout")) {
+        char* end = nullptr;
+        const double s = std::strtod(v->c_str(), &end);
+        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600) usage_error("--timeout wants seconds, 0 < S <= 3600");
+        inv.timeout = std::chrono::milliseconds(static_cast<long long>(s * 1000));
+    }
+    inv.json = inv.has("--json");
+}
+
+}  // namespace
+
 std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& commands,
                                              const std::vector<std::string>& args) {
     Invocation inv;
@@ -188,22 +212,7 @@ std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& com
         usage_error("usage: bedtimectl " + want);
     }
 
-    if (auto v = inv.get("--state-dir")) inv.state_dir = *v;
-    if (auto v = inv.get("--config")) {
-        inv.config_path = *v;
-        inv.config_explicit = true;
-    } else if (const std::string d = default_config_path(); readable(d)) {
-        inv.config_path = d;
-    }
-    if (auto v = inv.get("--broker")) inv.broker = *v;
-    if (auto v = inv.get("--base")) inv.base = *v;
-    if (auto v = inv.get("--timeout")) {
-        char* end = nullptr;
-        const double s = std::strtod(v->c_str(), &end);
-        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600) usage_error("--timeout wants seconds, 0 < S <= 3600");
-        inv.timeout = std::chrono::milliseconds(static_cast<long long>(s * 1000));
-    }
-    inv.json = inv.has("--json");
+    apply_shared_options(inv);
     return inv;
 }
 
