@@ -1,7 +1,6 @@
 #include "app.hpp"
 
 #include <boost/asio/post.hpp>
-
 #include <fmt/format.h>
 
 #include <csignal>
@@ -99,7 +98,9 @@ App::App(AppOptions options)
         for (const auto& pad : actuators_->pad_names()) publish_pad_state(pad);
         publish_safe_mode();
     });
-    bus_->subscribe(cfg_->mqtt.base_topic + "/cmd/+", 1, [this](const Message& m) { on_command(m); });
+    commands_ = std::make_unique<commands::Dispatcher>(commands::Parts{
+        clock_, counters_, *bus_, cfg_, *cramp_log_, runner_, actuators_, desk_, *safe_mode_,
+        [this](auto&... e) { publish_episode_event(e...); }, [this] { publish_safe_mode(); }});
 }
 
 void App::open_cramp_log() {
@@ -220,149 +221,12 @@ void App::publish_all_sleeper_states() {
     for (const auto& name : runner_->sleeper_names()) publish_sleeper_state(name);
 }
 
-void App::reply(const std::string& request_id, const nlohmann::json& body) {
-    if (request_id.empty()) return;
-    bus_->publish(cfg_->mqtt.base_topic + "/reply/" + request_id, body.dump(), 1, false);
-}
-
-CrampLog::Result App::run(const commands::LogEpisode& c, const std::string&) {
-    auto result = cramp_log_->log(c);
-    if (result.ok)
-        publish_episode_event(cramp_log_->resolve_sleeper(c.sleeper),
-                              {{"source", "manual"}, {"duration_s", c.duration_s}, {"muscle", c.muscle}, {"side", c.side}});
-    return result;
-}
-
 void App::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {
     if (sleeper.empty() || !cfg_->home_assistant.discovery) return;
     auto body = fields;
     body["event_type"] = "cramp";
     // Not retained: a retained event would fire again each time HA reconnects.
     bus_->publish(cfg_->mqtt.base_topic + "/" + sleeper + "/episode", body.dump(), 1, false);
-}
-
-namespace {
-
-// Runs `fn` on the sleeper a command names (or the only one); fn returns "" or why not.
-CrampLog::Result on_sleeper(const CrampLog& log, const std::string& named,
-                            const std::function<std::string(const std::string&)>& fn) {
-    const std::string name = log.resolve_sleeper(named);
-    if (name.empty())
-        return {false, named.empty() ? "name the sleeper (there is more than one)"
-                                     : "unknown sleeper \"" + named + "\"",
-                {}};
-    const auto error = fn(name);
-    return {error.empty(), error, {}};
-}
-
-}  // namespace
-
-CrampLog::Result App::run(const commands::SetRoutineEnabled& c, const std::string&) {
-    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->set_routine_enabled(s, c.enabled); });
-}
-CrampLog::Result App::run(const commands::SetStepEnabled& c, const std::string&) {
-    return on_sleeper(*cramp_log_, c.sleeper,
-                      [&](const std::string& s) { return runner_->set_step_enabled(s, c.step, c.enabled); });
-}
-CrampLog::Result App::run(const commands::StartRoutine& c, const std::string&) {
-    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->start_now(s); });
-}
-CrampLog::Result App::run(const commands::SetBedtime& c, const std::string&) {
-    return on_sleeper(*cramp_log_, c.sleeper, [&](const std::string& s) { return runner_->set_bedtime(s, c.minutes); });
-}
-CrampLog::Result App::run(const commands::EditEpisode& c, const std::string&) { return cramp_log_->edit(c); }
-CrampLog::Result App::run(const commands::MarkEpisode& c, const std::string&) { return cramp_log_->mark(c); }
-CrampLog::Result App::run(const commands::Travel& c, const std::string&) { return cramp_log_->travel(c); }
-
-CrampLog::Result App::run(const commands::SetTier& c, const std::string&) {
-    auto result = cramp_log_->set_tier(c);
-    // Tonight's steps follow the new tier at once.
-    if (result.ok) runner_->reevaluate();
-    return result;
-}
-
-CrampLog::Result App::run(const commands::Acknowledge& c, const std::string&) {
-    desk_->done(c.sleeper, c.step);
-    return cramp_log_->acknowledge(c.sleeper, runner_->night_of(c.sleeper), c.step);
-}
-
-CrampLog::Result App::run(const commands::Snooze& c, const std::string&) {
-    const auto answer = desk_->snooze(c.sleeper, c.step);
-    if (!answer.ok) return {false, answer.error, {}};
-    CrampLog::Result result;
-    result.reply["again_at"] = format_iso8601(answer.again_at);
-    return result;
-}
-
-CrampLog::Result App::run(const commands::HeatOff&, const std::string& topic) {
-    CrampLog::Result result;
-    result.reply["pads"] = runner_->all_heat_off("heat off requested on " + topic);
-    return result;
-}
-
-CrampLog::Result App::run(const commands::PadTest& c, const std::string&) {
-    const std::string request_id = command_request_id_;
-    const std::string error = actuators_->pad_test(c.pad, [this, request_id, pad = c.pad](const std::string& result) {
-        log_->info("pad test of {}: {}", pad, result);
-        reply(request_id, {{"ok", true}, {"pad", pad}, {"result", result},
-                           {"verified", result.rfind("PASSED", 0) == 0}});
-    });
-    if (!error.empty()) return {false, error, {}};
-    CrampLog::Result result;
-    result.reply["deferred"] = true;  // the reply comes when the test ends (about 5-15 s)
-    return result;
-}
-
-CrampLog::Result App::run(const commands::Resume&, const std::string& topic) {
-    if (!safe_mode_->active()) return {false, "bedtimed is not in safe mode", {}};
-    safe_mode_->resume();
-    log_->warn("safe mode ended (resumed on {})", topic);
-    actuators_->set_safe_mode(false);
-    runner_->set_paused(false);
-    publish_safe_mode();
-    return {};
-}
-
-CrampLog::Result App::run(const commands::TestNotify& c, const std::string&) {
-    CrampLog::Result result;
-    if (!c.sleeper.empty() && cramp_log_->resolve_sleeper(c.sleeper).empty())
-        return {false, "unknown sleeper \"" + c.sleeper + "\"", {}};
-    int sent = 0;
-    for (const auto& name : runner_->sleeper_names())
-        if (c.sleeper.empty() || c.sleeper == name)
-            sent += runner_->notify(integrations::Reminder{name, "test", "bedtimed test",
-                                                           "This is a test notification from bedtimed.", false,
-                                                           clock_.wall_now()});
-    result.reply["sent"] = sent;
-    return result;
-}
-
-void App::on_command(const Message& msg) {
-    const std::string verb = msg.topic.substr(msg.topic.rfind('/') + 1);
-    auto refuse = [&](const std::string& request_id, const std::string& why) {
-        ++counters_.commands_rejected;
-        std::uint64_t suppressed = 0;
-        if (command_reject_log_.allow(clock_.steady_now(), suppressed))
-            log_->warn("command refused on {}: {}{}", msg.topic, why,
-                       suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : "");
-        reply(request_id, {{"ok", false}, {"error", why}});
-    };
-    // A retained command would run again on every reconnect.
-    if (msg.retained) return refuse("", "retained commands are ignored (publish without retain)");
-    const auto request = commands::parse_command(verb, msg.payload, clock_.wall_now());
-    if (const auto* err = std::get_if<commands::CommandError>(&request.command))
-        return refuse(request.request_id, err->reason);
-    const auto& command = std::get<commands::Command>(request.command);
-    command_request_id_ = request.request_id;
-    const CrampLog::Result result = std::visit([&](const auto& c) { return run(c, msg.topic); }, command);
-    command_request_id_.clear();
-    if (!result.ok) return refuse(request.request_id, result.error);
-    ++counters_.commands;
-    log_->info("command {} done", verb);
-    if (result.reply.contains("deferred")) return;  // it replies itself when done
-    auto body = result.reply;
-    body["ok"] = true;
-    reply(request.request_id, body);
 }
 
 App::~App() {

@@ -21,6 +21,7 @@
 #include "counters.hpp"
 #include "actuators.hpp"
 #include "cramp_log.hpp"
+#include "dispatch.hpp"
 #include "engine.hpp"
 #include "episode_intake.hpp"
 #include "ha_publisher.hpp"
@@ -71,25 +72,8 @@ private:
     // Puts a new ReminderDesk (quiet hours, Done/Snooze) between `runner` and its notifiers.
     void connect_desk(RoutineRunner& runner, const config::Config& cfg);
     void open_cramp_log();
-    void on_command(const Message& msg);
-    // One per command; `topic` names where it came from, for the log.
-    CrampLog::Result run(const commands::LogEpisode& c, const std::string& topic);
-    CrampLog::Result run(const commands::EditEpisode& c, const std::string& topic);
-    CrampLog::Result run(const commands::MarkEpisode& c, const std::string& topic);
-    CrampLog::Result run(const commands::Travel& c, const std::string& topic);
-    CrampLog::Result run(const commands::SetTier& c, const std::string& topic);
-    CrampLog::Result run(const commands::Acknowledge& c, const std::string& topic);
-    CrampLog::Result run(const commands::HeatOff& c, const std::string& topic);
-    CrampLog::Result run(const commands::TestNotify& c, const std::string& topic);
-    CrampLog::Result run(const commands::SetRoutineEnabled& c, const std::string& topic);
-    CrampLog::Result run(const commands::SetStepEnabled& c, const std::string& topic);
-    CrampLog::Result run(const commands::StartRoutine& c, const std::string& topic);
-    CrampLog::Result run(const commands::SetBedtime& c, const std::string& topic);
     // Home Assistant's event entity: `<base>/<sleeper>/episode`, not retained.
     void publish_episode_event(const std::string& sleeper, const nlohmann::json& fields);
-    CrampLog::Result run(const commands::Snooze& c, const std::string& topic);
-    CrampLog::Result run(const commands::PadTest& c, const std::string& topic);
-    CrampLog::Result run(const commands::Resume& c, const std::string& topic);
     // Starts every part in order (the same with and without signal handling).
     void start_parts();
     // Hooks the pads' state topics and alerts of `actuators` (made anew on reload).
@@ -97,7 +81,6 @@ private:
     // <base>/pads/<pad>: on, origin, device cap, power, pad test (retained).
     void publish_pad_state(const std::string& pad);
     void publish_safe_mode();
-    void reply(const std::string& request_id, const nlohmann::json& body);
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
     std::string status_text() const;
@@ -118,13 +101,12 @@ private:
     std::unique_ptr<CrampLog> cramp_log_;
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
-    RateLimitedLog command_reject_log_{10, std::chrono::minutes(1)};
     std::unique_ptr<Watchdog> watchdog_;  // WATCHDOG=1 and STATUS= (watchdog.hpp)
     std::unique_ptr<HaPublisher> ha_;      // Home Assistant discovery (ha_publisher.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::unique_ptr<SafeMode> safe_mode_;  // crash-loop safe mode (safe_mode.hpp)
-    std::string command_request_id_;       // of the command being run (a pad test replies later)
+    std::unique_ptr<commands::Dispatcher> commands_;  // <base>/cmd/<verb> (dispatch.hpp)
     std::string last_counters_json_;
     bool stopped_ = false;
 };

@@ -1,9 +1,10 @@
-// bedtimectl: the command-line companion of bedtimed (issue #6).
+// bedtimectl: the command-line companion of bedtimed.
 //
 // Two sources, one rule each: the cramp log is read read-only from the state
 // directory (ctl/db_commands.cpp), and the running daemon is reached only
-// through its MQTT command topics and retained state (ctl/daemon_commands.cpp,
-// ctl/live_commands.cpp). Command-line parsing and help live in ctl/cli.cpp.
+// through its MQTT command topics and retained state: ctl/daemon_commands.cpp
+// and ctl/house_commands.cpp (one command per row of the verb table,
+// commands/verbs.hpp), ctl/live_commands.cpp. Parsing and help: ctl/cli.cpp.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ int run_check_config(Invocation& inv) { return bedtimed::check_config_command(in
 std::vector<CommandSpec> all_commands() {
     std::vector<CommandSpec> all;
     for (auto group : {bedtimed::ctl::live_commands(), bedtimed::ctl::daemon_commands(),
-                       bedtimed::ctl::db_commands()})
+                       bedtimed::ctl::house_commands(), bedtimed::ctl::db_commands()})
         for (auto& c : group) all.push_back(std::move(c));
     all.push_back(CommandSpec{.name = "check-config",
                               .args = "FILE",

@@ -10,6 +10,7 @@
 #include "ingest.hpp"
 #include "loader.hpp"
 #include "local_time.hpp"
+#include "verbs.hpp"
 
 namespace bedtimed::ctl {
 
@@ -121,6 +122,30 @@ std::string default_config_path() {
     return "/etc/bedtimed/config.yaml";
 }
 
+namespace {
+
+// The shared options as given (or their defaults) into the invocation's settings.
+void apply_shared_options(Invocation& inv) {
+    if (auto v = inv.get("--state-dir")) inv.state_dir = *v;
+    if (auto v = inv.get("--config")) {
+        inv.config_path = *v;
+        inv.config_explicit = true;
+    } else if (const std::string d = default_config_path(); readable(d)) {
+        inv.config_path = d;
+    }
+    if (auto v = inv.get("--broker")) inv.broker = *v;
+    if (auto v = inv.get("--base")) inv.base = *v;
+    if (auto v = inv.get("--timeout")) {
+        char* end = nullptr;
+        const double s = std::strtod(v->c_str(), &end);
+        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600) usage_error("--timeout wants seconds, 0 < S <= 3600");
+        inv.timeout = std::chrono::milliseconds(static_cast<long long>(s * 1000));
+    }
+    inv.json = inv.has("--json");
+}
+
+}  // namespace
+
 std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& commands,
                                              const std::vector<std::string>& args) {
     Invocation inv;
@@ -187,22 +212,7 @@ std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& com
         usage_error("usage: bedtimectl " + want);
     }
 
-    if (auto v = inv.get("--state-dir")) inv.state_dir = *v;
-    if (auto v = inv.get("--config")) {
-        inv.config_path = *v;
-        inv.config_explicit = true;
-    } else if (const std::string d = default_config_path(); readable(d)) {
-        inv.config_path = d;
-    }
-    if (auto v = inv.get("--broker")) inv.broker = *v;
-    if (auto v = inv.get("--base")) inv.base = *v;
-    if (auto v = inv.get("--timeout")) {
-        char* end = nullptr;
-        const double s = std::strtod(v->c_str(), &end);
-        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600) usage_error("--timeout wants seconds, 0 < S <= 3600");
-        inv.timeout = std::chrono::milliseconds(static_cast<long long>(s * 1000));
-    }
-    inv.json = inv.has("--json");
+    apply_shared_options(inv);
     return inv;
 }
 
@@ -238,7 +248,15 @@ void print_overview(std::FILE* out, const std::vector<CommandSpec>& commands) {
                "\n"
                "Commands:\n",
                out);
-    for (const auto& c : commands) std::fprintf(out, "  %-15s %s\n", std::string(c.name).c_str(), std::string(c.summary).c_str());
+    auto list = [&](bool sent) {
+        for (const auto& c : commands)
+            if ((c.verb != nullptr) == sent)
+                std::fprintf(out, "  %-15s %s\n", c.name.c_str(), std::string(c.summary).c_str());
+    };
+    list(false);
+    std::fputs("\nCommands sent to bedtimed (to <base>/cmd/<verb>: the command with _ for -):\n",
+               out);
+    list(true);
     std::fputs("\nShared options (accepted before or after the command):\n", out);
     for (const auto& o : kShared) print_option(out, o);
     std::fputs("\n'bedtimectl help COMMAND' or 'bedtimectl COMMAND --help' shows a command's options.\n"
@@ -258,6 +276,13 @@ void print_command_help(std::FILE* out, const CommandSpec& c) {
     std::fprintf(out, "usage: bedtimectl %s%s%s [OPTIONS]\n\n%s\n", std::string(c.name).c_str(),
                  c.args.empty() ? "" : " ", std::string(c.args).c_str(), std::string(c.summary).c_str());
     if (!c.details.empty()) std::fprintf(out, "\n%s\n", std::string(c.details).c_str());
+    if (c.verb) {
+        std::fprintf(out, "\nSent to bedtimed on <base>/cmd/%s", std::string(c.verb->name).c_str());
+        if (!c.verb->alias.empty())
+            std::fprintf(out, " (older senders' cmd/%s is the same)",
+                         std::string(c.verb->alias).c_str());
+        std::fputs(".\n", out);
+    }
     if (!c.options.empty()) {
         std::fputs("\nOptions:\n", out);
         for (const auto& o : c.options)

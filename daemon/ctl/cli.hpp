@@ -25,6 +25,10 @@ namespace date {
 class time_zone;
 }
 
+namespace bedtimed::commands {
+struct Verb;
+}
+
 namespace bedtimed::ctl {
 
 // Exit codes; `bedtimectl --help` and the README list the same table.
@@ -54,7 +58,7 @@ struct OptionSpec {
 struct Invocation;
 
 struct CommandSpec {
-    std::string_view name;
+    std::string name;
     std::string_view args;     // positional arguments, e.g. "SOURCE ID"
     std::string_view summary;  // one line for the overview
     std::string_view details;  // the rest of `bedtimectl help <command>`
@@ -63,11 +67,16 @@ struct CommandSpec {
     int (*run)(Invocation&) = nullptr;
     // Which of the shared options apply, for the per-command help.
     bool uses_db = false, uses_mqtt = false, has_json = false;
+    // A command sent to the daemon: its row of the verb table (commands/verbs.hpp),
+    // which gives its name (the verb with '-' for '_') and its summary.
+    const commands::Verb* verb = nullptr;
 };
 
 // The command groups, one file each.
 std::vector<CommandSpec> db_commands();      // history, stats, why, export, report
-std::vector<CommandSpec> daemon_commands();  // log, edit, confirm, ... via command topics
+std::vector<CommandSpec>
+daemon_commands();  // log, edit, confirm, ...: the cramp log, via command topics
+std::vector<CommandSpec> house_commands();  // pad-off, tier, routine, ...: heat, reminders, routine
 std::vector<CommandSpec> live_commands();    // status, tonight (retained messages)
 
 // One run of bedtimectl: the command and what the command line said.
@@ -117,5 +126,18 @@ int parse_int(const Invocation& inv, std::string_view option, int fallback, int 
 // "2026-11-26T02:14:00Z", "+01:00" offsets, "now"; throws CtlError(kExitUsage).
 WallTime parse_time_option(const std::string& text, std::string_view option);
 void print_json(const nlohmann::json& j);  // pretty, on stdout, with a final newline
+
+// A command sent to the daemon as `verb` (a name in the verb table; throws
+// std::logic_error for any other): named and summarised by its row.
+CommandSpec verb_command(std::string_view verb, std::string_view args, std::string_view details,
+                         std::vector<OptionSpec> options, std::size_t positional,
+                         int (*run)(Invocation&));
+// Sends `fields` as the invocation's verb and reports the reply: the whole
+// reply with --json, else `describe(reply)` on success; the daemon's error on
+// stderr and kExitFailed on refusal. Throws CtlError as CommandClient does.
+int send_verb(Invocation& inv, nlohmann::json fields,
+              std::string (*describe)(const nlohmann::json&));
+// The string at `key` of a reply, or "?".
+std::string text_of(const nlohmann::json& j, const char* key);
 
 }  // namespace bedtimed::ctl

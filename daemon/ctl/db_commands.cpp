@@ -231,7 +231,7 @@ int run_report(Invocation& inv) {
 
 CommandSpec db_command(std::string_view name, std::string_view summary, std::string_view details,
                        std::vector<OptionSpec> options, int (*run)(Invocation&)) {
-    return CommandSpec{.name = name,
+    return CommandSpec{.name = std::string(name),
                        .args = "",
                        .summary = summary,
                        .details = details,

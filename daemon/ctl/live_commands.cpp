@@ -1,5 +1,6 @@
 // Commands that show what the running daemon publishes as retained state:
-// <base>/status, <base>/counters, <base>/<sleeper>/plan and .../stats.
+// <base>/status, <base>/counters, <base>/<sleeper>/plan and .../stats, read
+// by live_state.hpp.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,120 +8,14 @@
 #include <set>
 
 #include "cli.hpp"
-#include "command_client.hpp"
 #include "ingest.hpp"
+#include "live_state.hpp"
 #include "local_time.hpp"
 #include "log_access.hpp"
 
 namespace bedtimed::ctl {
 
 namespace {
-
-struct Live {
-    std::string status = "unknown";  // online, offline, unknown (nothing retained), unreachable
-    std::string error;               // why unreachable
-    nlohmann::json counters;         // null when none
-    std::map<std::string, nlohmann::json> plans, stats;  // by sleeper
-    std::map<std::string, nlohmann::json> pads;          // <base>/pads/<pad>, by pad
-    bool read_nothing = false;       // the broker was reached, but not one retained message came
-};
-
-// The sleeper in "<base>/<sleeper>/<leaf>", or "" for another topic.
-std::string sleeper_of(const std::string& base, const std::string& topic, const std::string& leaf) {
-    const std::string prefix = base + "/", suffix = "/" + leaf;
-    if (topic.size() <= prefix.size() + suffix.size() || topic.rfind(prefix, 0) != 0 ||
-        topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return {};
-    return topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size());
-}
-
-// A sleeper name the daemon's index may hold that is safe in a topic.
-bool topic_safe_name(const std::string& name) {
-    return !name.empty() && name.find_first_of("/+#") == std::string::npos;
-}
-
-// Reads the retained state. Not every broker sends retained messages to a
-// wildcard subscription (RabbitMQ does not), so the sleepers' topics are
-// read by name when the sleepers are known: from --sleeper or the config, or
-// else from the daemon's retained index <base>/sleepers, itself read by name.
-// The wildcards stay, for a daemon too old to publish the index.
-Live read_live(Invocation& inv, bool with_counters) {
-    Live live;
-    const auto settings = inv.mqtt();
-    const std::string& base = settings.base_topic;
-    std::map<std::string, std::string> got;
-    std::set<std::string> by_name;
-    if (auto s = inv.get("--sleeper")) by_name.insert(*s);
-    if (const auto* c = inv.config())
-        for (const auto& s : c->sleepers) by_name.insert(s.name);
-    auto add_named = [&](const std::set<std::string>& names, std::vector<std::string>& filters) {
-        for (const auto& n : names)
-            if (topic_safe_name(n)) {
-                filters.push_back(base + "/" + n + "/plan");
-                filters.push_back(base + "/" + n + "/stats");
-            }
-    };
-    try {
-        CommandClient client(settings, std::chrono::steady_clock::now() + inv.timeout);
-        std::vector<std::string> filters = {base + "/status", base + "/sleepers", base + "/+/plan", base + "/+/stats"};
-        if (with_counters) filters.push_back(base + "/counters");
-        add_named(by_name, filters);
-        got = client.retained(filters);
-        std::set<std::string> indexed;
-        if (auto it = got.find(base + "/sleepers"); it != got.end()) {
-            const auto j = nlohmann::json::parse(it->second, nullptr, false);
-            if (j.is_array())
-                for (const auto& n : j)
-                    if (n.is_string() && !by_name.count(n.get<std::string>())) indexed.insert(n.get<std::string>());
-        }
-        if (!indexed.empty()) {
-            std::vector<std::string> more;
-            add_named(indexed, more);
-            if (!more.empty()) got.merge(client.retained(more));
-        }
-        // Each sleeper's pad state (device cap, power), by name: from the
-        // config's pads and the plans' "heating_pad".
-        std::set<std::string> pads;
-        if (const auto* c = inv.config())
-            for (const auto& a : c->actuators)
-                if (a.kind == config::ActuatorSpec::Kind::heating_pad) pads.insert(a.name);
-        for (const auto& [topic, payload] : got)
-            if (!sleeper_of(base, topic, "plan").empty()) {
-                const auto j = nlohmann::json::parse(payload, nullptr, false);
-                if (j.is_object() && j.contains("heating_pad") && j["heating_pad"].is_string())
-                    pads.insert(j["heating_pad"].get<std::string>());
-            }
-        std::vector<std::string> pad_topics;
-        for (const auto& p : pads)
-            if (topic_safe_name(p)) pad_topics.push_back(base + "/pads/" + p);
-        if (!pad_topics.empty()) got.merge(client.retained(pad_topics));
-    } catch (const CtlError& e) {
-        if (e.code() != kExitOffline) throw;
-        live.status = "unreachable";
-        live.error = e.what();
-        return live;
-    }
-    live.read_nothing = got.empty();
-    for (const auto& [topic, payload] : got) {
-        if (topic == base + "/status") {
-            live.status = payload;
-        } else if (topic == base + "/counters") {
-            live.counters = nlohmann::json::parse(payload, nullptr, false);
-            if (live.counters.is_discarded()) live.counters = payload;
-        } else if (auto s = sleeper_of(base, topic, "plan"); !s.empty()) {
-            // An empty retained payload is how a plan is cleared; skip it.
-            auto j = nlohmann::json::parse(payload, nullptr, false);
-            if (j.is_object()) live.plans[s] = std::move(j);
-        } else if (auto st = sleeper_of(base, topic, "stats"); !st.empty()) {
-            auto j = nlohmann::json::parse(payload, nullptr, false);
-            if (j.is_object()) live.stats[st] = std::move(j);
-        } else if (topic.rfind(base + "/pads/", 0) == 0) {
-            auto j = nlohmann::json::parse(payload, nullptr, false);
-            if (j.is_object()) live.pads[topic.substr(base.size() + 6)] = std::move(j);
-        }
-    }
-    return live;
-}
 
 std::string str(const nlohmann::json& j, const char* key, const std::string& fallback = "?") {
     const auto it = j.find(key);
@@ -235,147 +130,184 @@ int run_tonight(Invocation& inv) {
     return exit_for(live);
 }
 
+// What `status` shows from the log: the last episodes and each sleeper's
+// tier. Optional: status is about the daemon, so a missing log says why
+// instead of failing the command.
+struct LogPart {
+    std::vector<StoredEpisode> last;
+    std::map<std::string, std::optional<TierRecord>> tiers;
+    std::string error;
+};
+
+LogPart read_log_part(Invocation& inv, const std::vector<std::string>& sleepers) {
+    LogPart part;
+    try {
+        with_log(inv.state_dir, [&](const EpisodeStore& store) {
+            const std::string only = inv.get("--sleeper").value_or("");
+            part.last = only.empty() ? store.recent(5) : store.since(WallTime{}, only);
+            if (!only.empty()) {
+                std::reverse(part.last.begin(), part.last.end());
+                if (part.last.size() > 5) part.last.resize(5);
+            }
+            for (const auto& s : sleepers) part.tiers[s] = store.tier(s);
+        });
+    } catch (const CtlError& e) {
+        if (e.code() != kExitNoLog && e.code() != kExitLogError) throw;
+        part.error = e.what();
+    }
+    return part;
+}
+
+void print_status_json(const config::MqttSettings& settings, const Live& live,
+                       const std::vector<std::string>& sleepers, const LogPart& log) {
+    nlohmann::json ss = nlohmann::json::array();
+    for (const auto& s : sleepers) {
+        nlohmann::json j = {
+            {"sleeper", s}, {"plan", nullptr}, {"stats", nullptr}, {"tier", nullptr}};
+        if (auto it = live.plans.find(s); it != live.plans.end()) j["plan"] = it->second;
+        if (auto it = live.stats.find(s); it != live.stats.end()) j["stats"] = it->second;
+        if (auto it = live.plans.find(s);
+            it != live.plans.end() && it->second.contains("heating_pad"))
+            if (auto pad = live.pads.find(str(it->second, "heating_pad", ""));
+                pad != live.pads.end())
+                j["pad"] = pad->second;
+        if (auto it = log.tiers.find(s); it != log.tiers.end() && it->second) {
+            j["tier"] = {{"tier", it->second->tier},
+                         {"days_in_tier", it->second->days_in_tier},
+                         {"night", it->second->night}};
+        }
+        ss.push_back(std::move(j));
+    }
+    nlohmann::json eps = nlohmann::json::array();
+    for (const auto& e : log.last) eps.push_back(episode_json(e));
+    print_json(
+        {{"broker", settings.uri},
+         {"base", settings.base_topic},
+         {"status", live.status},
+         {"read_nothing", live.read_nothing},
+         {"counters", live.counters},
+         {"sleepers", ss},
+         {"last_episodes", eps},
+         {"log_error", log.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(log.error)}});
+}
+
+// "  heating pad pad_left: ON until 22:45; device cap verified (on_time); 60 W".
+void print_pad_status(const std::string& pad, const Live& live, const date::time_zone* zone) {
+    const auto p = live.pads.find(pad);
+    if (p == live.pads.end()) {
+        std::printf("  heating pad %s: no state published\n", pad.c_str());
+        return;
+    }
+    const auto& j = p->second;
+    std::string line =
+        fmt::format("  heating pad {}: {}", pad, j.value("on", false) ? "ON" : "off");
+    if (j.value("on", false) && j.contains("off_at") && j["off_at"].is_string())
+        line += " until " + clock_text(zone, j["off_at"].get<std::string>());
+    line += fmt::format("; device cap {}", str(j, "cap"));
+    if (const auto m = str(j, "cap_method", ""); !m.empty()) line += " (" + m + ")";
+    if (j.contains("power_w") && j["power_w"].is_number())
+        line += fmt::format("; {:.0f} W", j["power_w"].get<double>());
+    if (j.value("manual_off_tonight", false)) line += "; switched off by hand tonight";
+    std::printf("%s\n", line.c_str());
+    if (str(j, "cap") == "none")
+        std::printf("    no device cap (%s): heat stops on bedtimed's own timer only\n",
+                    str(j, "cap_note", "").c_str());
+}
+
+// One sleeper's lines: tier and counts, tonight's progress, the pad.
+void print_sleeper_status(Invocation& inv, const std::string& s, const Live& live,
+                          const LogPart& log) {
+    const auto* zone = display_zone(inv, s, live);
+    std::string tier = "?";
+    if (auto it = log.tiers.find(s); it != log.tiers.end() && it->second) tier = it->second->tier;
+    std::string line = s + ":";
+    if (auto it = live.stats.find(s); it != live.stats.end()) {
+        const auto& st = it->second;
+        tier = str(st, "tier", tier);
+        line += fmt::format(" tier {}; tonight {}, last 7 nights {}, {}/week over 28 nights", tier,
+                            st.value("tonight", 0), st.value("last_7_days", 0),
+                            st.value("rate_28d_per_week", 0.0));
+        if (const auto last_ep = str(st, "last_episode", ""); !last_ep.empty()) {
+            const auto t = parse_iso8601(last_ep);
+            line += "; last cramp " + (t ? local_text(zone, *t) : last_ep);
+        }
+    } else {
+        line += " tier " + tier + " (no stats published)";
+    }
+    std::printf("%s\n", line.c_str());
+    const auto plan = live.plans.find(s);
+    if (plan == live.plans.end()) {
+        std::printf("  tonight: no plan published\n");
+        return;
+    }
+    const Progress p = progress_of(plan->second, zone);
+    std::printf("  tonight: night of %s, bedtime %s: %d of %d steps done%s\n",
+                str(plan->second, "night").c_str(),
+                clock_text(zone, str(plan->second, "bedtime", "")).c_str(), p.done, p.total,
+                p.next.empty() ? "" : ("; next " + p.next).c_str());
+    if (const std::string pad = str(plan->second, "heating_pad", ""); !pad.empty())
+        print_pad_status(pad, live, zone);
+}
+
+void print_counters(const Live& live) {
+    if (!live.counters.is_object()) {
+        std::printf("counters:  %s\n",
+                    live.counters.is_null() ? "(none yet)" : live.counters.dump().c_str());
+        return;
+    }
+    std::string c;
+    for (const auto& [k, v] : live.counters.items()) {
+        if (v.is_number() && v.get<double>() == 0) continue;  // the non-zero ones say what happened
+        c += (c.empty() ? "" : " ") + k + "=" + v.dump();
+    }
+    std::printf("counters:  %s\n", c.empty() ? "(all zero)" : c.c_str());
+}
+
 int run_status(Invocation& inv) {
     const Live live = read_live(inv, true);
     if (live.read_nothing && !inv.json) return report_read_nothing(inv);
     const auto settings = inv.mqtt();
     const auto sleepers = wanted_sleepers(inv, live);
-    // The log is optional here: status is about the daemon; the log part says
-    // why it is missing instead of failing the command.
-    std::vector<StoredEpisode> last;
-    std::map<std::string, std::optional<TierRecord>> tiers;
-    std::string log_error;
-    try {
-        with_log(inv.state_dir, [&](const EpisodeStore& store) {
-            const std::string only = inv.get("--sleeper").value_or("");
-            last = only.empty() ? store.recent(5) : store.since(WallTime{}, only);
-            if (!only.empty()) {
-                std::reverse(last.begin(), last.end());
-                if (last.size() > 5) last.resize(5);
-            }
-            for (const auto& s : sleepers) tiers[s] = store.tier(s);
-        });
-    } catch (const CtlError& e) {
-        if (e.code() != kExitNoLog && e.code() != kExitLogError) throw;
-        log_error = e.what();
-    }
-
+    const LogPart log = read_log_part(inv, sleepers);
     if (inv.json) {
-        nlohmann::json ss = nlohmann::json::array();
-        for (const auto& s : sleepers) {
-            nlohmann::json j = {{"sleeper", s}, {"plan", nullptr}, {"stats", nullptr}, {"tier", nullptr}};
-            if (auto it = live.plans.find(s); it != live.plans.end()) j["plan"] = it->second;
-            if (auto it = live.stats.find(s); it != live.stats.end()) j["stats"] = it->second;
-            if (auto it = live.plans.find(s); it != live.plans.end() && it->second.contains("heating_pad"))
-                if (auto pad = live.pads.find(str(it->second, "heating_pad", "")); pad != live.pads.end())
-                    j["pad"] = pad->second;
-            if (auto it = tiers.find(s); it != tiers.end() && it->second) {
-                j["tier"] = {{"tier", it->second->tier},
-                             {"days_in_tier", it->second->days_in_tier},
-                             {"night", it->second->night}};
-            }
-            ss.push_back(std::move(j));
-        }
-        nlohmann::json eps = nlohmann::json::array();
-        for (const auto& e : last) eps.push_back(episode_json(e));
-        nlohmann::json j = {{"broker", settings.uri},
-                            {"base", settings.base_topic},
-                            {"status", live.status},
-                            {"read_nothing", live.read_nothing},
-                            {"counters", live.counters},
-                            {"sleepers", ss},
-                            {"last_episodes", eps},
-                            {"log_error", log_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(log_error)}};
-        print_json(j);
+        print_status_json(settings, live, sleepers, log);
         return exit_for(live);
     }
-
-    std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(), settings.base_topic.c_str());
-    std::printf("bedtimed:  %s\n", live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
-    for (const auto& s : sleepers) {
-        const auto* zone = display_zone(inv, s, live);
-        std::string tier = "?";
-        if (auto it = tiers.find(s); it != tiers.end() && it->second) tier = it->second->tier;
-        std::string line = s + ":";
-        if (auto it = live.stats.find(s); it != live.stats.end()) {
-            const auto& st = it->second;
-            tier = str(st, "tier", tier);
-            line += fmt::format(" tier {}; tonight {}, last 7 nights {}, {}/week over 28 nights", tier,
-                                st.value("tonight", 0), st.value("last_7_days", 0),
-                                st.value("rate_28d_per_week", 0.0));
-            if (const auto last_ep = str(st, "last_episode", ""); !last_ep.empty()) {
-                const auto t = parse_iso8601(last_ep);
-                line += "; last cramp " + (t ? local_text(zone, *t) : last_ep);
-            }
-        } else {
-            line += " tier " + tier + " (no stats published)";
-        }
-        std::printf("%s\n", line.c_str());
-        if (auto it = live.plans.find(s); it != live.plans.end()) {
-            const Progress p = progress_of(it->second, zone);
-            std::printf("  tonight: night of %s, bedtime %s: %d of %d steps done%s\n", str(it->second, "night").c_str(),
-                        clock_text(zone, str(it->second, "bedtime", "")).c_str(), p.done, p.total,
-                        p.next.empty() ? "" : ("; next " + p.next).c_str());
-        } else {
-            std::printf("  tonight: no plan published\n");
-        }
-        if (auto it = live.plans.find(s); it != live.plans.end() && !str(it->second, "heating_pad", "").empty()) {
-            const std::string pad = str(it->second, "heating_pad", "");
-            if (auto p = live.pads.find(pad); p != live.pads.end()) {
-                const auto& j = p->second;
-                std::string pad_line = fmt::format("  heating pad {}: {}", pad, j.value("on", false) ? "ON" : "off");
-                if (j.value("on", false) && j.contains("off_at") && j["off_at"].is_string())
-                    pad_line += " until " + clock_text(zone, j["off_at"].get<std::string>());
-                pad_line += fmt::format("; device cap {}", str(j, "cap"));
-                if (const auto m = str(j, "cap_method", ""); !m.empty()) pad_line += " (" + m + ")";
-                if (j.contains("power_w") && j["power_w"].is_number())
-                    pad_line += fmt::format("; {:.0f} W", j["power_w"].get<double>());
-                if (j.value("manual_off_tonight", false)) pad_line += "; switched off by hand tonight";
-                std::printf("%s\n", pad_line.c_str());
-                if (str(j, "cap") == "none")
-                    std::printf("    no device cap (%s): heat stops on bedtimed's own timer only\n",
-                                str(j, "cap_note", "").c_str());
-            } else {
-                std::printf("  heating pad %s: no state published\n", pad.c_str());
-            }
-        }
-    }
-    if (!log_error.empty()) {
-        std::printf("log:       %s\n", log_error.c_str());
-    } else if (last.empty()) {
+    std::printf("broker:    %s (base topic %s)\n", settings.uri.c_str(),
+                settings.base_topic.c_str());
+    std::printf("bedtimed:  %s\n",
+                live.status == "unknown" ? "unknown (no status published)" : live.status.c_str());
+    for (const auto& s : sleepers) print_sleeper_status(inv, s, live, log);
+    if (!log.error.empty()) {
+        std::printf("log:       %s\n", log.error.c_str());
+    } else if (log.last.empty()) {
         std::printf("log:       no episodes yet\n");
     } else {
         std::printf("last episodes:\n");
-        for (const auto& e : last) std::printf("  %s\n", episode_line(e, inv.zone(e.sleeper)).c_str());
+        for (const auto& e : log.last)
+            std::printf("  %s\n", episode_line(e, inv.zone(e.sleeper)).c_str());
     }
-    if (live.counters.is_object()) {
-        std::string c;
-        for (const auto& [k, v] : live.counters.items()) {
-            if (v.is_number() && v.get<double>() == 0) continue;  // the non-zero ones say what happened
-            c += (c.empty() ? "" : " ") + k + "=" + v.dump();
-        }
-        std::printf("counters:  %s\n", c.empty() ? "(all zero)" : c.c_str());
-    } else {
-        std::printf("counters:  %s\n", live.counters.is_null() ? "(none yet)" : live.counters.dump().c_str());
-    }
+    print_counters(live);
     if (live.status == "unreachable") std::fprintf(stderr, "bedtimectl: %s\n", live.error.c_str());
     return exit_for(live);
 }
 
 CommandSpec live_command(std::string_view name, std::string_view summary, std::string_view details,
                          int (*run)(Invocation&)) {
-    return CommandSpec{.name = name,
-                       .args = "",
-                       .summary = summary,
-                       .details = details,
-                       .options = {{"--sleeper", "NAME", "only this sleeper (default: everyone)"},
-                                   {"--timezone", "ZONE", "show times in ZONE (default: the sleeper's, else the system's)"}},
-                       .min_positional = 0,
-                       .max_positional = 0,
-                       .run = run,
-                       .uses_db = name == "status",
-                       .uses_mqtt = true,
-                       .has_json = true};
+    return CommandSpec{
+        .name = std::string(name),
+        .args = "",
+        .summary = summary,
+        .details = details,
+        .options = {{"--sleeper", "NAME", "only this sleeper (default: everyone)"},
+                    {"--timezone", "ZONE",
+                     "show times in ZONE (default: the sleeper's, else the system's)"}},
+        .min_positional = 0,
+        .max_positional = 0,
+        .run = run,
+        .uses_db = name == "status",
+        .uses_mqtt = true,
+        .has_json = true};
 }
 
 }  // namespace

@@ -1,0 +1,289 @@
+// The verb table (MPD's AllCommands): every verb of the command topic
+// `<base>/cmd/<verb>` is one row of kVerbs below, with its argument struct and
+// its parser next to it. The same names are bedtimectl's commands, with '-'
+// for '_' (ctl_name()); an older name stays accepted as the row's alias.
+//
+// A verb's handler is the `run` overload for its argument type in
+// dispatch.cpp: std::visit over Command does not compile without one. So a
+// new verb is: a struct, a parser and a row here; its handler in
+// dispatch.cpp; its command line in ctl/ (docs/architecture.md).
+//
+// Pure: no I/O, no clock ("now" is passed in). Any thread. The parsers throw
+// Refused (fields.hpp) for a bad payload, which parse_command turns into a
+// CommandError; nothing else is thrown apart from std::bad_alloc.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "clock.hpp"
+#include "episode_store.hpp"
+#include "fields.hpp"
+
+namespace bedtimed::commands {
+
+// ---- The verbs' arguments ----------------------------------------------
+
+// Hand-logged episode (bedtimectl log, a Home Assistant button).
+struct LogEpisode {
+    std::string sleeper;  // empty = the only sleeper
+    WallTime start;
+    double duration_s = 0;
+    std::string muscle, side, notes;
+    std::optional<double> severity;
+    EpisodeFlags flags;
+    std::string id;  // empty = the daemon makes one
+};
+struct EditEpisode {
+    std::string source, source_id;
+    EpisodeEdit edit;
+};
+// confirm, false_positive, delete
+struct MarkEpisode {
+    enum class Mark { confirm, false_positive, remove } mark = Mark::confirm;
+    std::string source, source_id;
+};
+struct Travel {
+    std::string sleeper;
+    WallTime ended;
+};
+// Every pad off now, and no more routine heat tonight.
+struct PadOff {};
+// Prove a pad's own cap: on with a 5 s device cap, watched for 15 s
+// (Actuators::pad_test). The reply comes when the test ends.
+struct PadTest {
+    std::string pad;
+};
+// Leave crash-loop safe mode (safe_mode.hpp).
+struct Resume {};
+struct TestNotify {
+    std::string sleeper;  // empty = every sleeper
+};
+// "Done" on a reminder: the step counts as acknowledged for "what helps".
+// Payload {"sleeper","step"}, or the button's action id as sent back by the
+// phone: BEDTIMED_DONE:<sleeper>:<step> (integrations/notifier.hpp).
+struct Acknowledge {
+    std::string sleeper, step;
+};
+// "Snooze" on a reminder: send it again later (at most twice; ReminderDesk).
+// Payload {"sleeper","step"}, or BEDTIMED_SNOOZE:<sleeper>:<step>.
+struct Snooze {
+    std::string sleeper, step;
+};
+struct SetTier {
+    std::string sleeper;
+    std::string tier;  // auto, calm, moderate, frequent
+};
+// The routine's switches (Home Assistant): the whole evening, one step, a
+// start now, a bedtime. Persisted by the RoutineRunner in routine.json.
+struct SetRoutineEnabled {
+    std::string sleeper;
+    bool enabled = true;
+};
+struct SetStepEnabled {
+    std::string sleeper, step;  // step: one of routine::switchable_steps() (steps.hpp)
+    bool enabled = true;
+};
+struct StartRoutine {
+    std::string sleeper;
+};
+struct SetBedtime {
+    std::string sleeper;
+    std::optional<int>
+        minutes;  // local minutes after midnight; nullopt ("auto") = the configured bedtimes
+};
+
+using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, PadOff, TestNotify,
+                             Acknowledge, SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine,
+                             SetBedtime, Snooze, PadTest, Resume>;
+
+// ---- The parsers (one per verb; the table below names them) ------------
+
+namespace parse {
+
+inline constexpr double kMaxDurationS = 24 * 3600;
+
+inline Command log(Fields& f, WallTime now) {
+    LogEpisode c;
+    c.sleeper = f.text("sleeper", 64);
+    c.start = f.time("start", now).value_or(now);
+    c.duration_s = f.number("duration_s", 0, kMaxDurationS).value_or(0);
+    c.muscle = f.text("muscle", 40);
+    c.side = f.side();
+    c.notes = f.text("notes", 1000);
+    c.severity = f.number("severity", 0, 10);
+    bool given = false;
+    c.flags = f.flags(given);
+    c.id = f.text("id", 64);
+    if (!c.id.empty() && !valid_request_id(c.id))
+        throw Refused{"\"id\" may hold only A-Z a-z 0-9 _ -"};
+    return c;
+}
+
+inline Command edit(Fields& f, WallTime now) {
+    EditEpisode c;
+    c.source = f.text("source", 64, true);
+    c.source_id = f.text("source_id", 128, true);
+    c.edit.start = f.time("start", now);
+    c.edit.duration_s = f.number("duration_s", 0, kMaxDurationS);
+    if (f.get("muscle")) c.edit.muscle = f.text("muscle", 40);
+    if (f.get("side")) c.edit.side = f.side();
+    if (f.get("notes")) c.edit.notes = f.text("notes", 1000);
+    c.edit.severity = f.number("severity", 0, 10);
+    bool given = false;
+    const auto flags = f.flags(given);
+    if (given) c.edit.flags = flags;
+    return c;
+}
+
+template <MarkEpisode::Mark kMark>
+Command mark(Fields& f, WallTime) {
+    return MarkEpisode{kMark, f.text("source", 64, true), f.text("source_id", 128, true)};
+}
+
+inline Command travel(Fields& f, WallTime now) {
+    Travel c;
+    c.sleeper = f.text("sleeper", 64);
+    c.ended = f.time("ended", now).value_or(now);
+    return c;
+}
+
+inline Command pad_off(Fields&, WallTime) { return PadOff{}; }
+inline Command pad_test(Fields& f, WallTime) { return PadTest{f.text("pad", 64, true)}; }
+inline Command resume(Fields&, WallTime) { return Resume{}; }
+inline Command test_notify(Fields& f, WallTime) { return TestNotify{f.text("sleeper", 64)}; }
+
+inline Command ack(Fields& f, WallTime) {
+    return Acknowledge{f.text("sleeper", 64, true), f.text("step", 40, true)};
+}
+
+inline Command snooze(Fields& f, WallTime) {
+    return Snooze{f.text("sleeper", 64, true), f.text("step", 40, true)};
+}
+
+inline Command tier(Fields& f, WallTime) {
+    SetTier c;
+    c.sleeper = f.text("sleeper", 64);
+    c.tier = f.text("tier", 20, true);
+    if (c.tier != "auto" && c.tier != "calm" && c.tier != "moderate" && c.tier != "frequent")
+        throw Refused{"\"tier\" must be auto, calm, moderate or frequent"};
+    return c;
+}
+
+inline Command routine(Fields& f, WallTime) {
+    return SetRoutineEnabled{f.text("sleeper", 64), f.required_flag("enabled")};
+}
+
+inline Command step(Fields& f, WallTime) {
+    SetStepEnabled c;
+    c.sleeper = f.text("sleeper", 64);
+    c.step = f.text("step", 40, true);
+    c.enabled = f.required_flag("enabled");
+    return c;
+}
+
+inline Command start_routine(Fields& f, WallTime) { return StartRoutine{f.text("sleeper", 64)}; }
+
+inline Command bedtime(Fields& f, WallTime) {
+    SetBedtime c;
+    c.sleeper = f.text("sleeper", 64);
+    const std::string t = f.text("bedtime", 10, true);
+    if (t != "auto") {
+        c.minutes = hhmm_minutes(t);
+        if (!c.minutes) throw Refused{"\"bedtime\" must be HH:MM (00:00 to 23:59) or auto"};
+    }
+    return c;
+}
+
+}  // namespace parse
+
+// ---- The table ---------------------------------------------------------
+
+// Who sends a verb; what its payload may look like follows from it.
+enum Caller : unsigned {
+    kByCtl = 1,            // bedtimectl (every verb): a JSON object with a request_id
+    kByHomeAssistant = 2,  // a discovered button, switch, select or text: JSON, or a bare "PRESS"
+    kByPhone = 4,  // a reminder's button: its action id as the whole payload (action_prefix)
+};
+
+struct Verb {
+    std::string_view name;   // the topic's last level; bedtimectl: ctl_name()
+    std::string_view alias;  // an older name, still accepted on the topic ("" = none)
+    unsigned callers;        // Caller bits
+    Command (*parse)(Fields&, WallTime now);
+    std::string_view summary;        // one line, for `bedtimectl help` and the docs
+    std::string_view action_prefix;  // kByPhone: "BEDTIMED_DONE:" answers this verb
+    // The reply comes when the work ends, up to this long (bedtimectl waits so long at least).
+    std::chrono::seconds reply_within{0};
+};
+
+constexpr Verb row(std::string_view name, std::string_view alias, unsigned callers,
+                   Command (*parse)(Fields&, WallTime), std::string_view summary,
+                   std::string_view action_prefix = {}, std::chrono::seconds reply_within = {}) {
+    return Verb{name, alias, callers, parse, summary, action_prefix, reply_within};
+}
+
+inline constexpr unsigned kCtlAndHa = kByCtl | kByHomeAssistant;
+
+// Sorted by name (checked below), one row per verb.
+inline constexpr Verb kVerbs[] = {
+    row("ack", "", kByCtl | kByPhone, parse::ack,
+        "\"Done\" on tonight's reminder of a step (for \"what helps\")", "BEDTIMED_DONE:"),
+    row("bedtime", "", kCtlAndHa, parse::bedtime,
+        "set a sleeper's bedtime (HH:MM, every night), or auto: the config's again"),
+    row("confirm", "", kByCtl, parse::mark<MarkEpisode::Mark::confirm>,
+        "confirm that an episode from a wearable was a real cramp"),
+    row("delete", "", kByCtl, parse::mark<MarkEpisode::Mark::remove>,
+        "delete an episode from the log"),
+    row("edit", "", kByCtl, parse::edit, "correct a logged episode"),
+    row("false_positive", "", kByCtl, parse::mark<MarkEpisode::Mark::false_positive>,
+        "mark an episode as a false positive (kept, but left out of all stats)"),
+    row("log", "", kCtlAndHa, parse::log,
+        "log a cramp by hand (sent to bedtimed, which writes it to the log)"),
+    row("pad_off", "heat_off", kCtlAndHa, parse::pad_off,
+        "EMERGENCY: switch every heating pad off now"),
+    row("pad_test", "", kCtlAndHa, parse::pad_test,
+        "prove that a heating pad's plug switches itself off", "", std::chrono::seconds(30)),
+    row("resume", "", kCtlAndHa, parse::resume,
+        "end crash-loop safe mode (heat and the routine run again)"),
+    row("routine", "", kCtlAndHa, parse::routine,
+        "switch a sleeper's whole evening routine on or off"),
+    row("snooze", "", kByCtl | kByPhone, parse::snooze,
+        "\"Snooze\" on tonight's reminder of a step (sent again later)", "BEDTIMED_SNOOZE:"),
+    row("start_routine", "", kCtlAndHa, parse::start_routine,
+        "start tonight's remaining routine now"),
+    row("step", "", kCtlAndHa, parse::step, "switch one step of a sleeper's routine on or off"),
+    row("test_notify", "", kByCtl, parse::test_notify,
+        "send a test notification through every configured notifier"),
+    row("tier", "", kCtlAndHa, parse::tier,
+        "pin a sleeper's tier (calm, moderate, frequent), or auto"),
+    row("travel", "", kByCtl, parse::travel,
+        "record long travel or immobility (for the blood-clot notice)"),
+};
+
+static_assert(std::is_sorted(std::begin(kVerbs), std::end(kVerbs),
+                             [](const Verb& a, const Verb& b) { return a.name < b.name; }),
+              "kVerbs must stay sorted by name");
+
+// The row for a topic's last level: its name or its alias; null when unknown.
+inline const Verb* find_verb(std::string_view name) noexcept {
+    const auto* it = std::lower_bound(std::begin(kVerbs), std::end(kVerbs), name,
+                                      [](const Verb& v, std::string_view n) { return v.name < n; });
+    if (it != std::end(kVerbs) && it->name == name) return it;
+    for (const auto& v : kVerbs)
+        if (!v.alias.empty() && v.alias == name) return &v;
+    return nullptr;
+}
+
+// bedtimectl's name of a verb: the same, with '-' for '_' ("pad_off" -> "pad-off").
+inline std::string ctl_name(const Verb& verb) {
+    std::string s(verb.name);
+    std::replace(s.begin(), s.end(), '_', '-');
+    return s;
+}
+
+}  // namespace bedtimed::commands
