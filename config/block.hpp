@@ -1,5 +1,5 @@
 // Internal to the config library: the YAML reading helpers shared by the
-// loader's section parsers (loader.cpp, sleepers.cpp). Not a public interface.
+// loader's section parsers (loader.cpp and the *_loader.cpp files). Not a public interface.
 // Threads: any; no shared state. Everything throws ConfigError on bad input.
 #pragma once
 

@@ -149,7 +149,7 @@ void parse_immobility(Block& b, SleeperSpec& s, const Config& cfg) {
 }
 
 void default_messages(SleeperSpec& s) {
-    // Worded as reminders and comfort, never as treatment (docs/domain.md).
+    // Worded as reminders and comfort, never as treatment (the README's health note).
     if (s.hydration.message.empty())
         s.hydration.message = "A glass of water now, rather than a lot right before bed.";
     if (s.supplement.message.empty())

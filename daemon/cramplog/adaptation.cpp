@@ -121,7 +121,7 @@ Adjustments adjustments_for(Tier tier, const config::SleeperSpec& base,
             a.extra_stretch_reminder = true;
             break;
     }
-    // The cap is a safety limit (domain.md §2), so it wins over the tier and
+    // The cap is a safety limit (docs/routines.md, safety rules), so it wins over the tier and
     // over the configured value alike; floor so a 17.5 min cap gives 17.
     const auto cap = std::max(std::chrono::floor<minutes>(pad_cap), minutes(0));
     a.prewarm_minutes = std::clamp(a.prewarm_minutes, minutes(0), cap);

@@ -3,7 +3,7 @@
 // pre-warm within the pad's cap, an extra stretch reminder).
 //
 // The evening is adjusted as a comfort and reminder aid only; nothing here
-// claims that an adjustment treats or prevents cramps (docs/domain.md §2).
+// claims that an adjustment treats or prevents cramps (the README's health note).
 //
 // Policy, with TierPolicy's defaults (rate = episodes in the last 7 nights,
 // false positives already left out by the caller):

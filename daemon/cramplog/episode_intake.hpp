@@ -1,7 +1,7 @@
 // Commits wearable episodes to the store *before* the broker gets its PUBACK.
 //
 // Paho C delivers an inbound QoS 1 message to message_arrived() and only then
-// sends the PUBACK (pitfalls.md §1.1), so a synchronous insert inside that
+// sends the PUBACK (docs/architecture.md, Threads), so a synchronous insert inside that
 // callback makes "acknowledged" mean "on disk". The reaction does not wait for
 // it: the bus posts the message to the loop first, then calls take().
 //

@@ -4,7 +4,7 @@
 // and "now", and decides how to deliver the result. Nothing here diagnoses or
 // recommends a remedy: the notices point at a doctor or at care, and the
 // "what helps" text only describes the user's own nights (a comparison of
-// nights, not cause and effect; see domain.md §2).
+// nights, not cause and effect; see docs/cramp-log.md).
 //
 // Nights are counted as in night.hpp (noon to noon, local). "The last 7
 // nights" are the night containing `now` and the 6 before it; "the prior 28"

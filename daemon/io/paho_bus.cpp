@@ -48,7 +48,7 @@ public:
             b->handle_message(Message{msg->get_topic(), msg->to_string(), msg->get_qos(),
                                       msg->is_retained()});
         });
-        // Paho C sends the PUBACK after this returns (pitfalls.md §1.1), so
+        // Paho C sends the PUBACK after this returns (docs/architecture.md, Threads), so
         // "acknowledged" means "committed".
         if (durable)
             intake->take(Message{msg->get_topic(), msg->to_string(), msg->get_qos(), msg->is_retained()});

@@ -2,7 +2,7 @@
 //
 // Threads: every public method runs on the loop thread. Paho's callbacks run
 // on Paho's own thread; they copy what they got and post() it to the loop,
-// and never block, wait or call back into the client (pitfalls.md §1.1). All
+// and never block, wait or call back into the client (docs/architecture.md, Threads). All
 // callbacks are registered once, before the first connect() (Paho #481).
 //
 // Ownership: PahoBus owns the client. It must be destroyed before the

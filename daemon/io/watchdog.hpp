@@ -2,7 +2,7 @@
 // STATUS=), pinged from a timer on the loop so that a stuck loop stops the
 // pings and systemd restarts us (MPD's Systemd::Watchdog idea).
 //
-// A healthy loop is not enough: a Paho deadlock (pitfalls.md §1.6, #356)
+// A healthy loop is not enough: a Paho deadlock (Paho C can deadlock between its threads)
 // leaves the loop running while MQTT is dead. So while the broker is
 // connected, every tick also publishes a self-addressed heartbeat
 // (`<base>/heartbeat`, QoS 0, not retained) that we subscribe to; if no echo

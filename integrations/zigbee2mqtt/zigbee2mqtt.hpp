@@ -1,5 +1,5 @@
 // Zigbee2MQTT: smart plugs (heating pads) and covers (beds) behind a Z2M bridge.
-// Facts behind the choices: docs/plugs.md (what Z2M and each firmware really do).
+// Facts behind the choices: docs/routines.md, "What the plug's own cap really does", and tests/support/fake_z2m.hpp (what Z2M and each firmware really do).
 //
 // Topics and payloads (Z2M docs "MQTT topics and messages"):
 //   command  <base_topic>/<device>/set

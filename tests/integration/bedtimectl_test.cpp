@@ -228,7 +228,7 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
 }
 
 // Without --config or --timezone, times are the sleeper's local times, from
-// the zone the daemon puts in the plan, not the machine's (#17).
+// the zone the daemon puts in the plan, not the machine's.
 TEST(Bedtimectl, TonightWithoutAConfigShowsTimesInTheZoneThePlanNames) {
     Mosquitto broker;
     TestClient daemon(broker.uri());
@@ -249,7 +249,7 @@ TEST(Bedtimectl, TonightWithoutAConfigShowsTimesInTheZoneThePlanNames) {
 // Some brokers (RabbitMQ) send no retained message to a wildcard
 // subscription, so bedtimectl must read the sleepers' topics by name. On
 // mosquitto a wildcard would get them too, so what is checked is what
-// bedtimectl subscribed to, in mosquitto's log (#17).
+// bedtimectl subscribed to, in mosquitto's log.
 // Whether a bedtimectl client (its id is bedtimectl-<pid>) subscribed to exactly `filter`.
 bool subscribed_to(const Mosquitto& broker, const std::string& filter) {
     std::istringstream log(read_all(broker.log_path()));

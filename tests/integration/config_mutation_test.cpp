@@ -1,4 +1,4 @@
-// Mutations of config/bedtimed.example.yaml (#17): one value at a time is
+// Mutations of config/bedtimed.example.yaml: one value at a time is
 // replaced (ports and URIs, topics, client ids, durations, percentages, time
 // zones, bedtimes, notifier URLs, an unclosed quote). Each mutation is either
 // refused by `bedtimed --check-config` with exit 78 and

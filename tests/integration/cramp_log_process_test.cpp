@@ -1,4 +1,4 @@
-// The cramp log end to end (#4, #8): the real bedtimed and bedtimectl binaries
+// The cramp log end to end: the real bedtimed and bedtimectl binaries
 // against a real mosquitto, with the episode log read back read-only from
 // <state>/bedtimed.db, as bedtimectl reads it.
 //
@@ -159,7 +159,7 @@ TEST(CrampLogProcess, AnEpisodeTheDaemonAcknowledgedIsOnDiskWhenItIsKilled) {
 }
 
 // ---------------------------------------------------------------------------
-// 2. kill -9 in the middle of a burst (#8)
+// 2. kill -9 in the middle of a burst
 
 TEST(CrampLogProcess, KillNineMidBurstLosesNoEpisodeAndStoresNoneTwice) {
     Mosquitto::Options opts;

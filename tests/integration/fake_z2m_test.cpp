@@ -2,7 +2,7 @@
 // Zigbee2MQTT codec over a real mosquitto, the way the executor uses it: learn
 // from the retained bridge/devices and from bridge/logging, then
 // turn_on_with()/prepare_with() with the learned facts. Asserts that the plugs
-// really switched themselves off where docs/plugs.md says they do (IKEA on_time,
+// really switched themselves off where fake_z2m.hpp says they do (IKEA on_time,
 // Tuya countdown), that on_time sent to a Tuya TS011F is only reported on
 // bridge/logging and learn() makes it "no cap", and that Aqara ends up "off
 // after a power cut" only with the boolean false. Real wall time, caps of 1-2 s.
@@ -258,7 +258,7 @@ TEST_F(FakeZ2mTest, AqaraAcceptsOnTimeButKeepsNoTimer) {
     ASSERT_TRUE(pad->pump_until([&] { return pad->state() == true; }, 2s));
     EXPECT_EQ(pad->power(), 60.0);
     pad->pump_for(2500ms);
-    EXPECT_TRUE(z2m_->is_on("bedroom/aqara")) << "the stand-in gave Lumi a timer docs/plugs.md does not know of";
+    EXPECT_TRUE(z2m_->is_on("bedroom/aqara")) << "the stand-in gave Lumi a timer fake_z2m.hpp does not describe";
     EXPECT_EQ(z2m_->self_switches("bedroom/aqara"), 0);
     EXPECT_TRUE(z2m_->log_messages().empty());
     pad->turn_off();

@@ -1,4 +1,4 @@
-// Faults the real bedtimed survives (#8): the broker restarting with and
+// Faults the real bedtimed survives: the broker restarting with and
 // without persistence in the middle of traffic, the daemon killed with the
 // heating pad on, and a full disk under the cramp log. The real binary, a
 // real mosquitto on loopback, the SQLite log read back read-only.

@@ -1,4 +1,4 @@
-// Bad input at volume (#8): the real bedtimed binary against a real mosquitto,
+// Bad input at volume: the real bedtimed binary against a real mosquitto,
 // flooded with 100k malformed payloads on every topic it subscribes to (a
 // wearable's episodes, a sensor, a plug's state, the command topics): random
 // bytes, truncated JSON, 10k-deep nesting, wrong types, NaN and huge numbers,

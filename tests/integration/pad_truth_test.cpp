@@ -1,7 +1,7 @@
-// Device truth end to end (#15): the real bedtimed and bedtimectl on a real
+// Device truth end to end: the real bedtimed and bedtimectl on a real
 // mosquitto, against the stand-in Zigbee2MQTT (tests/support/fake_z2m.*) that
 // plays an IKEA outlet, a Tuya TS011F and an Aqara plug as Zigbee2MQTT and
-// their firmware really do (docs/plugs.md). What is checked is what the
+// their firmware really do (tests/support/fake_z2m.hpp, docs/routines.md). What is checked is what the
 // plug does: whether it really switched itself off, and how it was told to
 // stay off after a power cut.
 //

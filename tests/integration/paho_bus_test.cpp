@@ -111,7 +111,7 @@ TEST_F(PublishWindow, ABurstWaitsInTheBusAndArrivesWholeAndInOrder) {
 
 // mosquitto takes 20 unfinished QoS 2 messages from a client (its default
 // max_inflight_messages) and drops the rest with a PUBREC that MQTT 3.1.1
-// cannot tell from success (#17): QoS 2 has a smaller window of its own.
+// cannot tell from success: QoS 2 has a smaller window of its own.
 TEST_F(PublishWindow, QoS2PublishesKeepToTheirOwnWindowAndAllArriveInOrder) {
     subscriber_->subscribe("q2/#", 2);
     auto bus = connected_bus();

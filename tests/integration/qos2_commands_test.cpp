@@ -1,4 +1,4 @@
-// QoS 2 commands against a default mosquitto (#17): 100 episodes at once, a
+// QoS 2 commands against a default mosquitto: 100 episodes at once, a
 // rule publishing at qos: 2 for each, and all 100 commands must reach a
 // subscriber. mosquitto takes at most 20 unfinished QoS 2 messages from one
 // client (max_inflight_messages) and answers the rest with a PUBREC that

@@ -1,4 +1,4 @@
-// Security (#8): TLS to the broker against a private CA made with openssl,
+// Security: TLS to the broker against a private CA made with openssl,
 // a wrong password (one clear error, then backoff rather than a tight loop),
 // the mosquitto ACL in examples/mosquitto/ applied for real, and secrets that
 // never reach the log even at debug level. The real bedtimed binary, a real

@@ -2,7 +2,7 @@
 //
 // It publishes a retained <base>/bridge/devices built from tests/data/ (the
 // entries of the generated shared data, see z2m_devices.hpp) and plays each
-// plug as Zigbee2MQTT 2.x and the plug's firmware do, per docs/plugs.md:
+// plug as Zigbee2MQTT 2.x and the plug's firmware do:
 //
 //   ikea_tradfri_outlet (E1603, tz.on_off: keys state, on_time, off_wait_time, power_on_behavior)
 //     {"state":"ON","on_time":N}: OnWithTimedOff, no optimistic state; the plug reports ON

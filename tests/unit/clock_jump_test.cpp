@@ -1,4 +1,4 @@
-// The wall clock stepped by NTP (#8), forward and back by an hour, in the
+// The wall clock stepped by NTP, forward and back by an hour, in the
 // middle of an evening: schedules follow the wall clock, timeouts the steady
 // clock (clock.hpp). No routine step fires twice, and the heat cap (a steady
 // timer) is neither missed nor delayed by a step in either direction.

@@ -1,5 +1,5 @@
 // "When to worry" notices and "what helps": every threshold from both sides,
-// the 7-day rate limit, the urgent flag and the wording rules (domain.md §2).
+// the 7-day rate limit, the urgent flag and the wording rules (docs/cramp-log.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>

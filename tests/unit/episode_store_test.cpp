@@ -264,7 +264,7 @@ TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
     EXPECT_EQ(rows[0].source_id, "a1");
 }
 
-// Found by the flood test (#8): the loop refused a valid episode padded past
+// Found by the flood test: the loop refused a valid episode padded past
 // max_payload_bytes, but the intake had already stored it.
 TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
     const auto cfg = intake_config("w/episode", "mqtt: {max_payload_bytes: 1024}");

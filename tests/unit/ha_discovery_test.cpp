@@ -1,5 +1,5 @@
 // Home Assistant discovery payloads checked against HA's own rules (see
-// docs in /work/shared/docs/integrations.md §1): the discovery topic regex,
+// docs; see docs/home-assistant.md): the discovery topic regex,
 // the strict device/origin/root schemas, required keys per platform, unique
 // ids, device_class / state_class / unit combinations from
 // homeassistant/components/sensor/const.py, default_entity_id instead of the

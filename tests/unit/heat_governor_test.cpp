@@ -1,5 +1,5 @@
 // The heat governor (daemon/heat/governor.*): named examples for the findings
-// of issue #15, and property tests on random sequences against a simulated
+// found when heat was tried from the outside, and property tests on random sequences against a simulated
 // plug. Links only bedtimed_heat (target heat_unit_tests): the governor is pure.
 //
 // The model (class Sim), kept small on purpose:
@@ -279,7 +279,7 @@ private:
 #define EXPECT_CLEAN(sim) EXPECT_FALSE((sim).failed()) << (sim).dump()
 
 // ---------------------------------------------------------------------------
-// Named examples: the findings of issue #15.
+// Named examples: what was found when heat was tried from the outside.
 
 TEST(HeatGovernor, PreWarmThenEpisodeNeverPastTheCap) {
     Sim sim(limits(30min), at(22, 5));

@@ -1,5 +1,5 @@
-// "Heat always stops", tried on the whole household (issue #15): a year of
-// simulated nights, and each finding of the issue as a named test.
+// "Heat always stops", tried on the whole household: a year of
+// simulated nights, and each finding about heat as a named test.
 //
 // The household runs on a manual clock (tests/support/household_fixture.hpp)
 // with expect_confirmation, against a plug model in this file that behaves

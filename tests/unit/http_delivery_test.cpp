@@ -225,7 +225,7 @@ TEST(HttpDelivery, AFullQueueDropsTheOldestNonUrgentReminder) {
     EXPECT_EQ(json::parse(reqs[1].body)["priority"], 8);  // the urgent one survived, in order
 }
 
-// An hour with the endpoint answering 500 (#8): a reminder every 30 s, far
+// An hour with the endpoint answering 500: a reminder every 30 s, far
 // more than three tries a minute can clear. The queue never holds more than
 // its 16, the overflow is counted as dropped and each give-up as a failure,
 // and when the server is back the next reminder is delivered.

@@ -2,7 +2,7 @@
 // report learned from the retained bridge/devices (entries from tests/data/,
 // copied from the generated shared data), the drops Z2M reports only on
 // bridge/logging, and the commands turn_on_with()/prepare_with() build from them.
-// The facts: docs/plugs.md.
+// The facts: docs/routines.md and tests/support/fake_z2m.hpp.
 #include <gtest/gtest.h>
 
 #include <memory>

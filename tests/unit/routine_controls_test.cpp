@@ -113,7 +113,7 @@ TEST(RoutineControls, TheBedtimeMovesThePlanAndSurvivesARestart) {
         EXPECT_EQ(plan["bedtime"], "2026-11-26T22:15:00Z");
         EXPECT_EQ(plan["bedtime_local"], "23:15");
         EXPECT_EQ(plan["bedtime_override"], "23:15");
-        // The zone, so bedtimectl shows local times without the config (#17).
+        // The zone, so bedtimectl shows local times without the config.
         EXPECT_EQ(plan["timezone"], "Europe/Berlin");
         EXPECT_EQ(plan["utc_offset"], "+01:00");
         EXPECT_EQ(step_of(plan, "stretch")["at"], "2026-11-26T21:55:00Z");
