@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bridge_devices.hpp"
 #include "codec_util.hpp"
 
 namespace bedtimed::integrations {
@@ -10,6 +11,10 @@ namespace bedtimed::integrations {
 namespace {
 
 using detail::OrderedJson;
+using z2m::CapMode;
+using z2m::kRuntimeEvidence;
+using z2m::starts_with;
+using z2m::string_member;
 
 // OnWithTimedOff carries on_time in tenths of a second in a uint16 (max 0xFFFE),
 // and Z2M multiplies the seconds we send by 10: 6553 s (~109 min) is the most a
@@ -18,12 +23,6 @@ using detail::OrderedJson;
 constexpr long long kMaxOnTimeSeconds = 6553;
 // Tuya's countdown (on_off_countdown converter): 0..43200 s.
 constexpr long long kMaxCountdownSeconds = 43200;
-
-// A cap learned from evidence at run time (bridge/logging) starts with this, so
-// that a later (re)publication of bridge/devices does not undo it.
-constexpr std::string_view kRuntimeEvidence = "Zigbee2MQTT reported: ";
-
-enum class CapMode { automatic, on_time, countdown, none };
 
 const char* mode_name(CapMode m) {
     switch (m) {
@@ -71,33 +70,6 @@ CapMode read_cap_mode(OptionReader& options) {
     return detail::bool_option(options, "on_time", true) ? CapMode::automatic : CapMode::none;
 }
 
-// Every expose and feature of a bridge/devices definition, depth first.
-void flatten(const nlohmann::json& exposes, std::vector<const nlohmann::json*>& out) {
-    if (!exposes.is_array()) return;
-    for (const auto& e : exposes) {
-        if (!e.is_object()) continue;
-        out.push_back(&e);
-        if (const auto* f = detail::member(e, "features")) flatten(*f, out);
-    }
-}
-
-bool named(const nlohmann::json& expose, std::string_view name) {
-    for (const char* k : {"name", "property"}) {
-        const auto* v = detail::member(expose, k);
-        if (v != nullptr && v->is_string() && v->get_ref<const std::string&>() == name) return true;
-    }
-    return false;
-}
-
-std::string string_member(const nlohmann::json& j, std::string_view key) {
-    const auto* v = detail::member(j, key);
-    return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 class Z2mSwitch final : public SwitchDevice {
 public:
     explicit Z2mSwitch(OptionReader& options) : topics_(read_topics(options)) {
@@ -141,7 +113,7 @@ public:
                                      const SwitchFacts& known) const override {
         std::optional<SwitchFacts> out;
         if (topic == topics_.base + "/bridge/devices")
-            out = learn_devices(payload, known);
+            out = z2m::learn_from_bridge_devices(payload, topics_.device, mode_, known);
         else if (topic == topics_.base + "/bridge/logging")
             out = learn_logging(payload, known);
         if (out && *out == known) return std::nullopt;
@@ -225,103 +197,6 @@ private:
             case CapMode::none: return "none";
         }
         return "none";
-    }
-
-    std::optional<SwitchFacts> learn_devices(std::string_view payload, const SwitchFacts& known) const {
-        const auto list = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-        if (list.is_discarded() || !list.is_array()) return std::nullopt;
-        const nlohmann::json* entry = nullptr;
-        for (const auto& e : list)
-            if (e.is_object() && string_member(e, "friendly_name") == topics_.device) {
-                entry = &e;
-                break;
-            }
-        if (entry == nullptr) return std::nullopt;
-
-        std::vector<const nlohmann::json*> exposes;
-        if (const auto* def = detail::member(*entry, "definition"))
-            if (const auto* ex = detail::member(*def, "exposes")) flatten(*ex, exposes);
-        auto find = [&](std::string_view name) -> const nlohmann::json* {
-            for (const auto* e : exposes)
-                if (named(*e, name)) return e;
-            return nullptr;
-        };
-        const std::string manufacturer = string_member(*entry, "manufacturer");
-        const bool tuya = starts_with(manufacturer, "_TZ") || starts_with(manufacturer, "_TYZB");
-        bool countdown = false;
-        if (const auto* c = find("countdown")) {
-            const auto* access = detail::member(*c, "access");
-            countdown = access != nullptr && access->is_number_integer() && (access->get<long long>() & 2) != 0;
-        }
-
-        SwitchFacts f = known;
-        switch (mode_) {
-            case CapMode::automatic:
-                if (countdown) {
-                    f.cap_method = "countdown";
-                    f.cap_note = "countdown exposed in bridge/devices";
-                } else if (tuya) {
-                    f.cap_method = "none";
-                    f.cap_note = "Tuya firmware (" + manufacturer +
-                                 ") without countdown: on_time would be a x10 delayed toggle";
-                } else {
-                    f.cap_method = "on_time";
-                    f.cap_note = "on_time (ZCL OnWithTimedOff), not proven yet";
-                }
-                break;
-            case CapMode::on_time:
-                if (tuya) {
-                    f.cap_method = "none";
-                    f.cap_note = "cap: on_time refused for Tuya firmware (" + manufacturer +
-                                 "): on_time would be a x10 delayed toggle";
-                } else {
-                    f.cap_method = "on_time";
-                    f.cap_note = "cap: on_time in the config";
-                }
-                break;
-            case CapMode::countdown:
-                f.cap_method = "countdown";
-                f.cap_note = countdown ? "cap: countdown in the config (exposed)"
-                                       : "cap: countdown in the config (not exposed in bridge/devices)";
-                break;
-            case CapMode::none:
-                f.cap_method = "none";
-                f.cap_note = "cap: none in the config";
-                break;
-        }
-        f.cap = f.cap_method == "none" ? DeviceCap::none : DeviceCap::unverified;
-        // What was proven at run time outlives a re-publication of bridge/devices.
-        if (known.cap_method == f.cap_method && known.cap == DeviceCap::verified) {
-            f.cap = known.cap;
-            f.cap_note = known.cap_note;
-        }
-        if (known.cap == DeviceCap::none && starts_with(known.cap_note, kRuntimeEvidence)) {
-            f.cap_method = known.cap_method;
-            f.cap = known.cap;
-            f.cap_note = known.cap_note;
-        }
-
-        f.power_on_key.clear();
-        f.power_on_value_json.clear();
-        if (find("power_on_behavior") != nullptr) {
-            f.power_on_key = "power_on_behavior";
-            f.power_on_value_json = "\"off\"";
-        } else if (const auto* pom = find("power_outage_memory")) {
-            const std::string type = string_member(*pom, "type");
-            if (type == "binary") {
-                // Lumi: the JSON boolean false; the string "off" is truthy and ENABLES restore.
-                const auto* off = detail::member(*pom, "value_off");
-                f.power_on_key = "power_outage_memory";
-                f.power_on_value_json = off != nullptr && (off->is_boolean() || off->is_string())
-                                            ? off->dump()
-                                            : "false";
-            } else if (type == "enum") {
-                f.power_on_key = "power_outage_memory";
-                f.power_on_value_json = "\"off\"";
-            }
-        }
-        f.reports_power = find("power") != nullptr;
-        return f;
     }
 
     std::optional<SwitchFacts> learn_logging(std::string_view payload, const SwitchFacts& known) const {

@@ -36,6 +36,7 @@
 #pragma once
 
 #include <mqtt/async_client.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -115,6 +116,11 @@ private:
     void run();
     // With mutex_ held: handles one /set message, queues what Z2M would publish.
     void handle_set(const std::string& name, Plug& plug, const std::string& payload);
+    using Json = nlohmann::ordered_json;
+    bool apply_settings(const std::string& name, Plug& plug, const Json& msg);
+    std::optional<bool> apply_tuya_state(const std::string& name, Plug& plug, const Json& msg);
+    std::optional<bool> apply_on_off_state(const std::string& name, Plug& plug, const Json& msg,
+                                           Clock::duration& report_delay);
     void error_log(const std::string& message);  // mutex_ held
     void publish_state(const std::string& name, const Plug& plug, Clock::duration delay = {});  // mutex_ held
     void expire_timers();  // mutex_ held

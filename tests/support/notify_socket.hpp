@@ -25,9 +25,10 @@ public:
     const std::string& address() const { return address_; }
     const std::string& path() const { return address_; }
     // The next datagram, or "(timeout)".
-    std::string next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // Generous: a start-up on a loaded 2-core machine (a bound, not a timing check).
+    std::string next(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // The next datagram that is not a WATCHDOG=1 or STATUS= on its own.
-    std::string next_event(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::string next_event(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // Every datagram that arrives within `window`.
     std::vector<std::string> collect(std::chrono::milliseconds window);
 
