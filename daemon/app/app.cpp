@@ -63,14 +63,15 @@ App::App(AppOptions options)
     if (household_->intake()) bus_->set_durable_intake(household_->intake());
     // Through the member, not a copy: the household's devices are replaced on reload.
     bus_->on_connected([this] { household_->on_connected(); });
-    watchdog_ = std::make_unique<Watchdog>(clock_, *bus_, cfg->mqtt.base_topic + "/heartbeat",
-                                           watchdog_interval_from_env(), [this] { return status_text(); });
+    watchdog_ =
+        std::make_unique<Watchdog>(clock_, *bus_, cfg->mqtt.base_topic + "/heartbeat",
+                                   watchdog_interval_from_env(), [this] { return status_text(); });
     bus_->set_uncounted(cfg->mqtt.base_topic + "/heartbeat");
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
     // Discovery before the state topics, so HA knows the entities they feed.
-    ha_ = std::make_unique<HaPublisher>(clock_, *bus_, cfg, options_.state_dir + "/ha_discovery.json",
-                                        BEDTIMED_VERSION);
+    ha_ = std::make_unique<HaPublisher>(
+        clock_, *bus_, cfg, options_.state_dir + "/ha_discovery.json", BEDTIMED_VERSION);
     ha_->start();
     bus_->on_connected([this] { ha_->on_connected(); });
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
@@ -125,8 +126,8 @@ void App::start_parts() {
         log_->error("{}", text);
         auto& runner = household_->runner();
         for (const auto& name : runner.sleeper_names())
-            runner.notify(integrations::Reminder{name, "safe_mode", "bedtimed is in safe mode", text, true,
-                                                 clock_.wall_now()});
+            runner.notify(integrations::Reminder{name, "safe_mode", "bedtimed is in safe mode",
+                                                 text, true, clock_.wall_now()});
     }
     bus_->start();
     arm_counters_timer();
@@ -140,17 +141,18 @@ void App::publish_sleeper_state(const std::string& sleeper) {
     plan["tier"] = cramplog::tier_name(cramp_log.tier(sleeper));
     const auto st = cramp_log.stats(sleeper);
     const auto last = cramp_log.last_episode(sleeper);
-    const nlohmann::json stats{{"tonight", st.tonight},
-                               {"last_7_days", st.last_7_days},
-                               {"rate_28d_per_week", st.rate_28d_per_week},
-                               {"tier", cramplog::tier_name(cramp_log.tier(sleeper))},
-                               {"trend", cramplog::trend_text(st.trend)},
-                               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
-                               {"tier_override", cramp_log.tier_override(sleeper)},
-                               {"notice", [&] {
-                                    const auto n = cramp_log.recent_notice(sleeper);
-                                    return n.empty() ? nlohmann::json() : nlohmann::json(n);
-                                }()}};
+    const nlohmann::json stats{
+        {"tonight", st.tonight},
+        {"last_7_days", st.last_7_days},
+        {"rate_28d_per_week", st.rate_28d_per_week},
+        {"tier", cramplog::tier_name(cramp_log.tier(sleeper))},
+        {"trend", cramplog::trend_text(st.trend)},
+        {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
+        {"tier_override", cramp_log.tier_override(sleeper)},
+        {"notice", [&] {
+             const auto n = cramp_log.recent_notice(sleeper);
+             return n.empty() ? nlohmann::json() : nlohmann::json(n);
+         }()}};
     for (const auto& [topic, body] : {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
         auto& last_sent = last_state_[topic];
         if (last_sent == body) continue;
@@ -269,7 +271,8 @@ void App::reload() {
     try {
         auto fresh = load();
         for (const auto& w : fresh->warnings) log_->warn("{}", w);
-        if (fresh->mqtt.uri != config().mqtt.uri || fresh->mqtt.client_id != config().mqtt.client_id ||
+        if (fresh->mqtt.uri != config().mqtt.uri ||
+            fresh->mqtt.client_id != config().mqtt.client_id ||
             fresh->mqtt.base_topic != config().mqtt.base_topic)
             log_->warn("mqtt connection settings changed; they apply after a restart");
         // Devices and routines are rebuilt for the new config (household.hpp);

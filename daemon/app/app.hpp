@@ -86,7 +86,7 @@ private:
     Clock& clock_;  // asio_clock_, or AppOptions::clock
     Counters counters_;
     std::unique_ptr<PahoBus> bus_;
-    std::unique_ptr<SafeMode> safe_mode_;  // crash-loop safe mode (safe_mode.hpp)
+    std::unique_ptr<SafeMode> safe_mode_;   // crash-loop safe mode (safe_mode.hpp)
     std::unique_ptr<Household> household_;  // engine, devices, routine, cramp log, commands
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes

@@ -21,12 +21,13 @@ Household::Household(Clock& clock, Bus& bus, Counters& counters, boost::asio::io
     desk_ = std::move(evening.desk);
     connect_long_lived();
     SafeMode& safe_mode = options_.safe_mode != nullptr ? *options_.safe_mode : own_safe_mode_;
-    commands_ = std::make_unique<commands::Dispatcher>(commands::Parts{
-        clock_, counters_, bus_, cfg_, *cramp_log_, runner_, actuators_, desk_, safe_mode,
-        [this](auto&... e) { publish_episode_event(e...); },
-        [this] {
-            if (options_.hooks.safe_mode_changed) options_.hooks.safe_mode_changed();
-        }});
+    commands_ = std::make_unique<commands::Dispatcher>(
+        commands::Parts{clock_, counters_, bus_, cfg_, *cramp_log_, runner_, actuators_, desk_,
+                        safe_mode, [this](auto&... e) { publish_episode_event(e...); },
+                        [this] {
+                            if (options_.hooks.safe_mode_changed)
+                                options_.hooks.safe_mode_changed();
+                        }});
 }
 
 Household::~Household() {
@@ -60,9 +61,9 @@ void Household::open_cramp_log() {
     } catch (const std::exception& e) {
         // The routine and its safety rules matter more than the log: run on,
         // keeping the log in memory, and say so loudly.
-        log_->error("cannot open the cramp log {}: {}; episodes are kept in memory only until "
-                    "restart",
-                    db, e.what());
+        log_->error(
+            "cannot open the cramp log {}: {}; episodes are kept in memory only until restart",
+            db, e.what());
         ++counters_.store_failures;
         intake_.reset();
         cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_,
@@ -77,7 +78,8 @@ Household::Evening Household::build_evening(const config::Config& cfg) {
         Actuators::Options{state_file("actuators.json"), options_.expect_confirmation});
     evening.runner = std::make_unique<RoutineRunner>(
         clock_, bus_, counters_, cfg, engine_->sensors(), *evening.actuators,
-        state_file("routine.json"), options_.http_notifiers ? &io_ : nullptr, options_.read_secrets);
+        state_file("routine.json"), options_.http_notifiers ? &io_ : nullptr,
+        options_.read_secrets);
     // The hooks check the members, not the new parts: a state topic is only
     // published for the parts in place (none while the first are built).
     evening.actuators->on_pad_changed([this](const std::string& pad) {

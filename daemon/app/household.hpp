@@ -18,9 +18,9 @@
 // does; reload() throws the same and then keeps the running parts.
 #pragma once
 
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
 #include <functional>
 #include <memory>
@@ -64,8 +64,8 @@ public:
         bool durable_cramp_log = false;
         // Otherwise the cramp log's SQLite file, written by the log itself; empty = in memory.
         std::string cramp_log_path;
-        bool http_notifiers = false;  // HTTP notifiers send on `loop` (else they send nothing)
-        bool read_secrets = true;     // the notifiers' secret files (not read by `simulate`)
+        bool http_notifiers = false;    // HTTP notifiers send on `loop` (else they send nothing)
+        bool read_secrets = true;       // the notifiers' secret files (not read by `simulate`)
         SafeMode* safe_mode = nullptr;  // what `resume` acts on; null = one in memory
         Hooks hooks;
         Timeline timeline;

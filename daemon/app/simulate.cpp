@@ -1,10 +1,10 @@
 #include "simulate.hpp"
 
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
-#include <boost/asio/io_context.hpp>
-#include <yaml-cpp/yaml.h>
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
 #include <algorithm>
 #include <cstdio>
@@ -97,7 +97,8 @@ YAML::Node load_yaml(const std::string& path) {
     } catch (const YAML::BadFile&) {
         throw config::ConfigError(config::Location{path, 0, 0}, "cannot read the file");
     } catch (const YAML::Exception& e) {
-        throw config::ConfigError(config::Location{path, e.mark.line + 1, e.mark.column + 1}, e.msg);
+        throw config::ConfigError(config::Location{path, e.mark.line + 1, e.mark.column + 1},
+                                  e.msg);
     }
 }
 
@@ -112,10 +113,12 @@ Message episode_message(const std::string& path, const YAML::Node& ep, const con
         j[w->fields.id] = fmt::format("sim-{}", ++episode_no);
         ev.id_field = w->fields.id;
     }
-    j[w->fields.duration] = ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
+    j[w->fields.duration] =
+        ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
     if (!w->fields.muscle.empty() && ep["muscle"]) j[w->fields.muscle] = ep["muscle"].Scalar();
     if (!w->fields.side.empty() && ep["side"]) j[w->fields.side] = ep["side"].Scalar();
-    if (!w->fields.severity.empty() && ep["severity"]) j[w->fields.severity] = ep["severity"].as<double>();
+    if (!w->fields.severity.empty() && ep["severity"])
+        j[w->fields.severity] = ep["severity"].as<double>();
     return Message{w->topic, j.dump(), w->qos, false};
 }
 
@@ -123,11 +126,12 @@ Message episode_message(const std::string& path, const YAML::Node& ep, const con
 Message command_message(const std::string& path, const YAML::Node& e, const config::Config& cfg) {
     const std::string verb = e["command"].Scalar();
     if (!commands::find_verb(verb)) fail(path, e["command"], "unknown command '" + verb + "'");
-    return Message{cfg.mqtt.base_topic + "/cmd/" + verb, e["payload"] ? e["payload"].Scalar() : "{}",
-                   1, false};
+    return Message{cfg.mqtt.base_topic + "/cmd/" + verb,
+                   e["payload"] ? e["payload"].Scalar() : "{}", 1, false};
 }
 
-Event parse_event(const std::string& path, const YAML::Node& e, const config::Config& cfg, int& episode_no) {
+Event parse_event(const std::string& path, const YAML::Node& e, const config::Config& cfg,
+                  int& episode_no) {
     Event ev;
     ev.line = e.Mark().line + 1;
     if (e["after"]) ev.after = duration_of(path, e["after"]);
@@ -138,7 +142,8 @@ Event parse_event(const std::string& path, const YAML::Node& e, const config::Co
         const std::string r = e["nights"].Scalar();
         int a = 0, b = 0;
         const int n = std::sscanf(r.c_str(), "%d-%d", &a, &b);
-        if (n < 1 || a < 1 || (n == 2 && b < a)) fail(path, e["nights"], "'nights' must be like 8-21");
+        if (n < 1 || a < 1 || (n == 2 && b < a))
+            fail(path, e["nights"], "'nights' must be like 8-21");
         ev.first_night = a;
         ev.last_night = n == 2 ? b : a;
     }
@@ -162,16 +167,20 @@ Event parse_event(const std::string& path, const YAML::Node& e, const config::Co
 Scenario parse_scenario(const std::string& path, const config::Config& cfg) {
     // Dropped on return: the parsed nodes of a year of readings are tens of MiB.
     const YAML::Node sc = load_yaml(path);
-    if (!sc.IsMap() || !sc["start"]) throw config::ConfigError(config::Location{path, 1, 1}, "a scenario needs 'start'");
+    if (!sc.IsMap() || !sc["start"])
+        throw config::ConfigError(config::Location{path, 1, 1}, "a scenario needs 'start'");
     Scenario scenario;
     scenario.start = time_of(path, sc["start"]);
-    scenario.night_length = sc["duration"] ? duration_of(path, sc["duration"]) : std::chrono::hours(24);
+    scenario.night_length =
+        sc["duration"] ? duration_of(path, sc["duration"]) : std::chrono::hours(24);
     scenario.nights = sc["nights"] ? sc["nights"].as<int>() : 1;
-    if (scenario.nights < 1 || scenario.nights > 3660) fail(path, sc["nights"], "'nights' must be 1..3660");
+    if (scenario.nights < 1 || scenario.nights > 3660)
+        fail(path, sc["nights"], "'nights' must be 1..3660");
     int episode_no = 0;
     if (sc["events"]) {
         if (!sc["events"].IsSequence()) fail(path, sc["events"], "'events' must be a list");
-        for (const auto& e : sc["events"]) scenario.events.push_back(parse_event(path, e, cfg, episode_no));
+        for (const auto& e : sc["events"])
+            scenario.events.push_back(parse_event(path, e, cfg, episode_no));
     }
     return scenario;
 }
@@ -181,7 +190,8 @@ Scenario parse_scenario(const std::string& path, const config::Config& cfg) {
 // at its time, and then runs the clock to the end of the last night. Merged
 // night by night rather than expanded up front, so a year of readings every
 // 30 s needs the memory of one night's list, not of every message of the year.
-void replay(const Scenario& sc, ManualClock& clock, const std::function<void(const Message&)>& deliver) {
+void replay(const Scenario& sc, ManualClock& clock,
+            const std::function<void(const Message&)>& deliver) {
     const auto& events = sc.events;
     auto offset_of = [&](const Event& ev) {
         return ev.at ? std::chrono::duration_cast<WallTime::duration>(*ev.at - sc.start)
@@ -238,11 +248,13 @@ void replay(const Scenario& sc, ManualClock& clock, const std::function<void(con
 SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path,
                                 const std::string& db_path) {
     std::vector<std::string> warnings;
-    const auto cfg = std::make_shared<const config::Config>(load_and_validate(config_path, warnings));
+    const auto cfg =
+        std::make_shared<const config::Config>(load_and_validate(config_path, warnings));
     const Scenario scenario = parse_scenario(scenario_path, *cfg);
 
     SimulationResult result;
-    const date::time_zone* zone = zone_named(cfg->sleepers.empty() ? "" : cfg->sleepers.front().timezone);
+    const date::time_zone* zone =
+        zone_named(cfg->sleepers.empty() ? "" : cfg->sleepers.front().timezone);
     result.zone = std::string(zone->name());
     ManualClock clock(scenario.start);
     Counters counters;
@@ -256,7 +268,8 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     boost::asio::io_context loop;
     Household::Options options;
     options.expect_confirmation = false;
-    // The cramp log in memory (or db_path): the simulated nights adapt the evening as the daemon would.
+    // The cramp log in memory (or db_path): the simulated nights adapt the evening as the daemon
+    // would.
     options.cramp_log_path = db_path;
     options.read_secrets = false;
     options.timeline = record;

@@ -1,7 +1,7 @@
 #include "validate.hpp"
 
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 #include <boost/asio/io_context.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
 #include <cstdio>
 

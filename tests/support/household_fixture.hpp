@@ -6,8 +6,8 @@
 // Threads: the test thread. Throws config::ConfigError for a bad config.
 #pragma once
 
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 #include <boost/asio/io_context.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
 #include <memory>
 #include <string>
