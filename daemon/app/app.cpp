@@ -35,11 +35,11 @@ App::App(AppOptions options)
     : options_(std::move(options)), log_(logger("main")),
       clock_(options_.clock != nullptr ? *options_.clock : asio_clock_) {
     if (options_.state_dir.empty()) options_.state_dir = default_state_dir();
-    cfg_ = load();
-    for (const auto& w : cfg_->warnings) log_->warn("{}", w);
+    const auto cfg = load();
+    for (const auto& w : cfg->warnings) log_->warn("{}", w);
 
     std::string persist_dir;
-    if (cfg_->mqtt.persistence == config::MqttPersistence::file) {
+    if (cfg->mqtt.persistence == config::MqttPersistence::file) {
         persist_dir = options_.state_dir + "/mqtt";
         std::error_code ec;
         std::filesystem::create_directories(persist_dir, ec);
@@ -50,43 +50,28 @@ App::App(AppOptions options)
             persist_dir.clear();
         }
     }
-    bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg_->mqtt, persist_dir);
-    open_cramp_log();
-    if (intake_) bus_->set_durable_intake(intake_);
-    engine_ = std::make_unique<Engine>(clock_, *bus_, counters_, cfg_);
-    // Built here (not at run()) so that bad integration options fail start-up with 78.
-    actuators_ = std::make_unique<Actuators>(
-        clock_, *bus_, counters_, *cfg_, Actuators::Options{options_.state_dir + "/actuators.json", true});
-    runner_ = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *cfg_, engine_->sensors(),
-                                              *actuators_, options_.state_dir + "/routine.json", &io_);
-    connect_actuators(*actuators_);
-    connect_runner(*runner_);
-    connect_desk(*runner_, *cfg_);
+    bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg->mqtt, persist_dir);
     safe_mode_ = std::make_unique<SafeMode>(options_.state_dir + "/safe_mode.json", CrashLoopPolicy{});
-    engine_->on_episode([this](const Episode& e) {
-        runner_->on_episode(e);
-        publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
-                              {{"source", e.source}, {"duration_s", e.duration_s}, {"muscle", e.muscle}, {"side", e.side}});
-        // After the reaction: the log's bookkeeping never delays an action.
-        boost::asio::post(io_, [this, e] { cramp_log_->on_episode(e); });
-    });
-    cramp_log_->set_sender([this](const integrations::Reminder& r) { runner_->notify(r); });
-    cramp_log_->on_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
-    engine_->on_sensor([this](const std::string& name) {
-        runner_->on_sensor(name);
-        if (auto it = engine_->sensors().find(name); it != engine_->sensors().end())
-            cramp_log_->on_sensor(name, it->second.value);
-    });
-    // Through the member, not a copy: actuators_ is replaced on reload.
-    bus_->on_connected([this] { actuators_->on_connected(); });
-    watchdog_ = std::make_unique<Watchdog>(clock_, *bus_, cfg_->mqtt.base_topic + "/heartbeat",
-                                           watchdog_interval_from_env(), [this] { return status_text(); });
-    bus_->set_uncounted(cfg_->mqtt.base_topic + "/heartbeat");
+    Household::Options parts;
+    parts.state_dir = options_.state_dir;
+    parts.durable_cramp_log = true;
+    parts.http_notifiers = true;
+    parts.safe_mode = safe_mode_.get();
+    parts.hooks = state_hooks();
+    // Built here (not at run()) so that bad integration options fail start-up with 78.
+    household_ = std::make_unique<Household>(clock_, *bus_, counters_, io_, cfg, std::move(parts));
+    if (household_->intake()) bus_->set_durable_intake(household_->intake());
+    // Through the member, not a copy: the household's devices are replaced on reload.
+    bus_->on_connected([this] { household_->on_connected(); });
+    watchdog_ =
+        std::make_unique<Watchdog>(clock_, *bus_, cfg->mqtt.base_topic + "/heartbeat",
+                                   watchdog_interval_from_env(), [this] { return status_text(); });
+    bus_->set_uncounted(cfg->mqtt.base_topic + "/heartbeat");
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
     // Discovery before the state topics, so HA knows the entities they feed.
-    ha_ = std::make_unique<HaPublisher>(clock_, *bus_, cfg_, options_.state_dir + "/ha_discovery.json",
-                                        BEDTIMED_VERSION);
+    ha_ = std::make_unique<HaPublisher>(
+        clock_, *bus_, cfg, options_.state_dir + "/ha_discovery.json", BEDTIMED_VERSION);
     ha_->start();
     bus_->on_connected([this] { ha_->on_connected(); });
     // Fresh counters on every (re)connect, so `bedtimectl status` never waits a full interval.
@@ -95,40 +80,26 @@ App::App(AppOptions options)
         publish_counters();
         last_state_.clear();
         publish_all_sleeper_states();
-        for (const auto& pad : actuators_->pad_names()) publish_pad_state(pad);
+        for (const auto& pad : household_->actuators().pad_names()) publish_pad_state(pad);
         publish_safe_mode();
     });
-    commands_ = std::make_unique<commands::Dispatcher>(commands::Parts{
-        clock_, counters_, *bus_, cfg_, *cramp_log_, runner_, actuators_, desk_, *safe_mode_,
-        [this](auto&... e) { publish_episode_event(e...); }, [this] { publish_safe_mode(); }});
 }
 
-void App::open_cramp_log() {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.state_dir, ec);
-    const std::string db = options_.state_dir + "/bedtimed.db";
-    try {
-        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_);
-        cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{db, true, {}, {}});
-    } catch (const std::exception& e) {
-        // The routine and its safety rules matter more than the log: run on,
-        // keeping the log in memory, and say so loudly.
-        log_->error("cannot open the cramp log {}: {}; episodes are kept in memory only until restart", db,
-                    e.what());
-        ++counters_.store_failures;
-        intake_.reset();
-        cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{":memory:", false, {}, {}});
-    }
-}
-
-void App::connect_actuators(Actuators& actuators) {
-    actuators.on_pad_changed([this](const std::string& pad) { publish_pad_state(pad); });
+Household::Hooks App::state_hooks() {
+    Household::Hooks hooks;
+    hooks.sleeper_changed = [this](const std::string& sleeper) { publish_sleeper_state(sleeper); };
+    hooks.pad_changed = [this](const std::string& pad) { publish_pad_state(pad); };
+    hooks.episode = [this](const std::string& sleeper, const nlohmann::json& fields) {
+        publish_episode_event(sleeper, fields);
+    };
+    hooks.safe_mode_changed = [this] { publish_safe_mode(); };
+    return hooks;
 }
 
 void App::publish_pad_state(const std::string& pad) {
-    if (!bus_->connected() || !actuators_) return;
-    const std::string topic = cfg_->mqtt.base_topic + "/pads/" + pad;
-    const std::string payload = actuators_->pad_json(pad).dump();
+    if (!bus_->connected() || !household_) return;
+    const std::string topic = config().mqtt.base_topic + "/pads/" + pad;
+    const std::string payload = household_->actuators().pad_json(pad).dump();
     auto& last = last_state_[topic];
     if (last == payload) return;
     last = payload;
@@ -137,19 +108,14 @@ void App::publish_pad_state(const std::string& pad) {
 
 void App::publish_safe_mode() {
     if (!bus_->connected()) return;
-    bus_->publish(cfg_->mqtt.base_topic + "/safe_mode", safe_mode_->json(), 1, true);
+    bus_->publish(config().mqtt.base_topic + "/safe_mode", safe_mode_->json(), 1, true);
 }
 
 void App::start_parts() {
-    engine_->start();
-    cramp_log_->start();
     // Before the devices and the routine start: in safe mode the interrupted
     // session must not be resumed and no step may fire.
     const bool safe = safe_mode_->on_start(clock_.wall_now());
-    actuators_->set_safe_mode(safe);
-    runner_->set_paused(safe);
-    actuators_->start();
-    runner_->start();
+    household_->start(safe);
     if (safe) {
         const auto& p = safe_mode_->policy();
         const std::string text = fmt::format(
@@ -158,45 +124,35 @@ void App::start_parts() {
             "then resume with 'bedtimectl resume' or Home Assistant's Resume button.",
             p.max_starts, p.window.count());
         log_->error("{}", text);
-        for (const auto& name : runner_->sleeper_names())
-            runner_->notify(integrations::Reminder{name, "safe_mode", "bedtimed is in safe mode", text, true,
-                                                   clock_.wall_now()});
+        auto& runner = household_->runner();
+        for (const auto& name : runner.sleeper_names())
+            runner.notify(integrations::Reminder{name, "safe_mode", "bedtimed is in safe mode",
+                                                 text, true, clock_.wall_now()});
     }
     bus_->start();
     arm_counters_timer();
 }
 
-void App::connect_runner(RoutineRunner& runner) {
-    runner.set_evening_source([this](const std::string& sleeper, WallTime now) -> const config::SleeperSpec& {
-        return cramp_log_->evening(sleeper, now);
-    });
-    runner.on_step_ran([this](const std::string& sleeper, const std::string& night, const std::string& step,
-                              WallTime at) { cramp_log_->step_ran(sleeper, night, step, at); });
-    runner.on_plan_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
-}
-
-void App::connect_desk(RoutineRunner& runner, const config::Config& cfg) {
-    desk_ = attach_reminder_desk(clock_, counters_, cfg, runner);
-}
-
 void App::publish_sleeper_state(const std::string& sleeper) {
-    if (!bus_->connected() || sleeper.empty() || !runner_) return;
-    const std::string base = cfg_->mqtt.base_topic + "/" + sleeper;
-    auto plan = runner_->plan_json(sleeper);
-    plan["tier"] = cramplog::tier_name(cramp_log_->tier(sleeper));
-    const auto st = cramp_log_->stats(sleeper);
-    const auto last = cramp_log_->last_episode(sleeper);
-    const nlohmann::json stats{{"tonight", st.tonight},
-                               {"last_7_days", st.last_7_days},
-                               {"rate_28d_per_week", st.rate_28d_per_week},
-                               {"tier", cramplog::tier_name(cramp_log_->tier(sleeper))},
-                               {"trend", cramplog::trend_text(st.trend)},
-                               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
-                               {"tier_override", cramp_log_->tier_override(sleeper)},
-                               {"notice", [&] {
-                                    const auto n = cramp_log_->recent_notice(sleeper);
-                                    return n.empty() ? nlohmann::json() : nlohmann::json(n);
-                                }()}};
+    if (!bus_->connected() || sleeper.empty() || !household_) return;
+    const std::string base = config().mqtt.base_topic + "/" + sleeper;
+    auto plan = household_->runner().plan_json(sleeper);
+    CrampLog& cramp_log = household_->cramp_log();
+    plan["tier"] = cramplog::tier_name(cramp_log.tier(sleeper));
+    const auto st = cramp_log.stats(sleeper);
+    const auto last = cramp_log.last_episode(sleeper);
+    const nlohmann::json stats{
+        {"tonight", st.tonight},
+        {"last_7_days", st.last_7_days},
+        {"rate_28d_per_week", st.rate_28d_per_week},
+        {"tier", cramplog::tier_name(cramp_log.tier(sleeper))},
+        {"trend", cramplog::trend_text(st.trend)},
+        {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
+        {"tier_override", cramp_log.tier_override(sleeper)},
+        {"notice", [&] {
+             const auto n = cramp_log.recent_notice(sleeper);
+             return n.empty() ? nlohmann::json() : nlohmann::json(n);
+         }()}};
     for (const auto& [topic, body] : {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
         auto& last_sent = last_state_[topic];
         if (last_sent == body) continue;
@@ -206,27 +162,28 @@ void App::publish_sleeper_state(const std::string& sleeper) {
 }
 
 void App::publish_all_sleeper_states() {
-    if (!runner_) return;
+    if (!household_) return;
+    const auto& runner = household_->runner();
     // The index of sleepers, retained, for readers that cannot rely on a
     // wildcard subscription to deliver retained messages (RabbitMQ's MQTT
     // plugin): bedtimectl reads it by name, then each sleeper's topics.
     if (bus_->connected()) {
-        const std::string topic = cfg_->mqtt.base_topic + "/sleepers";
-        const std::string body = nlohmann::json(runner_->sleeper_names()).dump();
+        const std::string topic = config().mqtt.base_topic + "/sleepers";
+        const std::string body = nlohmann::json(runner.sleeper_names()).dump();
         if (auto& last_sent = last_state_[topic]; last_sent != body) {
             last_sent = body;
             bus_->publish(topic, body, 1, true);
         }
     }
-    for (const auto& name : runner_->sleeper_names()) publish_sleeper_state(name);
+    for (const auto& name : runner.sleeper_names()) publish_sleeper_state(name);
 }
 
 void App::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {
-    if (sleeper.empty() || !cfg_->home_assistant.discovery) return;
+    if (sleeper.empty() || !config().home_assistant.discovery) return;
     auto body = fields;
     body["event_type"] = "cramp";
     // Not retained: a retained event would fire again each time HA reconnects.
-    bus_->publish(cfg_->mqtt.base_topic + "/" + sleeper + "/episode", body.dump(), 1, false);
+    bus_->publish(config().mqtt.base_topic + "/" + sleeper + "/episode", body.dump(), 1, false);
 }
 
 App::~App() {
@@ -234,11 +191,7 @@ App::~App() {
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
     ha_.reset();
     watchdog_.reset();
-    desk_.reset();
-    runner_.reset();
-    cramp_log_.reset();
-    actuators_.reset();
-    engine_.reset();
+    household_.reset();
     bus_.reset();
 }
 
@@ -262,8 +215,8 @@ int App::run() noexcept {
             signals_.async_wait(on_signal);
             start_parts();
             log_->info("bedtimed {} running: {} sensors, {} wearables, {} rules; broker {}",
-                       BEDTIMED_VERSION, cfg_->sensors.size(), cfg_->wearables.size(),
-                       cfg_->rules.size(), cfg_->mqtt.uri);
+                       BEDTIMED_VERSION, config().sensors.size(), config().wearables.size(),
+                       config().rules.size(), config().mqtt.uri);
             // Ready means config, state and loop are up; the broker may come later.
             notify_systemd("READY=1\nSTATUS=" + watchdog_->status_for_ready());
             watchdog_->start();
@@ -289,7 +242,7 @@ void App::stop() {
     counters_timer_->cancel();
     watchdog_->stop();
     // Heat off and beds stopped before the connection goes.
-    actuators_->shutdown();
+    household_->actuators().shutdown();
     publish_counters();
     // 1.5 s for "offline" and DISCONNECT keeps the whole stop under 2 s.
     bus_->stop(std::chrono::milliseconds(1500));
@@ -301,7 +254,7 @@ void App::stop() {
 std::string App::status_text() const {
     std::string text = (bus_->connected() ? "connected to " : "not connected to ") + bus_->uri();
     if (!bus_->connected()) text += " (retrying)";
-    const std::string next = runner_ ? runner_->next_step_text() : std::string();
+    const std::string next = household_ ? household_->runner().next_step_text() : std::string();
     return text + "; next: " + (next.empty() ? "nothing planned" : next);
 }
 
@@ -318,40 +271,19 @@ void App::reload() {
     try {
         auto fresh = load();
         for (const auto& w : fresh->warnings) log_->warn("{}", w);
-        if (fresh->mqtt.uri != cfg_->mqtt.uri || fresh->mqtt.client_id != cfg_->mqtt.client_id ||
-            fresh->mqtt.base_topic != cfg_->mqtt.base_topic)
+        if (fresh->mqtt.uri != config().mqtt.uri ||
+            fresh->mqtt.client_id != config().mqtt.client_id ||
+            fresh->mqtt.base_topic != config().mqtt.base_topic)
             log_->warn("mqtt connection settings changed; they apply after a restart");
-        // Devices and routines are rebuilt for the new config. Nothing is
-        // switched over until both are built (a bad option keeps the old ones).
-        // The old pads go off; the new Actuators find the running session on
-        // record and the routine resumes it for its remaining time, never more.
-        auto actuators = std::make_unique<Actuators>(
-            clock_, *bus_, counters_, *fresh, Actuators::Options{options_.state_dir + "/actuators.json", true});
-        auto runner = std::make_unique<RoutineRunner>(clock_, *bus_, counters_, *fresh, engine_->sensors(),
-                                                      *actuators, options_.state_dir + "/routine.json", &io_);
-        connect_actuators(*actuators);
-        connect_runner(*runner);
-        connect_desk(*runner, *fresh);
-        actuators->set_safe_mode(safe_mode_->active());
-        runner->set_paused(safe_mode_->active());
-        runner_.reset();
-        actuators_->shutdown_keeping_sessions();
-        actuators_.reset();
-        actuators_ = std::move(actuators);
-        runner_ = std::move(runner);
-        cfg_ = fresh;
-        cramp_log_->apply_config(cfg_);
-        if (intake_) intake_->update(*cfg_);
-        engine_->apply_config(cfg_);
-        actuators_->start();
-        if (bus_->connected()) actuators_->on_connected();
-        runner_->start();
+        // Devices and routines are rebuilt for the new config (household.hpp);
+        // a running heat session goes on for its remaining time, never more.
+        household_->reload(fresh, safe_mode_->active());
         publish_all_sleeper_states();  // the sleepers' index may have changed
-        ha_->apply_config(cfg_);
+        ha_->apply_config(household_->config());
         ++counters_.config_reloads;
         log_->info("config reloaded from {}: {} sensors, {} wearables, {} rules",
-                   options_.config_path, cfg_->sensors.size(), cfg_->wearables.size(),
-                   cfg_->rules.size());
+                   options_.config_path, config().sensors.size(), config().wearables.size(),
+                   config().rules.size());
     } catch (const std::exception& e) {
         ++counters_.config_reload_failures;
         log_->error("config reload failed, keeping the running config: {}", e.what());
@@ -367,9 +299,9 @@ void App::arm_counters_timer() {
 }
 
 void App::fold_intake_counters() {
-    if (intake_) {
+    if (const auto& intake = household_->intake()) {
         // The intake counts on Paho's thread; fold its progress in here.
-        const auto committed = intake_->committed(), failed = intake_->failures();
+        const auto committed = intake->committed(), failed = intake->failures();
         counters_.episodes_stored += committed - intake_committed_seen_;
         counters_.store_failures += failed - intake_failures_seen_;
         intake_committed_seen_ = committed;
@@ -383,7 +315,7 @@ void App::publish_counters() {
     std::string json = counters_.to_json();
     // Idle stays idle: nothing is sent when nothing changed (bar the publish itself).
     if (json == last_counters_json_) return;
-    bus_->publish(cfg_->mqtt.base_topic + "/counters", json, 0, true);
+    bus_->publish(config().mqtt.base_topic + "/counters", json, 0, true);
     last_counters_json_ = counters_.to_json();  // includes the publish just made
 }
 

@@ -1,5 +1,8 @@
-// The composition root (MPD's Instance): owns the io_context, the clock, the
-// bus and the engine, in that order, and runs the one loop thread.
+// The daemon's lifecycle (MPD's Instance): owns the io_context, the clock,
+// the bus (Paho) and the Household (household.hpp, the one wiring of the
+// parts), in that order, and runs the one loop thread: start, stop, signals,
+// reload (a new config swapped into the household), safe mode, the watchdog,
+// Home Assistant discovery and the state topics.
 //
 // Threads: construct on any thread; run() on the thread that becomes the loop
 // thread. request_stop(), request_reload() and counters_snapshot() may be
@@ -19,16 +22,10 @@
 #include "asio_clock.hpp"
 #include "config.hpp"
 #include "counters.hpp"
-#include "actuators.hpp"
-#include "cramp_log.hpp"
-#include "dispatch.hpp"
-#include "engine.hpp"
-#include "episode_intake.hpp"
 #include "ha_publisher.hpp"
+#include "household.hpp"
 #include "log.hpp"
 #include "paho_bus.hpp"
-#include "reminder_desk.hpp"
-#include "routine_runner.hpp"
 #include "safe_mode.hpp"
 #include "watchdog.hpp"
 
@@ -67,17 +64,14 @@ private:
     void fold_intake_counters();
     void arm_counters_timer();
     std::shared_ptr<const config::Config> load() const;
-    // Hooks the routine runner to the cramp log and the state topics.
-    void connect_runner(RoutineRunner& runner);
-    // Puts a new ReminderDesk (quiet hours, Done/Snooze) between `runner` and its notifiers.
-    void connect_desk(RoutineRunner& runner, const config::Config& cfg);
-    void open_cramp_log();
+    // The running config: the household's (a reload replaces it).
+    const config::Config& config() const { return *household_->config(); }
+    // The state topics the household's parts change.
+    Household::Hooks state_hooks();
     // Home Assistant's event entity: `<base>/<sleeper>/episode`, not retained.
     void publish_episode_event(const std::string& sleeper, const nlohmann::json& fields);
     // Starts every part in order (the same with and without signal handling).
     void start_parts();
-    // Hooks the pads' state topics and alerts of `actuators` (made anew on reload).
-    void connect_actuators(Actuators& actuators);
     // <base>/pads/<pad>: on, origin, device cap, power, pad test (retained).
     void publish_pad_state(const std::string& pad);
     void publish_safe_mode();
@@ -91,22 +85,15 @@ private:
     AsioClock asio_clock_{io_};
     Clock& clock_;  // asio_clock_, or AppOptions::clock
     Counters counters_;
-    std::shared_ptr<const config::Config> cfg_;
     std::unique_ptr<PahoBus> bus_;
-    std::unique_ptr<Engine> engine_;
-    std::unique_ptr<Actuators> actuators_;
-    std::unique_ptr<RoutineRunner> runner_;
-    std::unique_ptr<ReminderDesk> desk_;  // made with runner_, replaced with it on reload
-    std::shared_ptr<EpisodeIntake> intake_;  // shared with Paho's callback thread
-    std::unique_ptr<CrampLog> cramp_log_;
+    std::unique_ptr<SafeMode> safe_mode_;   // crash-loop safe mode (safe_mode.hpp)
+    std::unique_ptr<Household> household_;  // engine, devices, routine, cramp log, commands
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
     std::unique_ptr<Watchdog> watchdog_;  // WATCHDOG=1 and STATUS= (watchdog.hpp)
     std::unique_ptr<HaPublisher> ha_;      // Home Assistant discovery (ha_publisher.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
-    std::unique_ptr<SafeMode> safe_mode_;  // crash-loop safe mode (safe_mode.hpp)
-    std::unique_ptr<commands::Dispatcher> commands_;  // <base>/cmd/<verb> (dispatch.hpp)
     std::string last_counters_json_;
     bool stopped_ = false;
 };

@@ -1,51 +1,27 @@
 #include "simulate.hpp"
 
-#include <yaml-cpp/yaml.h>
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <queue>
 
-#include "actuators.hpp"
-#include "cramp_log.hpp"
-#include "engine.hpp"
+#include "household.hpp"
 #include "loader.hpp"
 #include "local_time.hpp"
 #include "manual_clock.hpp"
-#include "reminder_desk.hpp"
-#include "mqtt_topic.hpp"
-#include "routine_runner.hpp"
+#include "recording_bus.hpp"
 #include "validate.hpp"
+#include "verbs.hpp"
 
 namespace bedtimed {
 
 namespace {
-
-// Delivers injected messages to subscribers at once and records every publish.
-class SimBus final : public Bus {
-public:
-    explicit SimBus(std::function<void(const std::string&, const std::string&)> record)
-        : record_(std::move(record)) {}
-    void publish(std::string topic, std::string payload, int, bool) override { record_(topic, payload); }
-    void subscribe(const std::string& filter, int, MessageHandler h) override { subs_[filter] = std::move(h); }
-    void unsubscribe(const std::string& filter) override { subs_.erase(filter); }
-    bool connected() const noexcept override { return true; }
-    void inject(const Message& m) {
-        // A handler may (un)subscribe: call copies of the matching handlers
-        // (copying the whole map for every reading dominated a simulated year).
-        std::vector<MessageHandler> matching;
-        for (const auto& [filter, h] : subs_)
-            if (topic_matches(filter, m.topic)) matching.push_back(h);
-        for (const auto& h : matching) h(m);
-    }
-
-private:
-    std::function<void(const std::string&, const std::string&)> record_;
-    std::map<std::string, MessageHandler> subs_;
-};
 
 struct Event {
     Duration after{};
@@ -107,125 +83,118 @@ std::string payload_at(const std::string& path, const YAML::Node& value) {
     return root.dump();
 }
 
-}  // namespace
-
-SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path,
-                                const std::string& db_path) {
-    std::vector<std::string> warnings;
-    const config::Config cfg = load_and_validate(config_path, warnings);
-    YAML::Node sc;
-    try {
-        sc = YAML::LoadFile(scenario_path);
-    } catch (const YAML::BadFile&) {
-        throw config::ConfigError(config::Location{scenario_path, 0, 0}, "cannot read the file");
-    } catch (const YAML::Exception& e) {
-        throw config::ConfigError(config::Location{scenario_path, e.mark.line + 1, e.mark.column + 1}, e.msg);
-    }
-    if (!sc.IsMap() || !sc["start"]) throw config::ConfigError(config::Location{scenario_path, 1, 1}, "a scenario needs 'start'");
-    const WallTime start = time_of(scenario_path, sc["start"]);
-    const Duration night_length = sc["duration"] ? duration_of(scenario_path, sc["duration"]) : std::chrono::hours(24);
-    const int nights = sc["nights"] ? sc["nights"].as<int>() : 1;
-    if (nights < 1 || nights > 3660) fail(scenario_path, sc["nights"], "'nights' must be 1..3660");
-
+// The scenario file, read: every event once (the nights repeat them).
+struct Scenario {
+    WallTime start;
+    Duration night_length{};
+    int nights = 1;
     std::vector<Event> events;
+};
+
+YAML::Node load_yaml(const std::string& path) {
+    try {
+        return YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw config::ConfigError(config::Location{path, 0, 0}, "cannot read the file");
+    } catch (const YAML::Exception& e) {
+        throw config::ConfigError(config::Location{path, e.mark.line + 1, e.mark.column + 1},
+                                  e.msg);
+    }
+}
+
+// An episode event's message, as the wearable would publish it.
+Message episode_message(const std::string& path, const YAML::Node& ep, const config::Config& cfg,
+                        Event& ev, int& episode_no) {
+    const auto* w = cfg.find_wearable(ep["wearable"] ? ep["wearable"].Scalar() : "");
+    if (!w) fail(path, ep, "an episode needs a defined 'wearable'");
+    nlohmann::json j;
+    if (ep["id"]) j[w->fields.id] = ep["id"].Scalar();
+    else {
+        j[w->fields.id] = fmt::format("sim-{}", ++episode_no);
+        ev.id_field = w->fields.id;
+    }
+    j[w->fields.duration] =
+        ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
+    if (!w->fields.muscle.empty() && ep["muscle"]) j[w->fields.muscle] = ep["muscle"].Scalar();
+    if (!w->fields.side.empty() && ep["side"]) j[w->fields.side] = ep["side"].Scalar();
+    if (!w->fields.severity.empty() && ep["severity"])
+        j[w->fields.severity] = ep["severity"].as<double>();
+    return Message{w->topic, j.dump(), w->qos, false};
+}
+
+// A command event's message, as bedtimectl or a reminder's button would send it.
+Message command_message(const std::string& path, const YAML::Node& e, const config::Config& cfg) {
+    const std::string verb = e["command"].Scalar();
+    if (!commands::find_verb(verb)) fail(path, e["command"], "unknown command '" + verb + "'");
+    return Message{cfg.mqtt.base_topic + "/cmd/" + verb,
+                   e["payload"] ? e["payload"].Scalar() : "{}", 1, false};
+}
+
+Event parse_event(const std::string& path, const YAML::Node& e, const config::Config& cfg,
+                  int& episode_no) {
+    Event ev;
+    ev.line = e.Mark().line + 1;
+    if (e["after"]) ev.after = duration_of(path, e["after"]);
+    else if (e["at"]) ev.at = time_of(path, e["at"]);
+    else fail(path, e, "an event needs 'after' or 'at'");
+    if (e["nights"]) {
+        // "8-21" or a single night "8".
+        const std::string r = e["nights"].Scalar();
+        int a = 0, b = 0;
+        const int n = std::sscanf(r.c_str(), "%d-%d", &a, &b);
+        if (n < 1 || a < 1 || (n == 2 && b < a))
+            fail(path, e["nights"], "'nights' must be like 8-21");
+        ev.first_night = a;
+        ev.last_night = n == 2 ? b : a;
+    }
+    if (e["sensor"]) {
+        const auto* s = cfg.find_sensor(e["sensor"].Scalar());
+        if (!s) fail(path, e["sensor"], "undefined sensor '" + e["sensor"].Scalar() + "'");
+        if (!e["value"]) fail(path, e, "a sensor event needs 'value'");
+        ev.msg = Message{s->topic, payload_at(s->json_path, e["value"]), 0, false};
+    } else if (e["episode"]) {
+        ev.msg = episode_message(path, e["episode"], cfg, ev, episode_no);
+    } else if (e["command"]) {
+        ev.msg = command_message(path, e, cfg);
+    } else if (e["topic"]) {
+        ev.msg = Message{e["topic"].Scalar(), e["payload"] ? e["payload"].Scalar() : "", 0, false};
+    } else {
+        fail(path, e, "an event needs 'sensor', 'episode', 'command' or 'topic'");
+    }
+    return ev;
+}
+
+Scenario parse_scenario(const std::string& path, const config::Config& cfg) {
+    // Dropped on return: the parsed nodes of a year of readings are tens of MiB.
+    const YAML::Node sc = load_yaml(path);
+    if (!sc.IsMap() || !sc["start"])
+        throw config::ConfigError(config::Location{path, 1, 1}, "a scenario needs 'start'");
+    Scenario scenario;
+    scenario.start = time_of(path, sc["start"]);
+    scenario.night_length =
+        sc["duration"] ? duration_of(path, sc["duration"]) : std::chrono::hours(24);
+    scenario.nights = sc["nights"] ? sc["nights"].as<int>() : 1;
+    if (scenario.nights < 1 || scenario.nights > 3660)
+        fail(path, sc["nights"], "'nights' must be 1..3660");
     int episode_no = 0;
     if (sc["events"]) {
-        if (!sc["events"].IsSequence()) fail(scenario_path, sc["events"], "'events' must be a list");
-        for (const auto& e : sc["events"]) {
-            Event ev;
-            ev.line = e.Mark().line + 1;
-            if (e["after"]) ev.after = duration_of(scenario_path, e["after"]);
-            else if (e["at"]) ev.at = time_of(scenario_path, e["at"]);
-            else fail(scenario_path, e, "an event needs 'after' or 'at'");
-            if (e["nights"]) {
-                // "8-21" or a single night "8".
-                const std::string r = e["nights"].Scalar();
-                int a = 0, b = 0;
-                const int n = std::sscanf(r.c_str(), "%d-%d", &a, &b);
-                if (n < 1 || a < 1 || (n == 2 && b < a)) fail(scenario_path, e["nights"], "'nights' must be like 8-21");
-                ev.first_night = a;
-                ev.last_night = n == 2 ? b : a;
-            }
-            if (e["sensor"]) {
-                const auto* s = cfg.find_sensor(e["sensor"].Scalar());
-                if (!s) fail(scenario_path, e["sensor"], "undefined sensor '" + e["sensor"].Scalar() + "'");
-                if (!e["value"]) fail(scenario_path, e, "a sensor event needs 'value'");
-                ev.msg = Message{s->topic, payload_at(s->json_path, e["value"]), 0, false};
-            } else if (e["episode"]) {
-                const auto& ep = e["episode"];
-                const auto* w = cfg.find_wearable(ep["wearable"] ? ep["wearable"].Scalar() : "");
-                if (!w) fail(scenario_path, ep, "an episode needs a defined 'wearable'");
-                nlohmann::json j;
-                if (ep["id"]) j[w->fields.id] = ep["id"].Scalar();
-                else {
-                    j[w->fields.id] = fmt::format("sim-{}", ++episode_no);
-                    ev.id_field = w->fields.id;
-                }
-                j[w->fields.duration] = ep["duration_s"] ? ep["duration_s"].as<double>() / w->duration_scale : 30.0;
-                if (!w->fields.muscle.empty() && ep["muscle"]) j[w->fields.muscle] = ep["muscle"].Scalar();
-                if (!w->fields.side.empty() && ep["side"]) j[w->fields.side] = ep["side"].Scalar();
-                if (!w->fields.severity.empty() && ep["severity"]) j[w->fields.severity] = ep["severity"].as<double>();
-                ev.msg = Message{w->topic, j.dump(), w->qos, false};
-            } else if (e["topic"]) {
-                ev.msg = Message{e["topic"].Scalar(), e["payload"] ? e["payload"].Scalar() : "", 0, false};
-            } else {
-                fail(scenario_path, e, "an event needs 'sensor', 'episode' or 'topic'");
-            }
-            events.push_back(std::move(ev));
-        }
+        if (!sc["events"].IsSequence()) fail(path, sc["events"], "'events' must be a list");
+        for (const auto& e : sc["events"])
+            scenario.events.push_back(parse_event(path, e, cfg, episode_no));
     }
+    return scenario;
+}
 
-    sc = YAML::Node();  // the parsed scenario (tens of MiB of nodes for a year of readings) is done with
-
-    SimulationResult result;
-    const date::time_zone* zone = zone_named(cfg.sleepers.empty() ? "" : cfg.sleepers.front().timezone);
-    result.zone = std::string(zone->name());
-    ManualClock clock(start);
-    Counters counters;
-    auto record = [&](const std::string& who, const std::string& what) {
-        result.timeline.push_back(TimelineEntry{clock.wall_now(), who, what});
-    };
-    SimBus bus([&](const std::string& topic, const std::string& payload) { record("mqtt", topic + " " + payload); });
-    auto cfg_ptr = std::make_shared<const config::Config>(cfg);
-    Engine engine(clock, bus, counters, cfg_ptr);
-    Actuators actuators(clock, bus, counters, *cfg_ptr, Actuators::Options{"", false});
-    // No io_context: HTTP notifiers send nothing; the timeline records the reminders.
-    RoutineRunner runner(clock, bus, counters, *cfg_ptr, engine.sensors(), actuators, "", nullptr,
-                         /*read_secrets=*/false);
-    // The cramp log in memory: the simulated nights adapt the evening as the daemon would.
-    CrampLog cramp_log(clock, counters, cfg_ptr, CrampLog::Options{db_path.empty() ? ":memory:" : db_path, false, {}, {}});
-    // The same reminder desk as the daemon: quiet hours hold or drop, Snooze re-sends.
-    const auto desk = attach_reminder_desk(clock, counters, *cfg_ptr, runner);
-    desk->set_timeline(record);
-    actuators.set_journal(record);
-    runner.set_timeline(record);
-    cramp_log.set_timeline(record);
-    cramp_log.set_sender([&](const integrations::Reminder& r) { runner.notify(r); });
-    runner.set_evening_source([&](const std::string& sleeper, WallTime now) -> const config::SleeperSpec& {
-        return cramp_log.evening(sleeper, now);
-    });
-    runner.on_step_ran([&](const std::string& sleeper, const std::string& night, const std::string& step,
-                           WallTime at) { cramp_log.step_ran(sleeper, night, step, at); });
-    engine.on_episode([&](const Episode& e) {
-        runner.on_episode(e);
-        cramp_log.on_episode(e);
-    });
-    engine.on_sensor([&](const std::string& n) {
-        runner.on_sensor(n);
-        if (auto it = engine.sensors().find(n); it != engine.sensors().end()) cramp_log.on_sensor(n, it->second.value);
-    });
-    engine.start();
-    cramp_log.start();
-    actuators.start();
-    runner.start();
-    actuators.on_connected();
-
-    // Every event of every night, in time order (ties: earlier night first,
-    // then scenario order). Merged night by night rather than expanded up
-    // front, so a year of readings every 30 s needs the memory of one
-    // night's list, not of every message of the year.
+// Replays every event of every night in time order (ties: earlier night
+// first, then scenario order), handing each to `deliver` once the clock is
+// at its time, and then runs the clock to the end of the last night. Merged
+// night by night rather than expanded up front, so a year of readings every
+// 30 s needs the memory of one night's list, not of every message of the year.
+void replay(const Scenario& sc, ManualClock& clock,
+            const std::function<void(const Message&)>& deliver) {
+    const auto& events = sc.events;
     auto offset_of = [&](const Event& ev) {
-        return ev.at ? std::chrono::duration_cast<WallTime::duration>(*ev.at - start)
+        return ev.at ? std::chrono::duration_cast<WallTime::duration>(*ev.at - sc.start)
                      : std::chrono::duration_cast<WallTime::duration>(ev.after);
     };
     std::vector<std::size_t> order(events.size());
@@ -246,13 +215,13 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
         for (; pos < order.size(); ++pos) {
             const Event& ev = events[order[pos]];
             if (n + 1 < ev.first_night || n + 1 > ev.last_night) continue;
-            due.push(Cursor{start + std::chrono::hours(24) * n + offset_of(ev), n, pos});
+            due.push(Cursor{sc.start + std::chrono::hours(24) * n + offset_of(ev), n, pos});
             return;
         }
     };
-    for (int n = 0; n < nights; ++n) push_next(n, 0);
-    const WallTime end = start + std::chrono::hours(24) * (nights - 1) +
-                         std::chrono::duration_cast<WallTime::duration>(night_length);
+    for (int n = 0; n < sc.nights; ++n) push_next(n, 0);
+    const WallTime end = sc.start + std::chrono::hours(24) * (sc.nights - 1) +
+                         std::chrono::duration_cast<WallTime::duration>(sc.night_length);
     while (!due.empty()) {
         const Cursor c = due.top();
         due.pop();
@@ -266,13 +235,57 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
             auto j = nlohmann::json::parse(copy.payload);
             j[ev.id_field] = j[ev.id_field].get<std::string>() + "-n" + std::to_string(c.night + 1);
             copy.payload = j.dump();
-            bus.inject(copy);
+            deliver(copy);
         } else {
-            bus.inject(ev.msg);
+            deliver(ev.msg);
         }
     }
     if (end > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
-    actuators.shutdown();
+}
+
+}  // namespace
+
+SimulationResult run_simulation(const std::string& config_path, const std::string& scenario_path,
+                                const std::string& db_path) {
+    std::vector<std::string> warnings;
+    const auto cfg =
+        std::make_shared<const config::Config>(load_and_validate(config_path, warnings));
+    const Scenario scenario = parse_scenario(scenario_path, *cfg);
+
+    SimulationResult result;
+    const date::time_zone* zone =
+        zone_named(cfg->sleepers.empty() ? "" : cfg->sleepers.front().timezone);
+    result.zone = std::string(zone->name());
+    ManualClock clock(scenario.start);
+    Counters counters;
+    auto record = [&](const std::string& who, const std::string& what) {
+        result.timeline.push_back(TimelineEntry{clock.wall_now(), who, what});
+    };
+    RecordingBus bus([&](const Message& m) { record("mqtt", m.topic + " " + m.payload); });
+    // The daemon's household. Its loop runs what the parts post (the cramp
+    // log's bookkeeping of an episode) after each message, as the daemon's
+    // loop would. No HTTP notifier sends: the timeline records the reminders.
+    boost::asio::io_context loop;
+    Household::Options options;
+    options.expect_confirmation = false;
+    // The cramp log in memory (or db_path): the simulated nights adapt the evening as the daemon
+    // would.
+    options.cramp_log_path = db_path;
+    options.read_secrets = false;
+    options.timeline = record;
+    Household household(clock, bus, counters, loop, cfg, std::move(options));
+    household.start(false);
+    household.on_connected();
+    auto run_posted = [&] {
+        loop.restart();
+        loop.poll();
+    };
+    replay(scenario, clock, [&](const Message& msg) {
+        bus.inject(msg);
+        run_posted();
+    });
+    run_posted();
+    household.actuators().shutdown();
     record("bedtimed", fmt::format("end of simulation: {} reminders, {} heat sessions, {} bed moves, {} episodes",
                                    counters.reminders_sent, counters.heat_sessions, counters.bed_moves,
                                    counters.episodes_accepted));

@@ -1,5 +1,6 @@
-// `bedtimed simulate`: the real engine, actuators and routines on a virtual
-// clock, driven through a scenario of timed sensor readings and episodes.
+// `bedtimed simulate`: the daemon's Household (household.hpp: engine,
+// actuators, routines, reminder desk, cramp log, commands) on a virtual clock,
+// driven through a scenario of timed sensor readings, episodes and commands.
 // Nothing leaves the process: publishes are recorded, not sent.
 //
 // Scenario (YAML):
@@ -12,6 +13,9 @@
 //       value: 16.5
 //     - after: 8h14m
 //       episode: {wearable: left_band, duration_s: 45, muscle: calf}   # ...an episode...
+//     - after: 4h12m
+//       command: snooze                   # ...a command on <base>/cmd/<verb>...
+//       payload: '{"sleeper":"alex","step":"stretch"}'   # (default "{}")
 //     - after: 9h
 //       topic: some/topic                 # ...or any raw message
 //       payload: "ON"

@@ -1,36 +1,31 @@
 #include "validate.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <cstdio>
 
-#include "actuators.hpp"
+#include "household.hpp"
 #include "loader.hpp"
 #include "manual_clock.hpp"
-#include "routine_runner.hpp"
+#include "recording_bus.hpp"
 
 namespace bedtimed {
 
-namespace {
-// Validation sends nothing anywhere.
-class NullBus final : public Bus {
-public:
-    void publish(std::string, std::string, int, bool) override {}
-    void subscribe(const std::string&, int, MessageHandler) override {}
-    void unsubscribe(const std::string&) override {}
-    bool connected() const noexcept override { return false; }
-};
-}  // namespace
-
 config::Config load_and_validate(const std::string& path, std::vector<std::string>& warnings) {
-    config::Config cfg = config::load_config(path);
-    warnings = cfg.warnings;
+    auto cfg = std::make_shared<const config::Config>(config::load_config(path));
+    warnings = cfg->warnings;
+    // The daemon's household, on a bus that sends nothing anywhere: building
+    // it runs every integration's option checks (and logs unknown options).
     ManualClock clock;
-    NullBus bus;
+    RecordingBus bus;
+    bus.set_connected(false);
     Counters counters;
-    SensorTable sensors;
-    // Building them runs every integration's option checks (and logs unknown options).
-    Actuators actuators(clock, bus, counters, cfg, Actuators::Options{"", false});
-    RoutineRunner runner(clock, bus, counters, cfg, sensors, actuators, "");
-    return cfg;
+    boost::asio::io_context loop;
+    Household::Options options;
+    options.expect_confirmation = false;
+    Household household(clock, bus, counters, loop, cfg, std::move(options));
+    return *cfg;
 }
 
 int check_config_command(const std::string& path) noexcept {

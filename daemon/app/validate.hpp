@@ -1,6 +1,7 @@
 // Full validation of a config, beyond what the loader can see: the options of
 // every actuator integration and notifier. Used by `--check-config` and
-// `bedtimectl check-config`; the daemon gets the same checks by building them.
+// `bedtimectl check-config`: it builds the daemon's Household (household.hpp)
+// on a bus that sends nothing, so it finds what the daemon's start-up would.
 //
 // Threads: any. Throws config::ConfigError; returns the warnings (unknown keys
 // and unknown integration options) otherwise.

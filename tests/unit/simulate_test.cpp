@@ -119,3 +119,47 @@ TEST(Simulate, QuietHoursHoldAReminderAsTheDaemonDoes) {
 
 }  // namespace
 }  // namespace bedtimed
+
+namespace bedtimed {
+namespace {
+
+// `simulate` runs the daemon's command dispatcher: a scenario's Snooze (as a
+// reminder's button sends it, on <base>/cmd/snooze) puts the 22:10 stretch
+// reminder off by the sleeper's snooze_minutes (10), and the desk sends it
+// again at 22:22, as the daemon does.
+TEST(Simulate, ASnoozeCommandInAScenarioSendsTheReminderAgainLater) {
+    const std::string path = std::filesystem::temp_directory_path() / "bt-sim-snooze.scenario.yaml";
+    std::ofstream(path) << read(kRoot + "/examples/evening.scenario.yaml")
+                        << "  - after: 4h12m\n"
+                           "    command: snooze\n"
+                           "    payload: '{\"sleeper\":\"alex\",\"step\":\"stretch\"}'\n";
+    const auto snoozed =
+        format_timeline(run_simulation(kRoot + "/config/bedtimed.example.yaml", path), false);
+    const auto plain = format_timeline(run_simulation(kRoot + "/config/bedtimed.example.yaml",
+                                                      kRoot + "/examples/evening.scenario.yaml"),
+                                       false);
+    std::filesystem::remove(path);
+    const std::string stretch =
+        "  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\"";
+    EXPECT_NE(snoozed.find("22:10 CET" + stretch), std::string::npos) << snoozed;
+    EXPECT_NE(snoozed.find("22:22 CET" + stretch), std::string::npos) << snoozed;
+    EXPECT_EQ(plain.find("22:22 CET" + stretch), std::string::npos) << "only after the Snooze";
+}
+
+// A command event names a verb of the command topic; a typo is the scenario's error.
+TEST(Simulate, AnUnknownCommandIsReportedWithItsLocation) {
+    const std::string path = ::testing::TempDir() + "bad-command.scenario.yaml";
+    std::ofstream(path)
+        << "start: \"2026-11-26T18:00:00+01:00\"\nevents:\n  - after: 1h\n    command: snoze\n";
+    try {
+        run_simulation(kRoot + "/config/bedtimed.example.yaml", path);
+        FAIL() << "accepted an unknown command";
+    } catch (const config::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ":4:14: unknown command 'snoze'"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace bedtimed
