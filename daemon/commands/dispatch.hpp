@@ -4,9 +4,9 @@
 // argument type of the verb table (verbs.hpp), are in dispatch.cpp.
 //
 // Threads: loop thread only. Ownership: borrows everything in Parts from the
-// App, which outlives the dispatcher; the runner, the actuators and the desk
-// are reached through the App's owning pointers because a reload replaces
-// them. Nothing here throws apart from std::bad_alloc: a refused command is
+// Household (app/household.hpp), which owns the dispatcher; the runner, the
+// actuators and the desk are reached through the Household's owning pointers
+// because a reload replaces them. Nothing here throws apart from std::bad_alloc: a refused command is
 // answered, logged (rate-limited) and counted in commands_rejected.
 #pragma once
 
@@ -29,7 +29,7 @@
 
 namespace bedtimed::commands {
 
-// What the handlers act on, as the App owns it.
+// What the handlers act on, as the Household owns it.
 struct Parts {
     Clock& clock;
     Counters& counters;
@@ -40,7 +40,7 @@ struct Parts {
     const std::unique_ptr<Actuators>& actuators;
     const std::unique_ptr<ReminderDesk>& desk;
     SafeMode& safe_mode;
-    // The App's state topics: Home Assistant's event for a hand-logged
+    // The App's state topics (through the Household's hooks): Home Assistant's event for a hand-logged
     // episode (<base>/<sleeper>/episode), and <base>/safe_mode after a resume.
     std::function<void(const std::string& sleeper, const nlohmann::json& fields)> episode_logged;
     std::function<void()> safe_mode_changed;

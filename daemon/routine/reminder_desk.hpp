@@ -140,8 +140,9 @@ private:
 
 class RoutineRunner;
 // The one place the reminder desk is put between a routine runner and its
-// notifiers, for the daemon (and its reload) and `simulate` alike, so that
-// both honour quiet hours and Snooze the same way.
+// notifiers; the Household (app/household.hpp) calls it for the daemon, its
+// reload, `simulate`, --check-config and the tests alike, so that all honour
+// quiet hours and Snooze the same way.
 std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters, const config::Config& cfg,
                                                    RoutineRunner& runner);
 
