@@ -28,7 +28,8 @@
 //
 // Output: --samples FILE appends each latency (ms, one a line) to FILE, and
 // one line goes to stdout,
-//   RESULT mode=.. qos=.. rate=.. sent=N received=R lost=L dup=D p50=ms p90=ms p99=ms max=ms mean=ms
+//   RESULT mode=.. qos=.. rate=.. sent=N received=R lost=L dup=D p50=ms p90=ms p99=ms max=ms
+//   mean=ms
 //          span_ms=ms publish_errors=E first_id=ID last_id=ID
 //   (span_ms: first send to last arrival; publish_errors: episodes Paho
 //   refused to queue, counted as lost too; the measured episodes' ids are
@@ -138,8 +139,8 @@ public:
     template <class Pred>
     bool wait_until(std::int64_t deadline_ns, Pred pred) {
         std::unique_lock lock(mutex_);
-        const auto deadline = std::chrono::steady_clock::now() +
-                              std::chrono::nanoseconds(deadline_ns - mono_ns());
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::nanoseconds(deadline_ns - mono_ns());
         return cv_.wait_until(lock, deadline, [&] { return pred(arrivals_); });
     }
     std::vector<Arrival> take() {
@@ -221,8 +222,7 @@ public:
           // The meter must never be what refuses a flood: Paho's default
           // queue of 100 publishes would.
           pub_(o_.broker, "bench-lat-pub-" + std::to_string(::getpid()), 1'000'000),
-          sub_(o_.broker, "bench-lat-sub-" + std::to_string(::getpid())),
-          next_id_(wall_us()) {
+          sub_(o_.broker, "bench-lat-sub-" + std::to_string(::getpid())), next_id_(wall_us()) {
         sub_.set_callback(inbox_);  // once, before connect (Paho #481)
         auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
         // Both at once: Paho's receive thread notices a new socket only
@@ -251,8 +251,8 @@ public:
         const std::int64_t now = mono_ns();
         sent_at_[id] = now;
         char buf[160];
-        std::snprintf(buf, sizeof buf, R"({"id":%lld,"t_ns":%lld,"duration_s":%g,"muscle":"calf"})", id,
-                      static_cast<long long>(now), o_.duration_s);
+        std::snprintf(buf, sizeof buf, R"({"id":%lld,"t_ns":%lld,"duration_s":%g,"muscle":"calf"})",
+                      id, static_cast<long long>(now), o_.duration_s);
         try {
             pub_.publish(mqtt::make_message(kEpisodeTopic, buf, o_.qos, false));
         } catch (const mqtt::exception&) {
@@ -269,7 +269,8 @@ public:
         while (mono_ns() < deadline) {
             send();
             const bool ok = inbox_.wait_until(mono_ns() + 50'000'000, [&](const auto& v) {
-                return std::any_of(v.begin(), v.end(), [&](const Arrival& a) { return a.id >= first; });
+                return std::any_of(v.begin(), v.end(),
+                                   [&](const Arrival& a) { return a.id >= first; });
             });
             if (ok) {
                 sleep_until_ns(mono_ns() + 200'000'000);
@@ -282,8 +283,10 @@ public:
 
     int run_load() {
         if (!wait_ready()) {
-            std::printf("RESULT mode=%s qos=%d rate=%g error=not_ready\n", o_.mode.c_str(), o_.qos, o_.rate);
-            std::fprintf(stderr, "bench_latency: nothing came back within %lds\n", o_.ready_timeout_s);
+            std::printf("RESULT mode=%s qos=%d rate=%g error=not_ready\n", o_.mode.c_str(), o_.qos,
+                        o_.rate);
+            std::fprintf(stderr, "bench_latency: nothing came back within %lds\n",
+                         o_.ready_timeout_s);
             return 2;
         }
         const long long first = next_id_;
@@ -309,7 +312,10 @@ public:
         std::int64_t last_arrival = sent_at_.at(first);
         for (const auto& a : got) {
             if (a.id < first || a.id > last) continue;
-            if (!seen.insert(a.id).second) { ++dups; continue; }
+            if (!seen.insert(a.id).second) {
+                ++dups;
+                continue;
+            }
             last_arrival = std::max(last_arrival, a.t_ns);
             ms.push_back(static_cast<double>(a.t_ns - sent_at_.at(a.id)) / 1e6);
         }
@@ -324,7 +330,8 @@ public:
         std::sort(ms.begin(), ms.end());
         auto pct = [&](double q) {
             if (ms.empty()) return kNaN;
-            const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+            const auto rank =
+                static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
             return ms[std::clamp<std::size_t>(rank, 1, ms.size()) - 1];
         };
         double mean = 0;
@@ -334,12 +341,12 @@ public:
         // span: first send to last arrival, so count / span is the rate
         // actually sustained end to end.
         const double span_ms = static_cast<double>(last_arrival - sent_at_.at(first)) / 1e6;
-        std::printf("RESULT mode=%s qos=%d rate=%g sent=%ld received=%zu lost=%ld dup=%ld "
-                    "p50=%.3f p90=%.3f p99=%.3f max=%.3f mean=%.3f span_ms=%.3f publish_errors=%ld "
-                    "first_id=%lld last_id=%lld\n",
-                    o_.mode.c_str(), o_.qos, o_.rate, o_.count, ms.size(), lost, dups, pct(0.5),
-                    pct(0.9), pct(0.99), ms.empty() ? kNaN : ms.back(), mean, span_ms, publish_errors_,
-                    first, last);
+        std::printf(
+            "RESULT mode=%s qos=%d rate=%g sent=%ld received=%zu lost=%ld dup=%ld "
+            "p50=%.3f p90=%.3f p99=%.3f max=%.3f mean=%.3f span_ms=%.3f publish_errors=%ld "
+            "first_id=%lld last_id=%lld\n",
+            o_.mode.c_str(), o_.qos, o_.rate, o_.count, ms.size(), lost, dups, pct(0.5), pct(0.9),
+            pct(0.99), ms.empty() ? kNaN : ms.back(), mean, span_ms, publish_errors_, first, last);
         std::fprintf(stderr,
                      "bench_latency: %s qos%d %g/s: %zu/%ld back, %ld lost, %ld dup; "
                      "p50 %.3f p90 %.3f p99 %.3f max %.3f ms\n",
@@ -380,7 +387,10 @@ public:
             tick += o_.interval_ms * 1'000'000LL;
             inbox_.wait_until(tick, [&](const std::vector<Arrival>& v) {
                 for (const auto& a : v)
-                    if (a.id >= first) { hit = a; return true; }
+                    if (a.id >= first) {
+                        hit = a;
+                        return true;
+                    }
                 return false;
             });
             if (int status = 0; !hit && ::waitpid(child, &status, WNOHANG) == child) {
@@ -395,9 +405,12 @@ public:
         }
         const double first_ms = static_cast<double>(hit->t_ns - t0) / 1e6;
         const double episode_ms = static_cast<double>(hit->t_ns - sent_at_.at(hit->id)) / 1e6;
-        std::printf("RESULT mode=startup qos=%d interval_ms=%ld first_ms=%.3f episode_ms=%.3f episodes=%ld\n",
-                    o_.qos, o_.interval_ms, first_ms, episode_ms, episodes);
-        std::fprintf(stderr, "bench_latency: first action %.1f ms after spawn (%ld episodes sent)\n",
+        std::printf(
+            "RESULT mode=startup qos=%d interval_ms=%ld first_ms=%.3f episode_ms=%.3f "
+            "episodes=%ld\n",
+            o_.qos, o_.interval_ms, first_ms, episode_ms, episodes);
+        std::fprintf(stderr,
+                     "bench_latency: first action %.1f ms after spawn (%ld episodes sent)\n",
                      first_ms, episodes);
         return 0;
     }

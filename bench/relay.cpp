@@ -47,17 +47,26 @@ public:
     void message_arrived(mqtt::const_message_ptr msg) override {
         try {
             const auto& body = msg->get_payload_ref();
-            const auto j = nlohmann::json::parse(body.data(), body.data() + body.size(), nullptr, false);
-            if (!j.is_object()) { ++ignored; return; }
+            const auto j =
+                nlohmann::json::parse(body.data(), body.data() + body.size(), nullptr, false);
+            if (!j.is_object()) {
+                ++ignored;
+                return;
+            }
             const auto dur = j.find("duration_s");
             const auto id = j.find("id");
             if (dur == j.end() || !dur->is_number() || id == j.end() || !id->is_number_integer()) {
                 ++ignored;
                 return;
             }
-            if (dur->get<double>() < 10) { ++ignored; return; }
-            std::string payload = "{\"state\":\"ON\",\"id\":" + std::to_string(id->get<long long>()) + "}";
-            client_.publish(mqtt::make_message(kActionTopic, std::move(payload), msg->get_qos(), false));
+            if (dur->get<double>() < 10) {
+                ++ignored;
+                return;
+            }
+            std::string payload =
+                "{\"state\":\"ON\",\"id\":" + std::to_string(id->get<long long>()) + "}";
+            client_.publish(
+                mqtt::make_message(kActionTopic, std::move(payload), msg->get_qos(), false));
             ++relayed;
         } catch (const std::exception& e) {
             std::fprintf(stderr, "bench_relay: %s\n", e.what());
@@ -100,8 +109,10 @@ int main(int argc, char** argv) try {
     Relay relay(client);
     client.set_callback(relay);  // once, before connect (Paho #481)
 
-    auto opts = mqtt::connect_options_builder().clean_session(true).keep_alive_interval(
-                    std::chrono::seconds(30)).finalize();
+    auto opts = mqtt::connect_options_builder()
+                    .clean_session(true)
+                    .keep_alive_interval(std::chrono::seconds(30))
+                    .finalize();
     client.connect(opts)->wait();
     bedtimed::set_tcp_nodelay_to_peer_port(port_of(broker));
     client.subscribe(kEpisodeTopic, 1)->wait();

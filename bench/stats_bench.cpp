@@ -46,7 +46,8 @@ std::vector<bedtimed::StoredEpisode> synthetic(bedtimed::WallTime now, int count
 
 int main() {
     const auto* zone = bedtimed::zone_named("Europe/Berlin");
-    const auto now = bedtimed::at_local(zone, date::local_days{date::year{2026} / 11 / 27}, 10 * 60);
+    const auto now =
+        bedtimed::at_local(zone, date::local_days{date::year{2026} / 11 / 27}, 10 * 60);
     const auto rows = synthetic(now, 20000);
     bedtimed::cramplog::StatsOptions opt;
     opt.bedtime = bedtimed::cramplog::Bedtimes{};

@@ -52,7 +52,9 @@ public:
     }
     [[noreturn]] void fail(const std::string& msg) const { fail(node_, msg); }
 
-    bool has(const std::string& key) const { return node_[key].IsDefined() && !node_[key].IsNull(); }
+    bool has(const std::string& key) const {
+        return node_[key].IsDefined() && !node_[key].IsNull();
+    }
 
     YAML::Node get(const std::string& key) {
         used_.insert(key);
@@ -154,11 +156,16 @@ public:
 
     static std::string kind(const YAML::Node& n) {
         switch (n.Type()) {
-            case YAML::NodeType::Map: return "mapping";
-            case YAML::NodeType::Sequence: return "list";
-            case YAML::NodeType::Scalar: return "string";
-            case YAML::NodeType::Null: return "null";
-            default: return "nothing";
+            case YAML::NodeType::Map:
+                return "mapping";
+            case YAML::NodeType::Sequence:
+                return "list";
+            case YAML::NodeType::Scalar:
+                return "string";
+            case YAML::NodeType::Null:
+                return "null";
+            default:
+                return "nothing";
         }
     }
     static std::optional<std::chrono::seconds> parse_duration(const std::string& s) {
@@ -174,11 +181,20 @@ public:
             long long unit = 1;
             if (i < s.size()) {
                 switch (s[i]) {
-                    case 's': unit = 1; break;
-                    case 'm': unit = 60; break;
-                    case 'h': unit = 3600; break;
-                    case 'd': unit = 86400; break;
-                    default: return std::nullopt;
+                    case 's':
+                        unit = 1;
+                        break;
+                    case 'm':
+                        unit = 60;
+                        break;
+                    case 'h':
+                        unit = 3600;
+                        break;
+                    case 'd':
+                        unit = 86400;
+                        break;
+                    default:
+                        return std::nullopt;
                 }
                 ++i;
             } else if (any) {
@@ -225,16 +241,14 @@ void check_unique_names(const std::vector<Spec>& specs, const char* what) {
         auto [it, fresh] = seen.emplace(s.name, &s);
         if (!fresh)
             throw ConfigError(s.where, std::string("duplicate ") + what + " name '" + s.name +
-                                           "' (first defined at " + it->second->where.str() +
-                                           ")");
+                                           "' (first defined at " + it->second->where.str() + ")");
     }
 }
 
 inline std::string subscribe_topic(Block& b, const std::string& key) {
     YAML::Node n = b.require(key);
     std::string t = b.scalar(n, key);
-    if (!is_valid_topic_filter(t))
-        b.fail(n, "'" + t + "' is not a valid MQTT topic filter");
+    if (!is_valid_topic_filter(t)) b.fail(n, "'" + t + "' is not a valid MQTT topic filter");
     return t;
 }
 
@@ -269,7 +283,6 @@ inline Location location_in_scalar(const Block& b, const YAML::Node& n, std::siz
     loc.column = static_cast<int>(hit - line_start) + 1;
     return loc;
 }
-
 
 Condition parse_condition(const Block& rule, const YAML::Node& n);
 // "" when `path` names something that exists, else what is wrong with it.

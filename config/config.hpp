@@ -49,7 +49,8 @@ struct MqttSettings {
     std::string uri = "tcp://127.0.0.1:1883";
     std::string client_id = "bedtimed";
     std::string username;
-    SecretRef password;  // password_file / password_env / password_credential; read at start and connect
+    SecretRef
+        password;  // password_file / password_env / password_credential; read at start and connect
     std::string base_topic = "bedtimed";
     std::chrono::seconds keepalive{30};
     std::chrono::seconds reconnect_min{1};
@@ -73,7 +74,7 @@ struct SensorSpec {
     SensorType type = SensorType::number;
     std::string unit;
     std::chrono::seconds stale_after{0};  // 0 = never stale
-    std::vector<std::string> options;      // enumeration values
+    std::vector<std::string> options;     // enumeration values
     std::vector<std::string> true_values{"true", "on", "ON", "1", "occupied", "yes"};
     std::vector<std::string> false_values{"false", "off", "OFF", "0", "clear", "no"};
     std::optional<double> min, max;  // plausible range for numbers
@@ -111,10 +112,10 @@ struct Condition {
     enum class Op { eq, ne, lt, le, gt, ge };
     std::string operand;  // episode.<field> or sensor.<name>
     Op op = Op::eq;
-    std::string literal_text;       // as written
-    std::optional<double> number;   // set when the literal is numeric
-    std::optional<bool> boolean;    // set when the literal is true/false
-    std::string text;               // set when the literal is a string
+    std::string literal_text;      // as written
+    std::optional<double> number;  // set when the literal is numeric
+    std::optional<bool> boolean;   // set when the literal is true/false
+    std::string text;              // set when the literal is a string
     Location where;
 };
 
@@ -150,8 +151,8 @@ struct HomeAssistantSettings {
     // entity: one `<prefix>/<component>/<node_id>/<object>/config` per entity.
     enum class Mode { device, entity } mode = Mode::device;
     std::string prefix = "homeassistant";
-    std::string node_id;             // [A-Za-z0-9_-]; empty = derived from mqtt.client_id
-    std::string status_topic;        // HA's birth topic; empty = <prefix>/status
+    std::string node_id;       // [A-Za-z0-9_-]; empty = derived from mqtt.client_id
+    std::string status_topic;  // HA's birth topic; empty = <prefix>/status
     std::chrono::milliseconds rediscover_delay_max{5000};  // random delay after HA's birth
     std::string support_url = "https://github.com/bedtimed/bedtimed";
 };

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -155,8 +155,12 @@ struct SleeperSpec {
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};
     ReminderStep stretch{true, std::chrono::minutes(-20), "Stretch before bed", "", {}};
     // Not configurable: the adaptive "frequent" tier switches it on (cramplog/adaptation.hpp).
-    ReminderStep extra_stretch{false, std::chrono::minutes(-5), "One more stretch",
-                               "A last gentle calf stretch before you lie down: about 30 seconds each side.", {}};
+    ReminderStep extra_stretch{
+        false,
+        std::chrono::minutes(-5),
+        "One more stretch",
+        "A last gentle calf stretch before you lie down: about 30 seconds each side.",
+        {}};
     PrewarmStep prewarm;
     ElevationStep elevation;
     ActiveDayStep active_day;

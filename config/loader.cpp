@@ -49,8 +49,8 @@ const SleeperSpec* Config::find_sleeper(std::string_view name) const {
 }
 
 const std::vector<std::string>& episode_field_names() {
-    static const std::vector<std::string> names{"id",       "source", "topic",  "start",
-                                                "duration_s", "muscle", "side", "severity"};
+    static const std::vector<std::string> names{"id",         "source", "topic", "start",
+                                                "duration_s", "muscle", "side",  "severity"};
     return names;
 }
 
@@ -64,9 +64,10 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         root = YAML::Load(yaml_text);
     } catch (const YAML::Exception& e) {
         if (const auto quote = unclosed_quote_before(yaml_text, e.mark.line + 1, path))
-            throw ConfigError(*quote, "quoted string is not closed on its line (YAML then fails at " +
-                                          std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                                          ": " + e.msg + ")");
+            throw ConfigError(*quote,
+                              "quoted string is not closed on its line (YAML then fails at " +
+                                  std::to_string(e.mark.line + 1) + ":" +
+                                  std::to_string(e.mark.column + 1) + ": " + e.msg + ")");
         throw ConfigError(Location{path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
     check_quotes_closed(root, yaml_text, path);
@@ -81,14 +82,18 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         Block top(root, cfg.path, yaml_text, cfg.warnings);
         if (top.has("mqtt")) cfg.mqtt = parse_mqtt(top.child("mqtt"));
         else top.get("mqtt");
-        for_each_item(top, "sensors", [&](Block b) { cfg.sensors.push_back(parse_sensor(std::move(b))); });
+        for_each_item(top, "sensors",
+                      [&](Block b) { cfg.sensors.push_back(parse_sensor(std::move(b))); });
         check_unique_names(cfg.sensors, "sensor");
-        for_each_item(top, "wearables", [&](Block b) { cfg.wearables.push_back(parse_wearable(std::move(b))); });
+        for_each_item(top, "wearables",
+                      [&](Block b) { cfg.wearables.push_back(parse_wearable(std::move(b))); });
         check_unique_names(cfg.wearables, "wearable");
-        for_each_item(top, "rules", [&](Block b) { cfg.rules.push_back(parse_rule(std::move(b), cfg)); });
+        for_each_item(top, "rules",
+                      [&](Block b) { cfg.rules.push_back(parse_rule(std::move(b), cfg)); });
         check_unique_names(cfg.rules, "rule");
         parse_household(top, cfg);
-        if (top.has("home_assistant")) cfg.home_assistant = parse_home_assistant(top.child("home_assistant"));
+        if (top.has("home_assistant"))
+            cfg.home_assistant = parse_home_assistant(top.child("home_assistant"));
         else top.get("home_assistant");
         top.warn_unknown_keys();
     } catch (const YAML::Exception& e) {

@@ -19,9 +19,8 @@ bool is_valid_topic_filter(std::string_view filter) noexcept {
     std::size_t start = 0;
     while (true) {
         const std::size_t slash = filter.find('/', start);
-        const std::string_view level =
-            filter.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                 : slash - start);
+        const std::string_view level = filter.substr(
+            start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
         if (level.find_first_of("+#") != std::string_view::npos) {
             if (level.size() != 1) return false;
             if (level == "#" && slash != std::string_view::npos) return false;
@@ -38,7 +37,8 @@ bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
     std::size_t f = 0, t = 0;
     while (true) {
         const std::size_t fs = filter.find('/', f);
-        const std::string_view flevel = filter.substr(f, fs == std::string_view::npos ? fs : fs - f);
+        const std::string_view flevel =
+            filter.substr(f, fs == std::string_view::npos ? fs : fs - f);
         if (flevel == "#") return true;
         if (t > topic.size()) return false;  // topic has fewer levels than the filter
         const std::size_t ts = topic.find('/', t);

@@ -44,8 +44,8 @@ bool read_small_file(const std::string& path, std::string& out, std::string& why
 bool valid_credential_name(std::string_view name) noexcept {
     if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
     for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '_' || c == '.' || c == '@';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '@';
         if (!ok) return false;
     }
     return true;
@@ -54,34 +54,38 @@ bool valid_credential_name(std::string_view name) noexcept {
 std::string read_secret(const SecretRef& ref) {
     std::string data, why;
     switch (ref.kind) {
-    case SecretRef::Kind::none:
-        return {};
-    case SecretRef::Kind::env: {
-        const char* v = std::getenv(ref.value.c_str());
-        if (!v) throw ConfigError(ref.where, "environment variable " + ref.value + " is not set");
-        return v;
-    }
-    case SecretRef::Kind::file:
-        if (!read_small_file(ref.value, data, why))
-            throw ConfigError(ref.where, "cannot read secret file " + ref.value + ": " + why);
-        return trim_newlines(std::move(data));
-    case SecretRef::Kind::credential: {
-        if (!valid_credential_name(ref.value))
-            throw ConfigError(ref.where, "'" + ref.value + "' is not a valid credential name");
-        const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-        if (!dir || !*dir)
-            throw ConfigError(ref.where, "credential '" + ref.value +
-                                             "': $CREDENTIALS_DIRECTORY is not set (not started "
-                                             "by systemd with LoadCredential=?)");
-        const std::string path = std::string(dir) + "/" + ref.value;
-        if (!read_small_file(path, data, why))
-            throw ConfigError(ref.where, "credential '" + ref.value + "': cannot read " + path + ": " + why);
-        data = trim_newlines(std::move(data));
-        if (data.empty())
-            throw ConfigError(ref.where, "credential '" + ref.value +
-                                             "' is empty (is the LoadCredential= source file missing?)");
-        return data;
-    }
+        case SecretRef::Kind::none:
+            return {};
+        case SecretRef::Kind::env: {
+            const char* v = std::getenv(ref.value.c_str());
+            if (!v)
+                throw ConfigError(ref.where, "environment variable " + ref.value + " is not set");
+            return v;
+        }
+        case SecretRef::Kind::file:
+            if (!read_small_file(ref.value, data, why))
+                throw ConfigError(ref.where, "cannot read secret file " + ref.value + ": " + why);
+            return trim_newlines(std::move(data));
+        case SecretRef::Kind::credential: {
+            if (!valid_credential_name(ref.value))
+                throw ConfigError(ref.where, "'" + ref.value + "' is not a valid credential name");
+            const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+            if (!dir || !*dir)
+                throw ConfigError(ref.where,
+                                  "credential '" + ref.value +
+                                      "': $CREDENTIALS_DIRECTORY is not set (not started "
+                                      "by systemd with LoadCredential=?)");
+            const std::string path = std::string(dir) + "/" + ref.value;
+            if (!read_small_file(path, data, why))
+                throw ConfigError(
+                    ref.where, "credential '" + ref.value + "': cannot read " + path + ": " + why);
+            data = trim_newlines(std::move(data));
+            if (data.empty())
+                throw ConfigError(ref.where,
+                                  "credential '" + ref.value +
+                                      "' is empty (is the LoadCredential= source file missing?)");
+            return data;
+        }
     }
     return {};
 }

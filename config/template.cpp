@@ -45,8 +45,8 @@ Template Template::compile(std::string text) {
         if (inner.empty()) throw TemplateError(open, "empty placeholder '{{}}'");
         for (char c : inner)
             if (!is_path_char(c))
-                throw TemplateError(open, "placeholder '" + std::string(inner) +
-                                              "' is not a path like episode.id");
+                throw TemplateError(
+                    open, "placeholder '" + std::string(inner) + "' is not a path like episode.id");
         ph.path = std::string(inner);
         t.parts_.push_back(Part{std::move(literal), static_cast<int>(t.placeholders_.size())});
         literal.clear();

@@ -31,7 +31,7 @@ private:
 class Template {
 public:
     struct Placeholder {
-        std::string path;   // e.g. "episode.id"
+        std::string path;  // e.g. "episode.id"
         bool as_json = false;
         std::size_t offset = 0;  // where `{{` starts, for error messages
     };
@@ -49,8 +49,8 @@ public:
 
 private:
     struct Part {
-        std::string literal;  // emitted before the placeholder (if any)
-        int placeholder = -1; // index into placeholders_, or -1 for a trailing literal
+        std::string literal;   // emitted before the placeholder (if any)
+        int placeholder = -1;  // index into placeholders_, or -1 for a trailing literal
     };
     std::string text_;
     std::vector<Part> parts_;

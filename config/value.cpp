@@ -26,20 +26,20 @@ std::string to_text(const Value& v) {
 }
 
 std::string to_json_text(const Value& v) {
-    return std::visit(
-        overloaded{[](std::monostate) { return std::string("null"); },
-                   [](bool b) { return std::string(b ? "true" : "false"); },
-                   [](std::int64_t i) { return std::to_string(i); },
-                   [](double d) {
-                       // JSON has no NaN or infinity; those never reach here from
-                       // validated input, but stay well-formed if they do.
-                       return std::isfinite(d) ? fmt::format("{}", d) : std::string("null");
-                   },
-                   [](const std::string& s) {
-                       return nlohmann::json(s).dump(-1, ' ', false,
-                                                     nlohmann::json::error_handler_t::replace);
-                   }},
-        v);
+    return std::visit(overloaded{[](std::monostate) { return std::string("null"); },
+                                 [](bool b) { return std::string(b ? "true" : "false"); },
+                                 [](std::int64_t i) { return std::to_string(i); },
+                                 [](double d) {
+                                     // JSON has no NaN or infinity; those never reach here from
+                                     // validated input, but stay well-formed if they do.
+                                     return std::isfinite(d) ? fmt::format("{}", d)
+                                                             : std::string("null");
+                                 },
+                                 [](const std::string& s) {
+                                     return nlohmann::json(s).dump(
+                                         -1, ' ', false, nlohmann::json::error_handler_t::replace);
+                                 }},
+                      v);
 }
 
 std::optional<double> as_number(const Value& v) {

@@ -1,8 +1,8 @@
 // bedtimed: argv, config, App, exit code. Everything below throws; this is
 // the one place that catches (MPD's Main.cxx).
+#include <MQTTAsync.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <MQTTAsync.h>
 
 #include <cstdio>
 #include <cstring>
@@ -10,9 +10,9 @@
 
 #include "app.hpp"
 #include "loader.hpp"
+#include "log.hpp"
 #include "simulate.hpp"
 #include "validate.hpp"
-#include "log.hpp"
 
 namespace {
 
@@ -37,7 +37,8 @@ void usage(std::FILE* out) {
         "  --config FILE      YAML config (default $CONFIGURATION_DIRECTORY/config.yaml,\n"
         "                     else /etc/bedtimed/config.yaml)\n"
         "  --broker URI       override mqtt.uri, e.g. tcp://127.0.0.1:1883\n"
-        "  --state-dir DIR    where state lives (default $STATE_DIRECTORY, else /var/lib/bedtimed)\n"
+        "  --state-dir DIR    where state lives (default $STATE_DIRECTORY, else "
+        "/var/lib/bedtimed)\n"
         "  --log-level LEVEL  trace, debug, info, warn, error (default info)\n"
         "  --check-config F   validate F, print problems as file:line:col, exit 0 or 78\n",
         out);
@@ -50,7 +51,6 @@ std::string default_config_path() {
     }
     return "/etc/bedtimed/config.yaml";
 }
-
 
 int simulate(int argc, char** argv) {
     std::string config, scenario, db;

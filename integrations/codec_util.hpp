@@ -27,17 +27,16 @@ namespace bedtimed::integrations::detail {
 using OrderedJson = nlohmann::ordered_json;
 
 // An integer option in [lo, hi]; `fallback` when absent.
-inline int int_option(OptionReader& options, const std::string& key, int fallback, int lo,
-                      int hi) {
+inline int int_option(OptionReader& options, const std::string& key, int fallback, int lo, int hi) {
     const bool present = options.has(key);
     const std::string text = options.get_or(key, "");  // also marks the key as read
     if (!present) return fallback;
     int value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi)
-        options.fail(key, "option '" + key + "' of " + options.what() + " must be an integer from " +
-                              std::to_string(lo) + " to " + std::to_string(hi) + ", not '" +
-                              text + "'");
+        options.fail(key, "option '" + key + "' of " + options.what() +
+                              " must be an integer from " + std::to_string(lo) + " to " +
+                              std::to_string(hi) + ", not '" + text + "'");
     return value;
 }
 

@@ -31,9 +31,10 @@ struct DeviceCommand {
 };
 
 // Whether a plug's own off-timer (the "device cap") is known to work.
-//   verified:   proven (read back from the device, or `bedtimectl pad-test` saw it switch itself off);
-//   unverified: bedtimed sends a cap the device should honour, but nothing has proven it yet;
-//   none:       the device has no cap, or it was shown not to take it: heat stops on bedtimed's timer only.
+//   verified:   proven (read back from the device, or `bedtimectl pad-test` saw it switch itself
+//   off); unverified: bedtimed sends a cap the device should honour, but nothing has proven it yet;
+//   none:       the device has no cap, or it was shown not to take it: heat stops on bedtimed's
+//   timer only.
 enum class DeviceCap { verified, unverified, none };
 std::string_view device_cap_name(DeviceCap cap);
 
@@ -45,7 +46,8 @@ struct SwitchFacts {
     // nothing has been learned and the configured default is in use.
     std::string cap_method;
     DeviceCap cap = DeviceCap::unverified;
-    std::string cap_note;  // why: "countdown exposed in bridge/devices", "on_time dropped (bridge/logging)"
+    std::string
+        cap_note;  // why: "countdown exposed in bridge/devices", "on_time dropped (bridge/logging)"
     // Zigbee2MQTT: the key and JSON value that keep the plug off after a power
     // cut ("power_on_behavior":"off", "power_outage_memory":false); an empty key
     // means this plug cannot be told (warned about at start).
@@ -74,7 +76,8 @@ public:
     virtual std::vector<std::string> fact_topics() const { return {}; }
     // The facts after a message on fact_topics() or state_topics(), given what
     // was known; nullopt when the message teaches nothing new.
-    virtual std::optional<SwitchFacts> learn(std::string_view /*topic*/, std::string_view /*payload*/,
+    virtual std::optional<SwitchFacts> learn(std::string_view /*topic*/,
+                                             std::string_view /*payload*/,
                                              const SwitchFacts& /*known*/) const {
         return std::nullopt;
     }
@@ -82,7 +85,8 @@ public:
     // prepare()); empty = the device cannot be asked.
     virtual std::vector<DeviceCommand> read_cap() const { return {}; }
     // The power draw in W in a message on state_topics(), or nullopt.
-    virtual std::optional<double> parse_power(std::string_view /*topic*/, std::string_view /*payload*/) const {
+    virtual std::optional<double> parse_power(std::string_view /*topic*/,
+                                              std::string_view /*payload*/) const {
         return std::nullopt;
     }
     // turn_on()/prepare() with what is known; the executor calls only these.
@@ -92,7 +96,8 @@ public:
                                                     const SwitchFacts& /*facts*/) const {
         return turn_on(auto_off);
     }
-    virtual std::vector<DeviceCommand> prepare_with(std::chrono::seconds cap, const SwitchFacts& /*facts*/) const {
+    virtual std::vector<DeviceCommand> prepare_with(std::chrono::seconds cap,
+                                                    const SwitchFacts& /*facts*/) const {
         return prepare(cap);
     }
     // ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ namespace bedtimed::integrations {
 
 struct Reminder {
     std::string sleeper;
-    std::string step;     // "hydration", "stretch", "episode", ...
+    std::string step;  // "hydration", "stretch", "episode", ...
     std::string title;
     std::string message;
     bool urgent = false;  // red-flag notices; delivered even in quiet hours

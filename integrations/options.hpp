@@ -32,7 +32,8 @@ public:
     // "file:line:col: unknown option 'x' for <what> (ignored)" for every option never read.
     std::vector<std::string> unread_warnings() const;
     const std::string& what() const { return what_; }
-    // The config file the options come from (relative secret files are resolved against its directory).
+    // The config file the options come from (relative secret files are resolved against its
+    // directory).
     const std::string& config_path() const { return config_path_; }
 
 private:

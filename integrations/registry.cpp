@@ -16,11 +16,7 @@ namespace bedtimed::integrations {
 
 const std::vector<const DeviceIntegration*>& device_integrations() {
     static const std::vector<const DeviceIntegration*> list{
-        &kZigbee2Mqtt,
-        &kTasmota,
-        &kShellyGen2,
-        &kEsphome,
-        &kGeneric,
+        &kZigbee2Mqtt, &kTasmota, &kShellyGen2, &kEsphome, &kGeneric,
     };
     return list;
 }
@@ -33,12 +29,8 @@ const DeviceIntegration* find_device_integration(std::string_view name) {
 
 const std::vector<const NotifierIntegration*>& notifier_integrations() {
     static const std::vector<const NotifierIntegration*> list{
-        &kLogNotifier,
-        &kMqttNotifier,
-        &kNtfyNotifier,
-        &kGotifyNotifier,
-        &kHaAppNotifier,
-        &kWebhookNotifier,
+        &kLogNotifier,    &kMqttNotifier,  &kNtfyNotifier,
+        &kGotifyNotifier, &kHaAppNotifier, &kWebhookNotifier,
     };
     return list;
 }
@@ -55,9 +47,12 @@ namespace bedtimed::integrations {
 
 std::string_view device_cap_name(DeviceCap cap) {
     switch (cap) {
-        case DeviceCap::verified: return "verified";
-        case DeviceCap::unverified: return "unverified";
-        case DeviceCap::none: return "none";
+        case DeviceCap::verified:
+            return "verified";
+        case DeviceCap::unverified:
+            return "unverified";
+        case DeviceCap::none:
+            return "none";
     }
     return "none";
 }

@@ -6,8 +6,8 @@
 // Threads: loop thread only. Ownership: borrows everything in Parts from the
 // Household (app/household.hpp), which owns the dispatcher; the runner, the
 // actuators and the desk are reached through the Household's owning pointers
-// because a reload replaces them. Nothing here throws apart from std::bad_alloc: a refused command is
-// answered, logged (rate-limited) and counted in commands_rejected.
+// because a reload replaces them. Nothing here throws apart from std::bad_alloc: a refused command
+// is answered, logged (rate-limited) and counted in commands_rejected.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,8 +40,8 @@ struct Parts {
     const std::unique_ptr<Actuators>& actuators;
     const std::unique_ptr<ReminderDesk>& desk;
     SafeMode& safe_mode;
-    // The App's state topics (through the Household's hooks): Home Assistant's event for a hand-logged
-    // episode (<base>/<sleeper>/episode), and <base>/safe_mode after a resume.
+    // The App's state topics (through the Household's hooks): Home Assistant's event for a
+    // hand-logged episode (<base>/<sleeper>/episode), and <base>/safe_mode after a resume.
     std::function<void(const std::string& sleeper, const nlohmann::json& fields)> episode_logged;
     std::function<void()> safe_mode_changed;
 };

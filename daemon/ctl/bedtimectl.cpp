@@ -17,24 +17,27 @@ namespace {
 using bedtimed::ctl::CommandSpec;
 using bedtimed::ctl::Invocation;
 
-int run_check_config(Invocation& inv) { return bedtimed::check_config_command(inv.positional.at(0)); }
+int run_check_config(Invocation& inv) {
+    return bedtimed::check_config_command(inv.positional.at(0));
+}
 
 std::vector<CommandSpec> all_commands() {
     std::vector<CommandSpec> all;
     for (auto group : {bedtimed::ctl::live_commands(), bedtimed::ctl::daemon_commands(),
                        bedtimed::ctl::house_commands(), bedtimed::ctl::db_commands()})
         for (auto& c : group) all.push_back(std::move(c));
-    all.push_back(CommandSpec{.name = "check-config",
-                              .args = "FILE",
-                              .summary = "validate a config exactly as bedtimed does (exit 0 or 78)",
-                              .details = "Example: bedtimectl check-config /etc/bedtimed/config.yaml",
-                              .options = {},
-                              .min_positional = 1,
-                              .max_positional = 1,
-                              .run = run_check_config,
-                              .uses_db = false,
-                              .uses_mqtt = false,
-                              .has_json = false});
+    all.push_back(
+        CommandSpec{.name = "check-config",
+                    .args = "FILE",
+                    .summary = "validate a config exactly as bedtimed does (exit 0 or 78)",
+                    .details = "Example: bedtimectl check-config /etc/bedtimed/config.yaml",
+                    .options = {},
+                    .min_positional = 1,
+                    .max_positional = 1,
+                    .run = run_check_config,
+                    .uses_db = false,
+                    .uses_mqtt = false,
+                    .has_json = false});
     return all;
 }
 
@@ -42,7 +45,8 @@ std::vector<CommandSpec> all_commands() {
 
 int main(int argc, char** argv) try {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.size() == 1 && args[0] == "--version") return std::printf("bedtimectl %s\n", BEDTIMED_VERSION), 0;
+    if (args.size() == 1 && args[0] == "--version")
+        return std::printf("bedtimectl %s\n", BEDTIMED_VERSION), 0;
     const auto commands = all_commands();
     auto inv = bedtimed::ctl::parse_command_line(commands, args);
     if (!inv) return bedtimed::ctl::kExitOk;  // help was asked for and printed

@@ -17,14 +17,19 @@ namespace bedtimed::ctl {
 namespace {
 
 // Options every command accepts; each command's help lists those that matter to it.
-const OptionSpec kStateDir{"--state-dir", "DIR", "where bedtimed.db lives\n(default $STATE_DIRECTORY, else /var/lib/bedtimed)"};
+const OptionSpec kStateDir{
+    "--state-dir", "DIR",
+    "where bedtimed.db lives\n(default $STATE_DIRECTORY, else /var/lib/bedtimed)"};
 const OptionSpec kConfig{"--config", "FILE",
                          "bedtimed's config: broker, base topic, credentials, sleepers\n"
                          "(default $CONFIGURATION_DIRECTORY/config.yaml, else\n"
                          "/etc/bedtimed/config.yaml, when readable)"};
-const OptionSpec kBroker{"--broker", "URI", "the broker, e.g. tcp://127.0.0.1:1883 (overrides the config)"};
-const OptionSpec kBase{"--base", "TOPIC", "bedtimed's base topic (overrides the config; default bedtimed)"};
-const OptionSpec kTimeout{"--timeout", "SECONDS", "how long to wait for the broker and the daemon (default 5)"};
+const OptionSpec kBroker{"--broker", "URI",
+                         "the broker, e.g. tcp://127.0.0.1:1883 (overrides the config)"};
+const OptionSpec kBase{"--base", "TOPIC",
+                       "bedtimed's base topic (overrides the config; default bedtimed)"};
+const OptionSpec kTimeout{"--timeout", "SECONDS",
+                          "how long to wait for the broker and the daemon (default 5)"};
 const OptionSpec kJson{"--json", "", "print JSON for scripts instead of text"};
 const OptionSpec kHelp{"--help", "", "this help"};
 const std::vector<OptionSpec> kShared{kStateDir, kConfig, kBroker, kBase, kTimeout, kJson, kHelp};
@@ -89,7 +94,8 @@ std::string Invocation::sleeper(bool required) {
     if (const auto* c = config(); c && c->sleepers.size() == 1) return c->sleepers.front().name;
     if (required) {
         const auto* c = config();
-        usage_error(c ? "--sleeper NAME is needed: the config has " + std::to_string(c->sleepers.size()) + " sleepers"
+        usage_error(c ? "--sleeper NAME is needed: the config has " +
+                            std::to_string(c->sleepers.size()) + " sleepers"
                       : "--sleeper NAME is needed (no config to take it from)");
     }
     return {};
@@ -138,7 +144,8 @@ void apply_shared_options(Invocation& inv) {
     if (auto v = inv.get("--timeout")) {
         char* end = nullptr;
         const double s = std::strtod(v->c_str(), &end);
-        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600) usage_error("--timeout wants seconds, 0 < S <= 3600");
+        if (v->empty() || *end != '\0' || !(s > 0) || s > 3600)
+            usage_error("--timeout wants seconds, 0 < S <= 3600");
         inv.timeout = std::chrono::milliseconds(static_cast<long long>(s * 1000));
     }
     inv.json = inv.has("--json");
@@ -160,8 +167,9 @@ std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& com
         const OptionSpec* spec = find_option(kShared, name);
         if (!spec && inv.command) spec = find_option(inv.command->options, name);
         if (!spec) {
-            usage_error("unknown option " + name +
-                        (inv.command ? " for '" + std::string(inv.command->name) + "'" : std::string()));
+            usage_error(
+                "unknown option " + name +
+                (inv.command ? " for '" + std::string(inv.command->name) + "'" : std::string()));
         }
         std::string value;
         if (spec->value.empty()) {
@@ -169,7 +177,8 @@ std::optional<Invocation> parse_command_line(const std::vector<CommandSpec>& com
         } else if (eq != std::string::npos) {
             value = a.substr(eq + 1);
         } else {
-            if (i + 1 >= args.size()) usage_error(name + " needs a value (" + std::string(spec->value) + ")");
+            if (i + 1 >= args.size())
+                usage_error(name + " needs a value (" + std::string(spec->value) + ")");
             value = args[++i];
         }
         inv.options[name] = value;
@@ -222,16 +231,18 @@ int parse_int(const Invocation& inv, std::string_view option, int fallback, int 
     int n = 0;
     const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
     if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max)
-        usage_error(std::string(option) + " wants a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max));
+        usage_error(std::string(option) + " wants a whole number from " + std::to_string(min) +
+                    " to " + std::to_string(max));
     return n;
 }
 
 WallTime parse_time_option(const std::string& text, std::string_view option) {
     if (text == "now") return std::chrono::system_clock::now();
     if (auto t = parse_iso8601(text)) return *t;
-    usage_error(std::string(option) + " wants 'now' or ISO-8601 with a zone, e.g. 2026-11-26T03:10:00+01:00 or "
-                                      "2026-11-26T02:10:00Z, not '" + text + "'");
+    usage_error(std::string(option) +
+                " wants 'now' or ISO-8601 with a zone, e.g. 2026-11-26T03:10:00+01:00 or "
+                "2026-11-26T02:10:00Z, not '" +
+                text + "'");
 }
 
 void print_json(const nlohmann::json& j) {
@@ -240,14 +251,15 @@ void print_json(const nlohmann::json& j) {
 }
 
 void print_overview(std::FILE* out, const std::vector<CommandSpec>& commands) {
-    std::fputs("usage: bedtimectl COMMAND [ARGS] [OPTIONS]\n"
-               "\n"
-               "The companion of bedtimed. Reads the cramp log read-only from the state\n"
-               "directory, and talks to the running daemon only through its MQTT command\n"
-               "topics (<base>/cmd/<verb>, answered on <base>/reply/<id>).\n"
-               "\n"
-               "Commands:\n",
-               out);
+    std::fputs(
+        "usage: bedtimectl COMMAND [ARGS] [OPTIONS]\n"
+        "\n"
+        "The companion of bedtimed. Reads the cramp log read-only from the state\n"
+        "directory, and talks to the running daemon only through its MQTT command\n"
+        "topics (<base>/cmd/<verb>, answered on <base>/reply/<id>).\n"
+        "\n"
+        "Commands:\n",
+        out);
     auto list = [&](bool sent) {
         for (const auto& c : commands)
             if ((c.verb != nullptr) == sent)
@@ -259,22 +271,25 @@ void print_overview(std::FILE* out, const std::vector<CommandSpec>& commands) {
     list(true);
     std::fputs("\nShared options (accepted before or after the command):\n", out);
     for (const auto& o : kShared) print_option(out, o);
-    std::fputs("\n'bedtimectl help COMMAND' or 'bedtimectl COMMAND --help' shows a command's options.\n"
-               "\n"
-               "Exit codes:\n"
-               "  0   ok\n"
-               "  1   the daemon refused or failed the command (its error is printed), or a local failure\n"
-               "  3   bedtimed is offline, the broker is unreachable, or no reply came within --timeout\n"
-               "  64  usage error\n"
-               "  69  no episode log (bedtimed.db) in the state directory\n"
-               "  74  the episode log cannot be read\n"
-               "  78  config error (including an unreadable MQTT password or a refused broker login)\n",
-               out);
+    std::fputs(
+        "\n'bedtimectl help COMMAND' or 'bedtimectl COMMAND --help' shows a command's options.\n"
+        "\n"
+        "Exit codes:\n"
+        "  0   ok\n"
+        "  1   the daemon refused or failed the command (its error is printed), or a local "
+        "failure\n"
+        "  3   bedtimed is offline, the broker is unreachable, or no reply came within --timeout\n"
+        "  64  usage error\n"
+        "  69  no episode log (bedtimed.db) in the state directory\n"
+        "  74  the episode log cannot be read\n"
+        "  78  config error (including an unreadable MQTT password or a refused broker login)\n",
+        out);
 }
 
 void print_command_help(std::FILE* out, const CommandSpec& c) {
     std::fprintf(out, "usage: bedtimectl %s%s%s [OPTIONS]\n\n%s\n", std::string(c.name).c_str(),
-                 c.args.empty() ? "" : " ", std::string(c.args).c_str(), std::string(c.summary).c_str());
+                 c.args.empty() ? "" : " ", std::string(c.args).c_str(),
+                 std::string(c.summary).c_str());
     if (!c.details.empty()) std::fprintf(out, "\n%s\n", std::string(c.details).c_str());
     if (c.verb) {
         std::fprintf(out, "\nSent to bedtimed on <base>/cmd/%s", std::string(c.verb->name).c_str());

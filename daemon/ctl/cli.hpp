@@ -33,12 +33,13 @@ namespace bedtimed::ctl {
 
 // Exit codes; `bedtimectl --help` and the README list the same table.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;      // the daemon refused or failed the command (or a local failure)
-inline constexpr int kExitOffline = 3;     // bedtimed offline, broker unreachable, or no reply in time
-inline constexpr int kExitUsage = 64;      // EX_USAGE, as bedtimed uses it
-inline constexpr int kExitNoLog = 69;      // EX_UNAVAILABLE: no episode log in the state directory
-inline constexpr int kExitLogError = 74;   // EX_IOERR: the episode log cannot be read
-inline constexpr int kExitConfig = 78;     // EX_CONFIG
+inline constexpr int kExitFailed =
+    1;  // the daemon refused or failed the command (or a local failure)
+inline constexpr int kExitOffline = 3;  // bedtimed offline, broker unreachable, or no reply in time
+inline constexpr int kExitUsage = 64;   // EX_USAGE, as bedtimed uses it
+inline constexpr int kExitNoLog = 69;   // EX_UNAVAILABLE: no episode log in the state directory
+inline constexpr int kExitLogError = 74;  // EX_IOERR: the episode log cannot be read
+inline constexpr int kExitConfig = 78;    // EX_CONFIG
 
 class CtlError : public std::runtime_error {
 public:
@@ -50,8 +51,8 @@ private:
 };
 
 struct OptionSpec {
-    std::string_view name;  // "--sleeper"
-    std::string_view value; // "NAME"; empty for a flag without a value
+    std::string_view name;   // "--sleeper"
+    std::string_view value;  // "NAME"; empty for a flag without a value
     std::string_view help;
 };
 
@@ -73,11 +74,11 @@ struct CommandSpec {
 };
 
 // The command groups, one file each.
-std::vector<CommandSpec> db_commands();      // history, stats, why, export, report
+std::vector<CommandSpec> db_commands();  // history, stats, why, export, report
 std::vector<CommandSpec>
 daemon_commands();  // log, edit, confirm, ...: the cramp log, via command topics
 std::vector<CommandSpec> house_commands();  // pad-off, tier, routine, ...: heat, reminders, routine
-std::vector<CommandSpec> live_commands();    // status, tonight (retained messages)
+std::vector<CommandSpec> live_commands();   // status, tonight (retained messages)
 
 // One run of bedtimectl: the command and what the command line said.
 struct Invocation {
@@ -120,8 +121,9 @@ void print_overview(std::FILE* out, const std::vector<CommandSpec>& commands);
 void print_command_help(std::FILE* out, const CommandSpec& command);
 
 // Shared helpers for the command groups.
-std::string default_state_dir();     // $STATE_DIRECTORY (first entry), else /var/lib/bedtimed
-std::string default_config_path();   // $CONFIGURATION_DIRECTORY/config.yaml, else /etc/bedtimed/config.yaml
+std::string default_state_dir();  // $STATE_DIRECTORY (first entry), else /var/lib/bedtimed
+std::string
+default_config_path();  // $CONFIGURATION_DIRECTORY/config.yaml, else /etc/bedtimed/config.yaml
 int parse_int(const Invocation& inv, std::string_view option, int fallback, int min, int max);
 // "2026-11-26T02:14:00Z", "+01:00" offsets, "now"; throws CtlError(kExitUsage).
 WallTime parse_time_option(const std::string& text, std::string_view option);

@@ -22,12 +22,13 @@ bool login_refused(const mqtt::exception& e) {
 CommandClient::CommandClient(const config::MqttSettings& settings, Deadline deadline)
     : uri_(paho_uri(settings.uri)), base_(settings.base_topic),
       client_id_("bedtimectl-" + std::to_string(::getpid())), deadline_(deadline) {
-    auto builder = mqtt::connect_options_builder()
-                       // A one-shot client: nothing to resume, nothing to leave behind.
-                       .clean_session(true)
-                       .keep_alive_interval(std::chrono::seconds(30))
-                       .connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(remaining()) +
-                                        std::chrono::seconds(1));
+    auto builder =
+        mqtt::connect_options_builder()
+            // A one-shot client: nothing to resume, nothing to leave behind.
+            .clean_session(true)
+            .keep_alive_interval(std::chrono::seconds(30))
+            .connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(remaining()) +
+                             std::chrono::seconds(1));
     if (!settings.username.empty()) builder.user_name(settings.username);
     try {
         if (const std::string pw = read_password(settings); !pw.empty()) builder.password(pw);
@@ -36,8 +37,8 @@ CommandClient::CommandClient(const config::MqttSettings& settings, Deadline dead
     }
     if (settings.tls) builder.ssl(ssl_options_for(*settings.tls));
     try {
-        client_ = std::make_unique<mqtt::async_client>(uri_, client_id_,
-                                                       static_cast<mqtt::iclient_persistence*>(nullptr));
+        client_ = std::make_unique<mqtt::async_client>(
+            uri_, client_id_, static_cast<mqtt::iclient_persistence*>(nullptr));
     } catch (const std::exception& e) {
         throw CtlError(kExitConfig, "bad broker URI '" + settings.uri + "': " + e.what());
     }
@@ -54,21 +55,25 @@ CommandClient::CommandClient(const config::MqttSettings& settings, Deadline dead
         if (!tok->wait_for(remaining()) || !client_->is_connected())
             throw CtlError(kExitOffline, "no answer from the broker " + settings.uri);
     } catch (const mqtt::exception& e) {
-        if (login_refused(e)) throw CtlError(kExitConfig, "the broker " + settings.uri + " refused the login: " + e.what());
+        if (login_refused(e))
+            throw CtlError(kExitConfig,
+                           "the broker " + settings.uri + " refused the login: " + e.what());
         throw CtlError(kExitOffline, "cannot reach the broker " + settings.uri + ": " + e.what());
     }
 }
 
 CommandClient::~CommandClient() {
     try {
-        if (client_ && client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(1));
+        if (client_ && client_->is_connected())
+            client_->disconnect()->wait_for(std::chrono::seconds(1));
     } catch (const std::exception&) {
         // Leaving anyway; the broker drops the session (clean_session).
     }
 }
 
 std::chrono::milliseconds CommandClient::remaining() const {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline_ - std::chrono::steady_clock::now());
     return std::max(left, std::chrono::milliseconds(0));
 }
 
@@ -79,7 +84,8 @@ std::string CommandClient::next_request_id() const {
 void CommandClient::subscribe(const std::string& filter, int qos) {
     try {
         if (!client_->subscribe(filter, qos)->wait_for(remaining()))
-            throw CtlError(kExitOffline, "the broker did not confirm the subscription to " + filter + " in time");
+            throw CtlError(kExitOffline,
+                           "the broker did not confirm the subscription to " + filter + " in time");
     } catch (const mqtt::exception& e) {
         throw CtlError(kExitOffline, "subscribing to " + filter + " failed: " + e.what());
     }
@@ -109,13 +115,15 @@ bool CommandClient::wait_for(const std::string& topic, Incoming& out) {
     }
 }
 
-std::map<std::string, std::string> CommandClient::retained(const std::vector<std::string>& filters) {
+std::map<std::string, std::string> CommandClient::retained(
+    const std::vector<std::string>& filters) {
     // QoS 0 everywhere: the broker then sends the retained messages and our
     // marker through one ordered queue, so the marker arriving means the
     // retained messages before it have all arrived. The marker goes to our
     // own reply namespace, which only bedtimectl subscribes to.
     for (const auto& f : filters) subscribe(f, 0);
-    const std::string marker = base_ + "/reply/" + client_id_ + "-sync-" + std::to_string(++counter_);
+    const std::string marker =
+        base_ + "/reply/" + client_id_ + "-sync-" + std::to_string(++counter_);
     subscribe(marker, 0);
     try {
         client_->publish(marker, "sync", 0, false);
@@ -147,7 +155,9 @@ nlohmann::json CommandClient::request(const std::string& verb, nlohmann::json fi
     subscribe(reply_topic, 1);
     const auto status = retained({base_ + "/status"});
     if (auto it = status.find(base_ + "/status"); it != status.end() && it->second == "offline")
-        throw CtlError(kExitOffline, "bedtimed is offline (its retained status says so); the command was not sent");
+        throw CtlError(
+            kExitOffline,
+            "bedtimed is offline (its retained status says so); the command was not sent");
 
     fields["request_id"] = id;
     try {

@@ -42,13 +42,15 @@ void episode_fields(const Invocation& inv, nlohmann::json& j) {
     }
     if (auto v = inv.get("--muscle")) j["muscle"] = *v;
     if (auto v = inv.get("--side")) {
-        if (*v != "left" && *v != "right" && *v != "both") usage_error("--side wants left, right or both");
+        if (*v != "left" && *v != "right" && *v != "both")
+            usage_error("--side wants left, right or both");
         j["side"] = *v;
     }
     if (auto v = inv.get("--severity")) {
         char* end = nullptr;
         const double s = std::strtod(v->c_str(), &end);
-        if (v->empty() || *end != '\0' || !(s >= 0 && s <= 10)) usage_error("--severity wants a number from 0 to 10");
+        if (v->empty() || *end != '\0' || !(s >= 0 && s <= 10))
+            usage_error("--severity wants a number from 0 to 10");
         if (s == std::floor(s)) j["severity"] = static_cast<int>(s);
         else j["severity"] = s;
     }
@@ -102,7 +104,8 @@ int run_log(Invocation& inv) {
 int run_edit(Invocation& inv) {
     nlohmann::json j = episode_key(inv);
     episode_fields(inv, j);
-    if (j.size() == 2) usage_error("edit: nothing to change (give --start, --duration, --muscle, ...)");
+    if (j.size() == 2)
+        usage_error("edit: nothing to change (give --start, --duration, --muscle, ...)");
     return send_verb(inv, std::move(j),
                      [](const nlohmann::json&) { return std::string("edited"); });
 }
@@ -125,8 +128,9 @@ int run_delete(Invocation& inv) {
 
 int run_travel(Invocation& inv) {
     nlohmann::json j = {{"sleeper", inv.sleeper(true)}};
-    j["ended"] = format_iso8601(inv.get("--ended") ? parse_time_option(*inv.get("--ended"), "--ended")
-                                                   : std::chrono::system_clock::now());
+    j["ended"] =
+        format_iso8601(inv.get("--ended") ? parse_time_option(*inv.get("--ended"), "--ended")
+                                          : std::chrono::system_clock::now());
     return send_verb(inv, std::move(j),
                      [](const nlohmann::json&) { return std::string("travel recorded"); });
 }
@@ -135,12 +139,14 @@ int run_travel(Invocation& inv) {
 
 std::vector<CommandSpec> daemon_commands() {
     const std::vector<OptionSpec> ep = episode_options();
-    std::vector<OptionSpec> log_opts = {{"--sleeper", "NAME", "whose cramp (optional with one sleeper)"}};
+    std::vector<OptionSpec> log_opts = {
+        {"--sleeper", "NAME", "whose cramp (optional with one sleeper)"}};
     for (const auto& o : ep)
         if (o.name.rfind("--no-", 0) != 0) log_opts.push_back(o);
     log_opts.push_back({"--id", "ID", "your own id for the episode (default: bedtimed picks one)"});
     const std::string_view key_details =
-        "SOURCE and ID name the episode as 'bedtimectl history' shows them (e.g. 'manual ctl-1234-1'\n"
+        "SOURCE and ID name the episode as 'bedtimectl history' shows them (e.g. 'manual "
+        "ctl-1234-1'\n"
         "or 'left_band 8812').";
     return {
         verb_command(

@@ -35,17 +35,20 @@ WallTime since_option(const std::string& text, const date::time_zone* zone) {
         if (ymd.ok()) return at_local(zone, date::local_days(ymd), 0);
     }
     if (auto t = parse_iso8601(text)) return *t;
-    throw CtlError(kExitUsage, "--since wants a date (2026-11-01) or ISO-8601 with a zone, not '" + text + "'");
+    throw CtlError(kExitUsage,
+                   "--since wants a date (2026-11-01) or ISO-8601 with a zone, not '" + text + "'");
 }
 
 int run_history(Invocation& inv) {
     const std::string sleeper = inv.get("--sleeper").value_or("");
     const auto* zone = inv.zone(sleeper);
     const int limit = parse_int(inv, "--limit", 20, 1, 1'000'000);
-    const std::optional<WallTime> from = inv.get("--since") ? std::optional(since_option(*inv.get("--since"), zone))
-                                                            : std::nullopt;
+    const std::optional<WallTime> from =
+        inv.get("--since") ? std::optional(since_option(*inv.get("--since"), zone)) : std::nullopt;
     std::vector<StoredEpisode> rows;
-    with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = store.since(from.value_or(WallTime{}), sleeper); });
+    with_log(inv.state_dir, [&](const EpisodeStore& store) {
+        rows = store.since(from.value_or(WallTime{}), sleeper);
+    });
     // Newest first, the newest `limit` of them.
     std::reverse(rows.begin(), rows.end());
     if (rows.size() > static_cast<std::size_t>(limit)) rows.resize(static_cast<std::size_t>(limit));
@@ -67,7 +70,8 @@ int run_history(Invocation& inv) {
 std::array<int, 24> hourly(const cramplog::Stats& s) {
     std::array<int, 24> h{};
     for (int i = 0; i < cramplog::Stats::kClockBins; ++i)
-        h[static_cast<std::size_t>(i * cramplog::Stats::kBinMinutes / 60)] += s.clock_histogram[static_cast<std::size_t>(i)];
+        h[static_cast<std::size_t>(i * cramplog::Stats::kBinMinutes / 60)] +=
+            s.clock_histogram[static_cast<std::size_t>(i)];
     return h;
 }
 
@@ -91,37 +95,42 @@ int run_stats(Invocation& inv) {
 
     if (inv.json) {
         nlohmann::json per_night = nlohmann::json::array();
-        for (const auto& n : s.per_night) per_night.push_back({{"night", n.night}, {"count", n.count}});
-        nlohmann::json j = {{"sleeper", sleeper.empty() ? nlohmann::json(nullptr) : nlohmann::json(sleeper)},
-                            {"timezone", std::string(zone->name())},
-                            {"night", cramplog::night_text(cramplog::night_of(zone, now))},
-                            {"episodes", counted},
-                            {"tonight", s.tonight},
-                            {"last_7_days", s.last_7_days},
-                            {"last_28_days", s.last_28_days},
-                            {"rate_7d_per_week", s.rate_7d_per_week},
-                            {"rate_28d_per_week", s.rate_28d_per_week},
-                            {"median_duration_s", nullptr},
-                            {"mean_severity", nullptr},
-                            {"trend", cramplog::trend_text(s.trend)},
-                            {"last_14_days", s.last_14_days},
-                            {"prior_14_days", s.prior_14_days},
-                            {"per_night", per_night},
-                            {"hourly_histogram", hours}};
+        for (const auto& n : s.per_night)
+            per_night.push_back({{"night", n.night}, {"count", n.count}});
+        nlohmann::json j = {
+            {"sleeper", sleeper.empty() ? nlohmann::json(nullptr) : nlohmann::json(sleeper)},
+            {"timezone", std::string(zone->name())},
+            {"night", cramplog::night_text(cramplog::night_of(zone, now))},
+            {"episodes", counted},
+            {"tonight", s.tonight},
+            {"last_7_days", s.last_7_days},
+            {"last_28_days", s.last_28_days},
+            {"rate_7d_per_week", s.rate_7d_per_week},
+            {"rate_28d_per_week", s.rate_28d_per_week},
+            {"median_duration_s", nullptr},
+            {"mean_severity", nullptr},
+            {"trend", cramplog::trend_text(s.trend)},
+            {"last_14_days", s.last_14_days},
+            {"prior_14_days", s.prior_14_days},
+            {"per_night", per_night},
+            {"hourly_histogram", hours}};
         if (s.median_duration_s) j["median_duration_s"] = *s.median_duration_s;
         if (s.mean_severity) j["mean_severity"] = *s.mean_severity;
         print_json(j);
         return kExitOk;
     }
     std::printf("Cramps%s (nights run noon to noon, %s; false positives left out)\n",
-                sleeper.empty() ? "" : (" of " + sleeper).c_str(), std::string(zone->name()).c_str());
+                sleeper.empty() ? "" : (" of " + sleeper).c_str(),
+                std::string(zone->name()).c_str());
     std::printf("  tonight            %d\n", s.tonight);
     std::printf("  last 7 nights      %-4d (%.2g/week)\n", s.last_7_days, s.rate_7d_per_week);
     std::printf("  last 28 nights     %-4d (%.3g/week)\n", s.last_28_days, s.rate_28d_per_week);
-    std::printf("  median duration    %s   (28 nights)\n", optional_text(s.median_duration_s, " s").c_str());
-    std::printf("  mean severity      %s   (28 nights, 0-10)\n", optional_text(s.mean_severity, "").c_str());
-    std::printf("  trend              %s (last 14 nights %d, the 14 before %d)\n", cramplog::trend_text(s.trend),
-                s.last_14_days, s.prior_14_days);
+    std::printf("  median duration    %s   (28 nights)\n",
+                optional_text(s.median_duration_s, " s").c_str());
+    std::printf("  mean severity      %s   (28 nights, 0-10)\n",
+                optional_text(s.mean_severity, "").c_str());
+    std::printf("  trend              %s (last 14 nights %d, the 14 before %d)\n",
+                cramplog::trend_text(s.trend), s.last_14_days, s.prior_14_days);
     if (counted == 0) {
         std::puts("Time of night: no episodes yet");
         return kExitOk;
@@ -138,7 +147,8 @@ int run_stats(Invocation& inv) {
     for (std::size_t k = first; k <= last; ++k) {
         const int h = order[k], n = hours[static_cast<std::size_t>(h)];
         const int bar = n == 0 ? 0 : std::max(1, n * kWidth / peak);
-        std::printf("  %02d:00 %-*s %d\n", h, kWidth, std::string(static_cast<std::size_t>(bar), '#').c_str(), n);
+        std::printf("  %02d:00 %-*s %d\n", h, kWidth,
+                    std::string(static_cast<std::size_t>(bar), '#').c_str(), n);
     }
     return kExitOk;
 }
@@ -170,11 +180,15 @@ int run_why(Invocation& inv) {
                              {"tier", rec->tier},
                              {"days_in_tier", rec->days_in_tier},
                              {"night", rec->night},
-                             {"override", rec->override_tier.empty() ? nlohmann::json(nullptr)
-                                                                     : nlohmann::json(rec->override_tier)}});
+                             {"override", rec->override_tier.empty()
+                                              ? nlohmann::json(nullptr)
+                                              : nlohmann::json(rec->override_tier)}});
         }
         for (const auto& r : decisions)
-            d.push_back({{"sleeper", r.sleeper}, {"at", format_iso8601(r.at)}, {"tier", r.tier}, {"reason", r.reason}});
+            d.push_back({{"sleeper", r.sleeper},
+                         {"at", format_iso8601(r.at)},
+                         {"tier", r.tier},
+                         {"reason", r.reason}});
         print_json({{"tiers", t}, {"decisions", d}});
         return kExitOk;
     }
@@ -183,9 +197,11 @@ int run_why(Invocation& inv) {
             std::printf("%s: no tier decided yet (the evening runs as configured)\n", name.c_str());
             continue;
         }
-        std::printf("%s: tier %s for %d night%s (latest decision for the night of %s)%s\n", name.c_str(),
-                    rec->tier.c_str(), rec->days_in_tier, rec->days_in_tier == 1 ? "" : "s", rec->night.c_str(),
-                    rec->override_tier.empty() ? "" : (", overridden to " + rec->override_tier).c_str());
+        std::printf(
+            "%s: tier %s for %d night%s (latest decision for the night of %s)%s\n", name.c_str(),
+            rec->tier.c_str(), rec->days_in_tier, rec->days_in_tier == 1 ? "" : "s",
+            rec->night.c_str(),
+            rec->override_tier.empty() ? "" : (", overridden to " + rec->override_tier).c_str());
     }
     if (decisions.empty()) {
         std::puts("no adaptation decisions recorded yet");
@@ -194,19 +210,21 @@ int run_why(Invocation& inv) {
     std::puts("Decisions, newest first:");
     for (const auto& r : decisions) {
         const auto* zone = inv.zone(r.sleeper);
-        std::printf("  %s  %-8s %-9s %s\n", local_text(zone, r.at).c_str(), r.sleeper.c_str(), r.tier.c_str(),
-                    r.reason.c_str());
+        std::printf("  %s  %-8s %-9s %s\n", local_text(zone, r.at).c_str(), r.sleeper.c_str(),
+                    r.tier.c_str(), r.reason.c_str());
     }
     return kExitOk;
 }
 
 int run_export(Invocation& inv) {
     std::string format = inv.get("--format").value_or(inv.json ? "json" : "csv");
-    if (format != "csv" && format != "json") throw CtlError(kExitUsage, "--format wants csv or json");
+    if (format != "csv" && format != "json")
+        throw CtlError(kExitUsage, "--format wants csv or json");
     const std::string sleeper = inv.get("--sleeper").value_or("");
     std::vector<StoredEpisode> rows;
     with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = all_rows(store, sleeper); });
-    std::fputs((format == "csv" ? cramplog::export_csv(rows) : cramplog::export_json(rows)).c_str(), stdout);
+    std::fputs((format == "csv" ? cramplog::export_csv(rows) : cramplog::export_json(rows)).c_str(),
+               stdout);
     return kExitOk;
 }
 
@@ -217,15 +235,18 @@ int run_report(Invocation& inv) {
     const int nights = parse_int(inv, "--nights", 56, 1, 3660);
     std::vector<StoredEpisode> rows;
     with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = all_rows(store, sleeper); });
-    const auto data = cramplog::report_data(rows, inv.zone(sleeper), std::chrono::system_clock::now(), nights);
+    const auto data =
+        cramplog::report_data(rows, inv.zone(sleeper), std::chrono::system_clock::now(), nights);
     std::ofstream out(*svg_path, std::ios::trunc);
     out << cramplog::svg_report(data);
     out.close();
     if (!out) throw CtlError(kExitFailed, "cannot write " + *svg_path);
     if (inv.json)
-        print_json({{"svg", *svg_path}, {"nights", data.per_night.size()}, {"episodes", rows.size()}});
+        print_json(
+            {{"svg", *svg_path}, {"nights", data.per_night.size()}, {"episodes", rows.size()}});
     else
-        std::printf("%s: %zu nights, %zu episodes in the log\n", svg_path->c_str(), data.per_night.size(), rows.size());
+        std::printf("%s: %zu nights, %zu episodes in the log\n", svg_path->c_str(),
+                    data.per_night.size(), rows.size());
     return kExitOk;
 }
 
@@ -248,21 +269,26 @@ CommandSpec db_command(std::string_view name, std::string_view summary, std::str
 
 std::vector<CommandSpec> db_commands() {
     const OptionSpec sleeper{"--sleeper", "NAME", "only this sleeper (default: everyone)"};
-    const OptionSpec zone{"--timezone", "ZONE",
-                          "IANA zone for nights and clock times (default: the sleeper's, else the system's)"};
+    const OptionSpec zone{
+        "--timezone", "ZONE",
+        "IANA zone for nights and clock times (default: the sleeper's, else the system's)"};
     return {
-        db_command("history", "past episodes from the log, newest first",
-                   "Example: bedtimectl history --since 2026-11-01 --limit 50 --sleeper alex\n"
-                   "Each line ends with the episode's SOURCE and ID, for edit/confirm/delete.",
-                   {sleeper,
-                    {"--since", "DATE", "from local midnight of DATE (2026-11-01), or an ISO-8601 time"},
-                    {"--limit", "N", "at most the newest N (default 20)"},
-                    zone},
-                   run_history),
-        db_command("stats", "how often and when: tonight, 7/28 nights, rates, duration, severity, trend",
+        db_command(
+            "history", "past episodes from the log, newest first",
+            "Example: bedtimectl history --since 2026-11-01 --limit 50 --sleeper alex\n"
+            "Each line ends with the episode's SOURCE and ID, for edit/confirm/delete.",
+            {sleeper,
+             {"--since", "DATE", "from local midnight of DATE (2026-11-01), or an ISO-8601 time"},
+             {"--limit", "N", "at most the newest N (default 20)"},
+             zone},
+            run_history),
+        db_command("stats",
+                   "how often and when: tonight, 7/28 nights, rates, duration, severity, trend",
                    "Example: bedtimectl stats --sleeper alex\n"
                    "Ends with a histogram of the time of night, hour by hour.",
-                   {sleeper, zone, {"--nights", "N", "nights in the per-night list of --json (default 28)"}},
+                   {sleeper,
+                    zone,
+                    {"--nights", "N", "nights in the per-night list of --json (default 28)"}},
                    run_stats),
         db_command("why", "the adaptive tier decisions, newest first, and the tier in force",
                    "Example: bedtimectl why --sleeper alex",

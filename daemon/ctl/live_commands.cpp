@@ -50,16 +50,18 @@ Progress progress_of(const nlohmann::json& plan, const date::time_zone* zone) {
     return p;
 }
 
-void print_plan(const std::string& sleeper, const nlohmann::json& plan, const date::time_zone* zone) {
+void print_plan(const std::string& sleeper, const nlohmann::json& plan,
+                const date::time_zone* zone) {
     const Progress p = progress_of(plan, zone);
-    std::printf("%s: night of %s, bedtime %s, tier %s: %d of %d done\n", sleeper.c_str(), str(plan, "night").c_str(),
-                clock_text(zone, str(plan, "bedtime", "")).c_str(), str(plan, "tier").c_str(), p.done, p.total);
+    std::printf("%s: night of %s, bedtime %s, tier %s: %d of %d done\n", sleeper.c_str(),
+                str(plan, "night").c_str(), clock_text(zone, str(plan, "bedtime", "")).c_str(),
+                str(plan, "tier").c_str(), p.done, p.total);
     const auto it = plan.find("steps");
     if (it == plan.end() || !it->is_array()) return;
     for (const auto& step : *it) {
         if (!step.is_object()) continue;
-        std::printf("  %s  %-14s %s\n", clock_text(zone, str(step, "at", "")).c_str(), str(step, "id").c_str(),
-                    str(step, "state").c_str());
+        std::printf("  %s  %-14s %s\n", clock_text(zone, str(step, "at", "")).c_str(),
+                    str(step, "id").c_str(), str(step, "state").c_str());
     }
 }
 
@@ -94,15 +96,18 @@ int exit_for(const Live& live) { return live.status == "online" ? kExitOk : kExi
 void warn_not_online(const Live& live) {
     if (live.status == "unreachable") std::fprintf(stderr, "bedtimectl: %s\n", live.error.c_str());
     else if (live.status != "online")
-        std::fprintf(stderr, "bedtimectl: bedtimed is %s; what is shown may be out of date\n", live.status.c_str());
+        std::fprintf(stderr, "bedtimectl: bedtimed is %s; what is shown may be out of date\n",
+                     live.status.c_str());
 }
 
 // Nothing at all came back, not even <base>/status: never "no plan".
 int report_read_nothing(Invocation& inv) {
     const auto settings = inv.mqtt();
     std::fprintf(stderr,
-                 "bedtimectl: could not read anything from %s under %s/ (not even %s/status): is the base topic "
-                 "right (--base, mqtt.base_topic), may this user read it, and does bedtimed run against this broker?\n",
+                 "bedtimectl: could not read anything from %s under %s/ (not even %s/status): is "
+                 "the base topic "
+                 "right (--base, mqtt.base_topic), may this user read it, and does bedtimed run "
+                 "against this broker?\n",
                  settings.uri.c_str(), settings.base_topic.c_str(), settings.base_topic.c_str());
     return kExitOffline;
 }
@@ -115,13 +120,17 @@ int run_tonight(Invocation& inv) {
         nlohmann::json plans = nlohmann::json::array();
         for (const auto& s : sleepers) {
             const auto it = live.plans.find(s);
-            plans.push_back({{"sleeper", s}, {"plan", it != live.plans.end() ? it->second : nlohmann::json(nullptr)}});
+            plans.push_back(
+                {{"sleeper", s},
+                 {"plan", it != live.plans.end() ? it->second : nlohmann::json(nullptr)}});
         }
-        print_json({{"status", live.status}, {"read_nothing", live.read_nothing}, {"plans", plans}});
+        print_json(
+            {{"status", live.status}, {"read_nothing", live.read_nothing}, {"plans", plans}});
     } else {
         for (const auto& s : sleepers) {
             const auto* zone = display_zone(inv, s, live);
-            if (auto it = live.plans.find(s); it != live.plans.end()) print_plan(s, it->second, zone);
+            if (auto it = live.plans.find(s); it != live.plans.end())
+                print_plan(s, it->second, zone);
             else std::printf("%s: no plan published\n", s.c_str());
         }
         if (sleepers.empty() && live.status != "unreachable") std::puts("no plan published");
@@ -314,13 +323,15 @@ CommandSpec live_command(std::string_view name, std::string_view summary, std::s
 
 std::vector<CommandSpec> live_commands() {
     return {
-        live_command("status", "is bedtimed online; tonight's progress, tier, last episodes, counters",
-                     "Reads the retained <base>/status, <base>/counters, <base>/<sleeper>/plan and\n"
-                     "<base>/<sleeper>/stats from the broker, and the last episodes from the log\n"
-                     "(when readable). Exits 0 when bedtimed is online, 3 otherwise.\n"
-                     "Example: bedtimectl status --config /etc/bedtimed/config.yaml",
-                     run_status),
-        live_command("tonight", "tonight's plan per sleeper: each step's time and done/pending/missed",
+        live_command(
+            "status", "is bedtimed online; tonight's progress, tier, last episodes, counters",
+            "Reads the retained <base>/status, <base>/counters, <base>/<sleeper>/plan and\n"
+            "<base>/<sleeper>/stats from the broker, and the last episodes from the log\n"
+            "(when readable). Exits 0 when bedtimed is online, 3 otherwise.\n"
+            "Example: bedtimectl status --config /etc/bedtimed/config.yaml",
+            run_status),
+        live_command("tonight",
+                     "tonight's plan per sleeper: each step's time and done/pending/missed",
                      "Reads the retained <base>/<sleeper>/plan. Exits 0 when bedtimed is online,\n"
                      "3 otherwise (the plan shown may then be stale).\n"
                      "Example: bedtimectl tonight --sleeper alex",

@@ -55,13 +55,15 @@ std::string episode_line(const StoredEpisode& e, const date::time_zone* zone) {
     what += fmt::format(" {:g} s", e.duration_s);
     if (e.severity) what += fmt::format(" sev {:g}", *e.severity);
     std::string flags;
-    const std::pair<bool, const char*> all[] = {{e.flags.swelling, "swelling"}, {e.flags.redness, "redness"},
-                                                {e.flags.warmth, "warmth"},     {e.flags.numbness, "numbness"},
+    const std::pair<bool, const char*> all[] = {{e.flags.swelling, "swelling"},
+                                                {e.flags.redness, "redness"},
+                                                {e.flags.warmth, "warmth"},
+                                                {e.flags.numbness, "numbness"},
                                                 {e.flags.back_pain, "back pain"}};
     for (const auto& [on, name] : all)
         if (on) flags += std::string(flags.empty() ? "" : ", ") + name;
-    std::string line = fmt::format("{}  {:<8} {:<28} [{} {}]  {}", local_text(zone, e.start), e.sleeper, what,
-                                   e.source, e.source_id, e.status);
+    std::string line = fmt::format("{}  {:<8} {:<28} [{} {}]  {}", local_text(zone, e.start),
+                                   e.sleeper, what, e.source, e.source_id, e.status);
     if (!flags.empty()) line += "  (" + flags + ")";
     if (!e.notes.empty()) line += "  \"" + e.notes + "\"";
     return line;

@@ -28,8 +28,8 @@ namespace bedtimed {
 
 class HaPublisher {
 public:
-    HaPublisher(Clock& clock, Bus& bus, std::shared_ptr<const config::Config> cfg, std::string state_path,
-                std::string sw_version);
+    HaPublisher(Clock& clock, Bus& bus, std::shared_ptr<const config::Config> cfg,
+                std::string state_path, std::string sw_version);
     ~HaPublisher();
 
     // Subscribes to HA's status topic (the bus re-subscribes on reconnect).

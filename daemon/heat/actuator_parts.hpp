@@ -36,16 +36,18 @@ inline constexpr double kMaxPlausibleWatts = 4000.0;
 inline constexpr auto kTestDeviceCap = 5s;
 inline constexpr auto kTestSession = 15s;
 
-
 inline std::int64_t epoch_s(WallTime t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 inline WallTime from_epoch(std::int64_t s) { return WallTime{std::chrono::seconds(s)}; }
 inline const char* origin_name(heat::Origin o) {
     switch (o) {
-        case heat::Origin::bedtimed: return "bedtimed";
-        case heat::Origin::outside: return "outside";
-        case heat::Origin::none: break;
+        case heat::Origin::bedtimed:
+            return "bedtimed";
+        case heat::Origin::outside:
+            return "outside";
+        case heat::Origin::none:
+            break;
     }
     return "none";
 }
@@ -55,11 +57,14 @@ inline const char* origin_name(heat::Origin o) {
 struct ClockPair {
     WallTime wall_now;
     SteadyTime steady_now;
-    explicit ClockPair(const Clock& clock) : wall_now(clock.wall_now()), steady_now(clock.steady_now()) {}
+    explicit ClockPair(const Clock& clock)
+        : wall_now(clock.wall_now()), steady_now(clock.steady_now()) {}
     WallTime wall(SteadyTime t) const {
         return wall_now + std::chrono::duration_cast<std::chrono::seconds>(t - steady_now);
     }
-    SteadyTime steady(WallTime t) const { return steady_now + std::chrono::duration_cast<Duration>(t - wall_now); }
+    SteadyTime steady(WallTime t) const {
+        return steady_now + std::chrono::duration_cast<Duration>(t - wall_now);
+    }
 };
 }  // namespace actuator_parts
 

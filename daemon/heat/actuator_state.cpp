@@ -22,9 +22,10 @@ void Actuators::restore(Pad& pad, const nlohmann::json& entry) {
         if (off_at > clocks.wall_now && since + pad.spec->max_on > clocks.wall_now) {
             interrupted_[pad.spec->name] = std::min(off_at, since + pad.spec->max_on);
             pad.gov.interrupted_since = clocks.steady(since);
-            const auto left = std::chrono::duration_cast<std::chrono::seconds>(interrupted_[pad.spec->name] -
-                                                                               clocks.wall_now);
-            note(pad.spec->name, fmt::format("was on with {} s left when bedtimed stopped", left.count()));
+            const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+                interrupted_[pad.spec->name] - clocks.wall_now);
+            note(pad.spec->name,
+                 fmt::format("was on with {} s left when bedtimed stopped", left.count()));
         } else {
             note(pad.spec->name, "its session ran out while bedtimed was stopped");
         }

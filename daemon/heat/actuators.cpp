@@ -26,9 +26,11 @@ Actuators::Actuators(Clock& clock, Bus& bus, Counters& counters, const config::C
         const auto* integ = integrations::find_device_integration(spec.integration);
         integrations::OptionReader reader(spec.options, cfg.path, spec.line, spec.column,
                                           "actuator '" + spec.name + "'");
-        if (!integ) reader.fail_entry("unknown integration '" + spec.integration + "' (" + known + ")");
+        if (!integ)
+            reader.fail_entry("unknown integration '" + spec.integration + "' (" + known + ")");
         if (spec.kind == config::ActuatorSpec::Kind::heating_pad) {
-            if (!integ->make_switch) reader.fail_entry(spec.integration + " cannot drive a heating pad");
+            if (!integ->make_switch)
+                reader.fail_entry(spec.integration + " cannot drive a heating pad");
             auto pad = std::make_unique<Pad>();
             pad->spec = &spec;
             pad->device = integ->make_switch(spec, reader);
@@ -73,7 +75,8 @@ void Actuators::send(const std::vector<DeviceCommand>& cmds) {
 heat::Limits Actuators::limits_of(const Pad& pad) const {
     // Nothing answers in simulate or from a plug without state reports.
     const bool reports = options_.expect_confirmation && !pad.device->state_topics().empty();
-    return heat::Limits{pad.spec->max_on, pad.spec->min_off, pad.facts.cap != DeviceCap::none, reports};
+    return heat::Limits{pad.spec->max_on, pad.spec->min_off, pad.facts.cap != DeviceCap::none,
+                        reports};
 }
 
 heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
@@ -91,16 +94,19 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     // On disk before anything is said about it: a kill -9 right after the log
     // line must still find the session (and its period) on restart.
     if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
-        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until || a.origin != b.origin ||
-        a.last_off_at != b.last_off_at)
+        a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until ||
+        a.origin != b.origin || a.last_off_at != b.last_off_at)
         persist();
     if (!v.reason.empty()) note(pad.spec->name, v.reason);
     // A hand at the plug: the routine must hear of it (a Release by_hand came
     // from the routine itself).
-    if (v.manual_off && (std::holds_alternative<heat::Report>(event) || std::holds_alternative<heat::ConfirmTimeout>(event)) &&
+    if (v.manual_off &&
+        (std::holds_alternative<heat::Report>(event) ||
+         std::holds_alternative<heat::ConfirmTimeout>(event)) &&
         manual_off_)
         manual_off_(pad.spec->name);
-    if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight) changed(pad);
+    if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight)
+        changed(pad);
     // A pad test that something else ended (sleep, a release, a reconnect);
     // the plug's report and the 15 s deadline end it in their own handlers.
     if (pad.testing && a.on && !b.on && !std::holds_alternative<heat::Tick>(event) &&
@@ -120,11 +126,13 @@ void Actuators::arm_deadline(Pad& pad) {
     pad.deadline_timer->arm(wait, [this, p] {
         govern(*p, heat::Tick{});
         if (p->testing && !p->gov.on)
-            finish_pad_test(*p,
-                            p->test_saw_on ? "FAILED: the plug was still on after 15 s; it ignores its own cap. "
-                                             "bedtimed switched it off and keeps it on its own timer only"
-                                           : "INCONCLUSIVE: the plug never reported ON",
-                            false);
+            finish_pad_test(
+                *p,
+                p->test_saw_on
+                    ? "FAILED: the plug was still on after 15 s; it ignores its own cap. "
+                      "bedtimed switched it off and keeps it on its own timer only"
+                    : "INCONCLUSIVE: the plug never reported ON",
+                false);
     });
 }
 
@@ -137,13 +145,16 @@ void Actuators::start() {
         for (const auto& t : p->device->fact_topics()) topics.insert(t);
         for (const auto& topic : topics) {
             const bool is_state = std::find(states.begin(), states.end(), topic) != states.end();
-            listen(topic, [this, p, is_state](const Message& m) { on_pad_message(*p, m, is_state); });
+            listen(topic,
+                   [this, p, is_state](const Message& m) { on_pad_message(*p, m, is_state); });
         }
-        restore(*p, persisted.contains("pads") && persisted["pads"].contains(name) ? persisted["pads"][name]
-                                                                                  : nlohmann::json::object());
+        restore(*p, persisted.contains("pads") && persisted["pads"].contains(name)
+                        ? persisted["pads"][name]
+                        : nlohmann::json::object());
         if (p->facts.cap == DeviceCap::none)
             log_->warn("{}: no device cap ({}): heat stops on bedtimed's own timer only", name,
-                       p->facts.cap_note.empty() ? p->spec->integration + " cannot be told one" : p->facts.cap_note);
+                       p->facts.cap_note.empty() ? p->spec->integration + " cannot be told one"
+                                                 : p->facts.cap_note);
         // Fail safe: whatever happened before, heat starts off. Unconfirmed
         // until the plug says OFF: a retained or late "ON" from before the
         // start is an old state (the OFF is sent again), never a hand's ON.
@@ -153,7 +164,8 @@ void Actuators::start() {
         Bed* b = bed.get();
         for (const auto& topic : b->device->state_topics())
             listen(topic, [this, b](const Message& m) {
-                if (auto pos = b->device->parse_position(m.topic, m.payload)) on_bed_position(*b, *pos);
+                if (auto pos = b->device->parse_position(m.topic, m.payload))
+                    on_bed_position(*b, *pos);
                 else ++counters_.device_reports_ignored;
             });
     }
@@ -168,7 +180,8 @@ void Actuators::on_connected() {
         // bedtimed's own then continues in its same period, for what is left.
         const bool was_testing = pad->testing;
         const auto v = govern(*pad, heat::Reconnected{});
-        if (v.granted.count() > 0 && !was_testing) heat_on(name, v.granted, "re-asserted after the reconnect", true);
+        if (v.granted.count() > 0 && !was_testing)
+            heat_on(name, v.granted, "re-asserted after the reconnect", true);
     }
 }
 
@@ -211,8 +224,9 @@ std::chrono::seconds Actuators::heat_on(const std::string& name, std::chrono::se
     auto it = pads_.find(name);
     if (it == pads_.end()) return 0s;
     if (it->second->testing || safe_mode_) {
-        note(name, safe_mode_ ? "heat refused: safe mode (bedtimed restarted too often); resume it first"
-                              : "heat refused: the pad test is running");
+        note(name, safe_mode_
+                       ? "heat refused: safe mode (bedtimed restarted too often); resume it first"
+                       : "heat refused: the pad test is running");
         ++counters_.heat_refused;
         return 0s;
     }
@@ -277,7 +291,8 @@ void Actuators::command_pad(Pad& pad, const heat::Command& cmd) {
 void Actuators::expect_pad(Pad& pad) {
     if (pad.gov.confirmed()) return;  // nothing awaited (limits_of: nothing answers)
     Pad* p = &pad;
-    pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/true); });
+    pad.confirm_timer->arm(pad.spec->confirm_timeout,
+                           [this, p] { confirm_timeout(*p, /*retry=*/true); });
 }
 
 void Actuators::confirm_timeout(Pad& pad, bool retry) {
@@ -287,10 +302,12 @@ void Actuators::confirm_timeout(Pad& pad, bool retry) {
         log_->info("{}: no confirmation yet; sending again", pad.spec->name);
         const auto& c = pad.last_command;
         send(c.on ? pad.device->turn_on_with(c.device_cap, pad.facts) : pad.device->turn_off());
-        pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/false); });
+        pad.confirm_timer->arm(pad.spec->confirm_timeout,
+                               [this, p] { confirm_timeout(*p, /*retry=*/false); });
     } else if (v.unconfirmed) {
         ++counters_.device_unconfirmed;
-        log_->warn("{} did not confirm {} after a retry", pad.spec->name, pad.last_command.on ? "ON" : "OFF");
+        log_->warn("{} did not confirm {} after a retry", pad.spec->name,
+                   pad.last_command.on ? "ON" : "OFF");
     }
 }
 

@@ -45,22 +45,27 @@ namespace bedtimed {
 class Actuators {
 public:
     struct Options {
-        std::string state_path;          // where pad states are kept; empty = nowhere
-        bool expect_confirmation = true; // false in `simulate`, where no device answers
+        std::string state_path;           // where pad states are kept; empty = nowhere
+        bool expect_confirmation = true;  // false in `simulate`, where no device answers
     };
     // Called with (actuator name, what happened) for the timeline.
     using Journal = std::function<void(const std::string& actuator, const std::string& what)>;
     // (pad, message) for something a person must see now: a plug that did not switch off.
     using Alert = std::function<void(const std::string& pad, const std::string& message)>;
 
-    Actuators(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg, Options options);
+    Actuators(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
+              Options options);
     ~Actuators();
 
     void set_journal(Journal journal) { journal_ = std::move(journal); }
-    void on_manual_off(std::function<void(const std::string& pad)> fn) { manual_off_ = std::move(fn); }
+    void on_manual_off(std::function<void(const std::string& pad)> fn) {
+        manual_off_ = std::move(fn);
+    }
     void on_alert(Alert fn) { alert_ = std::move(fn); }
     // Called when a pad's state, device cap or power reading changes (for <base>/pads/<pad>).
-    void on_pad_changed(std::function<void(const std::string& pad)> fn) { pad_changed_ = std::move(fn); }
+    void on_pad_changed(std::function<void(const std::string& pad)> fn) {
+        pad_changed_ = std::move(fn);
+    }
 
     // Subscribes to state and fact topics and commands every pad off (fail safe).
     void start();
@@ -91,7 +96,8 @@ public:
     // Switches the pad on with a 5 s device cap and no OFF from bedtimed for
     // 15 s, and reports whether the plug switched itself off. Returns "" when
     // started, else why not; `done` gets the result text.
-    std::string pad_test(const std::string& pad, std::function<void(const std::string& result)> done);
+    std::string pad_test(const std::string& pad,
+                         std::function<void(const std::string& result)> done);
 
     // On, however it came on (bedtimed or a hand).
     bool pad_on(const std::string& pad) const;
@@ -119,9 +125,9 @@ private:
     void on_power(Pad& pad, double watts);
     void arm_power_check(Pad& pad);
     void finish_pad_test(Pad& pad, const std::string& result, bool verified);
-    void on_bed_position(Bed& bed, double position);  // beds.cpp
-    void persist();                                          // actuator_state.cpp
-    void restore(Pad& pad, const nlohmann::json& entry);     // actuator_state.cpp
+    void on_bed_position(Bed& bed, double position);      // beds.cpp
+    void persist();                                       // actuator_state.cpp
+    void restore(Pad& pad, const nlohmann::json& entry);  // actuator_state.cpp
     void changed(const Pad& pad);
     // One bus subscription per topic, shared by every device that reports on it
     // (two relays of one Tasmota share stat/<topic>/RESULT).

@@ -9,8 +9,8 @@
 
 namespace bedtimed {
 
-
-bool Actuators::move_bed(const std::string& name, const std::string& preset, const std::string& reason) {
+bool Actuators::move_bed(const std::string& name, const std::string& preset,
+                         const std::string& reason) {
     auto it = beds_.find(name);
     if (it == beds_.end()) return false;
     Bed& bed = *it->second;
@@ -40,7 +40,8 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset, con
             b->confirm_timer->arm(b->spec->confirm_timeout, [this, b] {
                 if (!b->target) return;
                 ++counters_.device_unconfirmed;
-                log_->warn("{} did not report position {}% after a retry", b->spec->name, *b->target);
+                log_->warn("{} did not report position {}% after a retry", b->spec->name,
+                           *b->target);
                 b->target.reset();
             });
         });

@@ -109,34 +109,37 @@ struct Decider {
             const SteadyTime end = std::min(cap_end, std::max(st.off_at, now + r.wanted));
             v.granted = whole_seconds(end - now);
             const std::string period =
-                fmt::format("it has been on for {} of its {} cap", span(whole_seconds(now - st.on_since)),
-                            span(limits.max_on));
+                fmt::format("it has been on for {} of its {} cap",
+                            span(whole_seconds(now - st.on_since)), span(limits.max_on));
             // Less than a second more would be an ON whose device cap rounds
             // down to 0 s, which means no device cap at all: keep the plug's
             // current timer instead.
             if (end <= st.off_at || end - now < Seconds(1)) {
-                v.reason = fmt::format("already ON for {} s more ({}; {})", v.granted.count(), r.reason, period);
+                v.reason = fmt::format("already ON for {} s more ({}; {})", v.granted.count(),
+                                       r.reason, period);
                 return done();
             }
             st.origin = Origin::bedtimed;
             command_on(end, std::nullopt, /*extension=*/true);
-            v.reason = fmt::format("ON for {} s more ({}; {}{})", v.granted.count(), r.reason, period,
-                                   end < now + r.wanted ? "; all that is left of it" : "");
+            v.reason = fmt::format("ON for {} s more ({}; {}{})", v.granted.count(), r.reason,
+                                   period, end < now + r.wanted ? "; all that is left of it" : "");
             return done();
         }
         if (st.cool_until && now < *st.cool_until)
-            return refuse(fmt::format("cooling down for {} more after a full {} on", span(whole_seconds(*st.cool_until - now)),
+            return refuse(fmt::format("cooling down for {} more after a full {} on",
+                                      span(whole_seconds(*st.cool_until - now)),
                                       span(limits.max_on)));
         const SteadyTime cap_end = since + limits.max_on;
         if (cap_end <= now)
             return refuse(resume ? "the interrupted session had used its whole cap"
-                                 : fmt::format("its {} of heat had no break of {} yet", span(limits.max_on),
-                                               span(limits.min_off)));
+                                 : fmt::format("its {} of heat had no break of {} yet",
+                                               span(limits.max_on), span(limits.min_off)));
         const SteadyTime end = std::min(cap_end, now + r.wanted);
         // The plug's cap is whole seconds and 0 s means "none": never switch
         // on for less than a second, nor with a device cap of 0 s.
         if (end - now < Seconds(1))
-            return refuse(fmt::format("less than a second is left of the {} cap", span(limits.max_on)));
+            return refuse(
+                fmt::format("less than a second is left of the {} cap", span(limits.max_on)));
         if (limits.device_cap && r.device_cap && *r.device_cap < Seconds(1))
             return refuse("a device cap under 1 s would leave the plug with no cap of its own");
         st.on = true;
@@ -144,12 +147,13 @@ struct Decider {
         st.on_since = since;
         command_on(end, r.device_cap, /*extension=*/false);
         v.granted = whole_seconds(end - now);
-        v.reason = fmt::format("ON for {} s ({}{}{})", v.granted.count(), r.reason,
-                               end < now + r.wanted ? "; clamped to the cap" : "",
-                               since < now && !resume
-                                   ? fmt::format("; {} of heat before a break shorter than {} counts",
-                                                 span(whole_seconds(now - since)), span(limits.min_off))
-                                   : "");
+        v.reason =
+            fmt::format("ON for {} s ({}{}{})", v.granted.count(), r.reason,
+                        end < now + r.wanted ? "; clamped to the cap" : "",
+                        since < now && !resume
+                            ? fmt::format("; {} of heat before a break shorter than {} counts",
+                                          span(whole_seconds(now - since)), span(limits.min_off))
+                            : "");
         return done();
     }
 
@@ -189,7 +193,9 @@ struct Decider {
             st.late_on_expected = false;
             send_off();
             v.safety_off = true;
-            v.reason = "OFF again: the ON bedtimed sent before the hand switched it off reached the plug late";
+            v.reason =
+                "OFF again: the ON bedtimed sent before the hand switched it off reached the plug "
+                "late";
             return done();
         }
         if (r.on) {
@@ -198,11 +204,12 @@ struct Decider {
                 v.safety_off = true;
                 st.on = true;  // for switched_off's bookkeeping: it is on now
                 st.on_since = since;
-                return switched_off(st.asleep ? "switched on outside bedtimed while asleep: off at once"
-                                              : fmt::format("switched on outside bedtimed, but its {} of heat had "
-                                                            "no break of {} yet: off at once",
-                                                            span(limits.max_on), span(limits.min_off)),
-                                    true);
+                return switched_off(
+                    st.asleep ? "switched on outside bedtimed while asleep: off at once"
+                              : fmt::format("switched on outside bedtimed, but its {} of heat had "
+                                            "no break of {} yet: off at once",
+                                            span(limits.max_on), span(limits.min_off)),
+                    true);
             }
             st.on = true;
             st.origin = Origin::outside;
@@ -215,8 +222,10 @@ struct Decider {
                 st.device_off_at = now + left;
                 v.command = Command{true, left};
             }
-            v.reason = "turned on outside bedtimed: it will be switched off at its " + span(limits.max_on) + " cap" +
-                       (since < now ? fmt::format(" ({} left after a short break)", span(left)) : "");
+            v.reason =
+                "turned on outside bedtimed: it will be switched off at its " +
+                span(limits.max_on) + " cap" +
+                (since < now ? fmt::format(" ({} left after a short break)", span(left)) : "");
             return done();
         }
         // OFF, and bedtimed had it on.
@@ -226,8 +235,9 @@ struct Decider {
         st.on_in_flight = false;
         std::string why = "switched off by hand: no more heat tonight";
         if (st.device_off_at)
-            why += fmt::format(" (if it was the plug's own timer, it fired {} before the cap it was given)",
-                               span(whole_seconds(*st.device_off_at - now)));
+            why += fmt::format(
+                " (if it was the plug's own timer, it fired {} before the cap it was given)",
+                span(whole_seconds(*st.device_off_at - now)));
         st.manual_off_tonight = true;
         v.manual_off = true;
         return switched_off(std::move(why), false);
@@ -252,7 +262,9 @@ struct Decider {
         if (now < st.off_at) return done();
         const bool capped = period_reached_cap();
         v.safety_off = capped || st.origin == Origin::outside;
-        return switched_off(capped ? "OFF (its " + span(limits.max_on) + " cap is reached)" : "OFF (session over)", true);
+        return switched_off(
+            capped ? "OFF (its " + span(limits.max_on) + " cap is reached)" : "OFF (session over)",
+            true);
     }
 
     Verdict operator()(const Reconnected&) {
@@ -302,9 +314,10 @@ struct Decider {
             st.reports_awaited = 0;
             st.manual_off_tonight = true;
             v.manual_off = true;
-            return switched_off("the plug reported OFF after the ON; not sent again (a hand, or the plug refused "
-                                "it): no more heat tonight",
-                                true);
+            return switched_off(
+                "the plug reported OFF after the ON; not sent again (a hand, or the plug refused "
+                "it): no more heat tonight",
+                true);
         }
         if (t.retry) {
             st.reports_awaited = 1;  // only the resent command's report

@@ -56,7 +56,7 @@ struct Limits {
 enum class Origin { none, bedtimed, outside };
 
 struct PadState {
-    bool on = false;                 // on, as far as bedtimed knows (commanded, or reported)
+    bool on = false;  // on, as far as bedtimed knows (commanded, or reported)
     // Reports still awaited, in order, for the commands sent: each command
     // that changes what bedtimed asked for awaits one report of that state.
     // ON, OFF, ON sent faster than the plug answers await ON, OFF, ON; the
@@ -67,10 +67,12 @@ struct PadState {
     bool last_commanded_on = false;
     bool confirmed() const { return reports_awaited == 0; }
     // The state the next awaited report must show (reports_awaited > 0).
-    bool awaited_next() const { return reports_awaited % 2 == 1 ? last_commanded_on : !last_commanded_on; }
+    bool awaited_next() const {
+        return reports_awaited % 2 == 1 ? last_commanded_on : !last_commanded_on;
+    }
     Origin origin = Origin::none;
-    SteadyTime on_since{};           // start of the current continuous on-period
-    SteadyTime off_at{};             // when bedtimed switches it off; <= on_since + max_on
+    SteadyTime on_since{};                    // start of the current continuous on-period
+    SteadyTime off_at{};                      // when bedtimed switches it off; <= on_since + max_on
     std::optional<SteadyTime> device_off_at;  // when the plug's own timer ends, as it was told
     std::optional<SteadyTime> cool_until;     // no heat before this
     bool manual_off_tonight = false;          // a hand switched it off: no more heat this night
@@ -95,8 +97,8 @@ struct PadState {
 // Ask for heat for `wanted` (clamped to what the limits leave).
 struct Request {
     Seconds wanted{0};
-    std::string reason;     // "pre-warm until 22:30", "episode 42"
-    bool resume = false;    // continue the period in interrupted_since, never a fresh one
+    std::string reason;   // "pre-warm until 22:30", "episode 42"
+    bool resume = false;  // continue the period in interrupted_since, never a fresh one
     // The plug's own cap for this session instead of bedtimed's end + margin
     // (the pad test: a 5 s cap inside a 15 s session). Never longer than that.
     std::optional<Seconds> device_cap;
@@ -114,9 +116,9 @@ struct SleepChanged {
     bool asleep = false;
     std::string reason;  // "sleep sensor reads asleep"
 };
-struct Tick {};        // time passed (the executor's timer, at next_deadline())
-struct Reconnected {}; // the broker connection came back
-struct NewNight {};    // the sleeper's night rolled over: a hand's OFF no longer holds
+struct Tick {};         // time passed (the executor's timer, at next_deadline())
+struct Reconnected {};  // the broker connection came back
+struct NewNight {};     // the sleeper's night rolled over: a hand's OFF no longer holds
 // bedtimed started: whatever the plug does, it is switched off (an old ON
 // report after this is an old state, never a hand's ON).
 struct Started {};
@@ -130,8 +132,8 @@ struct Started {};
 struct ConfirmTimeout {
     bool retry = true;
 };
-using Event =
-    std::variant<Request, Release, Report, SleepChanged, Tick, Reconnected, NewNight, Started, ConfirmTimeout>;
+using Event = std::variant<Request, Release, Report, SleepChanged, Tick, Reconnected, NewNight,
+                           Started, ConfirmTimeout>;
 
 // What to tell the plug.
 struct Command {
@@ -144,10 +146,10 @@ struct Verdict {
     std::optional<Command> command;
     // Why it acted or refused; empty when nothing worth saying happened.
     std::string reason;
-    bool refused = false;     // a Request that was turned down
-    Seconds granted{0};       // a Request: heat granted from now on
-    bool manual_off = false;  // this event was a hand switching the pad off
-    bool safety_off = false;  // switched off by a limit (cap, asleep, outside ON while asleep)
+    bool refused = false;      // a Request that was turned down
+    Seconds granted{0};        // a Request: heat granted from now on
+    bool manual_off = false;   // this event was a hand switching the pad off
+    bool safety_off = false;   // switched off by a limit (cap, asleep, outside ON while asleep)
     bool resend = false;       // ConfirmTimeout: send the last command again
     bool unconfirmed = false;  // ConfirmTimeout after the retry: the plug never answered
 };

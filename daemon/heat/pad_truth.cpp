@@ -36,7 +36,8 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
             // A report after the plug stopped answering (the retry is long
             // past): judge it once more, without another resend.
             Pad* p = &pad;
-            pad.confirm_timer->arm(pad.spec->confirm_timeout, [this, p] { confirm_timeout(*p, /*retry=*/false); });
+            pad.confirm_timer->arm(pad.spec->confirm_timeout,
+                                   [this, p] { confirm_timeout(*p, /*retry=*/false); });
         }
         if (pad.gov.confirmed() && !was_confirmed && pad.gov.on) arm_power_check(pad);
         if (pad.testing) {
@@ -44,8 +45,8 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
             else if (pad.test_saw_on && !pad.gov.on)
                 finish_pad_test(pad,
                                 fmt::format("PASSED: the plug switched itself off after {} s",
-                                            std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() -
-                                                                                             pad.test_started)
+                                            std::chrono::duration_cast<std::chrono::seconds>(
+                                                clock_.steady_now() - pad.test_started)
                                                 .count()),
                                 true);
         }
@@ -61,8 +62,10 @@ void Actuators::arm_power_check(Pad& pad) {
     pad.power_timer->arm(kPowerWindow, [this, p] {
         if (!p->gov.on || p->max_power_on >= p->spec->min_power_w) return;
         ++counters_.pad_no_power;
-        log_->warn("{}: ON but drawing {:.1f} W at most in {} s: the pad is unplugged or its own switch is off",
-                   p->spec->name, p->max_power_on, kPowerWindow.count());
+        log_->warn(
+            "{}: ON but drawing {:.1f} W at most in {} s: the pad is unplugged or its own switch "
+            "is off",
+            p->spec->name, p->max_power_on, kPowerWindow.count());
         note(p->spec->name, "ON but not drawing power (pad unplugged, or its own switch off)");
     });
 }
@@ -72,23 +75,27 @@ void Actuators::learn(Pad& pad, const integrations::SwitchFacts& facts) {
     pad.facts = facts;
     // A pad test holds for the cap method it proved, until the device changes.
     if (pad.facts.cap == DeviceCap::unverified && pad.test_result.is_object() &&
-        pad.test_result.value("verified", false) && pad.test_result.value("method", "") == pad.facts.cap_method)
+        pad.test_result.value("verified", false) &&
+        pad.test_result.value("method", "") == pad.facts.cap_method)
         pad.facts.cap = DeviceCap::verified;
     // The plug's stay-off-after-a-power-cut setting, as this plug takes it:
     // learned after the connect's prepare(), so sent again now.
-    if ((pad.facts.power_on_key != old.power_on_key || pad.facts.power_on_value_json != old.power_on_value_json) &&
+    if ((pad.facts.power_on_key != old.power_on_key ||
+         pad.facts.power_on_value_json != old.power_on_value_json) &&
         bus_.connected()) {
         send(pad.device->prepare_with(pad.spec->max_on, pad.facts));
         if (pad.facts.power_on_key.empty() && !pad.facts.cap_method.empty())
-            log_->warn("{}: this plug cannot be told to stay off after a power cut", pad.spec->name);
+            log_->warn("{}: this plug cannot be told to stay off after a power cut",
+                       pad.spec->name);
     }
     if (pad.facts.cap == old.cap && pad.facts.cap_method == old.cap_method) {
         if (!(pad.facts == old)) changed(pad);
         return;
     }
-    const std::string what = fmt::format("device cap {} ({}{}{})", integrations::device_cap_name(pad.facts.cap),
-                                         pad.facts.cap_method.empty() ? "configured" : pad.facts.cap_method,
-                                         pad.facts.cap_note.empty() ? "" : ": ", pad.facts.cap_note);
+    const std::string what =
+        fmt::format("device cap {} ({}{}{})", integrations::device_cap_name(pad.facts.cap),
+                    pad.facts.cap_method.empty() ? "configured" : pad.facts.cap_method,
+                    pad.facts.cap_note.empty() ? "" : ": ", pad.facts.cap_note);
     if (pad.facts.cap == DeviceCap::none) {
         if (old.cap != DeviceCap::none) ++counters_.device_cap_failed;
         // The plug was not told a cap it takes: an early OFF can only be a
@@ -110,13 +117,15 @@ void Actuators::on_power(Pad& pad, double watts) {
                watts > kOffDrawingWatts) {
         ++counters_.pad_off_drawing;
         const std::string msg = fmt::format(
-            "{} is OFF but still draws {:.0f} W: the plug did not switch off. Switch the pad off at its own "
+            "{} is OFF but still draws {:.0f} W: the plug did not switch off. Switch the pad off "
+            "at its own "
             "switch or unplug it.",
             pad.spec->name, watts);
         log_->error("{}", msg);
         if (!pad.alert_at || now - *pad.alert_at >= kAlertRepeat) {
             pad.alert_at = now;
-            if (journal_) journal_(pad.spec->name, "OFF but still drawing power: urgent notice sent");
+            if (journal_)
+                journal_(pad.spec->name, "OFF but still drawing power: urgent notice sent");
             if (alert_) alert_(pad.spec->name, msg);
         }
         if (!pad.off_repeated_at || now - *pad.off_repeated_at >= kOffDrawingRepeat) {
@@ -127,7 +136,8 @@ void Actuators::on_power(Pad& pad, double watts) {
     changed(pad);
 }
 
-std::string Actuators::pad_test(const std::string& name, std::function<void(const std::string&)> done) {
+std::string Actuators::pad_test(const std::string& name,
+                                std::function<void(const std::string&)> done) {
     auto it = pads_.find(name);
     if (it == pads_.end()) return "no heating pad named \"" + name + "\"";
     Pad& pad = *it->second;
@@ -135,7 +145,8 @@ std::string Actuators::pad_test(const std::string& name, std::function<void(cons
     if (safe_mode_) return "bedtimed is in safe mode; resume it first";
     if (pad.gov.on) return name + " is on; the test needs it off";
     if (pad.facts.cap == DeviceCap::none)
-        return name + " has no device cap to test" + (pad.facts.cap_note.empty() ? "" : " (" + pad.facts.cap_note + ")");
+        return name + " has no device cap to test" +
+               (pad.facts.cap_note.empty() ? "" : " (" + pad.facts.cap_note + ")");
     if (!options_.expect_confirmation || pad.device->state_topics().empty())
         return name + " does not report its state: the test could not see it switch itself off";
     heat::Request r;
@@ -166,8 +177,8 @@ void Actuators::finish_pad_test(Pad& pad, const std::string& result, bool verifi
         if (pad.facts.cap != DeviceCap::none) ++counters_.device_cap_failed;
         pad.facts.cap = DeviceCap::none;
         pad.facts.cap_note = "pad test failed: the plug ignored its cap";
-        log_->warn("{}: device cap none ({}): heat stops on bedtimed's own timer only", pad.spec->name,
-                   pad.facts.cap_note);
+        log_->warn("{}: device cap none ({}): heat stops on bedtimed's own timer only",
+                   pad.spec->name, pad.facts.cap_note);
     }
     note(pad.spec->name, "pad test " + result);
     persist();
@@ -190,7 +201,8 @@ nlohmann::json Actuators::pad_json(const std::string& name) const {
             {"cap_note", p.facts.cap_note},
             {"power_w", p.power_w ? nlohmann::json(*p.power_w) : nlohmann::json()},
             {"manual_off_tonight", p.gov.manual_off_tonight},
-            {"cool_until", p.gov.cool_until ? nlohmann::json(wall(*p.gov.cool_until)) : nlohmann::json()},
+            {"cool_until",
+             p.gov.cool_until ? nlohmann::json(wall(*p.gov.cool_until)) : nlohmann::json()},
             {"test", p.test_result}};
 }
 

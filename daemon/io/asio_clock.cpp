@@ -17,12 +17,13 @@ public:
         const std::uint64_t generation = ++generation_;
         armed_ = true;
         timer_.expires_after(after);
-        timer_.async_wait([this, generation, fn = std::move(fn),
-                           alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
-            if (ec || alive.expired() || generation != generation_) return;
-            armed_ = false;
-            fn();
-        });
+        timer_.async_wait(
+            [this, generation, fn = std::move(fn),
+             alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+                if (ec || alive.expired() || generation != generation_) return;
+                armed_ = false;
+                fn();
+            });
     }
     void cancel() noexcept override {
         ++generation_;

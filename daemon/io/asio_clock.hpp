@@ -4,6 +4,7 @@
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/io_context.hpp>
 
 #include "clock.hpp"

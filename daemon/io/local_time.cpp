@@ -28,7 +28,8 @@ date::local_days local_day(const date::time_zone* zone, WallTime t) {
 int local_minutes(const date::time_zone* zone, WallTime t) {
     const auto local = zone->to_local(std::chrono::time_point_cast<std::chrono::seconds>(t));
     const auto since_midnight = local - date::floor<date::days>(local);
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(since_midnight).count());
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::minutes>(since_midnight).count());
 }
 
 unsigned local_weekday(const date::time_zone* zone, WallTime t) {
@@ -36,8 +37,9 @@ unsigned local_weekday(const date::time_zone* zone, WallTime t) {
 }
 
 std::string local_text(const date::time_zone* zone, WallTime t) {
-    return date::format("%F %H:%M %Z",
-                        date::make_zoned(zone, std::chrono::time_point_cast<std::chrono::seconds>(t)));
+    return date::format(
+        "%F %H:%M %Z",
+        date::make_zoned(zone, std::chrono::time_point_cast<std::chrono::seconds>(t)));
 }
 
 std::string date_text(date::local_days day) {

@@ -25,9 +25,9 @@ const date::time_zone* zone_named(const std::string& name);
 // The instant at which local date `day` reads `minutes` after midnight (see rule above).
 WallTime at_local(const date::time_zone* zone, date::local_days day, int minutes);
 date::local_days local_day(const date::time_zone* zone, WallTime t);
-int local_minutes(const date::time_zone* zone, WallTime t);  // 0..1439
+int local_minutes(const date::time_zone* zone, WallTime t);       // 0..1439
 unsigned local_weekday(const date::time_zone* zone, WallTime t);  // 0 = Sunday
-std::string local_text(const date::time_zone* zone, WallTime t);   // "2026-11-26 22:30 CET"
-std::string date_text(date::local_days day);                        // "2026-11-26"
+std::string local_text(const date::time_zone* zone, WallTime t);  // "2026-11-26 22:30 CET"
+std::string date_text(date::local_days day);                      // "2026-11-26"
 
 }  // namespace bedtimed

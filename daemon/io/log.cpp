@@ -47,20 +47,20 @@ bool stderr_is_journal() {
 
 void setup_logging(spdlog::level::level_enum level) {
     {
-    std::lock_guard lock(g_mutex);
-    g_level = level;
-    g_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    if (stderr_is_journal()) {
-        formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*[%n] %v");
-    } else {
-        formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
-    }
-    g_sink->set_formatter(std::move(formatter));
-    spdlog::apply_all([&](std::shared_ptr<spdlog::logger> l) {
-        l->sinks() = {g_sink};
-        l->set_level(level);
-    });
+        std::lock_guard lock(g_mutex);
+        g_level = level;
+        g_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        if (stderr_is_journal()) {
+            formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*[%n] %v");
+        } else {
+            formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
+        }
+        g_sink->set_formatter(std::move(formatter));
+        spdlog::apply_all([&](std::shared_ptr<spdlog::logger> l) {
+            l->sinks() = {g_sink};
+            l->set_level(level);
+        });
     }
     auto main_logger = logger("main");
     spdlog::set_default_logger(main_logger);

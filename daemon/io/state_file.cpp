@@ -38,8 +38,9 @@ bool StateFile::save(const nlohmann::json& doc) {
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return fail("open");
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                         ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fsync(fd) == 0;
     ::close(fd);
     if (!written) return fail("write");
     if (::rename(tmp.c_str(), path_.c_str()) != 0) return fail("rename");

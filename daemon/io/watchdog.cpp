@@ -46,7 +46,8 @@ void Watchdog::start() {
     if (interval_) {
         bus_.subscribe(topic_, 0, [this](const Message& m) { on_heartbeat(m); });
         log_->info("systemd watchdog every {} ms; MQTT heartbeat on {}",
-                   std::chrono::duration_cast<std::chrono::milliseconds>(*interval_).count(), topic_);
+                   std::chrono::duration_cast<std::chrono::milliseconds>(*interval_).count(),
+                   topic_);
     }
     tick();
 }
@@ -87,9 +88,11 @@ void Watchdog::tick() {
             healthy = now - last_echo_ <= stale_after;
             bus_.publish(topic_, token_ + std::to_string(++sent_), 0, false);
             if (!healthy && !wedged_) {
-                log_->error("no MQTT heartbeat echo on {} for {} s while connected: the MQTT client "
-                            "looks wedged; no more watchdog pings, systemd will restart bedtimed",
-                            topic_, std::chrono::duration_cast<std::chrono::seconds>(now - last_echo_).count());
+                log_->error(
+                    "no MQTT heartbeat echo on {} for {} s while connected: the MQTT client "
+                    "looks wedged; no more watchdog pings, systemd will restart bedtimed",
+                    topic_,
+                    std::chrono::duration_cast<std::chrono::seconds>(now - last_echo_).count());
             }
         }
         // Disconnected: Paho is reconnecting with backoff; the loop is alive, keep pinging.

@@ -38,7 +38,8 @@ public:
     // `interval`: nullopt = no watchdog (only STATUS= is kept up to date).
     // `status`: the STATUS= text, sent whenever it changes.
     Watchdog(Clock& clock, Bus& bus, std::string heartbeat_topic,
-             std::optional<std::chrono::microseconds> interval, std::function<std::string()> status);
+             std::optional<std::chrono::microseconds> interval,
+             std::function<std::string()> status);
 
     // Subscribes the heartbeat, pings once and arms the timer. Call after READY=1.
     void start();
@@ -65,9 +66,9 @@ private:
     std::function<std::string()> status_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<Timer> timer_;
-    std::string token_;        // "<pid>-": our heartbeats, not another instance's
+    std::string token_;  // "<pid>-": our heartbeats, not another instance's
     std::uint64_t sent_ = 0;
-    SteadyTime last_echo_{};   // or the last connect, whichever is later
+    SteadyTime last_echo_{};  // or the last connect, whichever is later
     std::string last_status_;
     bool wedged_ = false;
 };

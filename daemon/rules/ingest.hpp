@@ -22,7 +22,7 @@ struct Rejection {
 };
 
 struct Episode {
-    std::string source;   // wearable name
+    std::string source;  // wearable name
     std::string topic;
     Value id;             // as sent: a string or an integer
     std::string id_text;  // for de-duplication and logs

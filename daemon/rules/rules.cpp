@@ -40,12 +40,18 @@ bool condition_holds(const config::Condition& c, const Value& v) {
         const auto n = as_number(v);
         if (!n) return false;
         switch (c.op) {
-            case Condition::Op::eq: return *n == *c.number;
-            case Condition::Op::ne: return *n != *c.number;
-            case Condition::Op::lt: return *n < *c.number;
-            case Condition::Op::le: return *n <= *c.number;
-            case Condition::Op::gt: return *n > *c.number;
-            case Condition::Op::ge: return *n >= *c.number;
+            case Condition::Op::eq:
+                return *n == *c.number;
+            case Condition::Op::ne:
+                return *n != *c.number;
+            case Condition::Op::lt:
+                return *n < *c.number;
+            case Condition::Op::le:
+                return *n <= *c.number;
+            case Condition::Op::gt:
+                return *n > *c.number;
+            case Condition::Op::ge:
+                return *n >= *c.number;
         }
         return false;
     }
@@ -90,10 +96,13 @@ Decision decide(const config::Config& cfg, const Trigger& trigger, const SensorT
                     auto it = sensors.find(spec->name);
                     d.stale_notes.push_back(
                         it == sensors.end()
-                            ? fmt::format("rule '{}': sensor '{}' has no reading yet", rule.name, spec->name)
+                            ? fmt::format("rule '{}': sensor '{}' has no reading yet", rule.name,
+                                          spec->name)
                             : fmt::format("rule '{}': sensor '{}' is stale (last reading {}s ago)",
                                           rule.name, spec->name,
-                                          std::chrono::duration_cast<std::chrono::seconds>(now - it->second.steady).count()));
+                                          std::chrono::duration_cast<std::chrono::seconds>(
+                                              now - it->second.steady)
+                                              .count()));
                     pass = false;
                     break;
                 }

@@ -53,7 +53,8 @@ std::vector<std::string> read_path(OptionReader& options, const std::string& key
     std::size_t start = 0;
     while (true) {
         const std::size_t dot = text.find('.', start);
-        out.push_back(text.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+        out.push_back(
+            text.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
         if (out.back().empty())
             options.fail(key, "option '" + key + "' of " + options.what() +
                                   " must be a dotted path like 'a.b', not '" + text + "'");
@@ -104,8 +105,8 @@ public:
         state_topic_ = read_state_filter(options, "state_topic");
         state_json_ = read_path(options, "state_json");
         if (!state_json_.empty() && state_topic_.empty())
-            options.fail("state_json", "option 'state_json' of " + options.what() +
-                                           " needs 'state_topic'");
+            options.fail("state_json",
+                         "option 'state_json' of " + options.what() + " needs 'state_topic'");
         state_on_ = options.get_or("state_on", "ON");
         state_off_ = options.get_or("state_off", "OFF");
         if (state_on_ == state_off_)
@@ -115,8 +116,8 @@ public:
     }
 
     std::vector<DeviceCommand> turn_on(std::chrono::seconds auto_off) const override {
-        return {detail::command(on_topic_,
-                                render_with(on_payload_, "auto_off_s", detail::cap_seconds(auto_off)))};
+        return {detail::command(
+            on_topic_, render_with(on_payload_, "auto_off_s", detail::cap_seconds(auto_off)))};
     }
 
     std::vector<DeviceCommand> turn_off() const override {
@@ -185,9 +186,8 @@ public:
     }
 
     std::vector<DeviceCommand> move_to(double percent) const override {
-        return {detail::command(position_topic_,
-                                render_with(position_payload_, "position",
-                                            detail::whole_percent(percent)))};
+        return {detail::command(position_topic_, render_with(position_payload_, "position",
+                                                             detail::whole_percent(percent)))};
     }
 
     std::vector<DeviceCommand> stop() const override {

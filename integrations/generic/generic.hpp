@@ -6,8 +6,8 @@
 //   on_payload   default "ON"          may contain {{auto_off_s}}: the cap in whole seconds
 //   off_topic    default = on_topic    turn_off publishes off_payload here
 //   off_payload  default "OFF"
-//   state_topic  optional; a topic filter (wildcards allowed). Without it the device never confirms.
-//   state_json   optional dotted path into a JSON state payload (e.g. "relay.0.state")
+//   state_topic  optional; a topic filter (wildcards allowed). Without it the device never
+//   confirms. state_json   optional dotted path into a JSON state payload (e.g. "relay.0.state")
 //   state_on / state_off   default "ON" / "OFF": the state value as text; a JSON
 //                true/false maps to on/off directly
 //   auto_off     true if on_payload makes the device enforce the cap itself;

@@ -28,7 +28,8 @@ public:
         j["message"] = r.message.empty() ? r.title : r.message;
         j["priority"] = r.urgent ? std::max(priority_, kUrgentPriority) : priority_;
         if (!click_.empty())
-            j["extras"]["client::notification"]["click"]["url"] = http::fill_placeholders(click_, r);
+            j["extras"]["client::notification"]["click"]["url"] =
+                http::fill_placeholders(click_, r);
         http::Request req;
         req.url = url_;
         req.headers.emplace_back("Content-Type", "application/json");

@@ -65,15 +65,16 @@ private:
 
 bool valid_service(const std::string& s) {
     return !s.empty() && s.size() <= 255 && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-           });
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
 std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader& options,
                                  NotifierContext& ctx) {
     const http::Url base = http::url_option(options, "url");
     std::string service = options.require("service");
-    if (service.rfind("notify.", 0) == 0) service.erase(0, 7);  // "notify.mobile_app_x" as HA writes it
+    if (service.rfind("notify.", 0) == 0)
+        service.erase(0, 7);  // "notify.mobile_app_x" as HA writes it
     if (!valid_service(service))
         options.fail("service", "option 'service' of " + options.what() +
                                     " must be a notify service name like mobile_app_alex_phone "
@@ -82,8 +83,8 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
     const bool actions = detail::bool_option(options, "actions", true);
     auto outbox = http::outbox_options(options, spec, ctx);
     return std::make_unique<HaAppNotifier>(
-        base.with_path(http::join_path(base.path, "api/services/notify/" + service)), std::move(token),
-        actions, ctx, std::move(outbox));
+        base.with_path(http::join_path(base.path, "api/services/notify/" + service)),
+        std::move(token), actions, ctx, std::move(outbox));
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ std::string title_case(std::string_view id) {
 
 class Builder {
 public:
-    Builder(const config::Config& cfg, std::string node) : cfg_(cfg), node_(std::move(node)), base_(cfg.mqtt.base_topic) {}
+    Builder(const config::Config& cfg, std::string node)
+        : cfg_(cfg), node_(std::move(node)), base_(cfg.mqtt.base_topic) {}
 
     std::vector<Entity> entities() {
         hub();
@@ -38,10 +39,12 @@ public:
 
 private:
     // `object` names the entity within its device; unique_id and entity id follow from it.
-    json& add(const std::string& device, const std::string& platform, const std::string& object, std::string name) {
+    json& add(const std::string& device, const std::string& platform, const std::string& object,
+              std::string name) {
         const std::string uid = node_ + (device.empty() ? "" : "_" + device) + "_" + object;
         out_.push_back(Entity{device, platform, uid,
-                              json{{"name", std::move(name)}, {"unique_id", uid},
+                              json{{"name", std::move(name)},
+                                   {"unique_id", uid},
                                    {"default_entity_id", platform + "." + uid}}});
         return out_.back().config;
     }
@@ -60,7 +63,8 @@ private:
                          {"entity_category", "diagnostic"},
                          {"icon", "mdi:message-alert"}});
         auto& heat_off = add("", "button", "all_heat_off", "All heat off");
-        heat_off.update({{"command_topic", base_ + "/cmd/heat_off"}, {"payload_press", "PRESS"},
+        heat_off.update({{"command_topic", base_ + "/cmd/heat_off"},
+                         {"payload_press", "PRESS"},
                          {"icon", "mdi:radiator-off"}});
         // Crash-loop safe mode (daemon/app/safe_mode.hpp): shown, and ended by a person.
         auto& safe = add("", "binary_sensor", "safe_mode", "Safe mode");
@@ -69,8 +73,10 @@ private:
                      {"device_class", "problem"},
                      {"entity_category", "diagnostic"}});
         auto& resume = add("", "button", "resume", "Resume after safe mode");
-        resume.update({{"command_topic", base_ + "/cmd/resume"}, {"payload_press", "{}"},
-                       {"entity_category", "config"}, {"icon", "mdi:play-circle"}});
+        resume.update({{"command_topic", base_ + "/cmd/resume"},
+                       {"payload_press", "{}"},
+                       {"entity_category", "config"},
+                       {"icon", "mdi:play-circle"}});
     }
 
     void sleeper(const config::SleeperSpec& s) {
@@ -122,7 +128,8 @@ private:
                         {"device_class", "timestamp"}});
         auto& last = add(n, "sensor", "last_episode", "Last cramp");
         last.update({{"state_topic", stats},
-                     {"value_template", "{{ value_json.last_episode if value_json.last_episode else None }}"},
+                     {"value_template",
+                      "{{ value_json.last_episode if value_json.last_episode else None }}"},
                      {"device_class", "timestamp"}});
 
         auto& running = add(n, "binary_sensor", "routine_running", "Routine running");
@@ -169,14 +176,16 @@ private:
                         {"icon", "mdi:bed-clock"}});
         for (const auto& step : routine::switchable_steps(s)) {
             auto& sw = add(n, "switch", "step_" + step, "Step: " + title_case(step));
-            sw.update({{"command_topic", base_ + "/cmd/step"},
-                       {"payload_on", json{{"sleeper", n}, {"step", step}, {"enabled", true}}.dump()},
-                       {"payload_off", json{{"sleeper", n}, {"step", step}, {"enabled", false}}.dump()},
-                       {"state_topic", plan},
-                       {"value_template", "{{ 'ON' if value_json.steps_enabled['" + step + "'] else 'OFF' }}"},
-                       {"state_on", "ON"},
-                       {"state_off", "OFF"},
-                       {"entity_category", "config"}});
+            sw.update(
+                {{"command_topic", base_ + "/cmd/step"},
+                 {"payload_on", json{{"sleeper", n}, {"step", step}, {"enabled", true}}.dump()},
+                 {"payload_off", json{{"sleeper", n}, {"step", step}, {"enabled", false}}.dump()},
+                 {"state_topic", plan},
+                 {"value_template",
+                  "{{ 'ON' if value_json.steps_enabled['" + step + "'] else 'OFF' }}"},
+                 {"state_on", "ON"},
+                 {"state_off", "OFF"},
+                 {"entity_category", "config"}});
         }
     }
 
@@ -184,16 +193,19 @@ private:
     void controls(const std::string& n, const std::string& plan, const std::string& stats) {
         const json who{{"sleeper", n}};
         auto& log = add(n, "button", "log_cramp", "Log a cramp now");
-        log.update({{"command_topic", base_ + "/cmd/log"}, {"payload_press", who.dump()}, {"icon", "mdi:note-plus"}});
+        log.update({{"command_topic", base_ + "/cmd/log"},
+                    {"payload_press", who.dump()},
+                    {"icon", "mdi:note-plus"}});
         auto& start = add(n, "button", "start_routine", "Start the routine now");
         start.update({{"command_topic", base_ + "/cmd/start_routine"},
-                       {"payload_press", who.dump()},
-                       {"icon", "mdi:play"}});
+                      {"payload_press", who.dump()},
+                      {"icon", "mdi:play"}});
 
         auto& tier_select = add(n, "select", "tier_override", "Tier override");
         tier_select.update({{"command_topic", base_ + "/cmd/tier"},
                             // tojson quotes the option, so the result is always one JSON object.
-                            {"command_template", "{\"sleeper\": " + json(n).dump() + ", \"tier\": {{ value | tojson }}}"},
+                            {"command_template", "{\"sleeper\": " + json(n).dump() +
+                                                     ", \"tier\": {{ value | tojson }}}"},
                             {"options", {"auto", "calm", "moderate", "frequent"}},
                             {"state_topic", stats},
                             {"value_template", "{{ value_json.tier_override }}"},
@@ -201,7 +213,8 @@ private:
 
         auto& bedtime = add(n, "text", "bedtime", "Bedtime");
         bedtime.update({{"command_topic", base_ + "/cmd/bedtime"},
-                        {"command_template", "{\"sleeper\": " + json(n).dump() + ", \"bedtime\": {{ value | tojson }}}"},
+                        {"command_template", "{\"sleeper\": " + json(n).dump() +
+                                                 ", \"bedtime\": {{ value | tojson }}}"},
                         {"pattern", "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
                         {"min", 0},  // HA requires min < max; the pattern fixes the length
                         {"max", 5},
@@ -212,7 +225,9 @@ private:
                         {"icon", "mdi:clock-outline"}});
 
         auto& episode = add(n, "event", "cramp", "Cramp");
-        episode.update({{"state_topic", base_ + "/" + n + "/episode"}, {"event_types", {"cramp"}}, {"icon", "mdi:foot-print"}});
+        episode.update({{"state_topic", base_ + "/" + n + "/episode"},
+                        {"event_types", {"cramp"}},
+                        {"icon", "mdi:foot-print"}});
     }
 
     const config::Config& cfg_;
@@ -222,7 +237,9 @@ private:
 };
 
 json origin(const config::Config& cfg, std::string_view version) {
-    return {{"name", "bedtimed"}, {"sw_version", std::string(version)}, {"support_url", cfg.home_assistant.support_url}};
+    return {{"name", "bedtimed"},
+            {"sw_version", std::string(version)},
+            {"support_url", cfg.home_assistant.support_url}};
 }
 
 json device(const std::string& node, const std::string& sleeper, std::string_view version) {
@@ -260,8 +277,8 @@ Discovery build(const config::Config& cfg, std::string_view version, const Publi
         auto entities = Builder(cfg, node).entities();
         if (ha.mode == config::HomeAssistantSettings::Mode::device) {
             for (auto& e : entities) {
-                const std::string topic =
-                    ha.prefix + "/device/" + node + (e.device.empty() ? "" : "_" + e.device) + "/config";
+                const std::string topic = ha.prefix + "/device/" + node +
+                                          (e.device.empty() ? "" : "_" + e.device) + "/config";
                 auto& p = payloads[topic];
                 if (p.is_null()) {
                     p = {{"device", device(node, e.device, version)},
@@ -276,7 +293,8 @@ Discovery build(const config::Config& cfg, std::string_view version, const Publi
             }
         } else {
             for (auto& e : entities) {
-                const std::string topic = ha.prefix + "/" + e.platform + "/" + node + "/" + e.uid + "/config";
+                const std::string topic =
+                    ha.prefix + "/" + e.platform + "/" + node + "/" + e.uid + "/config";
                 e.config["device"] = device(node, e.device, version);
                 e.config["origin"] = origin(cfg, version);
                 e.config["availability_topic"] = availability;
@@ -292,7 +310,8 @@ Discovery build(const config::Config& cfg, std::string_view version, const Publi
         if (!d.published.count(topic)) d.messages.push_back({topic, ""});
     for (const auto& [topic, components] : before) {
         auto now = d.published.find(topic);
-        if (now == d.published.end() || ha.mode != config::HomeAssistantSettings::Mode::device) continue;
+        if (now == d.published.end() || ha.mode != config::HomeAssistantSettings::Mode::device)
+            continue;
         json stubbed = payloads[topic];
         bool any = false;
         for (const auto& [uid, platform] : components)

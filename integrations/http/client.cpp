@@ -1,6 +1,7 @@
 #include "client.hpp"
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -144,11 +145,11 @@ private:
 
     template <class Stream>
     void write(Stream& s) {
-        beast::http::async_write(s, message_,
-                                 [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
-                                     if (ec || !self->done_) return self->fail(ec, "write");
-                                     self->read(s);
-                                 });
+        beast::http::async_write(
+            s, message_, [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
+                if (ec || !self->done_) return self->fail(ec, "write");
+                self->read(s);
+            });
     }
 
     template <class Stream>
@@ -177,7 +178,8 @@ private:
 };
 
 Client::Client(net::io_context& io, Clock& clock, ClientOptions options)
-    : io_(io), clock_(clock), options_(std::move(options)), tls_(make_tls_context(options_.ca_file)) {}
+    : io_(io), clock_(clock), options_(std::move(options)),
+      tls_(make_tls_context(options_.ca_file)) {}
 
 Client::~Client() {
     for (auto& weak : sessions_)

@@ -41,7 +41,9 @@ std::optional<Url> optional_url_option(OptionReader& options, const std::string&
     std::string error;
     auto url = parse_url(text, error);
     // The text is not echoed: it may hold a password.
-    if (!url) options.fail(key, "option '" + key + "' of " + options.what() + " is not a valid URL: it " + error);
+    if (!url)
+        options.fail(
+            key, "option '" + key + "' of " + options.what() + " is not a valid URL: it " + error);
     return url;
 }
 
@@ -54,11 +56,13 @@ namespace {
 
 // The checks a secret from a file and from a credential share; `source`
 // names where it came from (never the secret itself).
-std::string checked_secret(OptionReader& options, const config::Option& at, const std::string& source,
-                           std::string secret) {
+std::string checked_secret(OptionReader& options, const config::Option& at,
+                           const std::string& source, std::string secret) {
     if (secret.size() > kMaxSecretBytes)
-        options.fail_at(at, source + " of " + options.what() + " is larger than 4 KiB; is it the right file?");
-    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+        options.fail_at(
+            at, source + " of " + options.what() + " is larger than 4 KiB; is it the right file?");
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+        secret.pop_back();
     if (secret.empty()) options.fail_at(at, source + " of " + options.what() + " is empty");
     for (char c : secret)
         if (c == '\r' || c == '\n' || c == '\0')
@@ -85,11 +89,12 @@ std::string read_secret(OptionReader& options, const config::Option& at, const s
     return checked_secret(options, at, label + " '" + full + "'", std::move(secret));
 }
 
-std::string read_credential(OptionReader& options, const config::Option& at, const std::string& label,
-                            const NotifierContext& ctx) {
+std::string read_credential(OptionReader& options, const config::Option& at,
+                            const std::string& label, const NotifierContext& ctx) {
     if (at.shape != config::Option::Shape::scalar || !config::valid_credential_name(at.value))
-        options.fail_at(at, label + " of " + options.what() +
-                                " must be a credential name (letters, digits, - _ . @), as in LoadCredential=");
+        options.fail_at(
+            at, label + " of " + options.what() +
+                    " must be a credential name (letters, digits, - _ . @), as in LoadCredential=");
     if (!ctx.read_secrets) return {};
     config::SecretRef ref;
     ref.kind = config::SecretRef::Kind::credential;
@@ -114,11 +119,13 @@ bool has_secret_option(const OptionReader& options, const std::string& base) {
     return options.has(base + "_file") || options.has(base + "_credential");
 }
 
-std::string read_secret_option(OptionReader& options, const std::string& base, const NotifierContext& ctx) {
+std::string read_secret_option(OptionReader& options, const std::string& base,
+                               const NotifierContext& ctx) {
     const std::string file_key = base + "_file", credential_key = base + "_credential";
     const bool file = options.has(file_key), credential = options.has(credential_key);
     if (file && credential)
-        options.fail(credential_key, options.what() + ": set " + file_key + " or " + credential_key + ", not both");
+        options.fail(credential_key,
+                     options.what() + ": set " + file_key + " or " + credential_key + ", not both");
     if (credential) {
         options.require(credential_key);  // a single value
         return read_credential(options, *options.node(credential_key), credential_key, ctx);
@@ -136,7 +143,8 @@ std::vector<std::string> string_list_option(OptionReader& options, const std::st
         const auto b = text.find_first_not_of(" \t");
         const auto e = text.find_last_not_of(" \t");
         text = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-        if (text.empty()) options.fail_at(o, "option '" + key + "' of " + options.what() + " has an empty entry");
+        if (text.empty())
+            options.fail_at(o, "option '" + key + "' of " + options.what() + " has an empty entry");
         out.push_back(std::move(text));
     };
     if (node->shape == config::Option::Shape::scalar) {
@@ -145,11 +153,13 @@ std::vector<std::string> string_list_option(OptionReader& options, const std::st
     } else if (node->shape == config::Option::Shape::list) {
         for (const auto& item : node->items) {
             if (item.shape != config::Option::Shape::scalar)
-                options.fail_at(item, "option '" + key + "' of " + options.what() + " must be a list of strings");
+                options.fail_at(item, "option '" + key + "' of " + options.what() +
+                                          " must be a list of strings");
             add(item, item.value);
         }
     } else {
-        options.fail_at(*node, "option '" + key + "' of " + options.what() + " must be a list of strings");
+        options.fail_at(*node,
+                        "option '" + key + "' of " + options.what() + " must be a list of strings");
     }
     return out;
 }
@@ -177,7 +187,9 @@ std::string basic_auth(std::string_view user_colon_password) {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out = "Basic ";
     std::size_t i = 0;
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(user_colon_password[k]); };
+    const auto byte = [&](std::size_t k) {
+        return static_cast<unsigned char>(user_colon_password[k]);
+    };
     for (; i + 2 < user_colon_password.size(); i += 3) {
         const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
         out += kAlphabet[(v >> 18) & 63];

@@ -38,15 +38,16 @@ std::string read_secret(OptionReader& options, const config::Option& at, const s
 // The systemd credential named at an option tree node ($CREDENTIALS_DIRECTORY/<name>,
 // read through config::read_secret), with the same checks as a file: one line,
 // not empty. Returns "" without reading when !ctx.read_secrets.
-std::string read_credential(OptionReader& options, const config::Option& at, const std::string& label,
-                            const NotifierContext& ctx);
+std::string read_credential(OptionReader& options, const config::Option& at,
+                            const std::string& label, const NotifierContext& ctx);
 
 // Whether `<base>_file` or `<base>_credential` is set ("token", "password").
 bool has_secret_option(const OptionReader& options, const std::string& base);
 
 // The secret named by exactly one of `<base>_file` (a file) or
 // `<base>_credential` (a systemd credential); both or neither is an error.
-std::string read_secret_option(OptionReader& options, const std::string& base, const NotifierContext& ctx);
+std::string read_secret_option(OptionReader& options, const std::string& base,
+                               const NotifierContext& ctx);
 
 // A list of strings: a YAML list, or a comma-separated string ("a, b").
 std::vector<std::string> string_list_option(OptionReader& options, const std::string& key);

@@ -42,12 +42,13 @@ void Outbox::send(Request request, bool urgent, std::string what) {
     queue_.push_back(Item{std::move(request), urgent, std::move(what), 0});
     if (queue_.size() > options_.max_queue) {
         // The oldest non-urgent one goes: it is the most likely to be stale by now.
-        auto victim = std::find_if(queue_.begin(), queue_.end(), [](const Item& i) { return !i.urgent; });
+        auto victim =
+            std::find_if(queue_.begin(), queue_.end(), [](const Item& i) { return !i.urgent; });
         if (victim == queue_.end()) victim = queue_.begin();
         ++dropped_;
         count(&Counters::notify_dropped);
-        log_->warn("{}: queue full ({} waiting), dropped {} ({} dropped since start)", options_.label,
-                   options_.max_queue, victim->what, dropped_);
+        log_->warn("{}: queue full ({} waiting), dropped {} ({} dropped since start)",
+                   options_.label, options_.max_queue, victim->what, dropped_);
         queue_.erase(victim);
     }
     if (!current_) next();
@@ -82,8 +83,7 @@ void Outbox::on_response(const Response& r) {
         count(&Counters::notify_delivered);
         if (item.tries > 1)
             log_->info("{}: delivered {} on try {}", options_.label, item.what, item.tries);
-        else
-            log_->debug("{}: delivered {} (HTTP {})", options_.label, item.what, r.status);
+        else log_->debug("{}: delivered {} (HTTP {})", options_.label, item.what, r.status);
     } else if (!retryable(r)) {
         count(&Counters::notify_failures);
         log_->error("{}: {} to {} failed: {} (not retried: check the URL and credentials)",

@@ -49,7 +49,8 @@ bool is_path_char(char c) {
 
 bool valid_escapes(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i)
-        if (s[i] == '%' && (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0))
+        if (s[i] == '%' &&
+            (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0))
             return false;
     return true;
 }
@@ -153,8 +154,8 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     }
     const auto authority_end = std::min(rest.find('/'), rest.find('?'));
     std::string_view authority = rest.substr(0, authority_end);
-    std::string_view tail = authority_end == std::string_view::npos ? std::string_view{}
-                                                                     : rest.substr(authority_end);
+    std::string_view tail =
+        authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
         auto decoded = percent_decode(authority.substr(0, at));
         if (!decoded || decoded->empty()) {

@@ -12,10 +12,8 @@ public:
 
     void notify(const Reminder& r) override {
         const auto level = r.urgent ? spdlog::level::warn : spdlog::level::info;
-        if (r.message.empty())
-            log_->log(level, "{}: {}", r.sleeper, r.title);
-        else
-            log_->log(level, "{}: {}: {}", r.sleeper, r.title, r.message);
+        if (r.message.empty()) log_->log(level, "{}: {}", r.sleeper, r.title);
+        else log_->log(level, "{}: {}: {}", r.sleeper, r.title, r.message);
     }
 
 private:

@@ -19,9 +19,9 @@ constexpr std::size_t kMaxActions = 3;  // ntfy shows at most three buttons
 
 bool valid_topic(const std::string& t) {
     return !t.empty() && t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-';
-           });
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+    });
 }
 
 int priority_option(OptionReader& options) {
@@ -31,7 +31,8 @@ int priority_option(OptionReader& options) {
         if (text == kNames[i] || text == std::to_string(i + 1)) return i + 1;
     if (text == "urgent") return 5;
     options.fail("priority", "option 'priority' of " + options.what() +
-                                 " must be 1-5 or min, low, default, high, max, not '" + text + "'");
+                                 " must be 1-5 or min, low, default, high, max, not '" + text +
+                                 "'");
 }
 
 const config::Option* field(const config::Option& map, const std::string& key) {
@@ -44,14 +45,17 @@ const config::Option* field(const config::Option& map, const std::string& key) {
 OrderedJson parse_action(OptionReader& options, const config::Option& a) {
     const std::string where = "an action of " + options.what();
     if (a.shape != config::Option::Shape::map)
-        options.fail_at(a, where + " must be a map like {action: view, label: Open, url: https://…}");
+        options.fail_at(a,
+                        where + " must be a map like {action: view, label: Open, url: https://…}");
     for (std::size_t i = 0; i < a.keys.size(); ++i) {
-        static const char* kKnown[] = {"action", "label", "url", "method", "body", "headers", "clear"};
+        static const char* kKnown[] = {"action", "label",   "url",  "method",
+                                       "body",   "headers", "clear"};
         if (std::find(std::begin(kKnown), std::end(kKnown), a.keys[i]) == std::end(kKnown))
             options.fail_at(a.items[i], where + " has an unknown key '" + a.keys[i] +
                                             "' (action, label, url, method, body, headers, clear)");
         if (a.keys[i] != "headers" && a.items[i].shape != config::Option::Shape::scalar)
-            options.fail_at(a.items[i], "'" + a.keys[i] + "' in " + where + " must be a single value");
+            options.fail_at(a.items[i],
+                            "'" + a.keys[i] + "' in " + where + " must be a single value");
     }
     auto text = [&](const char* key) -> std::string {
         const auto* f = field(a, key);
@@ -76,7 +80,8 @@ OrderedJson parse_action(OptionReader& options, const config::Option& a) {
             options.fail_at(*url, "the url in " + where + " is not a valid URL: it " + error);
         j["url"] = url->value;
     } else if (field(a, "url")) {
-        options.fail_at(*field(a, "url"), "a broadcast action of " + options.what() + " takes no url");
+        options.fail_at(*field(a, "url"),
+                        "a broadcast action of " + options.what() + " takes no url");
     }
     if (const auto* m = field(a, "method")) {
         if (type != "http") options.fail_at(*m, "'method' only applies to http actions");
@@ -129,8 +134,8 @@ public:
         const std::string topic = http::fill_placeholders(s_.topic, r);
         if (!valid_topic(topic)) {
             // A sleeper name that is valid for bedtimed can still make the topic too long.
-            log_->error("{}: not sending '{}' for {}: '{}' is not a valid ntfy topic", label_, r.step,
-                        r.sleeper, topic);
+            log_->error("{}: not sending '{}' for {}: '{}' is not a valid ntfy topic", label_,
+                        r.step, r.sleeper, topic);
             if (counters_ != nullptr) ++counters_->notify_failures;
             return;
         }
@@ -152,8 +157,9 @@ public:
             if (!s_.ack_url.empty()) {
                 list.push_back(answer_button("Done", done_action_id(r.sleeper, r.step), r));
                 if (!r.urgent && r.snooze.count() > 0)
-                    list.push_back(answer_button("Snooze " + std::to_string(r.snooze.count()) + " min",
-                                                 snooze_action_id(r.sleeper, r.step), r));
+                    list.push_back(
+                        answer_button("Snooze " + std::to_string(r.snooze.count()) + " min",
+                                      snooze_action_id(r.sleeper, r.step), r));
             }
             j["actions"] = std::move(list);
         }
@@ -169,7 +175,8 @@ public:
 private:
     // An `http` action that POSTs {"action":"<id>"} to ack_url, the body the
     // Home Assistant webhook automation in the README forwards to MQTT.
-    OrderedJson answer_button(const std::string& label, const std::string& id, const Reminder& r) const {
+    OrderedJson answer_button(const std::string& label, const std::string& id,
+                              const Reminder& r) const {
         OrderedJson a;
         a["action"] = "http";
         a["label"] = label;
@@ -198,15 +205,17 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
         probe.sleeper = "x";
         probe.step = "x";
         if (!valid_topic(http::fill_placeholders(s.topic, probe)))
-            options.fail("topic", "option 'topic' of " + options.what() +
-                                      " must be 1-64 letters, digits, _ or - (\"{sleeper}\" allowed)");
+            options.fail("topic",
+                         "option 'topic' of " + options.what() +
+                             " must be 1-64 letters, digits, _ or - (\"{sleeper}\" allowed)");
     }
     const bool has_token = http::has_secret_option(options, "token");
     const bool has_user = options.has("user") || http::has_secret_option(options, "password");
     if (has_token && has_user)
         options.fail(options.has("token_file") ? "token_file" : "token_credential",
-                     options.what() + ": set token_file/token_credential, or user and password_file/"
-                                      "password_credential, not both");
+                     options.what() +
+                         ": set token_file/token_credential, or user and password_file/"
+                         "password_credential, not both");
     if (has_token) {
         s.authorization = "Bearer " + http::read_secret_option(options, "token", ctx);
     } else if (has_user) {
@@ -220,20 +229,24 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
     }
     s.priority = priority_option(options);
     s.tags = http::string_list_option(options, "tags");
-    if (auto click = http::optional_url_option(options, "click")) s.click = options.get_or("click", "");
+    if (auto click = http::optional_url_option(options, "click"))
+        s.click = options.get_or("click", "");
     if (const auto* actions = options.node("actions")) {
         if (actions->shape != config::Option::Shape::list)
             options.fail_at(*actions, "option 'actions' of " + options.what() + " must be a list");
         if (actions->items.size() > kMaxActions)
-            options.fail_at(*actions, options.what() + " has " + std::to_string(actions->items.size()) +
+            options.fail_at(*actions, options.what() + " has " +
+                                          std::to_string(actions->items.size()) +
                                           " actions; ntfy shows at most 3");
         for (const auto& a : actions->items) s.actions.push_back(parse_action(options, a));
     }
     if (http::optional_url_option(options, "ack_url")) {
         s.ack_url = options.get_or("ack_url", "");
         if (s.actions.size() + 2 > kMaxActions)
-            options.fail("ack_url", options.what() + ": ack_url adds the Done and Snooze buttons, so at most " +
-                                        std::to_string(kMaxActions - 2) + " of 'actions' fit (ntfy shows 3)");
+            options.fail("ack_url", options.what() +
+                                        ": ack_url adds the Done and Snooze buttons, so at most " +
+                                        std::to_string(kMaxActions - 2) +
+                                        " of 'actions' fit (ntfy shows 3)");
     }
     auto outbox = http::outbox_options(options, spec, ctx);
     return std::make_unique<NtfyNotifier>(std::move(s), ctx, std::move(outbox));

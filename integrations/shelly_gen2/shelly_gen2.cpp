@@ -58,10 +58,8 @@ std::optional<nlohmann::json> component_field(const Common& c, const std::string
     const auto j = detail::parse_object(payload);
     if (!j) return std::nullopt;
     const nlohmann::json* status = nullptr;
-    if (topic == status_topic)
-        status = &*j;
-    else if (topic == c.events_topic())
-        status = notified_component(*j, key);
+    if (topic == status_topic) status = &*j;
+    else if (topic == c.events_topic()) status = notified_component(*j, key);
     if (status == nullptr) return std::nullopt;
     const auto* value = detail::member(*status, field);
     if (value == nullptr) return std::nullopt;
@@ -136,9 +134,11 @@ public:
         if (id == nullptr || !id->is_number_integer() || id->get<long long>() != kGetConfigId)
             return std::nullopt;
         const auto* result = detail::member(*j, "result");
-        if (result == nullptr || !result->is_object()) return std::nullopt;  // also an "error" reply
+        if (result == nullptr || !result->is_object())
+            return std::nullopt;  // also an "error" reply
         const auto* component = detail::member(*result, "id");
-        if (component == nullptr || !component->is_number_integer() || component->get<long long>() != c_.id)
+        if (component == nullptr || !component->is_number_integer() ||
+            component->get<long long>() != c_.id)
             return std::nullopt;
         const auto* auto_off = detail::member(*result, "auto_off");
         const auto* delay = detail::member(*result, "auto_off_delay");
@@ -152,15 +152,17 @@ public:
                          std::to_string(std::llround(d)) + " s";
         } else {
             f.cap = DeviceCap::none;
-            f.cap_note = std::string("Switch.GetConfig read back: auto_off ") + (on ? "true" : "false") +
-                         ", auto_off_delay " + std::to_string(std::llround(std::isfinite(d) ? d : 0.0)) +
+            f.cap_note = std::string("Switch.GetConfig read back: auto_off ") +
+                         (on ? "true" : "false") + ", auto_off_delay " +
+                         std::to_string(std::llround(std::isfinite(d) ? d : 0.0)) +
                          " s: the switch has no timer";
         }
         if (f == known) return std::nullopt;
         return f;
     }
 
-    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+    std::optional<double> parse_power(std::string_view topic,
+                                      std::string_view payload) const override {
         const auto p = component_field(c_, status_topic_, key_, topic, payload, "apower");
         if (!p || !p->is_number()) return std::nullopt;
         const double w = p->get<double>();

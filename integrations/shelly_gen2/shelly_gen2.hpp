@@ -3,13 +3,15 @@
 //
 // Commands: JSON-RPC frames published to <prefix>/rpc (replies go to <src>/rpc,
 // which bedtimed does not need):
-//   turn_on(cap)  {"id":1,"src":"<src>","method":"Switch.Set","params":{"id":<id>,"on":true,"toggle_after":<cap s>}}
-//   turn_off      {"id":1,"src":"<src>","method":"Switch.Set","params":{"id":<id>,"on":false}}
+//   turn_on(cap)
+//   {"id":1,"src":"<src>","method":"Switch.Set","params":{"id":<id>,"on":true,"toggle_after":<cap
+//   s>}} turn_off      {"id":1,"src":"<src>","method":"Switch.Set","params":{"id":<id>,"on":false}}
 //   prepare(cap)  {"id":2,"src":"<src>","method":"Switch.SetConfig","params":{"id":<id>,
 //                  "config":{"initial_state":"off","auto_off":true,"auto_off_delay":<cap s>}}}
-//   move_to       {"id":3,"src":"<src>","method":"Cover.GoToPosition","params":{"id":<id>,"pos":<0..100>}}
-//   stop          {"id":4,"src":"<src>","method":"Cover.Stop","params":{"id":<id>}}
-//   read_cap      {"id":5,"src":"<src>/<prefix>","method":"Switch.GetConfig","params":{"id":<id>}}
+//   move_to
+//   {"id":3,"src":"<src>","method":"Cover.GoToPosition","params":{"id":<id>,"pos":<0..100>}} stop
+//   {"id":4,"src":"<src>","method":"Cover.Stop","params":{"id":<id>}} read_cap
+//   {"id":5,"src":"<src>/<prefix>","method":"Switch.GetConfig","params":{"id":<id>}}
 // The request id is fixed per method (codecs are stateless; bedtimed ignores the
 // replies except Switch.GetConfig's).
 // Device truth: the GetConfig reply arrives on <src>/<prefix>/rpc (fact_topics(); one

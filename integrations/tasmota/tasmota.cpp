@@ -17,7 +17,8 @@ struct Common {
     std::string cmnd_topic(const std::string& command) const { return cmnd + command; }
 };
 
-std::string read_prefix(OptionReader& options, const std::string& key, const std::string& fallback) {
+std::string read_prefix(OptionReader& options, const std::string& key,
+                        const std::string& fallback) {
     std::string p = options.get_or(key, fallback);
     while (!p.empty() && p.back() == '/') p.pop_back();
     if (p.empty())
@@ -124,7 +125,8 @@ public:
         return f;
     }
 
-    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+    std::optional<double> parse_power(std::string_view topic,
+                                      std::string_view payload) const override {
         if (topic != c_.tele + "SENSOR") return std::nullopt;
         const auto j = detail::parse_object(payload);
         if (!j) return std::nullopt;
@@ -133,8 +135,9 @@ public:
         const auto* p = detail::member(*energy, "Power");
         // Multi-relay energy monitors report one value per relay.
         if (p != nullptr && p->is_array())
-            p = static_cast<std::size_t>(c_.relay - 1) < p->size() ? &(*p)[static_cast<std::size_t>(c_.relay - 1)]
-                                                                   : nullptr;
+            p = static_cast<std::size_t>(c_.relay - 1) < p->size()
+                    ? &(*p)[static_cast<std::size_t>(c_.relay - 1)]
+                    : nullptr;
         if (p == nullptr || !p->is_number()) return std::nullopt;
         const double w = p->get<double>();
         if (!std::isfinite(w) || w < 0.0) return std::nullopt;

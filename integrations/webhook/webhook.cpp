@@ -15,9 +15,9 @@ using detail::OrderedJson;
 // RFC 9110 token characters.
 bool valid_header_name(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-           });
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
 }
 
 bool same_name(std::string a, std::string b) {
@@ -63,18 +63,21 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
                                  NotifierContext& ctx) {
     const http::Url url = http::url_option(options, "url");
     std::vector<std::pair<std::string, std::string>> headers;
-    if (!url.userinfo.empty()) headers.emplace_back("Authorization", http::basic_auth(url.userinfo));
+    if (!url.userinfo.empty())
+        headers.emplace_back("Authorization", http::basic_auth(url.userinfo));
     if (const auto* h = options.node("headers")) {
         const std::string where = "option 'headers' of " + options.what();
         if (h->shape != config::Option::Shape::map)
-            options.fail_at(*h, where + " must be a map of header: value (or {file: path}, {credential: name})");
+            options.fail_at(
+                *h,
+                where + " must be a map of header: value (or {file: path}, {credential: name})");
         for (std::size_t i = 0; i < h->keys.size(); ++i) {
             const std::string& name = h->keys[i];
             const config::Option& v = h->items[i];
             if (!valid_header_name(name))
                 options.fail_at(v, where + ": '" + name + "' is not a valid header name");
-            for (const char* reserved : {"Host", "Content-Length", "Content-Type", "Connection",
-                                         "Transfer-Encoding"})
+            for (const char* reserved :
+                 {"Host", "Content-Length", "Content-Type", "Connection", "Transfer-Encoding"})
                 if (same_name(name, reserved))
                     options.fail_at(v, where + ": bedtimed sets '" + name + "' itself");
             std::string value;
@@ -82,10 +85,14 @@ std::unique_ptr<Notifier> create(const config::NotifierSpec& spec, OptionReader&
                 value = v.value;
                 if (value.find_first_of("\r\n") != std::string::npos)
                     options.fail_at(v, where + ": the value of '" + name + "' must be one line");
-            } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 && v.keys[0] == "file") {
-                value = http::read_secret(options, v.items[0], "the file for header '" + name + "'", ctx);
-            } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 && v.keys[0] == "credential") {
-                value = http::read_credential(options, v.items[0], "the credential for header '" + name + "'", ctx);
+            } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 &&
+                       v.keys[0] == "file") {
+                value = http::read_secret(options, v.items[0], "the file for header '" + name + "'",
+                                          ctx);
+            } else if (v.shape == config::Option::Shape::map && v.keys.size() == 1 &&
+                       v.keys[0] == "credential") {
+                value = http::read_credential(options, v.items[0],
+                                              "the credential for header '" + name + "'", ctx);
             } else {
                 options.fail_at(v, where + ": the value of '" + name +
                                        "' must be a string, {file: path} or {credential: name}");

@@ -55,7 +55,8 @@ void learn_cap(SwitchFacts& f, const SwitchFacts& known, const Exposes& exposes,
     bool countdown = false;
     if (const auto* c = exposes.find("countdown")) {
         const auto* access = detail::member(*c, "access");
-        countdown = access != nullptr && access->is_number_integer() && (access->get<long long>() & 2) != 0;
+        countdown =
+            access != nullptr && access->is_number_integer() && (access->get<long long>() & 2) != 0;
     }
     switch (mode) {
         case CapMode::automatic:
@@ -117,9 +118,8 @@ void learn_power_on(SwitchFacts& f, const Exposes& exposes) {
             // Lumi: the JSON boolean false; the string "off" is truthy and ENABLES restore.
             const auto* off = detail::member(*pom, "value_off");
             f.power_on_key = "power_outage_memory";
-            f.power_on_value_json = off != nullptr && (off->is_boolean() || off->is_string())
-                                        ? off->dump()
-                                        : "false";
+            f.power_on_value_json =
+                off != nullptr && (off->is_boolean() || off->is_string()) ? off->dump() : "false";
         } else if (type == "enum") {
             f.power_on_key = "power_outage_memory";
             f.power_on_value_json = "\"off\"";
@@ -129,8 +129,9 @@ void learn_power_on(SwitchFacts& f, const Exposes& exposes) {
 
 }  // namespace
 
-std::optional<SwitchFacts> learn_from_bridge_devices(std::string_view payload, const std::string& device,
-                                                    CapMode mode, const SwitchFacts& known) {
+std::optional<SwitchFacts> learn_from_bridge_devices(std::string_view payload,
+                                                     const std::string& device, CapMode mode,
+                                                     const SwitchFacts& known) {
     const auto list = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
     if (list.is_discarded() || !list.is_array()) return std::nullopt;
     const nlohmann::json* entry = nullptr;

@@ -31,7 +31,8 @@ bool starts_with(std::string_view s, std::string_view prefix);
 // payload; nullopt when the payload is not a list or the plug is not in it.
 // What was proven at run time (`known`: a passed pad test, a runtime error)
 // outlives a re-publication.
-std::optional<SwitchFacts> learn_from_bridge_devices(std::string_view payload, const std::string& device,
-                                                     CapMode mode, const SwitchFacts& known);
+std::optional<SwitchFacts> learn_from_bridge_devices(std::string_view payload,
+                                                     const std::string& device, CapMode mode,
+                                                     const SwitchFacts& known);
 
 }  // namespace bedtimed::integrations::z2m

@@ -26,10 +26,14 @@ constexpr long long kMaxCountdownSeconds = 43200;
 
 const char* mode_name(CapMode m) {
     switch (m) {
-        case CapMode::automatic: return "auto";
-        case CapMode::on_time: return "on_time";
-        case CapMode::countdown: return "countdown";
-        case CapMode::none: return "none";
+        case CapMode::automatic:
+            return "auto";
+        case CapMode::on_time:
+            return "on_time";
+        case CapMode::countdown:
+            return "countdown";
+        case CapMode::none:
+            return "none";
     }
     return "none";
 }
@@ -45,8 +49,9 @@ Topics read_topics(OptionReader& options) {
     const std::string device = options.require("device");
     std::string base = options.get_or("base_topic", "zigbee2mqtt");
     while (!base.empty() && base.back() == '/') base.pop_back();
-    if (base.empty()) options.fail("base_topic", "option 'base_topic' of " + options.what() +
-                                                     " must not be empty");
+    if (base.empty())
+        options.fail("base_topic",
+                     "option 'base_topic' of " + options.what() + " must not be empty");
     Topics t{base, device, base + "/" + device, base + "/" + device + "/set"};
     detail::check_publish_topic(options, "base_topic", base);
     detail::check_publish_topic(options, "device", t.command);
@@ -80,9 +85,10 @@ public:
             set_power_on_off_ = false;
         } else if (pob != "off") {
             // on/toggle/previous could bring a heating pad back on after a power cut.
-            options.fail("power_on_behavior", "option 'power_on_behavior' of " + options.what() +
-                                                  " must be 'off' or 'keep', not '" + pob +
-                                                  "' (a heating pad must not come back on by itself)");
+            options.fail("power_on_behavior",
+                         "option 'power_on_behavior' of " + options.what() +
+                             " must be 'off' or 'keep', not '" + pob +
+                             "' (a heating pad must not come back on by itself)");
         }
     }
 
@@ -95,7 +101,8 @@ public:
             f.cap_note = "cap: none in the config";
         } else {
             f.cap = DeviceCap::unverified;
-            f.cap_note = std::string("bridge/devices not seen yet; configured cap: ") + mode_name(mode_);
+            f.cap_note =
+                std::string("bridge/devices not seen yet; configured cap: ") + mode_name(mode_);
         }
         // Today's behaviour until bridge/devices tells which key this plug has.
         if (set_power_on_off_) {
@@ -114,13 +121,13 @@ public:
         std::optional<SwitchFacts> out;
         if (topic == topics_.base + "/bridge/devices")
             out = z2m::learn_from_bridge_devices(payload, topics_.device, mode_, known);
-        else if (topic == topics_.base + "/bridge/logging")
-            out = learn_logging(payload, known);
+        else if (topic == topics_.base + "/bridge/logging") out = learn_logging(payload, known);
         if (out && *out == known) return std::nullopt;
         return out;
     }
 
-    std::optional<double> parse_power(std::string_view topic, std::string_view payload) const override {
+    std::optional<double> parse_power(std::string_view topic,
+                                      std::string_view payload) const override {
         if (topic != topics_.state) return std::nullopt;
         const auto j = detail::parse_object(payload);
         if (!j) return std::nullopt;
@@ -192,14 +199,18 @@ private:
     std::string configured_method() const {
         switch (mode_) {
             case CapMode::automatic:
-            case CapMode::on_time: return "on_time";
-            case CapMode::countdown: return "countdown";
-            case CapMode::none: return "none";
+            case CapMode::on_time:
+                return "on_time";
+            case CapMode::countdown:
+                return "countdown";
+            case CapMode::none:
+                return "none";
         }
         return "none";
     }
 
-    std::optional<SwitchFacts> learn_logging(std::string_view payload, const SwitchFacts& known) const {
+    std::optional<SwitchFacts> learn_logging(std::string_view payload,
+                                             const SwitchFacts& known) const {
         const auto j = detail::parse_object(payload);
         if (!j) return std::nullopt;
         if (string_member(*j, "level") != "error") return std::nullopt;
@@ -207,8 +218,8 @@ private:
         const std::string quoted = "'" + topics_.device + "'";
         bool dropped = false;
         for (const char* key : {"on_time", "countdown"})
-            if (message.find(std::string("No converter available for '") + key + "' on " + quoted) !=
-                std::string::npos)
+            if (message.find(std::string("No converter available for '") + key + "' on " +
+                             quoted) != std::string::npos)
                 dropped = true;
         for (const char* key : {"state", "on_time", "countdown"})
             if (message.find(std::string("Publish 'set' '") + key + "' to " + quoted + " failed") !=

@@ -40,8 +40,9 @@ protected:
     void SetUp() override {
         const auto now = std::chrono::system_clock::now();
         EpisodeStore store(dir_ + "/bedtimed.db");
-        auto add = [&](const std::string& sleeper, const std::string& id, WallTime start, double duration,
-                       std::optional<double> severity, EpisodeFlags flags = {}, const std::string& notes = {}) {
+        auto add = [&](const std::string& sleeper, const std::string& id, WallTime start,
+                       double duration, std::optional<double> severity, EpisodeFlags flags = {},
+                       const std::string& notes = {}) {
             Episode e;
             e.source = "band";
             e.id_text = id;
@@ -64,7 +65,8 @@ protected:
         flags.numbness = true;
         add("sam", "s1", now - 12h, 90, 7, flags, "woke me up");
         store.record_decision({"alex", now - 96h, "calm", "start"});
-        store.record_decision({"alex", now - 24h, "moderate", "7-day rate 2.0/week >= 1.5 -> moderate"});
+        store.record_decision(
+            {"alex", now - 24h, "moderate", "7-day rate 2.0/week >= 1.5 -> moderate"});
         store.save_tier("alex", TierRecord{"moderate", 2, "2026-11-26", ""});
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -153,9 +155,12 @@ TEST_F(BedtimectlLog, ReadOnlyCommandsLeaveTheDatabaseUntouched) {
     struct stat st_before {};
     ASSERT_EQ(::stat(db.c_str(), &st_before), 0);
     ::chmod(db.c_str(), 0444);  // a write attempt would fail loudly, too
-    for (std::vector<std::string> args :
-         {std::vector<std::string>{"history", "--json"}, {"stats", "--json"}, {"why", "--json"},
-          {"export", "--format", "csv"}, {"export", "--json"}, {"report", "--svg", dir_ + "/r.svg", "--json"}}) {
+    for (std::vector<std::string> args : {std::vector<std::string>{"history", "--json"},
+                                          {"stats", "--json"},
+                                          {"why", "--json"},
+                                          {"export", "--format", "csv"},
+                                          {"export", "--json"},
+                                          {"report", "--svg", dir_ + "/r.svg", "--json"}}) {
         auto r = ctl(args);
         EXPECT_EQ(r.rc, 0) << args[0] << ": " << r.err;
         EXPECT_TRUE(r.err.empty()) << args[0] << ": " << r.err;
@@ -173,9 +178,12 @@ TEST(Bedtimectl, MissingLogIs69AndUnreadableLogIs74) {
     for (const char* cmd : {"history", "stats", "why", "export"}) {
         auto r = run_split({kCtl, cmd, "--state-dir", dir + "/nowhere"});
         EXPECT_EQ(r.rc, 69) << cmd;
-        EXPECT_NE(r.err.find("no episode log at " + dir + "/nowhere/bedtimed.db"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("no episode log at " + dir + "/nowhere/bedtimed.db"),
+                  std::string::npos)
+            << r.err;
     }
-    std::ofstream(dir + "/bedtimed.db") << "this is not a database, and it is long enough to have a header....\n";
+    std::ofstream(dir + "/bedtimed.db")
+        << "this is not a database, and it is long enough to have a header....\n";
     auto bad = run_split({kCtl, "--state-dir", dir, "history"});
     EXPECT_EQ(bad.rc, 74) << bad.err;
     EXPECT_NE(bad.err.find("cannot read the episode log"), std::string::npos) << bad.err;
@@ -185,11 +193,13 @@ TEST(Bedtimectl, MissingLogIs69AndUnreadableLogIs74) {
 // ---------------------------------------------------------------------------
 // Retained state: tonight and status
 
-const char* kAlexPlan = R"({"night":"2026-11-26","bedtime":"2026-11-26T22:30:00Z","tier":"calm","steps":[
+const char* kAlexPlan =
+    R"({"night":"2026-11-26","bedtime":"2026-11-26T22:30:00Z","tier":"calm","steps":[
   {"id":"hydration","at":"2026-11-26T21:00:00Z","state":"done"},
   {"id":"stretch","at":"2026-11-26T22:10:00Z","state":"missed"},
   {"id":"prewarm","at":"2026-11-26T22:15:00Z","state":"pending"}]})";
-const char* kSamPlan = R"({"night":"2026-11-26","bedtime":"2026-11-26T23:00:00Z","tier":"frequent","steps":[]})";
+const char* kSamPlan =
+    R"({"night":"2026-11-26","bedtime":"2026-11-26T23:00:00Z","tier":"frequent","steps":[]})";
 
 TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     Mosquitto broker;
@@ -197,7 +207,8 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     daemon.publish("btp/status", "online", 1, true);
     daemon.publish("btp/alex/plan", kAlexPlan, 1, true);
     daemon.publish("btp/sam/plan", kSamPlan, 1, true);
-    const std::vector<std::string> common = {"--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"};
+    const std::vector<std::string> common = {"--broker", broker.uri(), "--base",
+                                             "btp",      "--timezone", "UTC"};
 
     std::vector<std::string> args = {kCtl, "tonight", "--json"};
     args.insert(args.end(), common.begin(), common.end());
@@ -214,7 +225,8 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     args.insert(args.end(), common.begin(), common.end());
     auto text = run_split(args);
     ASSERT_EQ(text.rc, 0) << text.err;
-    EXPECT_NE(text.out.find("alex: night of 2026-11-26, bedtime 22:30, tier calm: 1 of 3 done"), std::string::npos)
+    EXPECT_NE(text.out.find("alex: night of 2026-11-26, bedtime 22:30, tier calm: 1 of 3 done"),
+              std::string::npos)
         << text.out;
     EXPECT_NE(text.out.find("22:10  stretch        missed"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("22:15  prewarm        pending"), std::string::npos) << text.out;
@@ -223,7 +235,8 @@ TEST(Bedtimectl, TonightShowsEachSleepersRetainedPlan) {
     daemon.publish("btp/status", "offline", 1, true);
     auto offline = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp"});
     EXPECT_EQ(offline.rc, 3);
-    EXPECT_NE(offline.out.find("alex: night of"), std::string::npos) << "still shown, with a warning";
+    EXPECT_NE(offline.out.find("alex: night of"), std::string::npos)
+        << "still shown, with a warning";
     EXPECT_NE(offline.err.find("bedtimed is offline"), std::string::npos) << offline.err;
 }
 
@@ -233,16 +246,20 @@ TEST(Bedtimectl, TonightWithoutAConfigShowsTimesInTheZoneThePlanNames) {
     Mosquitto broker;
     TestClient daemon(broker.uri());
     daemon.publish("btp/status", "online", 1, true);
-    // 21:30Z is 10:30 the next morning in Auckland (+13:00 in November), far from any machine's zone here.
-    daemon.publish("btp/kim/plan", R"({"night":"2026-11-26","bedtime":"2026-11-26T21:30:00Z","tier":"calm",
+    // 21:30Z is 10:30 the next morning in Auckland (+13:00 in November), far from any machine's
+    // zone here.
+    daemon.publish("btp/kim/plan",
+                   R"({"night":"2026-11-26","bedtime":"2026-11-26T21:30:00Z","tier":"calm",
         "timezone":"Pacific/Auckland","utc_offset":"+13:00",
-        "steps":[{"id":"stretch","at":"2026-11-26T21:10:00Z","state":"pending"}]})", 1, true);
+        "steps":[{"id":"stretch","at":"2026-11-26T21:10:00Z","state":"pending"}]})",
+                   1, true);
     auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp"});
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.out.find("kim: night of 2026-11-26, bedtime 10:30"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("10:10  stretch"), std::string::npos) << r.out;
     // --timezone still wins.
-    auto utc = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
+    auto utc = run_split(
+        {kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
     EXPECT_NE(utc.out.find("bedtime 21:30"), std::string::npos) << utc.out;
 }
 
@@ -256,7 +273,8 @@ bool subscribed_to(const Mosquitto& broker, const std::string& filter) {
     bool in_ctl_subscribe = false;
     for (std::string line; std::getline(log, line);) {
         if (line.find("Received SUBSCRIBE from ") != std::string::npos)
-            in_ctl_subscribe = line.find("Received SUBSCRIBE from bedtimectl-") != std::string::npos;
+            in_ctl_subscribe =
+                line.find("Received SUBSCRIBE from bedtimectl-") != std::string::npos;
         else if (line.find(": \t") == std::string::npos)
             in_ctl_subscribe = false;  // the filters are the tab-indented lines right after it
         else if (in_ctl_subscribe && line.find(": \t" + filter + " (QoS") != std::string::npos)
@@ -273,13 +291,15 @@ TEST(Bedtimectl, TonightReadsTheSleepersNamedInTheDaemonsIndexByName) {
     daemon.publish("btp/status", "online", 1, true);
     daemon.publish("btp/sleepers", R"(["alex","bad/+"])", 1, true);
     daemon.publish("btp/alex/plan", kAlexPlan, 1, true);
-    auto r = run_split({kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
+    auto r = run_split(
+        {kCtl, "tonight", "--broker", broker.uri(), "--base", "btp", "--timezone", "UTC"});
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.out.find("alex: night of 2026-11-26, bedtime 22:30"), std::string::npos) << r.out;
     EXPECT_TRUE(subscribed_to(broker, "btp/sleepers"));
     EXPECT_TRUE(subscribed_to(broker, "btp/alex/plan"));
     EXPECT_TRUE(subscribed_to(broker, "btp/alex/stats"));
-    EXPECT_FALSE(subscribed_to(broker, "btp/bad/+/plan")) << "a name from the index is never a wildcard";
+    EXPECT_FALSE(subscribed_to(broker, "btp/bad/+/plan"))
+        << "a name from the index is never a wildcard";
 }
 
 TEST(Bedtimectl, StatusReadsTheConfigsSleepersByName) {
@@ -297,7 +317,8 @@ TEST(Bedtimectl, StatusReadsTheConfigsSleepersByName) {
     }
     auto r = run_split({kCtl, "status", "--config", dir + "/config.yaml", "--state-dir", dir});
     EXPECT_EQ(r.rc, 0) << r.err;
-    EXPECT_NE(r.out.find("tonight: night of 2026-11-26, bedtime 23:00"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tonight: night of 2026-11-26, bedtime 23:00"), std::string::npos)
+        << r.out;
     EXPECT_TRUE(subscribed_to(broker, "btp/sam/plan"));
     EXPECT_TRUE(subscribed_to(broker, "btp/sam/stats"));
     std::filesystem::remove_all(dir);
@@ -307,12 +328,14 @@ TEST(Bedtimectl, WhenNothingAtAllCanBeReadItSaysSoAndExitsThree) {
     Mosquitto broker;
     for (const std::string cmd : {"tonight", "status"}) {
         SCOPED_TRACE(cmd);
-        auto r = run_split({kCtl, cmd, "--broker", broker.uri(), "--base", "nothing-here", "--timeout", "2"});
+        auto r = run_split(
+            {kCtl, cmd, "--broker", broker.uri(), "--base", "nothing-here", "--timeout", "2"});
         EXPECT_EQ(r.rc, 3);
         EXPECT_EQ(r.out.find("no plan published"), std::string::npos) << r.out;
         EXPECT_NE(r.err.find("could not read anything"), std::string::npos) << r.err;
     }
-    auto j = run_split({kCtl, "tonight", "--json", "--broker", broker.uri(), "--base", "nothing-here", "--timeout", "2"});
+    auto j = run_split({kCtl, "tonight", "--json", "--broker", broker.uri(), "--base",
+                        "nothing-here", "--timeout", "2"});
     EXPECT_EQ(j.rc, 3);
     EXPECT_EQ(json::parse(j.out)["read_nothing"], true);
 }
@@ -321,8 +344,10 @@ TEST(Bedtimectl, TheDaemonsSleepersIndexIsRetainedAndLeadsToItsPlan) {
     Mosquitto::Options opts;
     opts.verbose_log = true;
     Mosquitto broker(opts);
-    DaemonHarness daemon("mqtt:\n  base_topic: btidx\nsleepers:\n  - {name: robin, timezone: UTC, bedtime: \"22:30\"}\n",
-                         broker.uri());
+    DaemonHarness daemon(
+        "mqtt:\n  base_topic: btidx\nsleepers:\n  - {name: robin, timezone: UTC, bedtime: "
+        "\"22:30\"}\n",
+        broker.uri());
     // Each waits (at most 20 s) for the first message there, retained or not yet.
     const auto index = retained_payload(broker.uri(), "btidx/sleepers", std::chrono::seconds(20));
     ASSERT_TRUE(index) << "no index of sleepers published";
@@ -338,11 +363,13 @@ TEST(Bedtimectl, StatusCombinesRetainedStateAndTheLog) {
     Mosquitto broker;
     TestClient daemon(broker.uri());
     daemon.publish("btp/status", "online", 1, true);
-    daemon.publish("btp/counters", R"({"connects":1,"episodes_accepted":3,"payloads_rejected":0})", 1, true);
-    daemon.publish("btp/alex/plan", kAlexPlan, 1, true);
-    daemon.publish("btp/alex/stats",
-                   R"({"tonight":0,"last_7_days":2,"rate_28d_per_week":1.25,"tier":"moderate","last_episode":null})",
+    daemon.publish("btp/counters", R"({"connects":1,"episodes_accepted":3,"payloads_rejected":0})",
                    1, true);
+    daemon.publish("btp/alex/plan", kAlexPlan, 1, true);
+    daemon.publish(
+        "btp/alex/stats",
+        R"({"tonight":0,"last_7_days":2,"rate_28d_per_week":1.25,"tier":"moderate","last_episode":null})",
+        1, true);
     const std::string dir = make_temp_dir("bt-ctls");
     {
         EpisodeStore store(dir + "/bedtimed.db");
@@ -353,7 +380,8 @@ TEST(Bedtimectl, StatusCombinesRetainedStateAndTheLog) {
         e.duration_s = 45;
         store.insert(e, "alex");
     }
-    auto r = run_split({kCtl, "status", "--json", "--broker", broker.uri(), "--base", "btp", "--state-dir", dir});
+    auto r = run_split(
+        {kCtl, "status", "--json", "--broker", broker.uri(), "--base", "btp", "--state-dir", dir});
     ASSERT_EQ(r.rc, 0) << r.err;
     const auto j = json::parse(r.out);
     EXPECT_EQ(j["status"], "online");
@@ -365,17 +393,23 @@ TEST(Bedtimectl, StatusCombinesRetainedStateAndTheLog) {
     ASSERT_EQ(j["last_episodes"].size(), 1u);
     EXPECT_EQ(j["last_episodes"][0]["source_id"], "b1");
 
-    auto text = run_split({kCtl, "status", "--broker", broker.uri(), "--base", "btp", "--state-dir", dir,
-                           "--timezone", "UTC"});
+    auto text = run_split({kCtl, "status", "--broker", broker.uri(), "--base", "btp", "--state-dir",
+                           dir, "--timezone", "UTC"});
     ASSERT_EQ(text.rc, 0) << text.err;
     EXPECT_NE(text.out.find("bedtimed:  online"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("alex: tier moderate; tonight 0, last 7 nights 2"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("1 of 3 steps done; next prewarm at 22:15"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("alex: tier moderate; tonight 0, last 7 nights 2"), std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("1 of 3 steps done; next prewarm at 22:15"), std::string::npos)
+        << text.out;
     EXPECT_NE(text.out.find("[band b1]"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("counters:  connects=1 episodes_accepted=3\n"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("counters:  connects=1 episodes_accepted=3\n"), std::string::npos)
+        << text.out;
 
     daemon.publish("btp/status", "offline", 1, true);
-    EXPECT_EQ(run_split({kCtl, "status", "--broker", broker.uri(), "--base", "btp", "--state-dir", dir}).rc, 3);
+    EXPECT_EQ(
+        run_split({kCtl, "status", "--broker", broker.uri(), "--base", "btp", "--state-dir", dir})
+            .rc,
+        3);
     std::filesystem::remove_all(dir);
 }
 

@@ -53,7 +53,8 @@ int mutate(std::vector<std::string>& lines, const std::string& key, const std::s
     return 0;
 }
 
-void run_mutation(const std::vector<std::string>& lines, int line, const Mutation& mu, const std::string& path) {
+void run_mutation(const std::vector<std::string>& lines, int line, const Mutation& mu,
+                  const std::string& path) {
     {
         std::ofstream out(path, std::ios::trunc);
         for (const auto& l : lines) out << l << '\n';
@@ -63,7 +64,8 @@ void run_mutation(const std::vector<std::string>& lines, int line, const Mutatio
         EXPECT_EQ(r.rc, 78) << r.out << r.err;
         const std::regex where("^" + path + ":" + std::to_string(line) + ":[0-9]+: \\S.*");
         const std::string first = r.err.substr(0, r.err.find('\n'));
-        EXPECT_TRUE(std::regex_match(first, where)) << "expected " << path << ":" << line << ":COL: ..., got: " << first;
+        EXPECT_TRUE(std::regex_match(first, where))
+            << "expected " << path << ":" << line << ":COL: ..., got: " << first;
         return;
     }
     EXPECT_EQ(r.rc, 0) << r.err;
@@ -75,7 +77,9 @@ void run_mutation(const std::vector<std::string>& lines, int line, const Mutatio
 
 // Ports and broker URIs, client ids and topics.
 std::vector<Mutation> connection_mutations() {
-    auto uri_is = [](std::string want) { return [want](const config::Config& c) { EXPECT_EQ(c.mqtt.uri, want); }; };
+    auto uri_is = [](std::string want) {
+        return [want](const config::Config& c) { EXPECT_EQ(c.mqtt.uri, want); };
+    };
     return {
         // Ports and broker URIs.
         {"uri", R"("tcp://127.0.0.1 :1883")", refused},
@@ -97,14 +101,17 @@ std::vector<Mutation> connection_mutations() {
         {"client_id", R"("bed timed")", refused},
         {"client_id", R"("bed/timed")", refused},
         {"client_id", R"("")", refused},
-        {"client_id", "bedtimed-2.lan", [](const config::Config& c) { EXPECT_EQ(c.mqtt.client_id, "bedtimed-2.lan"); }},
+        {"client_id", "bedtimed-2.lan",
+         [](const config::Config& c) { EXPECT_EQ(c.mqtt.client_id, "bedtimed-2.lan"); }},
         {"base_topic", "bedtimed/#", refused},
         {"base_topic", "bed/+/timed", refused},
         {"base_topic", R"("")", refused},
-        {"base_topic", "home/bedtimed", [](const config::Config& c) { EXPECT_EQ(c.mqtt.base_topic, "home/bedtimed"); }},
+        {"base_topic", "home/bedtimed",
+         [](const config::Config& c) { EXPECT_EQ(c.mqtt.base_topic, "home/bedtimed"); }},
         {"topic", R"("")", refused},
         {"topic", "zigbee2mqtt/#/x", refused},
-        {"topic", "zigbee2mqtt/+/x", [](const config::Config& c) { EXPECT_EQ(c.sensors.at(0).topic, "zigbee2mqtt/+/x"); }},
+        {"topic", "zigbee2mqtt/+/x",
+         [](const config::Config& c) { EXPECT_EQ(c.sensors.at(0).topic, "zigbee2mqtt/+/x"); }},
     };
 }
 
@@ -117,13 +124,21 @@ std::vector<Mutation> value_mutations() {
         {"keepalive", "30 s", refused},
         {"keepalive", "1m30", refused},
         {"keepalive", "99999999999999999999s", refused},
-        {"keepalive", "45", [](const config::Config& c) { EXPECT_EQ(c.mqtt.keepalive, std::chrono::seconds(45)); }},
-        {"stale_after", "0s", [](const config::Config& c) { EXPECT_EQ(c.sensors.at(0).stale_after, std::chrono::seconds(0)); }},
-        {"keepalive", "1h", [](const config::Config& c) { EXPECT_EQ(c.mqtt.keepalive, std::chrono::hours(1)); }},
+        {"keepalive", "45",
+         [](const config::Config& c) { EXPECT_EQ(c.mqtt.keepalive, std::chrono::seconds(45)); }},
+        {"stale_after", "0s",
+         [](const config::Config& c) {
+             EXPECT_EQ(c.sensors.at(0).stale_after, std::chrono::seconds(0));
+         }},
+        {"keepalive", "1h",
+         [](const config::Config& c) { EXPECT_EQ(c.mqtt.keepalive, std::chrono::hours(1)); }},
         {"stale_after", "-1m", refused},
         {"stale_after", "1e3s", refused},
         {"stale_after", "9999999999h", refused},
-        {"stale_after", "1h30m", [](const config::Config& c) { EXPECT_EQ(c.sensors.at(0).stale_after, std::chrono::minutes(90)); }},
+        {"stale_after", "1h30m",
+         [](const config::Config& c) {
+             EXPECT_EQ(c.sensors.at(0).stale_after, std::chrono::minutes(90));
+         }},
         {"max_on", "0s", refused},
         {"max_on", "100h", refused},
         {"confirm_timeout", "0s", refused},
@@ -139,15 +154,18 @@ std::vector<Mutation> value_mutations() {
         {"legs_raised", "-1", refused},
         {"legs_raised", "nan", refused},
         {"legs_raised", R"("15%")", refused},
-        {"legs_raised", "100", [](const config::Config& c) {
-             EXPECT_EQ(c.find_actuator("bed_left")->presets.at("legs_raised"), 100.0); }},
+        {"legs_raised", "100",
+         [](const config::Config& c) {
+             EXPECT_EQ(c.find_actuator("bed_left")->presets.at("legs_raised"), 100.0);
+         }},
         // Time zones and bedtimes.
         {"timezone", "Europe/Berlinn", refused},
         {"timezone", R"("europe/berlin")", refused},
         {"timezone", R"("+02:00")", refused},
         {"timezone", R"("")", refused},
         {"timezone", R"("Europe/Berlin ")", refused},
-        {"timezone", "America/New_York", [](const config::Config& c) { EXPECT_EQ(c.sleepers.at(0).timezone, "America/New_York"); }},
+        {"timezone", "America/New_York",
+         [](const config::Config& c) { EXPECT_EQ(c.sleepers.at(0).timezone, "America/New_York"); }},
         {"weekdays", R"("25:00")", refused},
         {"weekdays", R"("22:60")", refused},
         {"weekdays", R"(" 22:30")", refused},
@@ -155,7 +173,8 @@ std::vector<Mutation> value_mutations() {
         {"cold_below", "nan", refused},
         {"max_payload_bytes", "65536.0", refused},
         {"max_inflight_qos2", "0", refused},
-        {"max_inflight_qos2", "20", [](const config::Config& c) { EXPECT_EQ(c.mqtt.max_inflight_qos2, 20u); }},
+        {"max_inflight_qos2", "20",
+         [](const config::Config& c) { EXPECT_EQ(c.mqtt.max_inflight_qos2, 20u); }},
         // A quote never closed: yaml-cpp would swallow the rest of the file into it.
         {"client_id", R"("bedtimed)", refused},
         {"base_topic", "'bedtimed", refused},
@@ -186,19 +205,26 @@ TEST(ConfigMutations, ANotifierUrlIsRefusedAtItsLineOrAccepted) {
     ASSERT_GT(base.size(), 100u);
     const std::string dir = make_temp_dir("bt-mutation-url");
     int n = 0;
-    const std::vector<std::pair<std::string, bool>> urls{
-        {"ntfy.example.org", false},          {"ftp://ntfy.example.org", false},
-        {"https://ntfy.example.org:99999", false}, {"https://:443", false},
-        {"\"https://ntfy example.org\"", false},   {"https://ntfy.example.org/x#y", false},
-        {"https://ntfy.example.org", true},   {"http://[::1]:8080/base", true}};
+    const std::vector<std::pair<std::string, bool>> urls{{"ntfy.example.org", false},
+                                                         {"ftp://ntfy.example.org", false},
+                                                         {"https://ntfy.example.org:99999", false},
+                                                         {"https://:443", false},
+                                                         {"\"https://ntfy example.org\"", false},
+                                                         {"https://ntfy.example.org/x#y", false},
+                                                         {"https://ntfy.example.org", true},
+                                                         {"http://[::1]:8080/base", true}};
     for (const auto& [url, ok] : urls) {
         SCOPED_TRACE("ntfy url: " + url);
         auto lines = base;
         auto it = std::find(lines.begin(), lines.end(), "    type: log");
         ASSERT_NE(it, lines.end());
         const int line = static_cast<int>(it - lines.begin()) + 4;  // the url line below
-        lines.insert(it + 1, {"  - name: push", "    type: ntfy", "    url: " + url, "    topic: bedtime-alex"});
-        Mutation mu{"url", url, ok ? Check([](const config::Config& c) { EXPECT_NE(c.find_notifier("push"), nullptr); }) : refused};
+        lines.insert(it + 1, {"  - name: push", "    type: ntfy", "    url: " + url,
+                              "    topic: bedtime-alex"});
+        Mutation mu{
+            "url", url,
+            ok ? Check([](const config::Config& c) { EXPECT_NE(c.find_notifier("push"), nullptr); })
+               : refused};
         run_mutation(lines, line, mu, dir + "/m" + std::to_string(n++) + ".yaml");
     }
     std::error_code ec;

@@ -39,10 +39,11 @@ const CodecFactory kCodec{integrations::kZigbee2Mqtt};
 class Pad {
 public:
     Pad(const std::string& uri, const std::string& name, bool subscribe_devices = true)
-        : codec_(kCodec.make_switch(make_options({{"device", name}}))), facts_(codec_->initial_facts()),
-          client_(uri) {
+        : codec_(kCodec.make_switch(make_options({{"device", name}}))),
+          facts_(codec_->initial_facts()), client_(uri) {
         for (const auto& t : codec_->fact_topics())
-            if (subscribe_devices || t.find("/bridge/devices") == std::string::npos) client_.subscribe(t);
+            if (subscribe_devices || t.find("/bridge/devices") == std::string::npos)
+                client_.subscribe(t);
         for (const auto& t : codec_->state_topics()) client_.subscribe(t);
     }
 
@@ -150,7 +151,8 @@ TEST_F(FakeZ2mTest, IkeaOnTimeSwitchesThePlugOffByItself) {
     EXPECT_LT(after, 3500ms);
     EXPECT_FALSE(z2m_->is_on("bedroom/ikea"));
     EXPECT_EQ(z2m_->self_switches("bedroom/ikea"), 1);
-    EXPECT_EQ(z2m_->received("bedroom/ikea"), std::vector<std::string>{R"({"state":"ON","on_time":2})"});
+    EXPECT_EQ(z2m_->received("bedroom/ikea"),
+              std::vector<std::string>{R"({"state":"ON","on_time":2})"});
     EXPECT_EQ(pad->power(), std::nullopt);  // the TRADFRI outlet does not measure
 }
 
@@ -167,7 +169,8 @@ TEST_F(FakeZ2mTest, TuyaCountdownSwitchesThePlugOffByItselfAndReportsPower) {
     ASSERT_TRUE(pad->pump_until([&] { return pad->state() == false; }, 5s)) << "the plug stayed on";
     EXPECT_FALSE(z2m_->is_on("bedroom/tuya"));
     EXPECT_EQ(z2m_->self_switches("bedroom/tuya"), 1);
-    EXPECT_EQ(z2m_->received("bedroom/tuya"), std::vector<std::string>{R"({"state":"ON","countdown":2})"});
+    EXPECT_EQ(z2m_->received("bedroom/tuya"),
+              std::vector<std::string>{R"({"state":"ON","countdown":2})"});
     EXPECT_TRUE(z2m_->log_messages().empty());
 }
 
@@ -188,8 +191,9 @@ TEST_F(FakeZ2mTest, OnTimeToTuyaIsOnlyReportedOnBridgeLoggingAndBecomesNoCap) {
     ASSERT_TRUE(pad.pump_until([&] { return pad.facts().cap == DeviceCap::none; }, 3s))
         << "the drop on bridge/logging was not learned";
     EXPECT_EQ(pad.facts().cap_method, "none");
-    EXPECT_NE(pad.facts().cap_note.find("No converter available for 'on_time' on 'bedroom/tuya': (1)"),
-              std::string::npos)
+    EXPECT_NE(
+        pad.facts().cap_note.find("No converter available for 'on_time' on 'bedroom/tuya': (1)"),
+        std::string::npos)
         << pad.facts().cap_note;
     const auto log = z2m_->log_messages();
     ASSERT_EQ(log.size(), 1u);
@@ -205,7 +209,8 @@ TEST_F(FakeZ2mTest, OnTimeToTuyaIsOnlyReportedOnBridgeLoggingAndBecomesNoCap) {
     ASSERT_TRUE(pad.pump_until([&] { return pad.state() == false; }, 2s));
     ASSERT_TRUE(z2m_->wait_for_set("bedroom/tuya", 3));
     EXPECT_EQ(z2m_->received("bedroom/tuya"),
-              (std::vector<std::string>{R"({"state":"ON","on_time":1})", R"({"state":"ON"})", R"({"state":"OFF"})"}));
+              (std::vector<std::string>{R"({"state":"ON","on_time":1})", R"({"state":"ON"})",
+                                        R"({"state":"OFF"})"}));
     EXPECT_EQ(z2m_->log_messages().size(), 1u);
 }
 
@@ -231,7 +236,8 @@ TEST_F(FakeZ2mTest, AqaraEndsUpOffAfterAPowerCutOnlyWithTheLearnedBoolean) {
         EXPECT_TRUE(z2m_->restore_after_power_cut("bedroom/aqara"));
         const auto log = z2m_->log_messages();
         ASSERT_EQ(log.size(), 1u);
-        EXPECT_EQ(log[0], R"(No converter available for 'power_on_behavior' on 'bedroom/aqara': ("off"))");
+        EXPECT_EQ(log[0],
+                  R"(No converter available for 'power_on_behavior' on 'bedroom/aqara': ("off"))");
     }
     // The string "off" is truthy for the Lumi converter: restore ENABLED.
     {
@@ -258,7 +264,8 @@ TEST_F(FakeZ2mTest, AqaraAcceptsOnTimeButKeepsNoTimer) {
     ASSERT_TRUE(pad->pump_until([&] { return pad->state() == true; }, 2s));
     EXPECT_EQ(pad->power(), 60.0);
     pad->pump_for(2500ms);
-    EXPECT_TRUE(z2m_->is_on("bedroom/aqara")) << "the stand-in gave Lumi a timer fake_z2m.hpp does not describe";
+    EXPECT_TRUE(z2m_->is_on("bedroom/aqara"))
+        << "the stand-in gave Lumi a timer fake_z2m.hpp does not describe";
     EXPECT_EQ(z2m_->self_switches("bedroom/aqara"), 0);
     EXPECT_TRUE(z2m_->log_messages().empty());
     pad->turn_off();
@@ -273,11 +280,13 @@ TEST_F(FakeZ2mTest, IkeaRefusesAnOnTimeBeyondTheZclRange) {
     EXPECT_FALSE(z2m_->is_on("bedroom/ikea"));  // fail-safe: nothing sent
     const auto log = z2m_->log_messages();
     ASSERT_EQ(log.size(), 1u);
-    EXPECT_NE(log[0].find("Publish 'set' 'state' to 'bedroom/ikea' failed"), std::string::npos) << log[0];
+    EXPECT_NE(log[0].find("Publish 'set' 'state' to 'bedroom/ikea' failed"), std::string::npos)
+        << log[0];
     // What the codec sends at most is accepted.
-    raw.publish("zigbee2mqtt/bedroom/ikea/set", kCodec.make_switch(make_options({{"device", "bedroom/ikea"}}))
-                                                    ->turn_on(std::chrono::hours(3))[0]
-                                                    .payload);
+    raw.publish("zigbee2mqtt/bedroom/ikea/set",
+                kCodec.make_switch(make_options({{"device", "bedroom/ikea"}}))
+                    ->turn_on(std::chrono::hours(3))[0]
+                    .payload);
     ASSERT_TRUE(z2m_->wait_for_set("bedroom/ikea", 2));
     EXPECT_TRUE(z2m_->is_on("bedroom/ikea"));
     EXPECT_EQ(z2m_->log_messages().size(), 1u);

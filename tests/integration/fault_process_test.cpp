@@ -31,7 +31,8 @@ TEST(Faults, ACrashLoopStartsInSafeModeUntilAPersonResumes) {
         ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
         ASSERT_TRUE(daemon.kill9());
     }
-    EXPECT_EQ(daemon.output().find("safe mode"), std::string::npos) << "5 starts are not a loop yet";
+    EXPECT_EQ(daemon.output().find("safe mode"), std::string::npos)
+        << "5 starts are not a loop yet";
     daemon.start();  // the 6th start in a few seconds
     ASSERT_TRUE(daemon.wait_for_output("so it is in safe mode", 20s)) << daemon.output();
     ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
@@ -65,7 +66,8 @@ TEST(Faults, TheDatabaseAndStateFilesAreCreatedOwnerOnly) {
     ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
     TestClient wearable(broker.uri());
     wearable.publish(kEpisodeTopic, episode("mode-1"));  // heats the pad: the state file is written
-    ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "mode-1"); }, 20s)) << daemon.output();
+    ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "mode-1"); }, 20s))
+        << daemon.output();
     ASSERT_TRUE(daemon.wait_for_output("pad: ON for", 10s)) << daemon.output();
 
     std::set<std::string> seen;
@@ -77,10 +79,11 @@ TEST(Faults, TheDatabaseAndStateFilesAreCreatedOwnerOnly) {
         if (S_ISREG(st.st_mode)) EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
         else EXPECT_EQ(st.st_mode & 0077, 0u) << name;
     }
-    for (const char* must : {"bedtimed.db", "bedtimed.db-wal"}) EXPECT_TRUE(seen.count(must)) << must;
-    EXPECT_TRUE(std::any_of(seen.begin(), seen.end(),
-                            [](const std::string& n) { return n.size() > 5 && n.substr(n.size() - 5) == ".json"; }))
-        << "no state file was written";
+    for (const char* must : {"bedtimed.db", "bedtimed.db-wal"})
+        EXPECT_TRUE(seen.count(must)) << must;
+    EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](const std::string& n) {
+        return n.size() > 5 && n.substr(n.size() - 5) == ".json";
+    })) << "no state file was written";
     struct stat dir {};
     ASSERT_EQ(::stat(daemon.state_dir().c_str(), &dir), 0);
     EXPECT_EQ(dir.st_mode & 0077, 0u) << "the state directory is the service user's alone";
@@ -126,7 +129,8 @@ TEST(Faults, WhenTheDiskIsFullTheLogFailsLoudlyTheHeatCapStillHoldsAndStorageRec
         },
         40s))
         << daemon.output();
-    EXPECT_TRUE(next_plug_command(watcher, "OFF", 90s)) << "the heat cap did not hold\n" << daemon.output();
+    EXPECT_TRUE(next_plug_command(watcher, "OFF", 90s)) << "the heat cap did not hold\n"
+                                                        << daemon.output();
     EXPECT_TRUE(daemon.wait_for_output("pad: OFF (session over)", 10s)) << daemon.output();
     EXPECT_FALSE(is_stored(daemon.db(), "full-1"));
     EXPECT_TRUE(daemon.alive()) << daemon.output();
@@ -135,7 +139,8 @@ TEST(Faults, WhenTheDiskIsFullTheLogFailsLoudlyTheHeatCapStillHoldsAndStorageRec
     std::tie(rc, out) = run_to_completion({"/usr/bin/prlimit", "--pid", pid, "--fsize=unlimited:"});
     ASSERT_EQ(rc, 0) << out;
     wearable.publish(kEpisodeTopic, episode("after-1"));
-    ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "after-1"); }, 20s)) << daemon.output();
+    ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "after-1"); }, 20s))
+        << daemon.output();
     EXPECT_TRUE(daemon.wait_for_output("episode store writable again", 10s)) << daemon.output();
     const std::string log = daemon.output();
     EXPECT_EQ(count_of(log, "episode not saved"), 1u) << "one error per failure streak\n" << log;

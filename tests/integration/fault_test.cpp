@@ -46,7 +46,8 @@ TEST(Faults, BrokerRestartWithPersistenceMidBurstLosesNoAcknowledgedEpisodeAndSt
     broker.stop();
     broker.start();
     wearable.join();
-    ASSERT_EQ(accepted.size(), static_cast<std::size_t>(kTotal)) << "the wearable gave up on some episodes";
+    ASSERT_EQ(accepted.size(), static_cast<std::size_t>(kTotal))
+        << "the wearable gave up on some episodes";
 
     ASSERT_TRUE(wait_until([&] { return stored_count(daemon.db()) >= kTotal; }, 90s, 200ms))
         << stored_count(daemon.db()) << " of " << kTotal << " stored\n"
@@ -57,14 +58,17 @@ TEST(Faults, BrokerRestartWithPersistenceMidBurstLosesNoAcknowledgedEpisodeAndSt
     for (const auto& r : store.since(WallTime{})) ++times[r.source_id];
     EXPECT_EQ(store.count(), kTotal);
     for (const auto& id : accepted) EXPECT_EQ(times[id], 1) << id;
-    EXPECT_TRUE(daemon.wait_for_output("lost the broker connection", 10s)) << "the restart was not noticed";
+    EXPECT_TRUE(daemon.wait_for_output("lost the broker connection", 10s))
+        << "the restart was not noticed";
 }
 
 // ---------------------------------------------------------------------------
 // Broker restart without persistence
 
-TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDiscoveryAndTurnsPlugsOff) {
-    Mosquitto broker;  // persistence off: the restart forgets sessions, subscriptions and retained messages
+TEST(Faults,
+     BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDiscoveryAndTurnsPlugsOff) {
+    Mosquitto broker;  // persistence off: the restart forgets sessions, subscriptions and retained
+                       // messages
     // The pad's desired state is OFF; Home Assistant discovery is on.
     DaemonProcess daemon(broker.uri(), config(0, false, true));
     daemon.start();
@@ -72,7 +76,8 @@ TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDisc
     {
         TestClient wearable(broker.uri());
         wearable.publish(kEpisodeTopic, episode("before-1"));
-        ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "before-1"); }, 20s)) << daemon.output();
+        ASSERT_TRUE(wait_until([&] { return is_stored(daemon.db(), "before-1"); }, 20s))
+            << daemon.output();
     }
 
     broker.stop();
@@ -90,8 +95,10 @@ TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDisc
         [&] {
             while (auto m = watcher.next(100ms)) {
                 if (m->topic == kBase + "/status" && m->payload == "online") online = true;
-                if (m->topic == kPlugSet && m->payload.find("\"OFF\"") != std::string::npos) off = online;
-                if (m->topic == hub_discovery && json::parse(m->payload, nullptr, false).contains("components"))
+                if (m->topic == kPlugSet && m->payload.find("\"OFF\"") != std::string::npos)
+                    off = online;
+                if (m->topic == hub_discovery &&
+                    json::parse(m->payload, nullptr, false).contains("components"))
                     discovery = true;
             }
             return online && off && discovery;
@@ -99,11 +106,13 @@ TEST(Faults, BrokerRestartWithoutPersistenceResubscribesRepublishesOnlineAndDisc
         30s))
         << "online " << online << ", OFF " << off << ", discovery " << discovery << "\n"
         << daemon.output();
-    EXPECT_TRUE(retained_payload(broker.uri(), hub_discovery)) << "discovery is published retained again";
+    EXPECT_TRUE(retained_payload(broker.uri(), hub_discovery))
+        << "discovery is published retained again";
 
     // Subscribed again: the next episodes reach the log.
     TestClient wearable(broker.uri());
-    for (const char* id : {"after-1", "after-2", "after-3"}) wearable.publish(kEpisodeTopic, episode(id));
+    for (const char* id : {"after-1", "after-2", "after-3"})
+        wearable.publish(kEpisodeTopic, episode(id));
     ASSERT_TRUE(wait_until(
         [&] {
             return is_stored(daemon.db(), "after-1") && is_stored(daemon.db(), "after-2") &&

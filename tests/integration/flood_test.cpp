@@ -57,14 +57,16 @@ mqtt:
   reconnect: {min: 1s, max: 2s}
 sensors:
   - name: bedroom_temp
-    topic: )" + kSensorTopic + R"(
+    topic: )" + kSensorTopic +
+                            R"(
     type: number
     json: temperature
     min: -30
     max: 60
 wearables:
   - name: band
-    topic: )" + kEpisodeTopic + R"(
+    topic: )" + kEpisodeTopic +
+                            R"(
     qos: 1
     fields: {id: id, start: ts, duration: duration_s, muscle: muscle, side: side, severity: severity}
 actuators:
@@ -89,7 +91,8 @@ rules:
     on: {episode: band}
     do:
       - publish:
-          topic: )" + kRuleTopic + R"(
+          topic: )" + kRuleTopic +
+                            R"(
           payload: '{"id":{{episode.id | json}}}'
 )";
 
@@ -139,7 +142,6 @@ long peak_rss_kib(pid_t pid) {
     return -1;
 }
 
-
 // One mosquitto_pub per topic, all at once; then the big payloads.
 std::string flood_script(int port, const std::string& dir) {
     auto pub_lines = [port](const std::string& topic, const std::string& file) {
@@ -154,7 +156,8 @@ std::string flood_script(int port, const std::string& dir) {
     script += "(" + pub_lines(kEpisodeTopic, dir + "/episodes.txt") + ") & ";
     script += "(" + pub_lines(kSensorTopic, dir + "/sensors.txt") + ") & ";
     script += "(" + pub_lines(kPlugStateTopic, dir + "/states.txt") + ") & ";
-    for (const auto& v : kFloodVerbs) script += "(" + pub_lines(kBase + "/cmd/" + v, dir + "/cmd-" + v + ".txt") + ") & ";
+    for (const auto& v : kFloodVerbs)
+        script += "(" + pub_lines(kBase + "/cmd/" + v, dir + "/cmd-" + v + ".txt") + ") & ";
     script += pub_file(kEpisodeTopic, dir + "/big-episode.json") + "; ";
     script += pub_file(kEpisodeTopic, dir + "/big-garbage.txt") + "; ";
     script += pub_file(kSensorTopic, dir + "/big-garbage.txt") + "; ";
@@ -162,7 +165,6 @@ std::string flood_script(int port, const std::string& dir) {
     script += pub_file(kBase + "/cmd/log", dir + "/big-command.json") + "; ";
     script += "fail=0; for j in $(jobs -p); do wait $j || fail=1; done; exit $fail";
     return script;
-
 }
 
 // Every bad payload counted where it belongs; nothing accepted.
@@ -188,7 +190,6 @@ void expect_flood_counted(const std::string& uri) {
     EXPECT_EQ(counter(c, "heat_sessions"), 0u) << c.dump();
     EXPECT_EQ(counter(c, "heat_safety_offs"), 0u) << c.dump();
     EXPECT_GE(counter(c, "messages_in"), kEpisodes + kSensors + kStates + kCommands) << c.dump();
-
 }
 
 // Peak memory stays bounded: a bound on memory, not on time.
@@ -203,7 +204,6 @@ void expect_bounded_memory(pid_t pid, const std::string& log) {
     ASSERT_GT(peak, 0) << "daemon gone?\n" << read_all(log).substr(0, 4000);
     EXPECT_LT(peak, kMaxPeakKib) << "VmHWM " << peak << " KiB";
     std::cout << "[ flood    ] daemon VmHWM " << peak << " KiB\n";
-
 }
 
 // After the flood a valid episode still fires its rule and is stored.
@@ -211,9 +211,11 @@ void expect_still_acting(const std::string& uri, const std::string& db, const st
     TestClient listener(uri);
     listener.subscribe(kRuleTopic);
     TestClient wearable(uri);
-    wearable.publish(kEpisodeTopic, R"({"id":"after-flood","duration_s":30,"muscle":"calf","side":"right"})", 1);
+    wearable.publish(kEpisodeTopic,
+                     R"({"id":"after-flood","duration_s":30,"muscle":"calf","side":"right"})", 1);
     auto echoed = listener.next_on(kRuleTopic, 30s);
-    ASSERT_TRUE(echoed) << "no rule fired for a valid episode after the flood\n" << read_all(log).substr(0, 4000);
+    ASSERT_TRUE(echoed) << "no rule fired for a valid episode after the flood\n"
+                        << read_all(log).substr(0, 4000);
     EXPECT_EQ(echoed->payload, R"({"id":"after-flood"})");
     ASSERT_TRUE(wait_until(
         [&] {
@@ -225,7 +227,6 @@ void expect_still_acting(const std::string& uri, const std::string& db, const st
         EpisodeStore store(db, EpisodeStore::Mode::read_only);
         EXPECT_TRUE(store.find("band", "after-flood"));
     }
-
 }
 
 // The log stays readable: each kind of rejection has its own line, let
@@ -235,7 +236,8 @@ void expect_readable_log(const std::string& log) {
     const std::string text = read_all(log);
     auto count = [&](const std::string& needle) {
         std::size_t n = 0;
-        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+            ++n;
         return n;
     };
     const std::size_t lines = count("\n");
@@ -246,7 +248,6 @@ void expect_readable_log(const std::string& log) {
     EXPECT_GE(count("command refused on " + kBase + "/cmd/"), 1u) << text.substr(0, 4000);
     EXPECT_LT(count("rejected payload on "), 100u);
     EXPECT_LT(count("command refused on "), 100u);
-
 }
 
 TEST(Flood, HundredThousandMalformedPayloadsAreCountedAndNoneIsAccepted) {
@@ -257,9 +258,11 @@ TEST(Flood, HundredThousandMalformedPayloadsAreCountedAndNoneIsAccepted) {
     Mosquitto broker(opts);
 
     const std::string dir = make_temp_dir("bt-flood");
-    const std::string config = dir + "/config.yaml", state = dir + "/state", log = dir + "/bedtimed.log";
+    const std::string config = dir + "/config.yaml", state = dir + "/state",
+                      log = dir + "/bedtimed.log";
     write_file(config, kConfig);
-    ChildProcess daemon({kBedtimed, "--config", config, "--broker", broker.uri(), "--state-dir", state}, {}, log);
+    ChildProcess daemon(
+        {kBedtimed, "--config", config, "--broker", broker.uri(), "--state-dir", state}, {}, log);
     {
         TestClient c(broker.uri());
         c.subscribe(kBase + "/status");
@@ -274,7 +277,8 @@ TEST(Flood, HundredThousandMalformedPayloadsAreCountedAndNoneIsAccepted) {
 
     write_flood_payloads(dir);
     ASSERT_FALSE(HasFailure());
-    const auto [rc, out] = run_to_completion({"/bin/sh", "-c", flood_script(broker.port(), dir)}, 300s);
+    const auto [rc, out] =
+        run_to_completion({"/bin/sh", "-c", flood_script(broker.port(), dir)}, 300s);
     ASSERT_EQ(rc, 0) << out;
     expect_flood_counted(broker.uri());
     // Nothing from the flood reached the cramp log.
@@ -286,7 +290,8 @@ TEST(Flood, HundredThousandMalformedPayloadsAreCountedAndNoneIsAccepted) {
 
     expect_bounded_memory(daemon.pid(), log);
     ASSERT_FALSE(HasFailure());
-    ASSERT_FALSE(daemon.wait(0ms)) << "the daemon exited during the flood\n" << read_all(log).substr(0, 4000);
+    ASSERT_FALSE(daemon.wait(0ms)) << "the daemon exited during the flood\n"
+                                   << read_all(log).substr(0, 4000);
     expect_still_acting(broker.uri(), db, log);
     expect_readable_log(log);
     daemon.signal(SIGTERM);

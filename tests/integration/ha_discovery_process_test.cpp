@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fmt/format.h>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -34,7 +34,8 @@ const std::string kDevice = "homeassistant/device/bedtimed-ha_";
 
 // "HH:MM" (UTC) `ahead` from now, so tonight's steps are still to come.
 std::string utc_hhmm(std::chrono::minutes ahead) {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
+    const std::time_t t =
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
     std::tm tm{};
     gmtime_r(&t, &tm);
     return fmt::format("{:02}:{:02}", tm.tm_hour, tm.tm_min);
@@ -45,7 +46,8 @@ std::string config_text(const std::string& bedtime, bool trimmed = false) {
     std::string y = R"(
 mqtt:
   client_id: bedtimed-ha
-  base_topic: )" + kBase + R"(
+  base_topic: )" + kBase +
+                    R"(
   reconnect: {min: 1s, max: 2s}
 actuators:
   - {name: pad, kind: heating_pad, integration: zigbee2mqtt, device: pad_plug, base_topic: z2m, max_on: 30m,
@@ -53,7 +55,8 @@ actuators:
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: ")" + bedtime + R"("
+    bedtime: ")" + bedtime +
+                    R"("
     heating_pad: pad
     routine:
       prewarm: {minutes: 15}
@@ -67,8 +70,8 @@ class Daemon {
 public:
     Daemon(const std::string& broker, const std::string& yaml) {
         write_file(config_, yaml);
-        process_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{kBedtimed, "--config", config_, "--broker", broker, "--state-dir", dir_ + "/state"});
+        process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+            kBedtimed, "--config", config_, "--broker", broker, "--state-dir", dir_ + "/state"});
     }
     ~Daemon() {
         process_.reset();
@@ -88,7 +91,8 @@ private:
 };
 
 // The next message on `topic` whose parsed payload satisfies `want`.
-std::optional<json> wait_json(TestClient& c, const std::string& topic, const std::function<bool(const json&)>& want,
+std::optional<json> wait_json(TestClient& c, const std::string& topic,
+                              const std::function<bool(const json&)>& want,
                               std::chrono::seconds timeout = 30s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -121,7 +125,8 @@ TEST(HaDiscoveryProcess, DiscoveryIsRetainedAndSentAgainWhenHomeAssistantComesOn
     Daemon daemon(broker.uri(), config_text(utc_hhmm(3h)));
     TestClient ha(broker.uri());
     ha.subscribe(kDevice + "alex/config");
-    auto first = wait_json(ha, kDevice + "alex/config", [](const json& j) { return j.contains("components"); });
+    auto first = wait_json(ha, kDevice + "alex/config",
+                           [](const json& j) { return j.contains("components"); });
     ASSERT_TRUE(first) << daemon.output();
     EXPECT_TRUE(first->at("components").contains("bedtimed-ha_alex_tier_override"));
     EXPECT_TRUE(retained(broker.uri(), kDevice + "sam/config")) << "retained for HA to find later";
@@ -145,9 +150,12 @@ TEST(HaDiscoveryProcess, ASleeperAndAStepRemovedFromTheConfigLoseTheirEntitiesOn
     Daemon daemon(broker.uri(), config_text(bedtime));
     TestClient ha(broker.uri());
     ha.subscribe("homeassistant/device/#");
-    ASSERT_TRUE(wait_json(ha, kDevice + "sam/config", [](const json& j) { return j.contains("components"); }))
-        << daemon.output();
-    ASSERT_TRUE(retained(broker.uri(), kDevice + "alex/config")->at("components").contains("bedtimed-ha_alex_step_stretch"));
+    ASSERT_TRUE(wait_json(ha, kDevice + "sam/config", [](const json& j) {
+        return j.contains("components");
+    })) << daemon.output();
+    ASSERT_TRUE(retained(broker.uri(), kDevice + "alex/config")
+                    ->at("components")
+                    .contains("bedtimed-ha_alex_step_stretch"));
 
     daemon.reload(config_text(bedtime, true));
     // sam's device topic is cleared (an empty retained payload).
@@ -173,8 +181,10 @@ TEST(HaDiscoveryProcess, ASleeperAndAStepRemovedFromTheConfigLoseTheirEntitiesOn
     late.subscribe(kBase + "/marker");
     late.publish(kBase + "/marker", "end", 1, false);
     std::set<std::string> topics;
-    for (auto m = late.next(10s); m && m->topic != kBase + "/marker"; m = late.next(10s)) topics.insert(m->topic);
-    EXPECT_EQ(topics, (std::set<std::string>{"homeassistant/device/bedtimed-ha/config", kDevice + "alex/config"}));
+    for (auto m = late.next(10s); m && m->topic != kBase + "/marker"; m = late.next(10s))
+        topics.insert(m->topic);
+    EXPECT_EQ(topics, (std::set<std::string>{"homeassistant/device/bedtimed-ha/config",
+                                             kDevice + "alex/config"}));
 }
 
 TEST(HaDiscoveryProcess, CommandsFromHomeAssistantReachThePlanAndBadOnesAreRefused) {
@@ -186,7 +196,8 @@ TEST(HaDiscoveryProcess, CommandsFromHomeAssistantReachThePlanAndBadOnesAreRefus
     ha.subscribe(kBase + "/alex/stats");
     ha.subscribe(kBase + "/alex/episode");
     ha.subscribe(kBase + "/counters");
-    const auto device = wait_json(ha, kDevice + "alex/config", [](const json& j) { return j.contains("components"); });
+    const auto device = wait_json(ha, kDevice + "alex/config",
+                                  [](const json& j) { return j.contains("components"); });
     ASSERT_TRUE(device) << daemon.output();
     const json& c = device->at("components");
     auto plan_says = [&](const std::function<bool(const json&)>& want) {
@@ -202,9 +213,9 @@ TEST(HaDiscoveryProcess, CommandsFromHomeAssistantReachThePlanAndBadOnesAreRefus
     // Select: tier override.
     const auto& tier = c["bedtimed-ha_alex_tier_override"];
     ha.publish(topic_of(tier), render(tier, "frequent"));
-    EXPECT_TRUE(wait_json(ha, kBase + "/alex/stats",
-                          [](const json& s) { return s["tier_override"] == "frequent" && s["tier"] == "frequent"; }))
-        << daemon.output();
+    EXPECT_TRUE(wait_json(ha, kBase + "/alex/stats", [](const json& s) {
+        return s["tier_override"] == "frequent" && s["tier"] == "frequent";
+    })) << daemon.output();
 
     // Switch: the stretch step off.
     const auto& stretch = c["bedtimed-ha_alex_step_stretch"];
@@ -217,26 +228,32 @@ TEST(HaDiscoveryProcess, CommandsFromHomeAssistantReachThePlanAndBadOnesAreRefus
     const std::string later = utc_hhmm(4h);
     const auto& bedtime = c["bedtimed-ha_alex_bedtime"];
     ha.publish(topic_of(bedtime), render(bedtime, later));
-    EXPECT_TRUE(plan_says([&](const json& p) { return p["bedtime_local"] == later && p["bedtime_override"] == later; }))
-        << daemon.output();
+    EXPECT_TRUE(plan_says([&](const json& p) {
+        return p["bedtime_local"] == later && p["bedtime_override"] == later;
+    })) << daemon.output();
 
-    // Buttons: start the routine now (hydration runs at once), log a cramp (the event entity fires).
+    // Buttons: start the routine now (hydration runs at once), log a cramp (the event entity
+    // fires).
     const auto& start = c["bedtimed-ha_alex_start_routine"];
     ha.publish(topic_of(start), start["payload_press"].get<std::string>());
-    EXPECT_TRUE(plan_says([&](const json& p) { return step(p, "hydration")["state"] == "done" && p["running"] == true; }))
-        << daemon.output();
+    EXPECT_TRUE(plan_says([&](const json& p) {
+        return step(p, "hydration")["state"] == "done" && p["running"] == true;
+    })) << daemon.output();
     const auto& log = c["bedtimed-ha_alex_log_cramp"];
     ha.publish(topic_of(log), log["payload_press"].get<std::string>());
-    EXPECT_TRUE(wait_json(ha, kBase + "/alex/episode", [](const json& e) { return e["event_type"] == "cramp"; }));
+    EXPECT_TRUE(wait_json(ha, kBase + "/alex/episode",
+                          [](const json& e) { return e["event_type"] == "cramp"; }));
 
     // Bad payloads: refused, counted, logged, and nothing changes.
     ha.publish(topic_of(tier), render(tier, "extreme"));
     ha.publish(topic_of(bedtime), render(bedtime, "25:99"));
     ha.publish(topic_of(stretch), "ON");
-    EXPECT_TRUE(wait_json(ha, kBase + "/counters", [](const json& k) { return k.value("commands_rejected", 0) >= 3; }))
-        << daemon.output();
+    EXPECT_TRUE(wait_json(ha, kBase + "/counters", [](const json& k) {
+        return k.value("commands_rejected", 0) >= 3;
+    })) << daemon.output();
     const auto out = daemon.output();
-    EXPECT_NE(out.find("command refused on hatest/cmd/tier: \"tier\" must be auto, calm, moderate or frequent"),
+    EXPECT_NE(out.find("command refused on hatest/cmd/tier: \"tier\" must be auto, calm, moderate "
+                       "or frequent"),
               std::string::npos)
         << out;
     EXPECT_NE(out.find("command refused on hatest/cmd/bedtime"), std::string::npos) << out;

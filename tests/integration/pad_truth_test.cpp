@@ -1,9 +1,9 @@
 // Device truth end to end: the real bedtimed and bedtimectl on a real
 // mosquitto, against the stand-in Zigbee2MQTT (tests/support/fake_z2m.*) that
 // plays an IKEA outlet, a Tuya TS011F and an Aqara plug as Zigbee2MQTT and
-// their firmware really do (tests/support/fake_z2m.hpp, docs/routines.md). What is checked is what the
-// plug does: whether it really switched itself off, and how it was told to
-// stay off after a power cut.
+// their firmware really do (tests/support/fake_z2m.hpp, docs/routines.md). What is checked is what
+// the plug does: whether it really switched itself off, and how it was told to stay off after a
+// power cut.
 //
 // No assertion depends on timing: every wait is a bounded poll with a generous timeout.
 #include <gtest/gtest.h>
@@ -33,22 +33,26 @@ std::string config(const std::string& cap = "auto", const std::string& bedtime =
     return R"(
 mqtt:
   client_id: bedtimed-padtruth
-  base_topic: )" + kBase + R"(
+  base_topic: )" +
+           kBase + R"(
   reconnect: {min: 1s, max: 2s}
 actuators:
   - name: pad
     kind: heating_pad
     integration: zigbee2mqtt
     device: pad_plug
-    cap: )" + cap + R"(
+    cap: )" +
+           cap + R"(
     max_on: 30m
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: {weekdays: ")" + bedtime + R"(", weekends: ")" + bedtime + R"("}
+    bedtime: {weekdays: ")" +
+           bedtime + R"(", weekends: ")" + bedtime + R"("}
     heating_pad: pad
     routine:
-      prewarm: )" + prewarm + R"(
+      prewarm: )" +
+           prewarm + R"(
 )";
 }
 
@@ -61,7 +65,8 @@ std::optional<json> pad_state_with_cap(const std::string& uri, const std::string
             if (!p) return false;
             const auto j = json::parse(*p, nullptr, false);
             // A cap_method once bridge/devices has been read (before: the configured default).
-            if (!j.is_object() || j.value("cap", "") != want || j.value("cap_method", "").empty()) return false;
+            if (!j.is_object() || j.value("cap", "") != want || j.value("cap_method", "").empty())
+                return false;
             found = j;
             return true;
         },
@@ -75,7 +80,8 @@ struct Yaml {
 
 struct Rig {
     explicit Rig(Model model, const std::string& cap = "auto") : Rig(model, Yaml{config(cap)}) {}
-    Rig(Model model, const Yaml& yaml) : z2m(broker.uri(), BEDTIMED_TEST_DATA), daemon(broker.uri(), yaml.text) {
+    Rig(Model model, const Yaml& yaml)
+        : z2m(broker.uri(), BEDTIMED_TEST_DATA), daemon(broker.uri(), yaml.text) {
         z2m.add_plug("pad_plug", model);
         z2m.start();
         daemon.start();
@@ -108,10 +114,12 @@ TEST(PadTruth, ATuyaTs011fIsCappedWithCountdownAndThePadTestProvesIt) {
     EXPECT_GE(rig.z2m.self_switches("pad_plug"), 1) << "the plug switched itself off";
     EXPECT_FALSE(rig.z2m.is_on("pad_plug"));
     EXPECT_TRUE(pad_state_with_cap(rig.broker.uri(), "verified")) << rig.daemon.output();
-    EXPECT_FALSE(rig.z2m.restore_after_power_cut("pad_plug")) << "told to stay off after a power cut";
+    EXPECT_FALSE(rig.z2m.restore_after_power_cut("pad_plug"))
+        << "told to stay off after a power cut";
     // bedtimectl status shows it, read by name.
     const auto status = rig.ctl({"status"});
-    EXPECT_NE(status.out.find("heating pad pad: off; device cap verified (countdown)"), std::string::npos)
+    EXPECT_NE(status.out.find("heating pad pad: off; device cap verified (countdown)"),
+              std::string::npos)
         << status.out << status.err;
 }
 
@@ -138,10 +146,12 @@ TEST(PadTruth, AnAqaraThatIgnoresOnTimeFailsThePadTestAndIsSwitchedOffByBedtimed
     EXPECT_EQ(r.rc, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("FAILED"), std::string::npos) << r.out << r.err;
     EXPECT_EQ(rig.z2m.self_switches("pad_plug"), 0);
-    EXPECT_TRUE(wait_until([&] { return !rig.z2m.is_on("pad_plug"); }, 10s)) << "bedtimed's own OFF";
+    EXPECT_TRUE(wait_until([&] { return !rig.z2m.is_on("pad_plug"); }, 10s))
+        << "bedtimed's own OFF";
     const auto state = pad_state_with_cap(rig.broker.uri(), "none");
     ASSERT_TRUE(state) << rig.daemon.output();
-    EXPECT_NE(rig.daemon.output().find("heat stops on bedtimed's own timer only"), std::string::npos);
+    EXPECT_NE(rig.daemon.output().find("heat stops on bedtimed's own timer only"),
+              std::string::npos);
 }
 
 TEST(PadTruth, ATuyaForcedToOnTimeHasNoDeviceCapAndNothingToTest) {
@@ -154,7 +164,8 @@ TEST(PadTruth, ATuyaForcedToOnTimeHasNoDeviceCapAndNothingToTest) {
     EXPECT_NE(r.rc, 0) << r.out << r.err;
     EXPECT_NE(r.err.find("no device cap to test"), std::string::npos) << r.err;
     EXPECT_FALSE(rig.z2m.is_on("pad_plug"));
-    EXPECT_NE(rig.daemon.output().find("heat stops on bedtimed's own timer only"), std::string::npos)
+    EXPECT_NE(rig.daemon.output().find("heat stops on bedtimed's own timer only"),
+              std::string::npos)
         << rig.daemon.output();
 }
 
@@ -163,9 +174,13 @@ TEST(PadTruth, ATuyaForcedToOnTimeHasNoDeviceCapAndNothingToTest) {
 // every command in order (ON, OFF, ON): each report confirms its own command,
 // so bedtimed's own OFF is never taken for a hand's (found in the demo).
 TEST(PadTruth, StartingInsideAPreWarmNeverTakesItsOwnOffForAHand) {
-    Rig rig(Model::ikea_tradfri_outlet, Yaml{config("auto", utc_hhmm(std::chrono::minutes(10)), "{minutes: 15}")});
-    ASSERT_TRUE(wait_until([&] { return rig.daemon.output().find("re-asserted after the reconnect") != std::string::npos; },
-                           20s))
+    Rig rig(Model::ikea_tradfri_outlet,
+            Yaml{config("auto", utc_hhmm(std::chrono::minutes(10)), "{minutes: 15}")});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return rig.daemon.output().find("re-asserted after the reconnect") != std::string::npos;
+        },
+        20s))
         << rig.daemon.output();
     ASSERT_TRUE(wait_until([&] { return rig.z2m.is_on("pad_plug"); }, 10s)) << rig.daemon.output();
     // On an idle machine the plug is told ON, OFF, ON (the pre-warm's ON goes
@@ -174,11 +189,13 @@ TEST(PadTruth, StartingInsideAPreWarmNeverTakesItsOwnOffForAHand) {
     std::string order;
     for (const auto& p : rig.z2m.received("pad_plug")) {
         const auto j = json::parse(p, nullptr, false);
-        if (j.is_object() && j.contains("state")) order += j["state"].get<std::string>() == "ON" ? "1" : "0";
+        if (j.is_object() && j.contains("state"))
+            order += j["state"].get<std::string>() == "ON" ? "1" : "0";
     }
     EXPECT_NE(order.find("01"), std::string::npos) << "the plug's commands, 1 = ON: " << order;
     // Every report has come back (the outlet answers in ~50 ms); none was a hand.
-    EXPECT_FALSE(wait_until([&] { return rig.daemon.output().find("by hand") != std::string::npos; }, 3s))
+    EXPECT_FALSE(
+        wait_until([&] { return rig.daemon.output().find("by hand") != std::string::npos; }, 3s))
         << rig.daemon.output();
     EXPECT_TRUE(rig.z2m.is_on("pad_plug")) << rig.daemon.output();
     const auto p = retained_payload(rig.broker.uri(), kBase + "/pads/pad", 2s);

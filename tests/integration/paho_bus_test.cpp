@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -75,7 +76,8 @@ protected:
     boost::asio::io_context io_;
     // Paho's callbacks post to the loop from outside: keep run_for() from
     // returning for lack of work, which would stop the io_context.
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+        io_.get_executor()};
     AsioClock clock_{io_};
     Counters counters_;
     config::MqttSettings settings_;
@@ -144,7 +146,8 @@ TEST_F(PublishWindow, APublishBehindAWaitingQoS2OneWaitsToo) {
     bus->publish("burst/t", "3", 1, false);  // room among all, but behind it: waits
     EXPECT_EQ(bus->publishes_in_flight(), 2u);
     EXPECT_EQ(bus->publishes_waiting(), 2u);
-    ASSERT_TRUE(run_until([&] { return bus->publishes_waiting() == 0 && bus->publishes_in_flight() == 0; }));
+    ASSERT_TRUE(run_until(
+        [&] { return bus->publishes_waiting() == 0 && bus->publishes_in_flight() == 0; }));
     auto got = received(4);
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, numbered(4));
@@ -174,7 +177,8 @@ TEST_F(PublishWindow, WhileTheBrokerIsAwayBeyondMaxBufferedMessagesAPublishIsDro
     broker_.stop();
     ASSERT_TRUE(run_until([&] { return !bus->connected(); }));
 
-    for (std::size_t i = 0; i < 10 + 10 + 5; ++i) bus->publish("burst/t", std::to_string(i), 1, false);
+    for (std::size_t i = 0; i < 10 + 10 + 5; ++i)
+        bus->publish("burst/t", std::to_string(i), 1, false);
     EXPECT_EQ(bus->publishes_in_flight(), 10u);  // buffered inside Paho
     EXPECT_EQ(bus->publishes_waiting(), 10u);
     EXPECT_EQ(counters_.publish_failures, 5u);

@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "daemon_harness.hpp"
 #include "episode_store.hpp"
 #include "ingest.hpp"
-#include "daemon_harness.hpp"
 #include "mosquitto_fixture.hpp"
 #include "notify_socket.hpp"
 #include "test_client.hpp"
@@ -42,7 +42,8 @@ wearables:
 rules:
   - name: warm
     on: {episode: band}
-    when: ["episode.duration_s >= )" + std::to_string(threshold) + R"("]
+    when: ["episode.duration_s >= )" +
+           std::to_string(threshold) + R"("]
     do:
       - publish: {topic: actions/pad/set, payload: '{"id":{{episode.id}}}', qos: 1}
 )";
@@ -74,8 +75,9 @@ bool wait_status(TestClient& client, const std::string& want, std::chrono::secon
 }
 
 TEST(Process, CheckConfigAcceptsTheExampleConfig) {
-    auto [rc, out] = run_to_completion(
-        {kBedtimed, "--check-config", std::string(BEDTIMED_SOURCE_DIR) + "/config/bedtimed.example.yaml"});
+    auto [rc, out] =
+        run_to_completion({kBedtimed, "--check-config",
+                           std::string(BEDTIMED_SOURCE_DIR) + "/config/bedtimed.example.yaml"});
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("OK"), std::string::npos) << out;
 }
@@ -96,10 +98,12 @@ TEST(Process, CheckConfigRejectsABadConfigWithLocationAndExit78) {
 TEST(Process, CheckConfigValidatesIntegrationOptionsToo) {
     const std::string dir = make_temp_dir("bt-proc");
     const std::string path = dir + "/bad.yaml";
-    write_file(path, "actuators:\n  - name: pad\n    kind: heating_pad\n    integration: zigbee2mqtt\n");
+    write_file(path,
+               "actuators:\n  - name: pad\n    kind: heating_pad\n    integration: zigbee2mqtt\n");
     auto [rc, out] = run_to_completion({kBedtimed, "--check-config", path});
     EXPECT_EQ(rc, 78);
-    EXPECT_NE(out.find(path + ":2:5: actuator 'pad' needs the option 'device'"), std::string::npos) << out;
+    EXPECT_NE(out.find(path + ":2:5: actuator 'pad' needs the option 'device'"), std::string::npos)
+        << out;
     std::filesystem::remove_all(dir);
 }
 
@@ -107,7 +111,8 @@ TEST(Process, StartingWithABadConfigExits78) {
     const std::string dir = make_temp_dir("bt-proc");
     const std::string path = dir + "/bad.yaml";
     write_file(path, "rules:\n  - name: x\n    on: {episode: nobody}\n    do: []\n");
-    auto [rc, out] = run_to_completion({kBedtimed, "--config", path, "--state-dir", dir + "/state"});
+    auto [rc, out] =
+        run_to_completion({kBedtimed, "--config", path, "--state-dir", dir + "/state"});
     EXPECT_EQ(rc, 78);
     EXPECT_NE(out.find(path + ":3:19: rule 'x' refers to an undefined wearable 'nobody'"),
               std::string::npos)
@@ -171,7 +176,8 @@ TEST(Process, SighupReloadsAValidConfigAndKeepsTheOldOneWhenInvalid) {
 
     write_file(daemon.config, "rules: [oops\n");
     daemon.process->signal(SIGHUP);
-    ASSERT_TRUE(daemon.process->wait_for_output("config reload failed, keeping the running config", 5s))
+    ASSERT_TRUE(
+        daemon.process->wait_for_output("config reload failed, keeping the running config", 5s))
         << daemon.process->output();
     EXPECT_NE(daemon.process->output().find(daemon.config + ":"), std::string::npos);
     client.publish("wearable/episode", R"({"id":4,"duration_s":25})");
@@ -195,13 +201,15 @@ TEST(Process, UnderTheJournalLinesCarryPriorityAndNoTimestamp) {
     // systemd sets JOURNAL_STREAM to the device:inode of the stream it connected.
     const std::string journal_stream =
         "JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
-    ChildProcess daemon({kBedtimed, "--config", config, "--broker", broker.uri(), "--state-dir",
-                         dir + "/state"},
-                        {journal_stream}, log);
+    ChildProcess daemon(
+        {kBedtimed, "--config", config, "--broker", broker.uri(), "--state-dir", dir + "/state"},
+        {journal_stream}, log);
     ASSERT_TRUE(daemon.wait_for_output("running", 5s)) << daemon.output();
     const std::string out = daemon.output();
     EXPECT_NE(out.find("<6>[main] bedtimed"), std::string::npos) << out;
-    EXPECT_NE(out.find("<4>[main] " + config + ":15:1: unknown key 'unknown_section'"), std::string::npos) << out;
+    EXPECT_NE(out.find("<4>[main] " + config + ":15:1: unknown key 'unknown_section'"),
+              std::string::npos)
+        << out;
     EXPECT_EQ(out.find("2026-"), std::string::npos) << "no timestamps under the journal";
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(3s).value_or(-1), 0);
@@ -224,8 +232,8 @@ TEST(Process, BedtimectlStatusReadsTheRetainedAvailability) {
     client.subscribe("btp/status");
     RunningDaemon daemon(config_with_threshold(10), broker.uri());
     ASSERT_TRUE(wait_status(client, "online", 10s));
-    auto [rc, out] = run_to_completion({kBedtimectl, "status", "--broker", broker.uri(), "--base", "btp",
-                                        "--timeout", "2"});
+    auto [rc, out] = run_to_completion(
+        {kBedtimectl, "status", "--broker", broker.uri(), "--base", "btp", "--timeout", "2"});
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("bedtimed:  online"), std::string::npos) << out;
 }
@@ -234,7 +242,8 @@ TEST(Process, TellsSystemdReadyReloadingAndStopping) {
     Mosquitto broker;
     broker.stop();  // READY must not wait for the broker
     NotifySocket notify;
-    RunningDaemon daemon(config_with_threshold(10), broker.uri(), {"NOTIFY_SOCKET=" + notify.path()});
+    RunningDaemon daemon(config_with_threshold(10), broker.uri(),
+                         {"NOTIFY_SOCKET=" + notify.path()});
     EXPECT_EQ(notify.next().rfind("READY=1", 0), 0u);
     daemon.process->signal(SIGHUP);
     EXPECT_EQ(notify.next_event(), "RELOADING=1");
@@ -270,7 +279,8 @@ TEST(Process, PadsAreOffAtStartAfterReconnectAndAtShutdown) {
     RunningDaemon daemon(kHouseholdConfig, broker.uri());
     ASSERT_TRUE(wait_status(client, "online", 10s)) << daemon.process->output();
     auto seen = client.drain(1500ms);
-    auto count = [](const std::vector<Message>& ms, const std::string& topic, const std::string& payload) {
+    auto count = [](const std::vector<Message>& ms, const std::string& topic,
+                    const std::string& payload) {
         int n = 0;
         for (const auto& m : ms) n += m.topic == topic && m.payload == payload;
         return n;
@@ -304,9 +314,10 @@ TEST(Process, ReloadKeepsARunningHeatSessionWithinItsTime) {
     TestClient client(broker.uri());
     client.subscribe("btp/status");
     client.subscribe("cmnd/pad/#");
-    const std::string household = std::string(kHouseholdConfig) +
-                                  "    wearable: band\n    on_episode: {heat_minutes: 10, max_heats_per_night: 5}\n"
-                                  "wearables:\n  - {name: band, topic: w/ep, fields: {id: id, duration: duration_s}}\n";
+    const std::string household =
+        std::string(kHouseholdConfig) +
+        "    wearable: band\n    on_episode: {heat_minutes: 10, max_heats_per_night: 5}\n"
+        "wearables:\n  - {name: band, topic: w/ep, fields: {id: id, duration: duration_s}}\n";
     // Bedtime right now, so that "at night" holds for the episode.
     std::string yaml = household;
     const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -319,7 +330,8 @@ TEST(Process, ReloadKeepsARunningHeatSessionWithinItsTime) {
     ASSERT_TRUE(wait_status(client, "online", 10s)) << daemon.process->output();
     client.drain(500ms);
     client.publish("w/ep", R"({"id":"r1","duration_s":30})");
-    ASSERT_TRUE(daemon.process->wait_for_output("pad: ON for 600 s", 5s)) << daemon.process->output();
+    ASSERT_TRUE(daemon.process->wait_for_output("pad: ON for 600 s", 5s))
+        << daemon.process->output();
 
     daemon.process->signal(SIGHUP);
     ASSERT_TRUE(daemon.process->wait_for_output("config reloaded", 5s)) << daemon.process->output();
@@ -327,7 +339,8 @@ TEST(Process, ReloadKeepsARunningHeatSessionWithinItsTime) {
         << daemon.process->output();
     const std::string out = daemon.process->output();
     const auto pos = out.find("resumed the interrupted heat session: ");
-    const int left = std::atoi(out.c_str() + pos + std::strlen("resumed the interrupted heat session: "));
+    const int left =
+        std::atoi(out.c_str() + pos + std::strlen("resumed the interrupted heat session: "));
     EXPECT_GT(left, 590);
     EXPECT_LE(left, 600) << "never more than what was left";
     daemon.process->signal(SIGTERM);
@@ -349,13 +362,15 @@ TEST(Process, BedtimectlExportsAndReportsTheLogReadOnly) {
             store.insert(e, "sam");
         }
     }
-    auto [rc, out] = run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "json"});
+    auto [rc, out] =
+        run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "json"});
     ASSERT_EQ(rc, 0) << out;
     const auto j = nlohmann::json::parse(out);
     ASSERT_EQ(j.size(), 2u);
     EXPECT_EQ(j[0]["source_id"], "x1") << "oldest first";
     EXPECT_EQ(j[1]["duration_s"], 30);
-    auto [csv_rc, csv] = run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "csv"});
+    auto [csv_rc, csv] =
+        run_to_completion({kBedtimectl, "--state-dir", dir, "export", "--format", "csv"});
     EXPECT_EQ(csv_rc, 0);
     EXPECT_EQ(csv.rfind("source,source_id,sleeper,start,duration_s", 0), 0u) << csv;
     auto [svg_rc, svg_out] =
@@ -365,7 +380,8 @@ TEST(Process, BedtimectlExportsAndReportsTheLogReadOnly) {
     std::string first;
     std::getline(svg, first);
     EXPECT_EQ(first.rfind("<svg", 0), 0u);
-    auto [none_rc, none] = run_to_completion({kBedtimectl, "--state-dir", dir + "/nowhere", "export"});
+    auto [none_rc, none] =
+        run_to_completion({kBedtimectl, "--state-dir", dir + "/nowhere", "export"});
     EXPECT_NE(none_rc, 0);
     EXPECT_NE(none.find("no episode log at"), std::string::npos) << none;
     std::filesystem::remove_all(dir);

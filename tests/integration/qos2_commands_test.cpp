@@ -55,7 +55,8 @@ TEST(QoS2Commands, HundredCommandsFromHundredEpisodesAtOnceAllArrive) {
     constexpr int kEpisodes = 100;
     TestClient wearable(broker.uri(), "qos2-band");
     for (int i = 0; i < kEpisodes; ++i)
-        wearable.publish("qos2/band/episode", R"({"id":"e)" + std::to_string(i) + R"(","duration_s":20})", 1);
+        wearable.publish("qos2/band/episode",
+                         R"({"id":"e)" + std::to_string(i) + R"(","duration_s":20})", 1);
 
     std::set<std::string> ids;
     int arrivals = 0;

@@ -16,14 +16,15 @@
 #include <thread>
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/post.hpp>
 
 #include "daemon_harness.hpp"
 #include "episode_store.hpp"
+#include "http_test_server.hpp"
 #include "ingest.hpp"
 #include "manual_clock.hpp"
 #include "mosquitto_fixture.hpp"
-#include "http_test_server.hpp"
 #include "test_client.hpp"
 
 namespace bedtimed::test {
@@ -43,12 +44,14 @@ mqtt:
 notifiers:
   - name: ntfy
     type: ntfy
-    url: )" + server.url() + R"(
+    url: )" +
+           server.url() + R"(
     topic: bedtime-{sleeper}
     ack_url: https://ha.example/api/webhook/bedtimed-ack-s3cret
   - name: ha
     type: ha_app
-    url: )" + server.url() + R"(
+    url: )" +
+           server.url() + R"(
     service: mobile_app_alex
     token_credential: ha-token
 sleepers:
@@ -63,7 +66,8 @@ sleepers:
 }
 
 // The HTTP requests one notifier made for one step, in order.
-std::vector<json> bodies(const HttpTestServer& server, const std::string& target, const std::string& title) {
+std::vector<json> bodies(const HttpTestServer& server, const std::string& target,
+                         const std::string& title) {
     std::vector<json> out;
     for (const auto& r : server.requests())
         if (r.target == target) {
@@ -142,7 +146,8 @@ protected:
 
 TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowledgedInTheLog) {
     advance(5min);  // 22:10: the stretch step
-    ASSERT_TRUE(eventually([&] { return stretches(kNtfyTarget) == 1 && stretches(kHaTarget) == 1; }));
+    ASSERT_TRUE(
+        eventually([&] { return stretches(kNtfyTarget) == 1 && stretches(kHaTarget) == 1; }));
 
     // ntfy: Done and Snooze as http actions to ack_url, with the action ids in the body.
     const json first = bodies(server, kNtfyTarget, "Stretch before bed").at(0);
@@ -154,7 +159,8 @@ TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowled
     EXPECT_EQ(ntfy_snooze["headers"]["Content-Type"], "application/json");
     const std::string snooze_id = json::parse(ntfy_snooze["body"].get<std::string>())["action"];
     EXPECT_EQ(snooze_id, "BEDTIMED_SNOOZE:alex:stretch");
-    EXPECT_EQ(json::parse(first["actions"][0]["body"].get<std::string>())["action"], "BEDTIMED_DONE:alex:stretch");
+    EXPECT_EQ(json::parse(first["actions"][0]["body"].get<std::string>())["action"],
+              "BEDTIMED_DONE:alex:stretch");
     // The HA app: the token from the systemd credential.
     for (const auto& r : server.requests())
         if (r.target == kHaTarget) {
@@ -168,7 +174,8 @@ TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowled
     barrier(1);
     EXPECT_EQ(stretches(kNtfyTarget), 1u);  // not yet
     advance(1min);
-    ASSERT_TRUE(eventually([&] { return stretches(kNtfyTarget) == 2 && stretches(kHaTarget) == 2; }));
+    ASSERT_TRUE(
+        eventually([&] { return stretches(kNtfyTarget) == 2 && stretches(kHaTarget) == 2; }));
 
     // Snooze a second time, now from the companion app's button.
     const json ha_second = bodies(server, kHaTarget, "Stretch before bed").at(1);
@@ -176,7 +183,8 @@ TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowled
     client->publish("bt/cmd/snooze", ha_second["data"]["actions"][1]["action"].get<std::string>());
     ASSERT_TRUE(eventually([&] { return daemon->counters().reminders_snoozed == 2; }));
     advance(10min);
-    ASSERT_TRUE(eventually([&] { return stretches(kNtfyTarget) == 3 && stretches(kHaTarget) == 3; }));
+    ASSERT_TRUE(
+        eventually([&] { return stretches(kNtfyTarget) == 3 && stretches(kHaTarget) == 3; }));
     // The third time there is no Snooze button, and a third snooze is refused.
     const json third = bodies(server, kNtfyTarget, "Stretch before bed").at(2);
     ASSERT_EQ(third["actions"].size(), 1u);
@@ -185,7 +193,8 @@ TEST_F(ReminderAnswers, SnoozeSendsItAgainTenMinutesLaterTwiceAndDoneIsAcknowled
     client->publish("bt/cmd/snooze", R"({"sleeper":"alex","step":"stretch","request_id":"third"})");
     auto reply = client->next_on("bt/reply/third", 20s);
     ASSERT_TRUE(reply);
-    EXPECT_EQ(json::parse(reply->payload), json::parse(R"({"ok":false,"error":"already snoozed twice"})"));
+    EXPECT_EQ(json::parse(reply->payload),
+              json::parse(R"({"ok":false,"error":"already snoozed twice"})"));
     advance(30min);
     barrier(2);
     EXPECT_EQ(stretches(kNtfyTarget), 3u);

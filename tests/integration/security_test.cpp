@@ -49,11 +49,12 @@ struct TlsBroker {
     std::uint16_t tls_port = free_loopback_port();
     std::unique_ptr<Mosquitto> broker;
     explicit TlsBroker(const TestCertificates& certs) {
-        for (const auto& f : {certs.ca_file, certs.cert_file, certs.key_file}) ::chmod(f.c_str(), 0644);
+        for (const auto& f : {certs.ca_file, certs.cert_file, certs.key_file})
+            ::chmod(f.c_str(), 0644);
         broker = std::make_unique<Mosquitto>(Mosquitto::Options{
             false,
-            "listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " + certs.ca_file + "\ncertfile " +
-                certs.cert_file + "\nkeyfile " + certs.key_file + "\n",
+            "listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " + certs.ca_file +
+                "\ncertfile " + certs.cert_file + "\nkeyfile " + certs.key_file + "\n",
             false});
     }
     std::string tls_uri() const { return "ssl://127.0.0.1:" + std::to_string(tls_port); }
@@ -87,7 +88,8 @@ TEST(Security, TlsRejectsAServerCertificateForAnotherHost) {
     EXPECT_EQ(out.find("connected to"), std::string::npos) << out;
     TestClient c(tb.broker->uri());
     c.subscribe("bttls/status");
-    EXPECT_FALSE(c.next_on("bttls/status", 1500ms)) << "a daemon that never connected has no status";
+    EXPECT_FALSE(c.next_on("bttls/status", 1500ms))
+        << "a daemon that never connected has no status";
 }
 
 TEST(Security, TlsRejectsAnUnknownCa) {
@@ -111,7 +113,8 @@ struct PasswordBroker {
     std::unique_ptr<Mosquitto> broker;
     // `acl` (may be empty) is written to a file and applied.
     explicit PasswordBroker(const std::string& acl = "", bool verbose = false) {
-        auto [rc, out] = run_to_completion({"/usr/bin/mosquitto_passwd", "-c", "-b", passwd, "bedtimed", "s3cret pass"});
+        auto [rc, out] = run_to_completion(
+            {"/usr/bin/mosquitto_passwd", "-c", "-b", passwd, "bedtimed", "s3cret pass"});
         if (rc != 0) ADD_FAILURE() << out;
         ::chmod(passwd.c_str(), 0644);
         std::string extra = "password_file " + passwd + "\n";
@@ -132,8 +135,9 @@ TEST(Security, AWrongPasswordGivesAClearErrorAndBacksOff) {
     PasswordBroker pb;
     const std::string dir = make_temp_dir("bt-sec-pw");
     write_file(dir + "/pw", "not the password\n");
-    DaemonProcess daemon(pb.broker->uri(),
-                         minimal_config("btpw", "  username: bedtimed\n  password_file: " + dir + "/pw\n"));
+    DaemonProcess daemon(
+        pb.broker->uri(),
+        minimal_config("btpw", "  username: bedtimed\n  password_file: " + dir + "/pw\n"));
     daemon.start();
     ASSERT_TRUE(daemon.wait_for_output("refused the username or password", 20s)) << daemon.output();
     // Watch the broker for a while: attempts follow the 1 s, 2 s, 2 s … backoff.
@@ -144,7 +148,9 @@ TEST(Security, AWrongPasswordGivesAClearErrorAndBacksOff) {
     EXPECT_GE(attempts, 1u) << "it keeps trying\n" << read_all(log);
     EXPECT_LE(attempts, 6u) << "a tight reconnect loop\n" << read_all(log);
     const std::string out = daemon.output();
-    EXPECT_EQ(count_of(out, "refused the username or password"), 1u) << "one error, not one per attempt\n" << out;
+    EXPECT_EQ(count_of(out, "refused the username or password"), 1u)
+        << "one error, not one per attempt\n"
+        << out;
     EXPECT_EQ(out.find("not the password"), std::string::npos) << "the secret was logged";
     EXPECT_TRUE(daemon.alive());
     std::filesystem::remove_all(dir);
@@ -161,7 +167,8 @@ mqtt:
   client_id: bedtimed-acl
   base_topic: bedtimed
   username: bedtimed
-  password_file: )" + pw_file + R"(
+  password_file: )" +
+           pw_file + R"(
   reconnect: {min: 1s, max: 2s}
 sensors:
   - name: bedroom_temp
@@ -190,7 +197,8 @@ notifiers:
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: ")" + bedtime + R"("
+    bedtime: ")" +
+           bedtime + R"("
     wearable: left_band
     heating_pad: pad_left
     notify: [phone_left]
@@ -203,7 +211,8 @@ sleepers:
 TEST(Security, TheExampleAclLetsBedtimedWorkAndDeniesEverythingElse) {
     // Anonymous clients (this test's) may use every topic; the example's
     // rules apply to the user "bedtimed".
-    const std::string example = read_all(std::string(BEDTIMED_SOURCE_DIR) + "/examples/mosquitto/acl");
+    const std::string example =
+        read_all(std::string(BEDTIMED_SOURCE_DIR) + "/examples/mosquitto/acl");
     ASSERT_NE(example.find("user bedtimed"), std::string::npos);
     PasswordBroker pb("topic readwrite #\n" + example, true);
     const std::string dir = make_temp_dir("bt-sec-acl");
@@ -231,7 +240,8 @@ TEST(Security, TheExampleAclLetsBedtimedWorkAndDeniesEverythingElse) {
     ASSERT_TRUE(wait_until(
         [&] {
             while (auto m = watcher.next(100ms))
-                if (m->topic == "zigbee2mqtt/heating_pad_left/set" && m->payload.find("\"ON\"") != std::string::npos)
+                if (m->topic == "zigbee2mqtt/heating_pad_left/set" &&
+                    m->payload.find("\"ON\"") != std::string::npos)
                     on = true;
             return on;
         },
@@ -245,16 +255,19 @@ TEST(Security, TheExampleAclLetsBedtimedWorkAndDeniesEverythingElse) {
     EXPECT_NE(reply->payload.find("\"ok\":true"), std::string::npos) << reply->payload;
 
     // Outside its topics the broker refuses bedtimed's user.
-    auto [rc, out] = run_to_completion({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(pb.broker->port()),
-                                        "-u", "bedtimed", "-P", "s3cret pass", "-i", "acl-intruder", "-q", "1", "-t",
-                                        "zigbee2mqtt/front_door_lock/set", "-m", R"({"state":"UNLOCK"})"});
+    auto [rc, out] = run_to_completion(
+        {"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(pb.broker->port()), "-u",
+         "bedtimed", "-P", "s3cret pass", "-i", "acl-intruder", "-q", "1", "-t",
+         "zigbee2mqtt/front_door_lock/set", "-m", R"({"state":"UNLOCK"})"});
     EXPECT_EQ(rc, 0) << out;
     const std::string log = pb.broker->log_path();
-    ASSERT_TRUE(wait_until([&] { return read_all(log).find("Denied PUBLISH from acl-intruder") != std::string::npos; },
-                           10s))
+    ASSERT_TRUE(wait_until(
+        [&] { return read_all(log).find("Denied PUBLISH from acl-intruder") != std::string::npos; },
+        10s))
         << read_all(log);
     // Everything bedtimed itself published was within the ACL.
-    EXPECT_EQ(read_all(log).find("Denied PUBLISH from bedtimed-acl"), std::string::npos) << read_all(log);
+    EXPECT_EQ(read_all(log).find("Denied PUBLISH from bedtimed-acl"), std::string::npos)
+        << read_all(log);
     EXPECT_TRUE(daemon.alive());
     std::filesystem::remove_all(dir);
 }
@@ -282,18 +295,23 @@ TEST(Security, SecretsNeverAppearInTheLogEvenAtDebugLevel) {
     HttpTestServer up, down;
     down.set_default_status(500);
 
-    const std::string yaml = minimal_config("btsec", "  username: bedtimed\n  password_credential: mqtt-password\n") +
-                             R"(
+    const std::string yaml =
+        minimal_config("btsec", "  username: bedtimed\n  password_credential: mqtt-password\n") +
+        R"(
 notifiers:
-  - {name: ntfy_tok, type: ntfy, url: ")" + up.url() + R"(", topic: bt-alex, token_file: )" + creds +
-                             R"(/ntfy.token}
-  - {name: ntfy_pw, type: ntfy, url: ")" + down.url() + R"(", topic: bt-alex, user: alex, password_file: )" +
-                             creds + R"(/ntfy.pw}
-  - {name: gotify, type: gotify, url: ")" + up.url() + R"(", token_file: )" + creds + R"(/gotify.token}
-  - {name: ha, type: ha_app, url: ")" + down.url() + R"(", service: mobile_app_alex, token_file: )" + creds +
-                             R"(/ha.token}
-  - {name: hook, type: webhook, url: ")" + up.url() + R"(/hook", headers: {X-Api-Key: {file: )" + creds +
-                             R"(/hook.key}}}
+  - {name: ntfy_tok, type: ntfy, url: ")" +
+        up.url() + R"(", topic: bt-alex, token_file: )" + creds +
+        R"(/ntfy.token}
+  - {name: ntfy_pw, type: ntfy, url: ")" +
+        down.url() + R"(", topic: bt-alex, user: alex, password_file: )" + creds + R"(/ntfy.pw}
+  - {name: gotify, type: gotify, url: ")" +
+        up.url() + R"(", token_file: )" + creds + R"(/gotify.token}
+  - {name: ha, type: ha_app, url: ")" +
+        down.url() + R"(", service: mobile_app_alex, token_file: )" + creds +
+        R"(/ha.token}
+  - {name: hook, type: webhook, url: ")" +
+        up.url() + R"(/hook", headers: {X-Api-Key: {file: )" + creds +
+        R"(/hook.key}}}
 sleepers:
   - name: alex
     timezone: UTC
@@ -326,8 +344,8 @@ sleepers:
 
     const std::string out = daemon.output();
     ASSERT_NE(out.find(" debug ["), std::string::npos) << "not at debug level\n" << out;
-    for (const auto& secret : {std::string("s3cret pass"), ntfy_token, ntfy_pw, gotify_token, ha_token,
-                               hook_key})
+    for (const auto& secret :
+         {std::string("s3cret pass"), ntfy_token, ntfy_pw, gotify_token, ha_token, hook_key})
         EXPECT_EQ(out.find(secret), std::string::npos) << "logged: " << secret << "\n" << out;
     std::filesystem::remove_all(creds);
 }

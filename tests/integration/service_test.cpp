@@ -33,9 +33,10 @@ std::string config_with_sleeper(const std::string& mqtt_extra = "") {
     ::gmtime_r(&t, &tm);
     char bedtime[8];
     std::snprintf(bedtime, sizeof bedtime, "%02d:%02d", tm.tm_hour, tm.tm_min);
-    return "mqtt:\n  client_id: bedtimed-svc\n  base_topic: bts\n  reconnect: {min: 1s, max: 2s}\n" +
-           mqtt_extra +
-           "sleepers:\n  - name: sam\n    timezone: UTC\n    bedtime: \"" + bedtime + "\"\n";
+    return "mqtt:\n  client_id: bedtimed-svc\n  base_topic: bts\n  reconnect: {min: 1s, max: "
+           "2s}\n" +
+           mqtt_extra + "sleepers:\n  - name: sam\n    timezone: UTC\n    bedtime: \"" + bedtime +
+           "\"\n";
 }
 
 struct Service {
@@ -46,8 +47,8 @@ struct Service {
     Service(const std::string& yaml, const std::string& broker, std::vector<std::string> env) {
         write_file(config, yaml);
         process = std::make_unique<ChildProcess>(
-            std::vector<std::string>{kBedtimed, "--config", config, "--broker", broker, "--state-dir",
-                                     dir + "/state"},
+            std::vector<std::string>{kBedtimed, "--config", config, "--broker", broker,
+                                     "--state-dir", dir + "/state"},
             std::move(env));
     }
     ~Service() {
@@ -105,7 +106,8 @@ TEST(Service, WatchdogPingsAndStatusNamesBrokerAndNextStep) {
     svc.process->signal(SIGTERM);
     EXPECT_EQ(notify.next_event(), "STOPPING=1");
     EXPECT_EQ(svc.process->wait(5s).value_or(-1), 0);
-    EXPECT_EQ(svc.process->output().find("heartbeat echo"), std::string::npos) << svc.process->output();
+    EXPECT_EQ(svc.process->output().find("heartbeat echo"), std::string::npos)
+        << svc.process->output();
 }
 
 // The heartbeat does not count as traffic: an idle daemon's counters stay put.
@@ -172,7 +174,8 @@ TEST(Service, WatchdogKeepsPingingWhileTheBrokerIsDown) {
     ASSERT_TRUE(svc.process->wait_for_output("connected to", 45s)) << svc.process->output();
     const auto after = notify.collect(3s);
     EXPECT_GE(count(after, "WATCHDOG=1"), 3);
-    EXPECT_EQ(svc.process->output().find("looks wedged"), std::string::npos) << svc.process->output();
+    EXPECT_EQ(svc.process->output().find("looks wedged"), std::string::npos)
+        << svc.process->output();
 }
 
 TEST(Service, NoPingsWhenWatchdogPidIsAnotherProcess) {
@@ -191,11 +194,13 @@ struct PasswordBroker {
     std::unique_ptr<Mosquitto> broker;
     PasswordBroker() {
         const std::string pw = dir + "/passwd";
-        auto [rc, out] = run_to_completion({"/usr/bin/mosquitto_passwd", "-c", "-b", pw, "bedtimed", "s3cret pass"});
+        auto [rc, out] = run_to_completion(
+            {"/usr/bin/mosquitto_passwd", "-c", "-b", pw, "bedtimed", "s3cret pass"});
         if (rc != 0) ADD_FAILURE() << out;
         ::chmod(pw.c_str(), 0644);  // mosquitto may drop privileges before reading it
         // Anonymous clients (the test's) are fine; a named user needs its password.
-        broker = std::make_unique<Mosquitto>(Mosquitto::Options{false, "password_file " + pw + "\n"});
+        broker =
+            std::make_unique<Mosquitto>(Mosquitto::Options{false, "password_file " + pw + "\n"});
     }
     ~PasswordBroker() {
         broker.reset();
@@ -227,7 +232,8 @@ TEST(Service, AWrongPasswordIsRejectedByTheBroker) {
     write_file(creds + "/mqtt-password", "wrong\n");
     Service svc(config_with_sleeper(kCredentialMqtt), pb.broker->uri(),
                 {"CREDENTIALS_DIRECTORY=" + creds});
-    ASSERT_TRUE(svc.process->wait_for_output("refused the username or password", 10s)) << svc.process->output();
+    ASSERT_TRUE(svc.process->wait_for_output("refused the username or password", 10s))
+        << svc.process->output();
     EXPECT_FALSE(client.next_on("bts/status", 1500ms));
     EXPECT_EQ(svc.process->output().find("wrong"), std::string::npos) << "the secret was logged";
     std::filesystem::remove_all(creds);
@@ -240,16 +246,19 @@ TEST(Service, AnEmptyOrMissingCredentialIsAConfigError) {
     const std::string creds = make_temp_dir("bt-creds");
     write_file(creds + "/mqtt-password", "\n");
     {
-        Service svc(config_with_sleeper(kCredentialMqtt), broker.uri(), {"CREDENTIALS_DIRECTORY=" + creds});
+        Service svc(config_with_sleeper(kCredentialMqtt), broker.uri(),
+                    {"CREDENTIALS_DIRECTORY=" + creds});
         EXPECT_EQ(svc.process->wait(10s).value_or(-1), 78);
-        EXPECT_NE(svc.process->output().find(svc.config + ":6:24: credential 'mqtt-password' is empty"),
-                  std::string::npos)
+        EXPECT_NE(
+            svc.process->output().find(svc.config + ":6:24: credential 'mqtt-password' is empty"),
+            std::string::npos)
             << svc.process->output();
     }
     {
         Service svc(config_with_sleeper(kCredentialMqtt), broker.uri(), {"CREDENTIALS_DIRECTORY="});
         EXPECT_EQ(svc.process->wait(10s).value_or(-1), 78);
-        EXPECT_NE(svc.process->output().find(":6:24: credential 'mqtt-password': $CREDENTIALS_DIRECTORY is not set"),
+        EXPECT_NE(svc.process->output().find(
+                      ":6:24: credential 'mqtt-password': $CREDENTIALS_DIRECTORY is not set"),
                   std::string::npos)
             << svc.process->output();
     }

@@ -25,7 +25,10 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
     if (pid_ == 0) {
         const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         ::dup2(fd, 1);
-        ::dup2(stderr_path.empty() ? fd : ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600), 2);
+        ::dup2(stderr_path.empty()
+                   ? fd
+                   : ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600),
+               2);
         // Nothing else of the test's: Paho opens its sockets without
         // CLOEXEC, so a daemon would otherwise inherit the test clients'
         // broker connections (and count them as its own: "TCP_NODELAY on 2
@@ -72,7 +75,8 @@ std::string ChildProcess::output() const {
     return s.str();
 }
 
-bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const {
+bool ChildProcess::wait_for_output(const std::string& needle,
+                                   std::chrono::milliseconds timeout) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (output().find(needle) != std::string::npos) return true;

@@ -35,14 +35,15 @@ private:
 };
 
 // Runs argv to completion (at most `timeout`) and returns {exit code, output}.
-std::pair<int, std::string> run_to_completion(std::vector<std::string> argv,
-                                              std::chrono::milliseconds timeout = std::chrono::seconds(20));
+std::pair<int, std::string> run_to_completion(
+    std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 struct SplitOutput {
     int rc = -1;
     std::string out, err;
 };
 // The same with stdout and stderr apart, for output a test parses (JSON).
-SplitOutput run_split(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+SplitOutput run_split(std::vector<std::string> argv,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace bedtimed::test

@@ -12,7 +12,8 @@ void write_file(const std::string& path, const std::string& text) {
     out << text;
 }
 
-DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& broker_uri, Clock* clock) {
+DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& broker_uri,
+                             Clock* clock) {
     const std::string dir = make_temp_dir("bt-daemon");
     config_path_ = dir + "/config.yaml";
     state_dir_ = dir + "/state";
@@ -31,7 +32,8 @@ DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& 
 DaemonHarness::~DaemonHarness() {
     app_->request_stop();
     loop_.join();
-    work_.reset();  // it refers to the App's io_context: release it first (ASan: heap-use-after-free)
+    work_.reset();  // it refers to the App's io_context: release it first (ASan:
+                    // heap-use-after-free)
     app_.reset();
     std::error_code ec;
     std::filesystem::remove_all(std::filesystem::path(config_path_).parent_path(), ec);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "app.hpp"
@@ -23,7 +24,8 @@ public:
     // `config_yaml` is written to a temp file; `broker_uri` overrides mqtt.uri.
     // With `clock` (a ManualClock the test keeps), the App runs on it; advance
     // it on the loop thread (post to app().io()).
-    DaemonHarness(const std::string& config_yaml, const std::string& broker_uri, Clock* clock = nullptr);
+    DaemonHarness(const std::string& config_yaml, const std::string& broker_uri,
+                  Clock* clock = nullptr);
     ~DaemonHarness();
 
     Counters counters() { return app_->counters_snapshot(); }

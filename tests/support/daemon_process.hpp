@@ -50,7 +50,9 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
 
 inline std::size_t count_of(const std::string& haystack, const std::string& needle) {
     std::size_t n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+    for (auto at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1))
+        ++n;
     return n;
 }
 
@@ -75,7 +77,8 @@ public:
         bool log_through_pipe = false;
     };
 
-    DaemonProcess(std::string broker_uri, const std::string& yaml) : DaemonProcess(std::move(broker_uri), yaml, Options{}) {}
+    DaemonProcess(std::string broker_uri, const std::string& yaml)
+        : DaemonProcess(std::move(broker_uri), yaml, Options{}) {}
     DaemonProcess(std::string broker_uri, const std::string& yaml, Options options)
         : broker_(std::move(broker_uri)), options_(std::move(options)) {
         write_file(config_, yaml);
@@ -89,14 +92,22 @@ public:
     DaemonProcess& operator=(const DaemonProcess&) = delete;
 
     void start() {
-        std::vector<std::string> argv{std::string(BEDTIMED_BIN_DIR) + "/bedtimed", "--config", config_,
-                                      "--broker", broker_, "--state-dir", state_};
+        std::vector<std::string> argv{std::string(BEDTIMED_BIN_DIR) + "/bedtimed",
+                                      "--config",
+                                      config_,
+                                      "--broker",
+                                      broker_,
+                                      "--state-dir",
+                                      state_};
         argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
         // Through the pipe the daemon's exit status is logged, as "bedtimed exit status N".
         if (options_.log_through_pipe)
-            argv.insert(argv.begin(), {"/bin/sh", "-c", "{ \"$@\"; echo \"bedtimed exit status $?\"; } 2>&1 | cat", "sh"});
+            argv.insert(argv.begin(),
+                        {"/bin/sh", "-c",
+                         "{ \"$@\"; echo \"bedtimed exit status $?\"; } 2>&1 | cat", "sh"});
         process_ = std::make_unique<ChildProcess>(argv, options_.env, log_);
-        daemon_pid_ = options_.log_through_pipe ? find_descendant_named(process_->pid(), "bedtimed") : process_->pid();
+        daemon_pid_ = options_.log_through_pipe ? find_descendant_named(process_->pid(), "bedtimed")
+                                                : process_->pid();
         if (daemon_pid_ <= 0) throw std::runtime_error("bedtimed did not start");
     }
     void signal(int sig) { ::kill(daemon_pid_, sig); }
@@ -109,7 +120,10 @@ public:
     }
     std::optional<int> wait(std::chrono::milliseconds timeout) { return process_->wait(timeout); }
     // Still running (not exited or killed)?
-    bool alive() { return process_ && ::kill(daemon_pid_, 0) == 0 && !process_->wait(std::chrono::milliseconds(0)); }
+    bool alive() {
+        return process_ && ::kill(daemon_pid_, 0) == 0 &&
+               !process_->wait(std::chrono::milliseconds(0));
+    }
     pid_t pid() const noexcept { return daemon_pid_; }
 
     std::string output() const { return read_all(log_); }
@@ -148,7 +162,8 @@ private:
                     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
                     const auto [ppid, name] = parent_and_name(pid);
                     if (name != comm) continue;
-                    if (ppid != ancestor && parent_and_name(std::to_string(ppid)).first != ancestor) continue;
+                    if (ppid != ancestor && parent_and_name(std::to_string(ppid)).first != ancestor)
+                        continue;
                     found = static_cast<pid_t>(std::stol(pid));
                     return true;
                 }

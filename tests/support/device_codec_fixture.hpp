@@ -23,10 +23,11 @@ inline config::Options make_options(std::vector<std::pair<std::string, std::stri
 
 class CodecFactory {
 public:
-    explicit CodecFactory(const integrations::DeviceIntegration& integration) : integration_(integration) {}
+    explicit CodecFactory(const integrations::DeviceIntegration& integration)
+        : integration_(integration) {}
 
-    std::unique_ptr<integrations::SwitchDevice> make_switch(const config::Options& o,
-                                                            std::vector<std::string>* warnings = nullptr) const {
+    std::unique_ptr<integrations::SwitchDevice> make_switch(
+        const config::Options& o, std::vector<std::string>* warnings = nullptr) const {
         config::ActuatorSpec spec;
         spec.name = "pad";
         integrations::OptionReader reader(o, "house.yaml", 7, 3, "actuator 'pad'");

@@ -20,9 +20,12 @@ using Json = nlohmann::ordered_json;
 
 const char* model_key(FakeZ2m::Model m) {
     switch (m) {
-        case FakeZ2m::Model::ikea_tradfri_outlet: return "E1603/E1702/E1708";
-        case FakeZ2m::Model::tuya_ts011f_plug_1: return "A1Z";
-        case FakeZ2m::Model::aqara_sp_euc01: return "SP-EUC01";
+        case FakeZ2m::Model::ikea_tradfri_outlet:
+            return "E1603/E1702/E1708";
+        case FakeZ2m::Model::tuya_ts011f_plug_1:
+            return "A1Z";
+        case FakeZ2m::Model::aqara_sp_euc01:
+            return "SP-EUC01";
     }
     return "";
 }
@@ -34,12 +37,14 @@ bool reports_power(FakeZ2m::Model m) { return m != FakeZ2m::Model::ikea_tradfri_
 bool has_converter(FakeZ2m::Model m, const std::string& key) {
     switch (m) {
         case FakeZ2m::Model::ikea_tradfri_outlet:
-            return key == "state" || key == "on_time" || key == "off_wait_time" || key == "power_on_behavior";
+            return key == "state" || key == "on_time" || key == "off_wait_time" ||
+                   key == "power_on_behavior";
         case FakeZ2m::Model::tuya_ts011f_plug_1:
             return key == "state" || key == "countdown" || key == "power_on_behavior" ||
                    key == "power_outage_memory";
         case FakeZ2m::Model::aqara_sp_euc01:
-            return key == "state" || key == "on_time" || key == "off_wait_time" || key == "power_outage_memory";
+            return key == "state" || key == "on_time" || key == "off_wait_time" ||
+                   key == "power_outage_memory";
     }
     return false;
 }
@@ -110,18 +115,21 @@ void FakeZ2m::start() {
     client_->set_message_callback([this, prefix](mqtt::const_message_ptr m) {
         const std::string& topic = m->get_topic();
         static const std::string suffix = "/set";
-        if (topic.size() <= prefix.size() + suffix.size() || topic.compare(0, prefix.size(), prefix) != 0 ||
+        if (topic.size() <= prefix.size() + suffix.size() ||
+            topic.compare(0, prefix.size(), prefix) != 0 ||
             topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) != 0)
             return;
         std::lock_guard lock(mutex_);
-        inbox_.emplace_back(topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()),
-                            m->to_string());
+        inbox_.emplace_back(
+            topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()),
+            m->to_string());
         last_set_ = Clock::now();
         cv_.notify_all();
     });
     client_->connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
     client_->subscribe(base_ + "/#", 1)->wait();
-    client_->publish(mqtt::make_message(base_ + "/bridge/state", R"({"state":"online"})", 1, true))->wait();
+    client_->publish(mqtt::make_message(base_ + "/bridge/state", R"({"state":"online"})", 1, true))
+        ->wait();
     client_->publish(mqtt::make_message(base_ + "/bridge/devices", devices_, 1, true))->wait();
     {
         std::lock_guard lock(mutex_);
@@ -152,7 +160,8 @@ void FakeZ2m::set_power(const std::string& name, double watts) {
     auto it = plugs_.find(name);
     if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
     it->second.watts = watts;
-    if (it->second.on && reports_power(it->second.model) && client_) publish_state(name, it->second);
+    if (it->second.on && reports_power(it->second.model) && client_)
+        publish_state(name, it->second);
     cv_.notify_all();
 }
 
@@ -179,7 +188,8 @@ void FakeZ2m::wait_idle(std::chrono::milliseconds settle) const {
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     std::unique_lock lock(mutex_);
     while (Clock::now() < deadline) {
-        const bool idle = inbox_.empty() && !busy_ && outbox_.empty() && Clock::now() - last_set_ >= settle;
+        const bool idle =
+            inbox_.empty() && !busy_ && outbox_.empty() && Clock::now() - last_set_ >= settle;
         if (idle) return;
         cv_.wait_for(lock, std::chrono::milliseconds(10));
     }
@@ -192,7 +202,8 @@ bool FakeZ2m::wait_for_set(const std::string& name, std::size_t count,
     auto it = plugs_.find(name);
     if (it == plugs_.end()) throw std::runtime_error("FakeZ2m: no plug " + name);
     while (Clock::now() < deadline) {
-        if (it->second.received.size() >= count && inbox_.empty() && !busy_ && outbox_.empty()) return true;
+        if (it->second.received.size() >= count && inbox_.empty() && !busy_ && outbox_.empty())
+            return true;
         cv_.wait_for(lock, std::chrono::milliseconds(10));
     }
     return false;
@@ -297,7 +308,8 @@ bool FakeZ2m::apply_settings(const std::string& name, Plug& plug, const Json& ms
     bool changed = false;
     for (const auto& [key, value] : msg.items()) {
         if (!has_converter(plug.model, key)) {
-            error_log("No converter available for '" + key + "' on '" + name + "': (" + value.dump() + ")");
+            error_log("No converter available for '" + key + "' on '" + name + "': (" +
+                      value.dump() + ")");
             continue;
         }
         if (key != "power_on_behavior" && key != "power_outage_memory") continue;
@@ -325,15 +337,17 @@ bool FakeZ2m::apply_settings(const std::string& name, Plug& plug, const Json& ms
 // on_off_countdown: on/off/toggle (which cancels a running countdown), then
 // onWithTimedOff(N s), the firmware's countdown: a TOGGLE after N s.
 // nullopt: refused; else whether the state or the countdown changed.
-std::optional<bool> FakeZ2m::apply_tuya_state(const std::string& name, Plug& plug, const Json& msg) {
+std::optional<bool> FakeZ2m::apply_tuya_state(const std::string& name, Plug& plug,
+                                              const Json& msg) {
     const auto state_it = msg.find("state");
     const auto countdown_it = msg.find("countdown");
     std::optional<long long> countdown;
     if (countdown_it != msg.end()) {
         const auto& v = *countdown_it;
         if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 43200) {
-            error_log("Publish 'set' '" + std::string(state_it != msg.end() ? "state" : "countdown") + "' to '" +
-                      name + "' failed: 'Error: countdown must be 0..43200, got " + v.dump() + "'");
+            error_log("Publish 'set' '" +
+                      std::string(state_it != msg.end() ? "state" : "countdown") + "' to '" + name +
+                      "' failed: 'Error: countdown must be 0..43200, got " + v.dump() + "'");
             return std::nullopt;
         }
         countdown = std::llround(v.get<double>());
@@ -364,22 +378,25 @@ std::optional<bool> FakeZ2m::apply_tuya_state(const std::string& name, Plug& plu
 // tz.on_off: OnWithTimedOff when on_time is given (no optimistic state: the
 // state comes from the plug's own report, `report_delay` later), else
 // on/off/toggle. nullopt: refused; else whether the state changed.
-std::optional<bool> FakeZ2m::apply_on_off_state(const std::string& name, Plug& plug, const Json& msg,
-                                                Clock::duration& report_delay) {
+std::optional<bool> FakeZ2m::apply_on_off_state(const std::string& name, Plug& plug,
+                                                const Json& msg, Clock::duration& report_delay) {
     const auto state_it = msg.find("state");
     const auto on_time_it = msg.find("on_time");
     if (state_it == msg.end() || !state_it->is_string()) return false;
     const std::string s = upper(state_it->get<std::string>());
     if (s == "ON" && on_time_it != msg.end()) {
         if (!on_time_it->is_number()) {
-            error_log("Publish 'set' 'state' to '" + name + "' failed: 'TypeError: on_time is not a number'");
+            error_log("Publish 'set' 'state' to '" + name +
+                      "' failed: 'TypeError: on_time is not a number'");
             return std::nullopt;
         }
         const long long tenths = std::llround(on_time_it->get<double>() * 10.0);
         if (tenths < 0 || tenths > 65535) {
-            error_log("Publish 'set' 'state' to '" + name +
-                      "' failed: 'RangeError [ERR_OUT_OF_RANGE]: The value of \"value\" is out of range. "
-                      "It must be >= 0 and <= 65535. Received " + std::to_string(tenths) + "'");
+            error_log(
+                "Publish 'set' 'state' to '" + name +
+                "' failed: 'RangeError [ERR_OUT_OF_RANGE]: The value of \"value\" is out of range. "
+                "It must be >= 0 and <= 65535. Received " +
+                std::to_string(tenths) + "'");
             return std::nullopt;
         }
         plug.on = true;

@@ -101,9 +101,9 @@ private:
         int self_switches = 0;
         std::optional<Clock::time_point> timer_end;
         TimerAction timer_action = TimerAction::off;
-        long long countdown = 0;                // Tuya: the countdown as last set
-        std::string power_on_setting_key;       // power_on_behavior / power_outage_memory, once set
-        std::string power_on_setting_json;      // as Z2M caches it, e.g. "\"off\"", "false"
+        long long countdown = 0;            // Tuya: the countdown as last set
+        std::string power_on_setting_key;   // power_on_behavior / power_outage_memory, once set
+        std::string power_on_setting_json;  // as Z2M caches it, e.g. "\"off\"", "false"
         std::vector<std::string> received;
     };
     struct Outgoing {
@@ -122,8 +122,9 @@ private:
     std::optional<bool> apply_on_off_state(const std::string& name, Plug& plug, const Json& msg,
                                            Clock::duration& report_delay);
     void error_log(const std::string& message);  // mutex_ held
-    void publish_state(const std::string& name, const Plug& plug, Clock::duration delay = {});  // mutex_ held
-    void expire_timers();  // mutex_ held
+    void publish_state(const std::string& name, const Plug& plug,
+                       Clock::duration delay = {});  // mutex_ held
+    void expire_timers();                            // mutex_ held
 
     std::string uri_, data_dir_, base_;
     std::unique_ptr<mqtt::async_client> client_;

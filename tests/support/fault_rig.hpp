@@ -27,7 +27,6 @@
 
 namespace bedtimed::test::fault {
 
-
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -39,16 +38,19 @@ inline const std::string kPlugSet = "z2m/pad_plug/set";
 // `heat_minutes`; the Zigbee2MQTT plug gets its own on_time cap.
 // `heat_minutes` 0: episodes do not heat (the pad stays off). `with_bed`
 // adds an ESPHome bed (no routine moves it: it is only there to be stopped).
-inline std::string config(int heat_minutes = 10, bool with_bed = false, bool with_discovery = false) {
+inline std::string config(int heat_minutes = 10, bool with_bed = false,
+                          bool with_discovery = false) {
     const std::string bedtime = utc_hhmm();
     return std::string(with_discovery ? "home_assistant: {discovery: true}\n" : "") + R"(
 mqtt:
   client_id: bedtimed-faults
-  base_topic: )" + kBase + R"(
+  base_topic: )" +
+           kBase + R"(
   reconnect: {min: 1s, max: 2s}
 wearables:
   - name: band
-    topic: )" + kEpisodeTopic + R"(
+    topic: )" +
+           kEpisodeTopic + R"(
     qos: 1
     fields: {id: id, duration: duration_s, muscle: muscle}
 actuators:
@@ -59,20 +61,27 @@ actuators:
     confirm_timeout: 5m
     device: pad_plug
     base_topic: z2m
-)" + (with_bed ? "  - {name: bed, kind: bed, integration: esphome, node: bed, object_id: legs, presets: {flat: 0}}\n"
-               : "") + R"(
+)" +
+           (with_bed ? "  - {name: bed, kind: bed, integration: esphome, node: bed, object_id: "
+                       "legs, presets: {flat: 0}}\n"
+                     : "") +
+           R"(
 sleepers:
   - name: alex
     timezone: UTC
-    bedtime: {weekdays: ")" + bedtime + R"(", weekends: ")" + bedtime + R"("}
+    bedtime: {weekdays: ")" +
+           bedtime + R"(", weekends: ")" + bedtime + R"("}
     wearable: band
     heating_pad: pad
-)" + (with_bed ? "    bed: bed\n" : "") + R"(
+)" + (with_bed ? "    bed: bed\n" : "") +
+           R"(
     routine:
       prewarm: {enabled: false}
-    on_episode: )" + (heat_minutes > 0 ? "{heat: true, heat_minutes: " + std::to_string(heat_minutes) +
-                                         ", max_heats_per_night: 5}"
-                                       : std::string("{heat: false}")) + R"(
+    on_episode: )" +
+           (heat_minutes > 0 ? "{heat: true, heat_minutes: " + std::to_string(heat_minutes) +
+                                   ", max_heats_per_night: 5}"
+                             : std::string("{heat: false}")) +
+           R"(
 )";
 }
 
@@ -80,7 +89,8 @@ inline std::string episode(const std::string& id) {
     return json{{"id", id}, {"duration_s", 40}, {"muscle", "calf"}}.dump();
 }
 
-inline bool wait_status(const std::string& uri, const std::string& want, std::chrono::seconds timeout) {
+inline bool wait_status(const std::string& uri, const std::string& want,
+                        std::chrono::seconds timeout) {
     TestClient c(uri);
     c.subscribe(kBase + "/status");
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -104,7 +114,8 @@ inline bool is_stored(const std::string& db, const std::string& id) {
 }
 
 // The next command to the plug whose "state" is `state`, as JSON.
-inline std::optional<json> next_plug_command(TestClient& c, const std::string& state, std::chrono::seconds timeout) {
+inline std::optional<json> next_plug_command(TestClient& c, const std::string& state,
+                                             std::chrono::seconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         auto m = c.next_on(kPlugSet, 500ms);
@@ -121,11 +132,12 @@ inline std::optional<json> next_plug_command(TestClient& c, const std::string& s
 class PersistentPublisher {
 public:
     explicit PersistentPublisher(const std::string& uri) : client_(uri, "flt-wearable") {
-        client_.connect(mqtt::connect_options_builder()
-                            .clean_session(false)
-                            .automatic_reconnect(100ms, 500ms)
-                            .connect_timeout(5s)
-                            .finalize())
+        client_
+            .connect(mqtt::connect_options_builder()
+                         .clean_session(false)
+                         .automatic_reconnect(100ms, 500ms)
+                         .connect_timeout(5s)
+                         .finalize())
             ->wait();
     }
     ~PersistentPublisher() {
@@ -134,11 +146,13 @@ public:
         } catch (...) {
         }
     }
-    bool publish(const std::string& topic, const std::string& payload, std::chrono::seconds give_up) {
+    bool publish(const std::string& topic, const std::string& payload,
+                 std::chrono::seconds give_up) {
         const auto deadline = std::chrono::steady_clock::now() + give_up;
         while (std::chrono::steady_clock::now() < deadline) {
             try {
-                if (client_.publish(mqtt::make_message(topic, payload, 1, false))->wait_for(5s)) return true;
+                if (client_.publish(mqtt::make_message(topic, payload, 1, false))->wait_for(5s))
+                    return true;
             } catch (const mqtt::exception&) {
                 // Not connected (the broker is restarting): try again shortly.
             }

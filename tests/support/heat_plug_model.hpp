@@ -50,7 +50,9 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 
 inline const SteadyTime kMidnight = SteadyTime{} + hours(24 * 1000);
-inline SteadyTime at(int h, int m, int s = 0) { return kMidnight + hours(h) + minutes(m) + Seconds(s); }
+inline SteadyTime at(int h, int m, int s = 0) {
+    return kMidnight + hours(h) + minutes(m) + Seconds(s);
+}
 
 inline std::string clock_of(SteadyTime t) {
     const auto ms = duration_cast<milliseconds>(t - kMidnight).count();
@@ -61,7 +63,8 @@ inline std::string clock_of(SteadyTime t) {
 }
 inline std::string secs(Duration d) {
     const auto ms = duration_cast<milliseconds>(d).count();
-    return ms % 1000 ? fmt::format("{}.{:03} s", ms / 1000, ms % 1000) : fmt::format("{} s", ms / 1000);
+    return ms % 1000 ? fmt::format("{}.{:03} s", ms / 1000, ms % 1000)
+                     : fmt::format("{} s", ms / 1000);
 }
 
 inline Limits limits(minutes max_on = 30min, minutes min_off = 30min, bool device_cap = true) {
@@ -77,7 +80,8 @@ struct Plug {
 
 class Sim {
 public:
-    Sim(Limits l, SteadyTime start, bool tracing = true) : now(start), limits_(l), tracing_(tracing) {}
+    Sim(Limits l, SteadyTime start, bool tracing = true)
+        : now(start), limits_(l), tracing_(tracing) {}
 
     const Limits& limits() const { return limits_; }
     PadState st;
@@ -151,7 +155,8 @@ public:
             const bool plug_due = plug.timer && *plug.timer <= t;
             if (!tick_due && !plug_due) break;
             bool use_plug = plug_due;
-            if (tick_due && plug_due) use_plug = *plug.timer < *dl || (*plug.timer == *dl && plug_first);
+            if (tick_due && plug_due)
+                use_plug = *plug.timer < *dl || (*plug.timer == *dl && plug_first);
             const SteadyTime when = std::max(now, use_plug ? *plug.timer : *dl);
             move_to(when);
             if (use_plug) {
@@ -177,10 +182,10 @@ public:
 private:
     Limits limits_;
     bool tracing_;
-    bool asleep_ = false;            // the truth about sleep (last SleepChanged)
-    bool hand_off_tonight_ = false;  // a hand's OFF this night (see the model above)
+    bool asleep_ = false;                 // the truth about sleep (last SleepChanged)
+    bool hand_off_tonight_ = false;       // a hand's OFF this night (see the model above)
     std::optional<SteadyTime> cool_end_;  // no ON before this: a real period reached max_on
-    bool hand_report_ = false;       // the event being decided is a hand's ON report
+    bool hand_report_ = false;            // the event being decided is a hand's ON report
     int depth_ = 0;
 
     void note(std::string s) {
@@ -219,16 +224,20 @@ private:
         if (tracing_) {
             std::string what;
             if (v.command)
-                what = v.command->on ? fmt::format(" -> ON (device cap {})", secs(v.command->device_cap)) : " -> OFF";
+                what = v.command->on
+                           ? fmt::format(" -> ON (device cap {})", secs(v.command->device_cap))
+                           : " -> OFF";
             if (v.refused) what += " REFUSED";
             if (v.manual_off) what += " manual_off";
             if (v.safety_off) what += " safety_off";
-            note(fmt::format("{}{}{}", label, what, v.reason.empty() ? "" : "  [" + v.reason + "]"));
+            note(
+                fmt::format("{}{}{}", label, what, v.reason.empty() ? "" : "  [" + v.reason + "]"));
         }
         if (v.refused && v.reason.empty()) fail("a refusal without a reason");
         if (before.on && !st.on && v.reason.empty()) fail("an OFF without a reason");
         if (v.command) {
-            if (!v.command->on && plug_was_on && v.reason.empty()) fail("an OFF command without a reason");
+            if (!v.command->on && plug_was_on && v.reason.empty())
+                fail("an OFF command without a reason");
             commands.push_back(*v.command);
             if (v.command->on) check_command(*v.command);
             apply(*v.command);
@@ -238,7 +247,8 @@ private:
     void check_command(const Command& c) {
         if (asleep_) fail("(b) an ON command while asleep");
         const bool rearm_hand = hand_report_ && plug.on && plug.hand_started;
-        if (hand_off_tonight_ && !rearm_hand) fail("(c) an ON command after a hand's OFF this night");
+        if (hand_off_tonight_ && !rearm_hand)
+            fail("(c) an ON command after a hand's OFF this night");
         if (limits_.device_cap) {
             const SteadyTime since = plug.on ? plug.on_since : now;
             if (c.device_cap <= Seconds(0))
@@ -248,7 +258,8 @@ private:
                                  secs(now + c.device_cap - (since + limits_.max_on))));
         }
         if (cool_end_ && now < *cool_end_ && !(plug.on && plug.hand_started))
-            fail(fmt::format("(e) an ON command in the cool-down (until {})", clock_of(*cool_end_)));
+            fail(
+                fmt::format("(e) an ON command in the cool-down (until {})", clock_of(*cool_end_)));
     }
     void apply(const Command& c) {
         if (c.on) {
@@ -272,8 +283,8 @@ private:
     void check_plug() {
         if (asleep_ && plug.on) fail("(b) the plug is on while asleep");
         if (plug.on && now - plug.on_since >= limits_.max_on)
-            fail(fmt::format("(a) the plug is still on at on_since + max_on ({} + {})", clock_of(plug.on_since),
-                             secs(limits_.max_on)));
+            fail(fmt::format("(a) the plug is still on at on_since + max_on ({} + {})",
+                             clock_of(plug.on_since), secs(limits_.max_on)));
         if (st.on != plug.on) fail("bedtimed and the plug disagree (the model is broken)");
     }
 };

@@ -33,7 +33,6 @@
 
 namespace bedtimed::test::heat_year {
 
-
 using namespace std::chrono_literals;
 using std::chrono::duration_cast;
 using std::chrono::seconds;
@@ -101,7 +100,9 @@ public:
     }
 
     // Since when the sleep sensor has read asleep (and is fresh), if it does now.
-    std::function<std::optional<WallTime>()> asleep_since = [] { return std::optional<WallTime>(); };
+    std::function<std::optional<WallTime>()> asleep_since = [] {
+        return std::optional<WallTime>();
+    };
     bool zcl_max = false;
 
     // Reads bedtimed's new commands, carries them out and reports, as Z2M does
@@ -127,14 +128,17 @@ public:
                     const WallTime since = on_ ? on_since_ : now;
                     // (d) the plug's cap ends no later than the period's cap.
                     if (now + n > since + max_on_ + kSlack)
-                        violation(fmt::format("ON with on_time {} s ends {} s past the period's cap (on since {})",
-                                              n.count(), duration_cast<seconds>(now + n - since - max_on_).count(),
-                                              clock_text(since)));
+                        violation(fmt::format(
+                            "ON with on_time {} s ends {} s past the period's cap (on since {})",
+                            n.count(), duration_cast<seconds>(now + n - since - max_on_).count(),
+                            clock_text(since)));
                     // (c) after a hand's OFF, only the re-arm of a hand's own ON.
                     if (manual_off_tonight_ && !(on_ && by_hand_) && seen_ - 1 >= hand_off_index_)
-                        violation(fmt::format("bedtimed sent ON ({}) after a hand switched the pad off at {}",
-                                              m.payload, clock_text(*manual_off_at_)));
-                    trace(fmt::format("plug gets ON on_time={} ({})", n.count(), on_ ? "already on" : "was off"));
+                        violation(fmt::format(
+                            "bedtimed sent ON ({}) after a hand switched the pad off at {}",
+                            m.payload, clock_text(*manual_off_at_)));
+                    trace(fmt::format("plug gets ON on_time={} ({})", n.count(),
+                                      on_ ? "already on" : "was off"));
                     if (!on_) switch_on("bedtimed ON", false);
                     arm_own(n);
                 }
@@ -157,7 +161,8 @@ public:
             // be told from the timer: not held to check (c).
             if (own_end_ && *own_end_ - now <= heat::kDeviceTimerTolerance + kLatency) {
                 ++hand_offs_ambiguous;
-                trace("hand OFF (" + std::to_string(duration_cast<seconds>(*own_end_ - now).count()) +
+                trace("hand OFF (" +
+                      std::to_string(duration_cast<seconds>(*own_end_ - now).count()) +
                       " s before the plug's own timer: cannot be told apart)");
             } else {
                 manual_off_tonight_ = true;
@@ -199,15 +204,16 @@ public:
         const auto now = h_.clock.wall_now();
         if (!reported_cap_ && now - on_since_ > max_on_ + kSlack) {
             reported_cap_ = true;
-            violation(fmt::format("on since {} ({}): past max_on {} s", clock_text(on_since_), on_cause_,
-                                  duration_cast<seconds>(max_on_).count()));
+            violation(fmt::format("on since {} ({}): past max_on {} s", clock_text(on_since_),
+                                  on_cause_, duration_cast<seconds>(max_on_).count()));
         }
         if (const auto asleep = asleep_since(); asleep && !reported_asleep_) {
             const WallTime from = std::max(*asleep, on_since_);
             if (now - from > 1min + kSlack) {
                 reported_asleep_ = true;
-                violation(fmt::format("on since {} ({}) and the sleep sensor reads asleep since {}: still on at {}",
-                                      clock_text(on_since_), on_cause_, clock_text(*asleep), clock_text(now)));
+                violation(fmt::format(
+                    "on since {} ({}) and the sleep sensor reads asleep since {}: still on at {}",
+                    clock_text(on_since_), on_cause_, clock_text(*asleep), clock_text(now)));
             }
         }
     }
@@ -222,10 +228,12 @@ public:
     // Periods bedtimed switched on back to back (within a minute of the last
     // OFF), each within max_on but longer than it together.
     long chains_past_cap = 0;
-    long on_commands = 0, periods = 0, own_timer_offs = 0, bedtimed_offs = 0, hand_ons = 0, hand_offs = 0,
-         hand_offs_ambiguous = 0;
+    long on_commands = 0, periods = 0, own_timer_offs = 0, bedtimed_offs = 0, hand_ons = 0,
+         hand_offs = 0, hand_offs_ambiguous = 0;
 
-    void trace(const std::string& what) { night_trace.push_back(clock_text(h_.clock.wall_now()) + " " + what); }
+    void trace(const std::string& what) {
+        night_trace.push_back(clock_text(h_.clock.wall_now()) + " " + what);
+    }
 
 private:
     void violation(const std::string& what) {
@@ -239,7 +247,8 @@ private:
         // OFF and ON again in the same instant (a reconnect: OFF first, then
         // what is left) is one continuous period for the checks.
         if (merge_ && last_off_ && *last_off_ == now && !by_hand) {
-            trace("plug ON again at once: " + cause + " (the period since " + clock_text(on_since_) + " goes on)");
+            trace("plug ON again at once: " + cause + " (the period since " +
+                  clock_text(on_since_) + " goes on)");
             return;
         }
         // Back to back: on again within a minute of the last OFF, by bedtimed.
@@ -263,10 +272,12 @@ private:
         // The heat of the chain, not its span: the governor counts heat with
         // short breaks as one period, so the breaks themselves are not heat.
         chain_heat_ += now - on_since_;
-        if (chain_heat_ > max_on_ + kSlack && now - on_since_ <= max_on_ + kSlack && !chain_counted_) {
+        if (chain_heat_ > max_on_ + kSlack && now - on_since_ <= max_on_ + kSlack &&
+            !chain_counted_) {
             chain_counted_ = true;
             ++chains_past_cap;
-            trace(fmt::format("back-to-back periods (gaps under a minute) since {}: {} s of heat", clock_text(chain_since_),
+            trace(fmt::format("back-to-back periods (gaps under a minute) since {}: {} s of heat",
+                              clock_text(chain_since_),
                               duration_cast<seconds>(chain_heat_).count()));
         }
         if (cause == "bedtimed OFF") ++bedtimed_offs;
@@ -275,7 +286,8 @@ private:
         own_->cancel();
         own_end_.reset();
         last_off_ = now;
-        trace(fmt::format("plug OFF: {} after {} s on", cause, duration_cast<seconds>(now - on_since_).count()));
+        trace(fmt::format("plug OFF: {} after {} s on", cause,
+                          duration_cast<seconds>(now - on_since_).count()));
     }
     void arm_own(seconds n) {
         // OnWithTimedOff: the plug switches itself off n s from now. A new one
@@ -294,7 +306,8 @@ private:
         });
     }
     void report() {
-        h_.bus.inject(kState, fmt::format(R"({{"state":"{}","linkquality":{}}})", on_ ? "ON" : "OFF", 120 + seen_ % 60));
+        h_.bus.inject(kState, fmt::format(R"({{"state":"{}","linkquality":{}}})",
+                                          on_ ? "ON" : "OFF", 120 + seen_ % 60));
     }
     void arm_poll() {
         poll_->arm(kLatency, [this] {

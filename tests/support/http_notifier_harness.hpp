@@ -13,6 +13,7 @@
 
 // clang-format off
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 // clang-format on

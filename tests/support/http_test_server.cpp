@@ -1,6 +1,7 @@
 #include "http_test_server.hpp"
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -30,9 +31,7 @@ void run(const std::string& command) {
         throw std::runtime_error("failed: " + command);
 }
 
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 }  // namespace
 
@@ -59,8 +58,8 @@ TestCertificates::TestCertificates(const std::string& san) {
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
     run("openssl req -x509" + ec + " -days 2 -config " + dir + "/ca.cnf -keyout " + dir +
         "/ca.key -out " + ca_file);
-    run("openssl req -new" + ec + " -config " + dir + "/server.cnf -keyout " + key_file +
-        " -out " + dir + "/server.csr");
+    run("openssl req -new" + ec + " -config " + dir + "/server.cnf -keyout " + key_file + " -out " +
+        dir + "/server.csr");
     run("openssl x509 -req -days 2 -in " + dir + "/server.csr -CA " + ca_file + " -CAkey " + dir +
         "/ca.key -CAcreateserial -extfile " + dir + "/ext.cnf -out " + cert_file);
 }
@@ -111,11 +110,12 @@ struct HttpTestServer::Impl {
         Session(Impl& i, Args&&... args) : impl(i), stream(std::forward<Args>(args)...) {}
 
         void read() {
-            beast::http::async_read(stream, buffer, request,
-                                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                                        if (ec) return self->impl.connection_failed();
-                                        self->answer();
-                                    });
+            beast::http::async_read(
+                stream, buffer, request,
+                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                    if (ec) return self->impl.connection_failed();
+                    self->answer();
+                });
         }
 
         void answer() {
@@ -141,12 +141,14 @@ struct HttpTestServer::Impl {
             response.body() = "{}";
             response.keep_alive(false);
             response.prepare_payload();
-            beast::http::async_write(stream, response,
-                                     [self = this->shared_from_this()](beast::error_code, std::size_t) {
-                                         beast::error_code ignored;
-                                         beast::get_lowest_layer(self->stream).socket().shutdown(
-                                             tcp::socket::shutdown_both, ignored);
-                                     });
+            beast::http::async_write(
+                stream, response,
+                [self = this->shared_from_this()](beast::error_code, std::size_t) {
+                    beast::error_code ignored;
+                    beast::get_lowest_layer(self->stream)
+                        .socket()
+                        .shutdown(tcp::socket::shutdown_both, ignored);
+                });
         }
     };
 

@@ -79,8 +79,7 @@ void Mosquitto::start() {
             << "max_queued_messages 100000\n"
             // Started as root, mosquitto drops to the "mosquitto" user, which
             // cannot write into our private temp dir; stay who we are.
-            << (::geteuid() == 0 ? "user root\n" : "")
-            << options_.extra_config << "\n";
+            << (::geteuid() == 0 ? "user root\n" : "") << options_.extra_config << "\n";
     }
     pid_ = ::fork();
     if (pid_ == 0) {

@@ -44,7 +44,8 @@ private:
 
 // The retained payload of `topic` now, read by a fresh subscriber; nullopt
 // when nothing (or an empty payload, a deletion) is retained there.
-std::optional<std::string> retained_payload(const std::string& uri, const std::string& topic,
-                                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+std::optional<std::string> retained_payload(
+    const std::string& uri, const std::string& topic,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace bedtimed::test

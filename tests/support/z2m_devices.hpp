@@ -20,7 +20,8 @@ namespace bedtimed::test {
 // All entries of both files (definition.model identifies each).
 inline nlohmann::json z2m_all_entries(const std::string& data_dir) {
     nlohmann::json all = nlohmann::json::array();
-    for (const char* file : {"/data/z2m-bridge-devices.json", "/data/z2m-bridge-devices-extra.json"}) {
+    for (const char* file :
+         {"/data/z2m-bridge-devices.json", "/data/z2m-bridge-devices-extra.json"}) {
         std::ifstream in(data_dir + file);
         if (!in) throw std::runtime_error("cannot read " + data_dir + file);
         for (auto& e : nlohmann::json::parse(in)) all.push_back(std::move(e));
@@ -49,11 +50,13 @@ inline nlohmann::json z2m_entry(const std::string& data_dir, const std::string& 
 
 // A bridge/devices payload: the coordinator first (as Z2M lists it), then one
 // entry per (model, friendly name).
-inline std::string z2m_devices_payload(const std::string& data_dir,
-                                       const std::vector<std::pair<std::string, std::string>>& plugs) {
+inline std::string z2m_devices_payload(
+    const std::string& data_dir, const std::vector<std::pair<std::string, std::string>>& plugs) {
     nlohmann::json list = nlohmann::json::array();
-    list.push_back({{"friendly_name", "Coordinator"}, {"ieee_address", "0x00124b0000000000"},
-                    {"type", "Coordinator"}, {"definition", nullptr}});
+    list.push_back({{"friendly_name", "Coordinator"},
+                    {"ieee_address", "0x00124b0000000000"},
+                    {"type", "Coordinator"},
+                    {"definition", nullptr}});
     for (const auto& [model, name] : plugs) list.push_back(z2m_entry(data_dir, model, name));
     return list.dump();
 }

@@ -64,7 +64,8 @@ TEST(ClockJump, AForwardStepFiresNoStepTwice) {
 
 TEST(ClockJump, ABackwardStepFiresNoStepTwice) {
     Household h(kHousehold, *parse_iso8601("2026-11-26T21:00:00Z"));
-    for (int i = 0; i < 80; ++i) h.advance(1min);  // 22:20: the stretch and the pre-warm have happened
+    for (int i = 0; i < 80; ++i)
+        h.advance(1min);  // 22:20: the stretch and the pre-warm have happened
     const auto before = reminders(h);
     ASSERT_FALSE(before.empty());
     ASSERT_EQ(count(h.bus.payloads_on(kPower), "ON"), 1);

@@ -16,11 +16,12 @@ std::string error_of(std::string_view verb, std::string_view payload) {
 }
 
 TEST(Commands, ALogWithEveryFieldIsParsed) {
-    const auto r = parse_command("log",
-                                 R"({"request_id":"ctl-1-2","sleeper":"alex","start":"2026-11-26T21:30:00Z",)"
-                                 R"("duration_s":90,"muscle":"calf","side":"left","severity":7,"swelling":true,)"
-                                 R"("numbness":false,"notes":"after a long walk","id":"a1"})",
-                                 kNow);
+    const auto r = parse_command(
+        "log",
+        R"({"request_id":"ctl-1-2","sleeper":"alex","start":"2026-11-26T21:30:00Z",)"
+        R"("duration_s":90,"muscle":"calf","side":"left","severity":7,"swelling":true,)"
+        R"("numbness":false,"notes":"after a long walk","id":"a1"})",
+        kNow);
     EXPECT_EQ(r.request_id, "ctl-1-2");
     const auto& c = std::get<LogEpisode>(std::get<Command>(r.command));
     EXPECT_EQ(c.sleeper, "alex");
@@ -45,7 +46,8 @@ TEST(Commands, ABareLogMeansNowAndAHomeAssistantPressIsAccepted) {
 TEST(Commands, WrongTypesRangesAndUnknownFieldsAreRefusedByName) {
     EXPECT_EQ(error_of("log", R"({"severity":"x"})"), "\"severity\" must be a number");
     EXPECT_EQ(error_of("log", R"({"severity":11})"), "\"severity\" must be between 0 and 10");
-    EXPECT_EQ(error_of("log", R"({"duration_s":-1})"), "\"duration_s\" must be between 0 and 86400");
+    EXPECT_EQ(error_of("log", R"({"duration_s":-1})"),
+              "\"duration_s\" must be between 0 and 86400");
     EXPECT_EQ(error_of("log", R"({"side":"middle"})"), "\"side\" must be left, right or both");
     EXPECT_EQ(error_of("log", R"({"swelling":"yes"})"), "\"swelling\" must be true or false");
     EXPECT_EQ(error_of("log", R"({"start":"2026-11-27T22:00:00Z"})"), "\"start\" is in the future");
@@ -59,7 +61,8 @@ TEST(Commands, WrongTypesRangesAndUnknownFieldsAreRefusedByName) {
     EXPECT_EQ(error_of("log", R"({"severity":2,"severity":9})"), "duplicate key \"severity\"");
     EXPECT_EQ(error_of("launch", "{}"), "unknown command \"launch\"");
     EXPECT_EQ(error_of("confirm", R"({"source":"band"})"), "missing \"source_id\"");
-    EXPECT_EQ(error_of("tier", R"({"tier":"panic"})"), "\"tier\" must be auto, calm, moderate or frequent");
+    EXPECT_EQ(error_of("tier", R"({"tier":"panic"})"),
+              "\"tier\" must be auto, calm, moderate or frequent");
     EXPECT_EQ(error_of("ack", R"({"sleeper":"alex"})"), "missing \"step\"");
 }
 
@@ -74,15 +77,18 @@ TEST(Commands, TheRequestIdIsKeptWhenTheRestIsRefusedSoTheSenderHearsWhy) {
 }
 
 TEST(Commands, AnEditCarriesOnlyTheFieldsGiven) {
-    const auto r = parse_command("edit", R"({"source":"band","source_id":"e1","muscle":"thigh","redness":true})", kNow);
+    const auto r = parse_command(
+        "edit", R"({"source":"band","source_id":"e1","muscle":"thigh","redness":true})", kNow);
     const auto& c = std::get<EditEpisode>(std::get<Command>(r.command));
     EXPECT_EQ(c.edit.muscle, "thigh");
     EXPECT_FALSE(c.edit.duration_s);
     EXPECT_FALSE(c.edit.side);
     ASSERT_TRUE(c.edit.flags);
     EXPECT_TRUE(c.edit.flags->redness);
-    const auto mark = parse_command("false_positive", R"({"source":"band","source_id":"e1"})", kNow);
-    EXPECT_EQ(std::get<MarkEpisode>(std::get<Command>(mark.command)).mark, MarkEpisode::Mark::false_positive);
+    const auto mark =
+        parse_command("false_positive", R"({"source":"band","source_id":"e1"})", kNow);
+    EXPECT_EQ(std::get<MarkEpisode>(std::get<Command>(mark.command)).mark,
+              MarkEpisode::Mark::false_positive);
 }
 
 }  // namespace
@@ -95,9 +101,11 @@ namespace {
 TEST(Commands, TheRoutineSwitchesAreParsedAndCheckedStrictly) {
     const auto routine = parse_command("routine", R"({"sleeper":"alex","enabled":false})", kNow);
     EXPECT_FALSE(std::get<SetRoutineEnabled>(std::get<Command>(routine.command)).enabled);
-    const auto step = parse_command("step", R"({"sleeper":"alex","step":"stretch","enabled":true})", kNow);
+    const auto step =
+        parse_command("step", R"({"sleeper":"alex","step":"stretch","enabled":true})", kNow);
     EXPECT_EQ(std::get<SetStepEnabled>(std::get<Command>(step.command)).step, "stretch");
-    EXPECT_TRUE(std::holds_alternative<Command>(parse_command("start_routine", R"({"sleeper":"alex"})", kNow).command));
+    EXPECT_TRUE(std::holds_alternative<Command>(
+        parse_command("start_routine", R"({"sleeper":"alex"})", kNow).command));
     const auto bed = parse_command("bedtime", R"({"sleeper":"alex","bedtime":"23:05"})", kNow);
     EXPECT_EQ(std::get<SetBedtime>(std::get<Command>(bed.command)).minutes, 23 * 60 + 5);
     const auto back = parse_command("bedtime", R"({"bedtime":"auto"})", kNow);
@@ -106,7 +114,8 @@ TEST(Commands, TheRoutineSwitchesAreParsedAndCheckedStrictly) {
     EXPECT_EQ(error_of("routine", R"({"sleeper":"alex"})"), "missing \"enabled\"");
     EXPECT_EQ(error_of("routine", "ON"), "the payload must be a JSON object");
     EXPECT_EQ(error_of("step", R"({"enabled":true})"), "missing \"step\"");
-    EXPECT_EQ(error_of("step", R"({"step":"stretch","enabled":"on"})"), "\"enabled\" must be true or false");
+    EXPECT_EQ(error_of("step", R"({"step":"stretch","enabled":"on"})"),
+              "\"enabled\" must be true or false");
     for (const char* bad : {"24:00", "7:30", "22:60", "22-30", "2230", "", "22:3a"})
         EXPECT_EQ(error_of("bedtime", std::string(R"({"bedtime":")") + bad + "\"}"),
                   "\"bedtime\" must be HH:MM (00:00 to 23:59) or auto")
@@ -122,11 +131,13 @@ TEST(Commands, EveryVerbRefusesWhatItDoesNotDocument) {
     EXPECT_EQ(error_of("heat_off", "OFF"), "the payload must be a JSON object");
     EXPECT_EQ(error_of("test_notify", R"({"message":"hi"})"), "unknown field \"message\"");
     EXPECT_EQ(error_of("test_notify", R"({"sleeper":7})"), "\"sleeper\" must be a string");
-    EXPECT_EQ(error_of("travel", R"({"ended":"2026-11-30T00:00:00Z"})"), "\"ended\" is in the future");
+    EXPECT_EQ(error_of("travel", R"({"ended":"2026-11-30T00:00:00Z"})"),
+              "\"ended\" is in the future");
     EXPECT_EQ(error_of("travel", R"({"destination":"Oslo"})"), "unknown field \"destination\"");
     EXPECT_EQ(error_of("ack", R"({"step":"stretch"})"), "missing \"sleeper\"");
     EXPECT_EQ(error_of("delete", R"({"source_id":"e1"})"), "missing \"source\"");
-    EXPECT_EQ(error_of("confirm", R"({"source":"band","source_id":"e1","status":"ok"})"), "unknown field \"status\"");
+    EXPECT_EQ(error_of("confirm", R"({"source":"band","source_id":"e1","status":"ok"})"),
+              "unknown field \"status\"");
     EXPECT_EQ(error_of("log", R"({"id":"a/b"})"), "\"id\" may hold only A-Z a-z 0-9 _ -");
     EXPECT_NE(error_of("log", R"({"muscle":")" + std::string(41, 'x') + R"("})"), "");
     EXPECT_NE(error_of("log", R"({"notes":")" + std::string(1001, 'x') + R"("})"), "");

@@ -77,8 +77,8 @@ TEST(BadConfigCorpus, EachFileFailsAtItsExpectedLocation) {
         } catch (const ConfigError& e) {
             const std::string what = e.what();
             const std::string prefix = path + ":" + expect->location + ": ";
-            EXPECT_EQ(what.rfind(prefix, 0), 0u) << "expected prefix: " << prefix
-                                                 << "\n          got: " << what;
+            EXPECT_EQ(what.rfind(prefix, 0), 0u)
+                << "expected prefix: " << prefix << "\n          got: " << what;
             EXPECT_NE(what.find(expect->substring), std::string::npos)
                 << "expected substring: " << expect->substring << "\n               got: " << what;
             // where() and message() must agree with what().
@@ -115,8 +115,7 @@ TEST(GoodConfigs, MinimalConfigTakesDefaults) {
 
 TEST(GoodConfigs, FullConfigValuesAreRead) {
     using namespace std::chrono_literals;
-    const Config cfg =
-        load_config((kTestData / "config" / "good" / "full_features.yaml").string());
+    const Config cfg = load_config((kTestData / "config" / "good" / "full_features.yaml").string());
     EXPECT_EQ(cfg.mqtt.uri, "mqtts://broker.example:8883");
     EXPECT_EQ(cfg.mqtt.keepalive, 60s);
     EXPECT_EQ(cfg.mqtt.reconnect_min, 2s);
@@ -270,8 +269,9 @@ TEST(ConfigErrors, TemplateErrorInsideEscapedStringPointsAtThePlaceholder) {
         parse_config(yaml, "mem.yaml");
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& e) {
-        const std::string line6 = "      - publish: {topic: x, payload: "
-                                  "\"{\\\"a\\\":\\\"b\\\",\\\"c\\\":";
+        const std::string line6 =
+            "      - publish: {topic: x, payload: "
+            "\"{\\\"a\\\":\\\"b\\\",\\\"c\\\":";
         EXPECT_EQ(e.where().line, 6);
         EXPECT_EQ(e.where().column, static_cast<int>(line6.size()) + 1) << e.what();
     }
@@ -303,7 +303,7 @@ TEST(ConfigErrors, ExitCodeIsExConfig) { EXPECT_EQ(bedtimed::config::kExitConfig
 
 TEST(EpisodeFields, NamesMatchTheDocumentedList) {
     const auto& names = bedtimed::config::episode_field_names();
-    const std::vector<std::string> expected{"id",     "source", "topic",   "start",
-                                            "duration_s", "muscle", "side", "severity"};
+    const std::vector<std::string> expected{"id",         "source", "topic", "start",
+                                            "duration_s", "muscle", "side",  "severity"};
     EXPECT_EQ(names, expected);
 }

@@ -18,22 +18,30 @@ std::string iso(WallTime t) { return format_iso8601(t); }
 TEST(LocalTime, SkippedHourMovesForwardAndRepeatedHourTakesTheFirst) {
     const auto* berlin = zone_named("Europe/Berlin");
     // 29 March 2026: 02:00 CET → 03:00 CEST.
-    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / March / 29}, 2 * 60 + 30)), "2026-03-29T01:30:00Z")
+    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / March / 29}, 2 * 60 + 30)),
+              "2026-03-29T01:30:00Z")
         << "02:30 does not exist; it happens at 03:30 CEST";
-    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / March / 29}, 22 * 60 + 30)), "2026-03-29T20:30:00Z");
+    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / March / 29}, 22 * 60 + 30)),
+              "2026-03-29T20:30:00Z");
     // 25 October 2026: 03:00 CEST → 02:00 CET; 02:30 happens twice.
-    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / October / 25}, 2 * 60 + 30)), "2026-10-25T00:30:00Z")
+    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / October / 25}, 2 * 60 + 30)),
+              "2026-10-25T00:30:00Z")
         << "the first (summer-time) 02:30";
-    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / October / 25}, 22 * 60 + 30)), "2026-10-25T21:30:00Z");
+    EXPECT_EQ(iso(at_local(berlin, local_days{2026_y / October / 25}, 22 * 60 + 30)),
+              "2026-10-25T21:30:00Z");
 
     const auto* ny = zone_named("America/New_York");
     // 8 March 2026: 02:00 EST → 03:00 EDT; 1 November 2026: 02:00 EDT → 01:00 EST.
-    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / March / 8}, 2 * 60 + 15)), "2026-03-08T07:15:00Z")
+    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / March / 8}, 2 * 60 + 15)),
+              "2026-03-08T07:15:00Z")
         << "02:15 does not exist; it happens at 03:15 EDT";
-    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / March / 8}, 22 * 60 + 30)), "2026-03-09T02:30:00Z");
-    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / November / 1}, 1 * 60 + 30)), "2026-11-01T05:30:00Z")
+    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / March / 8}, 22 * 60 + 30)),
+              "2026-03-09T02:30:00Z");
+    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / November / 1}, 1 * 60 + 30)),
+              "2026-11-01T05:30:00Z")
         << "the first (daylight-time) 01:30";
-    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / November / 1}, 22 * 60 + 30)), "2026-11-02T03:30:00Z");
+    EXPECT_EQ(iso(at_local(ny, local_days{2026_y / November / 1}, 22 * 60 + 30)),
+              "2026-11-02T03:30:00Z");
 }
 
 std::string household(const std::string& zone) {
@@ -46,7 +54,8 @@ notifiers:
   - {name: phone, type: mqtt, topic: "n/{sleeper}"}
 sleepers:
   - name: sam
-    timezone: )" + zone + R"(
+    timezone: )" +
+           zone + R"(
     bedtime: "22:30"
     heating_pad: pad
     notify: [phone]
@@ -57,7 +66,8 @@ sleepers:
 
 // Runs the household through the change day and returns when (UTC) the
 // stretch reminder and the pre-warm fired.
-std::pair<std::string, std::string> run_change_day(const std::string& zone, const std::string& start) {
+std::pair<std::string, std::string> run_change_day(const std::string& zone,
+                                                   const std::string& start) {
     Household h(household(zone), *parse_iso8601(start));
     std::string stretch, prewarm;
     const std::size_t mark = h.bus.published.size();
@@ -65,7 +75,8 @@ std::pair<std::string, std::string> run_change_day(const std::string& zone, cons
         h.advance(1min);
         for (std::size_t k = mark; k < h.bus.published.size(); ++k) {
             const auto& m = h.bus.published[k];
-            if (stretch.empty() && m.topic == "n/sam" && m.payload.find("\"stretch\"") != std::string::npos)
+            if (stretch.empty() && m.topic == "n/sam" &&
+                m.payload.find("\"stretch\"") != std::string::npos)
                 stretch = iso(h.clock.wall_now());
             if (prewarm.empty() && m.topic == "cmnd/pad/POWER1" && m.payload == "ON")
                 prewarm = iso(h.clock.wall_now());

@@ -20,7 +20,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string household(const std::string& ha_block, bool with_second_sleeper = true, bool with_stretch = true) {
+std::string household(const std::string& ha_block, bool with_second_sleeper = true,
+                      bool with_stretch = true) {
     std::string y = R"(
 mqtt: {client_id: bedtimed, base_topic: bedtimed}
 actuators:
@@ -34,7 +35,8 @@ sleepers:
       prewarm: {minutes: 15}
 )";
     if (!with_stretch) y += "      stretch: {enabled: false}\n";
-    if (with_second_sleeper) y += R"(
+    if (with_second_sleeper)
+        y += R"(
   - name: sam
     timezone: Europe/Berlin
     bedtime: "23:00"
@@ -45,35 +47,51 @@ sleepers:
 config::Config load(const std::string& yaml) { return config::parse_config(yaml, "test.yaml"); }
 
 // The discovery topic as HA's TOPIC_MATCHER (discovery.py) reads it.
-const std::regex kTopicMatcher(R"(^homeassistant/(\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config$)");
+const std::regex kTopicMatcher(
+    R"(^homeassistant/(\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config$)");
 
 const std::set<std::string> kEntityPlatforms{"sensor", "binary_sensor", "switch", "button",
                                              "select", "text",          "event"};
 
 // Keys the strict schemas allow (schemas.py MQTT_ENTITY_DEVICE_INFO_SCHEMA,
 // MQTT_ORIGIN_INFO_SCHEMA, DEVICE_DISCOVERY_SCHEMA with SHARED_OPTIONS).
-const std::set<std::string> kDeviceKeys{"identifiers", "connections",   "manufacturer", "model",
-                                        "model_id",    "name",          "hw_version",   "serial_number",
-                                        "sw_version",  "via_device",    "suggested_area", "configuration_url"};
+const std::set<std::string> kDeviceKeys{"identifiers", "connections",    "manufacturer",
+                                        "model",       "model_id",       "name",
+                                        "hw_version",  "serial_number",  "sw_version",
+                                        "via_device",  "suggested_area", "configuration_url"};
 const std::set<std::string> kOriginKeys{"name", "sw_version", "support_url"};
-const std::set<std::string> kDeviceRootKeys{"device",        "origin",      "components",
-                                            "availability_topic", "availability", "availability_mode",
-                                            "availability_template", "payload_available", "payload_not_available",
-                                            "state_topic", "command_topic", "qos", "encoding", "message_expiry_interval"};
+const std::set<std::string> kDeviceRootKeys{"device",
+                                            "origin",
+                                            "components",
+                                            "availability_topic",
+                                            "availability",
+                                            "availability_mode",
+                                            "availability_template",
+                                            "payload_available",
+                                            "payload_not_available",
+                                            "state_topic",
+                                            "command_topic",
+                                            "qos",
+                                            "encoding",
+                                            "message_expiry_interval"};
 
 // sensor/const.py: the state classes a device class allows (absent = any),
 // and the units it allows (absent = any unit). enum/timestamp: neither.
 const std::map<std::string, std::set<std::string>> kDeviceClassStateClasses{
     {"enum", {}}, {"timestamp", {}}, {"date", {}}};
-const std::map<std::string, std::set<std::string>> kDeviceClassUnits{{"enum", {}}, {"timestamp", {}}, {"date", {}}};
-const std::set<std::string> kStateClasses{"measurement", "measurement_angle", "total", "total_increasing"};
-const std::set<std::string> kBinarySensorClasses{"running", "heat", "problem", "occupancy", "safety", "battery"};
+const std::map<std::string, std::set<std::string>> kDeviceClassUnits{
+    {"enum", {}}, {"timestamp", {}}, {"date", {}}};
+const std::set<std::string> kStateClasses{"measurement", "measurement_angle", "total",
+                                          "total_increasing"};
+const std::set<std::string> kBinarySensorClasses{"running",   "heat",   "problem",
+                                                 "occupancy", "safety", "battery"};
 
 // Required keys per platform (the platform DISCOVERY_SCHEMA's vol.Required
 // plus check_unique_id), beyond name/unique_id.
 std::vector<std::string> required_for(const std::string& platform) {
     if (platform == "sensor" || platform == "binary_sensor") return {"state_topic"};
-    if (platform == "switch" || platform == "button" || platform == "text") return {"command_topic"};
+    if (platform == "switch" || platform == "button" || platform == "text")
+        return {"command_topic"};
     if (platform == "select") return {"command_topic", "options"};
     if (platform == "event") return {"state_topic", "event_types"};
     return {};
@@ -82,7 +100,8 @@ std::vector<std::string> required_for(const std::string& platform) {
 void expect_valid_entity(const std::string& platform, const json& e, std::set<std::string>& uids) {
     SCOPED_TRACE(platform + " " + e.dump());
     ASSERT_TRUE(kEntityPlatforms.count(platform)) << platform;
-    for (const auto& key : required_for(platform)) EXPECT_TRUE(e.contains(key)) << "missing " << key;
+    for (const auto& key : required_for(platform))
+        EXPECT_TRUE(e.contains(key)) << "missing " << key;
     ASSERT_TRUE(e.contains("unique_id"));
     EXPECT_TRUE(uids.insert(e["unique_id"].get<std::string>()).second) << "duplicate unique_id";
     ASSERT_TRUE(e.contains("default_entity_id"));
@@ -101,7 +120,8 @@ void expect_valid_entity(const std::string& platform, const json& e, std::set<st
     if (e.contains("entity_category")) {
         const auto c = e["entity_category"].get<std::string>();
         EXPECT_TRUE(c == "config" || c == "diagnostic") << c;
-        EXPECT_FALSE((platform == "sensor" || platform == "binary_sensor") && c == "config") << "sensors cannot be config";
+        EXPECT_FALSE((platform == "sensor" || platform == "binary_sensor") && c == "config")
+            << "sensors cannot be config";
     }
     if (platform == "sensor") {
         const std::string dc = e.value("device_class", "");
@@ -144,10 +164,12 @@ void expect_valid_entity(const std::string& platform, const json& e, std::set<st
 }
 
 void expect_device_block(const json& dev, const json& origin) {
-    for (auto it = dev.begin(); it != dev.end(); ++it) EXPECT_TRUE(kDeviceKeys.count(it.key())) << it.key();
+    for (auto it = dev.begin(); it != dev.end(); ++it)
+        EXPECT_TRUE(kDeviceKeys.count(it.key())) << it.key();
     EXPECT_TRUE(dev.contains("identifiers"));
     EXPECT_TRUE(dev.contains("name"));
-    for (auto it = origin.begin(); it != origin.end(); ++it) EXPECT_TRUE(kOriginKeys.count(it.key())) << it.key();
+    for (auto it = origin.begin(); it != origin.end(); ++it)
+        EXPECT_TRUE(kOriginKeys.count(it.key())) << it.key();
     EXPECT_EQ(origin["name"], "bedtimed");
     EXPECT_EQ(origin["sw_version"], "9.9.9");
     EXPECT_EQ(origin["support_url"].get<std::string>().rfind("https://", 0), 0u);
@@ -174,7 +196,8 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
         ASSERT_TRUE(std::regex_match(topic, m, kTopicMatcher));
         EXPECT_EQ(m[1], "device");
         EXPECT_TRUE(bedtimed::is_valid_publish_topic(topic));
-        for (auto it = p.begin(); it != p.end(); ++it) EXPECT_TRUE(kDeviceRootKeys.count(it.key())) << it.key();
+        for (auto it = p.begin(); it != p.end(); ++it)
+            EXPECT_TRUE(kDeviceRootKeys.count(it.key())) << it.key();
         expect_device_block(p["device"], p["origin"]);
         identifiers.insert(p["device"]["identifiers"][0].get<std::string>());
         EXPECT_EQ(p["availability_topic"], "bedtimed/status");
@@ -191,16 +214,20 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
     const auto& alex = configs.at("homeassistant/device/bedtimed_alex/config");
     EXPECT_EQ(alex["device"]["via_device"], "bedtimed");
     // The entities the issue asks for, for alex (with a pad) and sam (without).
-    for (const char* uid : {"bedtimed_alex_cramps_tonight", "bedtimed_alex_cramps_7_days", "bedtimed_alex_weekly_rate_28_days",
-                            "bedtimed_alex_tier", "bedtimed_alex_next_step", "bedtimed_alex_next_step_at",
-                            "bedtimed_alex_last_episode", "bedtimed_alex_routine_running", "bedtimed_alex_heating_pad",
-                            "bedtimed_alex_notice", "bedtimed_alex_routine_enabled", "bedtimed_alex_step_prewarm",
-                            "bedtimed_alex_step_stretch", "bedtimed_alex_log_cramp", "bedtimed_alex_start_routine",
-                            "bedtimed_alex_tier_override", "bedtimed_alex_bedtime", "bedtimed_alex_cramp"})
+    for (const char* uid :
+         {"bedtimed_alex_cramps_tonight", "bedtimed_alex_cramps_7_days",
+          "bedtimed_alex_weekly_rate_28_days", "bedtimed_alex_tier", "bedtimed_alex_next_step",
+          "bedtimed_alex_next_step_at", "bedtimed_alex_last_episode",
+          "bedtimed_alex_routine_running", "bedtimed_alex_heating_pad", "bedtimed_alex_notice",
+          "bedtimed_alex_routine_enabled", "bedtimed_alex_step_prewarm",
+          "bedtimed_alex_step_stretch", "bedtimed_alex_log_cramp", "bedtimed_alex_start_routine",
+          "bedtimed_alex_tier_override", "bedtimed_alex_bedtime", "bedtimed_alex_cramp"})
         EXPECT_TRUE(alex["components"].contains(uid)) << uid;
-    EXPECT_FALSE(configs.at("homeassistant/device/bedtimed_sam/config")["components"].contains("bedtimed_sam_heating_pad"));
+    EXPECT_FALSE(configs.at("homeassistant/device/bedtimed_sam/config")["components"].contains(
+        "bedtimed_sam_heating_pad"));
     const auto& hub = configs.at("homeassistant/device/bedtimed/config")["components"];
-    EXPECT_EQ(hub["bedtimed_notify_failures"]["value_template"], "{{ value_json.notify_failures }}");
+    EXPECT_EQ(hub["bedtimed_notify_failures"]["value_template"],
+              "{{ value_json.notify_failures }}");
     EXPECT_EQ(hub["bedtimed_all_heat_off"]["command_topic"], "bedtimed/cmd/heat_off");
     EXPECT_EQ(platforms["select"], 2);
     EXPECT_EQ(platforms["text"], 2);
@@ -212,7 +239,8 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
     EXPECT_EQ(alex["components"]["bedtimed_alex_next_step_at"]["device_class"], "timestamp");
     // The remembered set matches what went out.
     EXPECT_EQ(d.published.size(), 3u);
-    EXPECT_EQ(d.published.at("homeassistant/device/bedtimed_alex/config").size(), alex["components"].size());
+    EXPECT_EQ(d.published.at("homeassistant/device/bedtimed_alex/config").size(),
+              alex["components"].size());
 }
 
 TEST(HaDiscovery, CommandPayloadsAreWhatTheCommandParserAccepts) {
@@ -223,7 +251,8 @@ TEST(HaDiscovery, CommandPayloadsAreWhatTheCommandParserAccepts) {
               json({{"sleeper", "alex"}, {"enabled", false}}));
     EXPECT_EQ(json::parse(c["bedtimed_alex_step_stretch"]["payload_on"].get<std::string>()),
               json({{"sleeper", "alex"}, {"step", "stretch"}, {"enabled", true}}));
-    EXPECT_EQ(json::parse(c["bedtimed_alex_log_cramp"]["payload_press"].get<std::string>()), json({{"sleeper", "alex"}}));
+    EXPECT_EQ(json::parse(c["bedtimed_alex_log_cramp"]["payload_press"].get<std::string>()),
+              json({{"sleeper", "alex"}}));
     // What HA renders from the command templates (tojson of "calm" is "calm" quoted).
     std::string tier = c["bedtimed_alex_tier_override"]["command_template"];
     tier.replace(tier.find("{{ value | tojson }}"), 20, "\"calm\"");
@@ -253,7 +282,8 @@ TEST(HaDiscovery, EntityModeUsesOneTopicPerEntityWithDeviceAndOrigin) {
 }
 
 TEST(HaDiscovery, PrefixAndNodeIdAreConfigurable) {
-    const auto cfg = load(household("home_assistant: {discovery_prefix: ha, node_id: night-box}\n"));
+    const auto cfg =
+        load(household("home_assistant: {discovery_prefix: ha, node_id: night-box}\n"));
     const auto configs = configs_of(build(cfg, "1", {}));
     EXPECT_TRUE(configs.count("ha/device/night-box_alex/config"));
     EXPECT_EQ(configs.at("ha/device/night-box/config")["device"]["identifiers"][0], "night-box");
@@ -271,7 +301,8 @@ TEST(HaDiscovery, ARemovedSleeperIsClearedAndARemovedStepIsStubbedThenDropped) {
     const auto stub = json::parse(after.messages[1].payload);
     EXPECT_EQ(stub["components"]["bedtimed_alex_step_stretch"], json({{"platform", "switch"}}));
     std::map<std::string, json> final_payloads;
-    for (const auto& m : after.messages) final_payloads[m.topic] = m.payload.empty() ? json() : json::parse(m.payload);
+    for (const auto& m : after.messages)
+        final_payloads[m.topic] = m.payload.empty() ? json() : json::parse(m.payload);
     EXPECT_FALSE(final_payloads["homeassistant/device/bedtimed_alex/config"]["components"].contains(
         "bedtimed_alex_step_stretch"));
     EXPECT_TRUE(final_payloads["homeassistant/device/bedtimed_sam/config"].is_null());
@@ -279,10 +310,13 @@ TEST(HaDiscovery, ARemovedSleeperIsClearedAndARemovedStepIsStubbedThenDropped) {
 }
 
 TEST(HaDiscovery, EntityModeRemovesTheTopicsOfARemovedStep) {
-    const auto before = build(load(household("home_assistant: {mode: entity}\n")), "1", {}).published;
-    const auto after = build(load(household("home_assistant: {mode: entity}\n", true, false)), "1", before);
+    const auto before =
+        build(load(household("home_assistant: {mode: entity}\n")), "1", {}).published;
+    const auto after =
+        build(load(household("home_assistant: {mode: entity}\n", true, false)), "1", before);
     ASSERT_FALSE(after.messages.empty());
-    EXPECT_EQ(after.messages[0].topic, "homeassistant/switch/bedtimed/bedtimed_alex_step_stretch/config");
+    EXPECT_EQ(after.messages[0].topic,
+              "homeassistant/switch/bedtimed/bedtimed_alex_step_stretch/config");
     EXPECT_EQ(after.messages[0].payload, "");
     EXPECT_EQ(after.messages[1].payload.empty(), false) << "only one removal";
 }
@@ -314,9 +348,10 @@ TEST(HaDiscovery, PublishedRoundTripsThroughJsonAndToleratesJunk) {
 }
 
 TEST(HaDiscovery, BadOptionsAreConfigErrors) {
-    for (const char* block : {"home_assistant: {mode: legacy}\n", "home_assistant: {discovery_prefix: \"a/#\"}\n",
-                              "home_assistant: {node_id: \"a b\"}\n", "home_assistant: {support_url: ftp://x}\n",
-                              "home_assistant: {rediscover_delay: 1h}\n"}) {
+    for (const char* block :
+         {"home_assistant: {mode: legacy}\n", "home_assistant: {discovery_prefix: \"a/#\"}\n",
+          "home_assistant: {node_id: \"a b\"}\n", "home_assistant: {support_url: ftp://x}\n",
+          "home_assistant: {rediscover_delay: 1h}\n"}) {
         SCOPED_TRACE(block);
         EXPECT_THROW(load(household(block)), config::ConfigError);
     }

@@ -18,8 +18,8 @@
 //    in flight reaches the plug meanwhile and its reports are lost. (Should an
 //    old process's report come after the new one subscribed, the governor
 //    cannot tell it from a hand; it then errs to safety: the pad off, no more
-//    heat that night.) The new process starts (Started), may resume the interrupted session before the broker
-//    is back, then connects (Reconnected) and resumes what is left, as
+//    heat that night.) The new process starts (Started), may resume the interrupted session before
+//    the broker is back, then connects (Reconnected) and resumes what is left, as
 //    daemon/heat/actuators.cpp does. The demo's start inside a pre-warm found
 //    the defect this test guards: ON, OFF, ON answered by ON, OFF, ON, and the
 //    first ON report confirmed the second ON.
@@ -60,9 +60,13 @@ public:
     std::vector<std::string> failures;
     std::vector<std::string> trace;
 
-    void request(Seconds wanted, bool resume = false) { decide_and_send(Request{wanted, "request", resume, {}}, "Request"); }
+    void request(Seconds wanted, bool resume = false) {
+        decide_and_send(Request{wanted, "request", resume, {}}, "Request");
+    }
     void release() { decide_and_send(Release{"routine", false}, "Release"); }
-    void sleep(bool asleep) { decide_and_send(SleepChanged{asleep, "sensor"}, asleep ? "asleep" : "awake"); }
+    void sleep(bool asleep) {
+        decide_and_send(SleepChanged{asleep, "sensor"}, asleep ? "asleep" : "awake");
+    }
     void reconnect() {
         const Verdict v = decide_and_send(Reconnected{}, "Reconnected");
         if (v.granted.count() > 0) request(v.granted, /*resume=*/true);
@@ -81,7 +85,8 @@ public:
         down_ = true;
         advance(7s);
         down_ = false;
-        const Seconds left = was_on && off_at > now_ ? duration_cast<Seconds>(off_at - now_) : Seconds(0);
+        const Seconds left =
+            was_on && off_at > now_ ? duration_cast<Seconds>(off_at - now_) : Seconds(0);
         st = p;
         decide_and_send(Started{}, "Started");
         if (resume_before_connect && left.count() > 0) request(left, /*resume=*/true);
@@ -135,10 +140,16 @@ public:
     void settle() {
         advance(10s);
         if (!to_plug_.empty() || !to_bedtimed_.empty()) return;  // a new session keeps going
-        if (!st.confirmed()) fail(fmt::format("still awaits {} report(s) with nothing in flight", st.reports_awaited));
-        if (st.on != plug_on_) fail(fmt::format("bedtimed thinks {}, the plug is {}", st.on ? "ON" : "OFF", plug_on_ ? "ON" : "OFF"));
+        if (!st.confirmed())
+            fail(fmt::format("still awaits {} report(s) with nothing in flight",
+                             st.reports_awaited));
+        if (st.on != plug_on_)
+            fail(fmt::format("bedtimed thinks {}, the plug is {}", st.on ? "ON" : "OFF",
+                             plug_on_ ? "ON" : "OFF"));
     }
-    std::int64_t pick(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_); }
+    std::int64_t pick(std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
+    }
     bool failed() const { return !failures.empty(); }
     std::string dump() const {
         std::string out;
@@ -161,7 +172,8 @@ private:
     std::optional<SteadyTime> confirm_at_;
 
     void note(const std::string& s) {
-        trace.push_back(fmt::format("{:>9.3f} s  {}", duration_cast<milliseconds>(now_ - kStart).count() / 1000.0, s));
+        trace.push_back(fmt::format(
+            "{:>9.3f} s  {}", duration_cast<milliseconds>(now_ - kStart).count() / 1000.0, s));
     }
     void fail(const std::string& s) {
         failures.push_back(s);
@@ -173,14 +185,18 @@ private:
     }
     void report() {
         to_bedtimed_.push_back({later(to_bedtimed_), plug_on_, {}});
-        if (pick(0, 3) == 0) to_bedtimed_.push_back({later(to_bedtimed_), plug_on_, {}});  // an echo, then the device's report
+        if (pick(0, 3) == 0)
+            to_bedtimed_.push_back(
+                {later(to_bedtimed_), plug_on_, {}});  // an echo, then the device's report
     }
     Verdict decide_and_send(const Event& e, const std::string& label) {
         const Verdict v = decide(st, limits_, e, now_);
         st = v.next;
         note(label + (v.command ? (v.command->on ? " -> ON" : " -> OFF") : "") +
              (v.reason.empty() ? "" : "  [" + v.reason + "]"));
-        if (v.manual_off) fail("an OFF of bedtimed's own (or the plug's timer) was taken for a hand: " + v.reason);
+        if (v.manual_off)
+            fail("an OFF of bedtimed's own (or the plug's timer) was taken for a hand: " +
+                 v.reason);
         if (v.command) {
             to_plug_.push_back({later(to_plug_), v.command->on, v.command->device_cap});
             confirm_at_ = now_ + 10s;
@@ -194,9 +210,10 @@ TEST(HeatGovernorLag, AStartInsideASessionIsNeverTakenForAHand) {
     const Limits l{30min, 30min, true};
     PadState st;
     const SteadyTime t = kStart;
-    st = decide(st, l, Started{}, t).next;                                // OFF
-    st = decide(st, l, Request{20min, "pre-warm", false, {}}, t).next;    // ON, before the broker is back
-    auto v = decide(st, l, Reconnected{}, t + 1s);                        // OFF
+    st = decide(st, l, Started{}, t).next;  // OFF
+    st = decide(st, l, Request{20min, "pre-warm", false, {}}, t)
+             .next;                                 // ON, before the broker is back
+    auto v = decide(st, l, Reconnected{}, t + 1s);  // OFF
     st = v.next;
     ASSERT_GT(v.granted.count(), 0);
     st = decide(st, l, Request{v.granted, "resume", true, {}}, t + 1s).next;  // ON
@@ -288,26 +305,47 @@ TEST(HeatGovernorLag, RandomSequencesNeverTakeBedtimedsOwnOffForAHand) {
     long steps = 0;
     for (std::uint32_t seed = 1; seed <= 600; ++seed) {
         std::mt19937 limits_rng(seed);
-        auto lpick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(limits_rng); };
+        auto lpick = [&](int lo, int hi) {
+            return std::uniform_int_distribution<int>(lo, hi)(limits_rng);
+        };
         const Limits l{Seconds(60 * lpick(2, 60)), Seconds(60 * lpick(0, 30)), lpick(0, 3) != 0};
         LaggyPlugSim sim(l, seed);
         bool asleep = false;
         for (int i = 0; i < 150 && !sim.failed(); ++i, ++steps) {
             switch (sim.pick(0, 9)) {
-                case 0: case 1: case 2: sim.request(Seconds(sim.pick(1, 3600))); break;
-                case 3: sim.release(); break;
-                case 4: asleep = sim.pick(0, 2) == 0; sim.sleep(asleep); break;
-                case 5: sim.reconnect(); break;
-                case 6: sim.restart(sim.pick(0, 1) == 1); break;
-                case 7: sim.settle(); break;
-                default: sim.advance(milliseconds(sim.pick(0, 1) ? sim.pick(0, 4000) : sim.pick(0, 1800000))); break;
+                case 0:
+                case 1:
+                case 2:
+                    sim.request(Seconds(sim.pick(1, 3600)));
+                    break;
+                case 3:
+                    sim.release();
+                    break;
+                case 4:
+                    asleep = sim.pick(0, 2) == 0;
+                    sim.sleep(asleep);
+                    break;
+                case 5:
+                    sim.reconnect();
+                    break;
+                case 6:
+                    sim.restart(sim.pick(0, 1) == 1);
+                    break;
+                case 7:
+                    sim.settle();
+                    break;
+                default:
+                    sim.advance(
+                        milliseconds(sim.pick(0, 1) ? sim.pick(0, 4000) : sim.pick(0, 1800000)));
+                    break;
             }
         }
         if (!sim.failed()) sim.settle();
         ++sequences;
-        ASSERT_FALSE(sim.failed()) << "seed " << seed << ", max_on " << l.max_on.count() << " s, min_off "
-                                   << l.min_off.count() << " s, device cap " << l.device_cap << "\n"
-                                   << sim.dump();
+        ASSERT_FALSE(sim.failed())
+            << "seed " << seed << ", max_on " << l.max_on.count() << " s, min_off "
+            << l.min_off.count() << " s, device cap " << l.device_cap << "\n"
+            << sim.dump();
     }
     std::printf("heat governor with a late plug: %d sequences, %ld steps\n", sequences, steps);
 }

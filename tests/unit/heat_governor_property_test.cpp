@@ -29,11 +29,23 @@ using std::chrono::milliseconds;
 // ---------------------------------------------------------------------------
 // Properties on random sequences.
 
-enum class Kind { Advance, Request, Release, HandOn, HandOff, Sleep, Reconnect, NewNight, Restart, Tick };
+enum class Kind {
+    Advance,
+    Request,
+    Release,
+    HandOn,
+    HandOff,
+    Sleep,
+    Reconnect,
+    NewNight,
+    Restart,
+    Tick
+};
 struct Action {
     Kind kind;
     std::int64_t ms = 0;  // Advance: how long; Request: wanted
-    bool flag = false;    // Advance: plug timer first on a tie; Request: resume; Release: by hand; Sleep: asleep
+    bool flag = false;    // Advance: plug timer first on a tie; Request: resume; Release: by hand;
+                          // Sleep: asleep
     std::int64_t cap_s = -1;  // Request: device_cap in seconds, -1 = none
 };
 
@@ -54,14 +66,18 @@ Case make_case(std::uint32_t seed, int events) {
     c.limits.device_cap = pick(0, 2) != 0;
     c.subsecond = pick(0, 1) == 1;
     const std::int64_t unit = c.subsecond ? 1 : 1000;
-    auto dur_ms = [&](std::int64_t lo_s, std::int64_t hi_s) { return pick(lo_s * 1000 / unit, hi_s * 1000 / unit) * unit; };
+    auto dur_ms = [&](std::int64_t lo_s, std::int64_t hi_s) {
+        return pick(lo_s * 1000 / unit, hi_s * 1000 / unit) * unit;
+    };
     bool asleep = false;
     for (int i = 0; i < events; ++i) {
         Action a{Kind::Advance};
         const auto r = pick(0, 99);
         if (r < 34) {
             const auto size = pick(0, 19);
-            a.ms = size < 13 ? dur_ms(0, 300) : size < 19 ? dur_ms(300, 2400) : dur_ms(2400, 4 * 3600);
+            a.ms = size < 13   ? dur_ms(0, 300)
+                   : size < 19 ? dur_ms(300, 2400)
+                               : dur_ms(2400, 4 * 3600);
             a.flag = pick(0, 1) == 1;
         } else if (r < 56) {
             a.kind = Kind::Request;
@@ -95,18 +111,27 @@ Case make_case(std::uint32_t seed, int events) {
 
 std::string describe(const Action& a) {
     switch (a.kind) {
-        case Kind::Advance: return fmt::format("advance {} ms{}", a.ms, a.flag ? " (plug first on a tie)" : "");
+        case Kind::Advance:
+            return fmt::format("advance {} ms{}", a.ms, a.flag ? " (plug first on a tie)" : "");
         case Kind::Request:
             return fmt::format("Request {} ms{}{}", a.ms, a.flag ? " resume" : "",
                                a.cap_s >= 0 ? fmt::format(" device_cap {} s", a.cap_s) : "");
-        case Kind::Release: return a.flag ? "Release by hand" : "Release";
-        case Kind::HandOn: return "hand ON";
-        case Kind::HandOff: return "hand OFF";
-        case Kind::Sleep: return a.flag ? "SleepChanged asleep" : "SleepChanged awake";
-        case Kind::Reconnect: return "Reconnected";
-        case Kind::NewNight: return "NewNight";
-        case Kind::Restart: return "restart";
-        case Kind::Tick: return "Tick";
+        case Kind::Release:
+            return a.flag ? "Release by hand" : "Release";
+        case Kind::HandOn:
+            return "hand ON";
+        case Kind::HandOff:
+            return "hand OFF";
+        case Kind::Sleep:
+            return a.flag ? "SleepChanged asleep" : "SleepChanged awake";
+        case Kind::Reconnect:
+            return "Reconnected";
+        case Kind::NewNight:
+            return "NewNight";
+        case Kind::Restart:
+            return "restart";
+        case Kind::Tick:
+            return "Tick";
     }
     return "?";
 }
@@ -115,7 +140,9 @@ Sim run_case(const Case& c, bool tracing) {
     Sim sim(c.limits, at(21, 0), tracing);
     for (const auto& a : c.actions) {
         switch (a.kind) {
-            case Kind::Advance: sim.advance(milliseconds(a.ms), a.flag); break;
+            case Kind::Advance:
+                sim.advance(milliseconds(a.ms), a.flag);
+                break;
             case Kind::Request:
                 sim.request(duration_cast<Seconds>(milliseconds(a.ms)) > Seconds(0)
                                 ? duration_cast<Seconds>(milliseconds(a.ms))
@@ -123,14 +150,30 @@ Sim run_case(const Case& c, bool tracing) {
                             "request", a.flag,
                             a.cap_s >= 0 ? std::optional<Seconds>(Seconds(a.cap_s)) : std::nullopt);
                 break;
-            case Kind::Release: sim.release(a.flag); break;
-            case Kind::HandOn: sim.hand_on(); break;
-            case Kind::HandOff: sim.hand_off(); break;
-            case Kind::Sleep: sim.sleep(a.flag); break;
-            case Kind::Reconnect: sim.reconnect(); break;
-            case Kind::NewNight: sim.new_night(); break;
-            case Kind::Restart: sim.restart(); break;
-            case Kind::Tick: sim.tick(); break;
+            case Kind::Release:
+                sim.release(a.flag);
+                break;
+            case Kind::HandOn:
+                sim.hand_on();
+                break;
+            case Kind::HandOff:
+                sim.hand_off();
+                break;
+            case Kind::Sleep:
+                sim.sleep(a.flag);
+                break;
+            case Kind::Reconnect:
+                sim.reconnect();
+                break;
+            case Kind::NewNight:
+                sim.new_night();
+                break;
+            case Kind::Restart:
+                sim.restart();
+                break;
+            case Kind::Tick:
+                sim.tick();
+                break;
         }
         if (sim.failed()) break;
     }
@@ -144,10 +187,8 @@ Case shrink(Case c) {
             Case t = c;
             t.actions.erase(t.actions.begin() + static_cast<std::ptrdiff_t>(i),
                             t.actions.begin() + static_cast<std::ptrdiff_t>(i + chunk));
-            if (run_case(t, false).failed())
-                c = std::move(t);
-            else
-                i += chunk;
+            if (run_case(t, false).failed()) c = std::move(t);
+            else i += chunk;
         }
         if (chunk == 1) break;
     }
@@ -176,10 +217,11 @@ TEST(HeatGovernorProperty, RandomSequencesKeepEveryInvariant) {
                 const Case small = shrink(c);
                 std::string steps;
                 for (const auto& a : small.actions) steps += "    " + describe(a) + "\n";
-                FAIL() << "seed " << seed << ", sequence " << n << " (case seed " << case_seed << "): "
-                       << sim.failures.front() << "\nLimits: max_on " << c.limits.max_on.count() << " s, min_off "
-                       << c.limits.min_off.count() << " s, device_cap " << c.limits.device_cap
-                       << "\nminimal sequence (" << small.actions.size() << " steps, from 21:00):\n"
+                FAIL() << "seed " << seed << ", sequence " << n << " (case seed " << case_seed
+                       << "): " << sim.failures.front() << "\nLimits: max_on "
+                       << c.limits.max_on.count() << " s, min_off " << c.limits.min_off.count()
+                       << " s, device_cap " << c.limits.device_cap << "\nminimal sequence ("
+                       << small.actions.size() << " steps, from 21:00):\n"
                        << steps << "replayed:\n"
                        << run_case(small, true).dump();
             }

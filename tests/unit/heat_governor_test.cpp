@@ -264,13 +264,16 @@ TEST(HeatGovernor, NeverAnOnWithADeviceCapOfZero) {
     const Limits l = limits(27min);
     PadState st;
     st.interrupted_since = at(21, 48, 19) + 681ms;  // its cap ends at 22:15:19.681
-    auto v = decide(st, l, Request{96min, "pre-warm (resumed)", true, std::nullopt}, at(22, 15, 19) + 626ms);
+    auto v = decide(st, l, Request{96min, "pre-warm (resumed)", true, std::nullopt},
+                    at(22, 15, 19) + 626ms);
     EXPECT_TRUE(v.refused);
     EXPECT_FALSE(v.reason.empty());
     EXPECT_FALSE(v.command && v.command->on);
 
     // The same while the pad is on: no new ON, the plug keeps its timer.
-    PadState on = decide(PadState{}, l, Request{Seconds(27 * 60 - 1), "x", false, std::nullopt}, at(22, 0)).next;
+    PadState on =
+        decide(PadState{}, l, Request{Seconds(27 * 60 - 1), "x", false, std::nullopt}, at(22, 0))
+            .next;
     on = decide(on, l, Report{true}, at(22, 0)).next;
     const auto timer = on.device_off_at;
     v = decide(on, l, Request{10min, "episode", false, std::nullopt}, at(22, 26, 59) + 500ms);
@@ -287,7 +290,8 @@ TEST(HeatGovernor, NeverAnOnWithADeviceCapOfZero) {
 TEST(HeatGovernor, RequestsWhileAsleepAreRefused) {
     Sim sim(limits(30min), at(1, 0));
     sim.sleep(true);
-    for (auto r : {Request{20min, "episode 9", false, std::nullopt}, Request{5min, "pre-warm", false, std::nullopt},
+    for (auto r : {Request{20min, "episode 9", false, std::nullopt},
+                   Request{5min, "pre-warm", false, std::nullopt},
                    Request{15s, "pad test", false, Seconds(5)}}) {
         auto v = decide(sim.st, sim.limits(), r, sim.now);
         EXPECT_TRUE(v.refused);
@@ -335,7 +339,6 @@ TEST(HeatGovernor, EveryRefusalAndEveryOffHasAReason) {
         EXPECT_FALSE(v.reason.empty()) << i;
     }
 }
-
 
 }  // namespace
 }  // namespace bedtimed::heat

@@ -27,8 +27,8 @@ using namespace std::chrono_literals;
 using namespace heat_year;
 
 struct YearFigures {
-    int nights = 0, episodes = 0, episodes_asleep = 0, hand_events = 0, cold_nights = 0, silent_tracker_nights = 0,
-        reconnects = 0;
+    int nights = 0, episodes = 0, episodes_asleep = 0, hand_events = 0, cold_nights = 0,
+        silent_tracker_nights = 0, reconnects = 0;
 };
 
 // Local times of one night, in minutes after midnight of its first day (may exceed 1440).
@@ -40,7 +40,9 @@ public:
         const auto secs = seconds(static_cast<long long>((minutes - whole) * 60));
         return at_local(berlin(), day_ + date::days(whole / 1440), whole % 1440) + secs;
     }
-    double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
+    double uniform(double lo, double hi) {
+        return std::uniform_real_distribution<double>(lo, hi)(rng_);
+    }
     int pick(std::initializer_list<int> weights) {
         return std::discrete_distribution<int>(weights.begin(), weights.end())(rng_);
     }
@@ -54,7 +56,8 @@ private:
 using Stages = std::vector<std::pair<double, std::string>>;  // change points (minutes, value)
 
 void sort_stages(Stages& stages) {
-    std::stable_sort(stages.begin(), stages.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(stages.begin(), stages.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 std::string stage_at_minute(const Stages& stages, double m) {
     std::string v = "awake";
@@ -103,8 +106,12 @@ private:
         bool cold = false;
     };
 
-    bool reads_asleep(WallTime now) const { return stage_ != "awake" && now - stage_at_ < kStageStale; }
-    void add(Night& n, double minutes, std::function<void()> act) { events_.push_back({n.at(minutes), std::move(act)}); }
+    bool reads_asleep(WallTime now) const {
+        return stage_ != "awake" && now - stage_at_ < kStageStale;
+    }
+    void add(Night& n, double minutes, std::function<void()> act) {
+        events_.push_back({n.at(minutes), std::move(act)});
+    }
 
     void run_night(int k) {
         const date::local_days day = kFirstDay + date::days(k);
@@ -127,8 +134,8 @@ private:
         ++fig_.nights;
         // HEAT_YEAR_TRACE=1 prints the nights with back-to-back periods longer than max_on.
         if (std::getenv("HEAT_YEAR_TRACE") && plug_.chains_past_cap > chains_mark) {
-            std::printf("[ year ] seed %llu night %d (%s):\n", static_cast<unsigned long long>(seed_), k,
-                        date_text(day).c_str());
+            std::printf("[ year ] seed %llu night %d (%s):\n",
+                        static_cast<unsigned long long>(seed_), k, date_text(day).c_str());
             for (const auto& line : plug_.night_trace)
                 if (line.find(" stage ") == std::string::npos) std::printf("  %s\n", line.c_str());
         }
@@ -179,7 +186,8 @@ private:
                 const bool asleep = reads_asleep(h_.clock.wall_now());
                 if (asleep) ++fig_.episodes_asleep;
                 plug_.trace("episode " + id + (asleep ? " (sensor reads asleep)" : ""));
-                h_.bus.inject("w/episode", fmt::format(R"({{"id":"{}","duration_s":{}}})", id, 20 + e * 17));
+                h_.bus.inject("w/episode",
+                              fmt::format(R"({{"id":"{}","duration_s":{}}})", id, 20 + e * 17));
             });
         }
         for (double t : plan.episode_times)
@@ -187,9 +195,10 @@ private:
                 const double from = t + n.uniform(0.2, 3), to = from + n.uniform(3, 10);
                 const std::string resume = stage_at_minute(plan.stages, to);
                 auto& st = plan.stages;
-                st.erase(std::remove_if(st.begin(), st.end(),
-                                        [&](const auto& p) { return p.first >= from && p.first < to; }),
-                         st.end());
+                st.erase(
+                    std::remove_if(st.begin(), st.end(),
+                                   [&](const auto& p) { return p.first >= from && p.first < to; }),
+                    st.end());
                 st.push_back({from, "awake"});
                 st.push_back({to, resume});
                 sort_stages(st);
@@ -238,15 +247,21 @@ private:
         for (int i = 0; i < n_hand; ++i) {
             double t = 0;
             switch (n.pick({35, 30, 20, 15})) {
-                case 0: t = n.uniform(22 * 60 + 5, 22 * 60 + 36); break;
-                case 1:
-                    t = episodes.empty()
-                            ? n.uniform(19 * 60 + 30, 1440 + 7 * 60 + 30)
-                            : episodes[static_cast<std::size_t>(n.uniform(0, episodes.size() - 0.001))] +
-                                  n.uniform(0.5, 16);
+                case 0:
+                    t = n.uniform(22 * 60 + 5, 22 * 60 + 36);
                     break;
-                case 2: t = n.uniform(plan.onset + 5, plan.wake - 5); break;
-                default: t = n.uniform(19 * 60 + 30, 1440 + 7 * 60 + 30); break;
+                case 1:
+                    t = episodes.empty() ? n.uniform(19 * 60 + 30, 1440 + 7 * 60 + 30)
+                                         : episodes[static_cast<std::size_t>(
+                                               n.uniform(0, episodes.size() - 0.001))] +
+                                               n.uniform(0.5, 16);
+                    break;
+                case 2:
+                    t = n.uniform(plan.onset + 5, plan.wake - 5);
+                    break;
+                default:
+                    t = n.uniform(19 * 60 + 30, 1440 + 7 * 60 + 30);
+                    break;
             }
             add(n, t, [this] {
                 ++fig_.hand_events;
@@ -258,9 +273,10 @@ private:
     // The broker connection comes back now and then, most often while heating.
     void plan_reconnect(Night& n, const Plan& plan) {
         if (!n.chance(0.2)) return;
-        const double t = n.chance(0.5)                    ? n.uniform(22 * 60 + 5, 22 * 60 + 40)
-                         : !plan.episode_times.empty() ? plan.episode_times.front() + n.uniform(0.2, 16)
-                                                       : n.uniform(19 * 60, 1440 + 8 * 60);
+        const double t = n.chance(0.5) ? n.uniform(22 * 60 + 5, 22 * 60 + 40)
+                         : !plan.episode_times.empty()
+                             ? plan.episode_times.front() + n.uniform(0.2, 16)
+                             : n.uniform(19 * 60, 1440 + 8 * 60);
         add(n, t, [this] {
             ++fig_.reconnects;
             plug_.trace("reconnect");
@@ -270,7 +286,8 @@ private:
 
     // The night's events in time order; time moves in random steps of 30-120 s between them.
     void play(Night& n, WallTime night_end) {
-        std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+        std::stable_sort(events_.begin(), events_.end(),
+                         [](const Event& a, const Event& b) { return a.at < b.at; });
         auto advance_to = [&](WallTime t) {
             while (h_.clock.wall_now() < t) {
                 const Duration step = seconds(static_cast<long long>(n.uniform(30, 120)));
@@ -291,32 +308,38 @@ private:
 
     void report_night(int k, date::local_days day, const Plan& plan, std::size_t violations_mark,
                       std::size_t timeline_mark) {
-        std::string text = fmt::format("seed {} night {} ({}{}), max_on {} min:\n", seed_, k, date_text(day),
-                                       plan.cold ? ", cold room" : "", max_on_min_);
+        std::string text = fmt::format("seed {} night {} ({}{}), max_on {} min:\n", seed_, k,
+                                       date_text(day), plan.cold ? ", cold room" : "", max_on_min_);
         for (std::size_t i = violations_mark; i < plug_.violations.size(); ++i)
             text += "  " + plug_.violations[i] + "\n";
         text += " plug and test:\n";
         for (const auto& line : plug_.night_trace) text += "  " + line + "\n";
         text += " bedtimed:\n";
-        for (std::size_t i = timeline_mark; i < h_.timeline.size(); ++i) text += "  " + h_.timeline[i] + "\n";
+        for (std::size_t i = timeline_mark; i < h_.timeline.size(); ++i)
+            text += "  " + h_.timeline[i] + "\n";
         ADD_FAILURE() << text;
     }
 
     void print_figures() const {
         std::printf(
-            "[ year ] seed %llu, max_on %d min: %d nights (%d cold, %d with a silent tracker), %d episodes (%d "
-            "while the sensor read asleep), %d hand events (%ld ON, %ld OFF, %ld of them at the plug's own end), "
+            "[ year ] seed %llu, max_on %d min: %d nights (%d cold, %d with a silent tracker), %d "
+            "episodes (%d "
+            "while the sensor read asleep), %d hand events (%ld ON, %ld OFF, %ld of them at the "
+            "plug's own end), "
             "%d reconnects\n",
             static_cast<unsigned long long>(seed_), max_on_min_, fig_.nights, fig_.cold_nights,
-            fig_.silent_tracker_nights, fig_.episodes, fig_.episodes_asleep, fig_.hand_events, plug_.hand_ons,
-            plug_.hand_offs, plug_.hand_offs_ambiguous, fig_.reconnects);
+            fig_.silent_tracker_nights, fig_.episodes, fig_.episodes_asleep, fig_.hand_events,
+            plug_.hand_ons, plug_.hand_offs, plug_.hand_offs_ambiguous, fig_.reconnects);
         std::printf(
-            "[ year ] plug: %ld ON periods, %ld ON commands, %ld OFF by bedtimed, %ld by its own timer, longest "
+            "[ year ] plug: %ld ON periods, %ld ON commands, %ld OFF by bedtimed, %ld by its own "
+            "timer, longest "
             "%lld s on; %ld back-to-back chains (gaps < 1 min) longer than max_on\n",
             plug_.periods, plug_.on_commands, plug_.bedtimed_offs, plug_.own_timer_offs,
-            static_cast<long long>(duration_cast<seconds>(plug_.longest()).count()), plug_.chains_past_cap);
+            static_cast<long long>(duration_cast<seconds>(plug_.longest()).count()),
+            plug_.chains_past_cap);
         std::printf(
-            "[ year ] counters: %llu heat sessions, %llu safety offs, %llu manual offs, %llu refusals, %llu "
+            "[ year ] counters: %llu heat sessions, %llu safety offs, %llu manual offs, %llu "
+            "refusals, %llu "
             "unconfirmed\n",
             static_cast<unsigned long long>(h_.counters.heat_sessions),
             static_cast<unsigned long long>(h_.counters.heat_safety_offs),
@@ -340,7 +363,8 @@ private:
 };
 
 void run_year(std::uint64_t seed, int max_on_min, int cold_min, bool zcl_max = false) {
-    SCOPED_TRACE(fmt::format("seed {}, max_on {} min{}", seed, max_on_min, zcl_max ? ", ZCL OnTime rule" : ""));
+    SCOPED_TRACE(fmt::format("seed {}, max_on {} min{}", seed, max_on_min,
+                             zcl_max ? ", ZCL OnTime rule" : ""));
     Year(seed, max_on_min, cold_min, zcl_max).run();
 }
 

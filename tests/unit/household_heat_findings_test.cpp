@@ -18,8 +18,12 @@ using namespace heat_year;
 // ---- the findings, one by one ------------------------------------------------
 
 // Thursday 2026-11-26 in Berlin (UTC+1).
-WallTime at_evening(const std::string& hhmmss) { return *parse_iso8601("2026-11-26T" + hhmmss + "+01:00"); }
-WallTime at_morning(const std::string& hhmmss) { return *parse_iso8601("2026-11-27T" + hhmmss + "+01:00"); }
+WallTime at_evening(const std::string& hhmmss) {
+    return *parse_iso8601("2026-11-26T" + hhmmss + "+01:00");
+}
+WallTime at_morning(const std::string& hhmmss) {
+    return *parse_iso8601("2026-11-27T" + hhmmss + "+01:00");
+}
 
 struct Scene {
     Household h{household_yaml(30, 25), at_evening("18:00:00"), "", /*expect_confirmation=*/true};
@@ -96,7 +100,8 @@ TEST(HeatYear, AHandsOffThirtySecondsBeforeThePlannedEndIsManualForTheNight) {
     ASSERT_TRUE(s.plug.on());
     run_until(s.h, s.plug, at_evening("22:29:30"));
     ASSERT_TRUE(s.plug.on());
-    EXPECT_FALSE(s.plug.hand());  // a hand, 30 s before bedtimed's end (the plug's own ends a minute later)
+    EXPECT_FALSE(
+        s.plug.hand());  // a hand, 30 s before bedtimed's end (the plug's own ends a minute later)
     EXPECT_EQ(s.h.counters.manual_offs, 1u);
     EXPECT_TRUE(s.h.said("switched off by hand: no more heat tonight"));
     run_until(s.h, s.plug, at_evening("23:30:00"));
@@ -146,12 +151,12 @@ TEST(HeatYear, BackToBackSessionsSecondsApartStayWithinTheCap) {
     ASSERT_FALSE(s.plug.on()) << "the pre-warm ended at bedtime";
     s.h.bus.inject("w/episode", R"({"id":"e1","duration_s":40})");
     run_until(s.h, s.plug, at_evening("22:35:30") + kSlack);
-    EXPECT_FALSE(s.plug.on()) << "25 min of heat, a 30 s break, then only the 5 min left of the 30 min cap";
+    EXPECT_FALSE(s.plug.on())
+        << "25 min of heat, a 30 s break, then only the 5 min left of the 30 min cap";
     run_until(s.h, s.plug, at_evening("23:30:00"));
     EXPECT_EQ(s.plug.chains_past_cap, 0);
     expect_no_violations(s.plug);
 }
-
 
 // Found by the year run, fixed in the governor (a pad confirmed ON stays
 // confirmed while an extension is on its way): a hand's OFF while a command
@@ -168,8 +173,9 @@ TEST(HeatYear, AHandsOffWhileAnExtensionIsOnItsWayWins) {
     s.h.bus.inject("s/room", "20");
     run_until(s.h, s.plug, at_evening("22:20:00"));  // the pre-warm, 22:15 to 22:30, confirmed
     ASSERT_TRUE(s.plug.on());
-    s.h.bus.inject("w/episode", R"({"id":"e1","duration_s":40})");  // ON for 15 min more, on its way
-    EXPECT_FALSE(s.plug.hand(/*in_flight=*/true));                  // the hand, before the plug read it
+    s.h.bus.inject("w/episode",
+                   R"({"id":"e1","duration_s":40})");  // ON for 15 min more, on its way
+    EXPECT_FALSE(s.plug.hand(/*in_flight=*/true));     // the hand, before the plug read it
     run_until(s.h, s.plug, at_evening("22:21:00"));
     EXPECT_FALSE(s.plug.on()) << "the hand's OFF was undone by the ON in flight";
     EXPECT_EQ(s.h.counters.manual_offs, 1u);

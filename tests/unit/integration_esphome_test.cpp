@@ -20,7 +20,8 @@ namespace {
 const bedtimed::test::CodecFactory kCodec{kEsphome};
 using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+std::unique_ptr<SwitchDevice> make_switch(const Options& o,
+                                          std::vector<std::string>* warnings = nullptr) {
     return kCodec.make_switch(o, warnings);
 }
 std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }

@@ -21,7 +21,8 @@ namespace {
 const bedtimed::test::CodecFactory kCodec{kGeneric};
 using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+std::unique_ptr<SwitchDevice> make_switch(const Options& o,
+                                          std::vector<std::string>* warnings = nullptr) {
     return kCodec.make_switch(o, warnings);
 }
 std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }
@@ -76,8 +77,9 @@ TEST(GenericSwitch, PlainStateTopic) {
 }
 
 TEST(GenericSwitch, JsonStateWithWildcardFilter) {
-    auto d = make_switch(make_options(
-        {{"on_topic", "pad/cmd"}, {"state_topic", "pad/+/state"}, {"state_json", "relays.0.state"}}));
+    auto d = make_switch(make_options({{"on_topic", "pad/cmd"},
+                                       {"state_topic", "pad/+/state"},
+                                       {"state_json", "relays.0.state"}}));
     EXPECT_EQ(d->parse_state("pad/a/state", R"({"relays":[{"state":"ON"}]})"), true);
     EXPECT_EQ(d->parse_state("pad/b/state", R"({"relays":[{"state":"OFF"}]})"), false);
     EXPECT_EQ(d->parse_state("pad/b/state", R"({"relays":[{"state":true}]})"), true);
@@ -114,8 +116,8 @@ TEST(GenericPosition, DefaultsWithoutStopOrState) {
     EXPECT_EQ(d->move_to(10)[0].payload, "10");
     EXPECT_TRUE(d->stop().empty());
     EXPECT_TRUE(d->state_topics().empty());
-    auto plain = make_position(make_options({{"position_topic", "bed/set"},
-                                             {"position_state_topic", "bed/pos"}}));
+    auto plain = make_position(
+        make_options({{"position_topic", "bed/set"}, {"position_state_topic", "bed/pos"}}));
     EXPECT_EQ(plain->parse_position("bed/pos", "80"), 80.0);
     EXPECT_EQ(plain->parse_position("bed/pos", "eighty"), std::nullopt);
 }
@@ -137,7 +139,8 @@ TEST(GenericOptions, SwitchErrors) {
     EXPECT_NE(e.find("house.yaml:11:5"), std::string::npos) << e;
     e = switch_error(make_options({{"on_topic", "pad"}, {"state_json", "a.b"}}));
     EXPECT_NE(e.find("needs 'state_topic'"), std::string::npos) << e;
-    e = switch_error(make_options({{"on_topic", "pad"}, {"state_topic", "s"}, {"state_json", "a..b"}}));
+    e = switch_error(
+        make_options({{"on_topic", "pad"}, {"state_topic", "s"}, {"state_json", "a..b"}}));
     EXPECT_NE(e.find("house.yaml:12:5"), std::string::npos) << e;
     e = switch_error(make_options({{"on_topic", "pad"}, {"auto_off", "sometimes"}}));
     EXPECT_NE(e.find("house.yaml:11:5"), std::string::npos) << e;
@@ -149,7 +152,8 @@ TEST(GenericOptions, PositionErrors) {
     EXPECT_NE(e.find("'position_topic'"), std::string::npos) << e;
     e = position_error(make_options({{"position_topic", "bed"}, {"stop_topic", "#"}}));
     EXPECT_NE(e.find("house.yaml:11:5"), std::string::npos) << e;
-    e = position_error(make_options({{"position_topic", "bed"}, {"position_payload", "{{auto_off_s}}"}}));
+    e = position_error(
+        make_options({{"position_topic", "bed"}, {"position_payload", "{{auto_off_s}}"}}));
     EXPECT_NE(e.find("house.yaml:11:5"), std::string::npos) << e;
     e = position_error(make_options({{"position_topic", "bed"}, {"position_json", "pos"}}));
     EXPECT_NE(e.find("needs 'position_state_topic'"), std::string::npos) << e;

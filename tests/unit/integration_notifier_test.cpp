@@ -115,7 +115,8 @@ TEST(MqttNotifier, PublishesJsonToTheSleepersTopic) {
 
 TEST(MqttNotifier, QosRetainAndClockFallback) {
     Harness h;
-    auto n = h.make("mqtt", make_options({{"topic", "phone/notify"}, {"qos", "2"}, {"retain", "true"}}));
+    auto n =
+        h.make("mqtt", make_options({{"topic", "phone/notify"}, {"qos", "2"}, {"retain", "true"}}));
     Reminder r = reminder(true);
     r.at = bedtimed::WallTime{};  // no time given: the clock's
     r.title = "Say \"hi\"";

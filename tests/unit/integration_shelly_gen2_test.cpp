@@ -21,7 +21,8 @@ namespace {
 const bedtimed::test::CodecFactory kCodec{kShellyGen2};
 using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+std::unique_ptr<SwitchDevice> make_switch(const Options& o,
+                                          std::vector<std::string>* warnings = nullptr) {
     return kCodec.make_switch(o, warnings);
 }
 std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }
@@ -34,8 +35,9 @@ TEST(ShellyGen2Switch, Commands) {
     auto on = d->turn_on(1800s);
     ASSERT_EQ(on.size(), 1u);
     EXPECT_EQ(on[0].topic, "shellyplus1pm-a8032ab1/rpc");
-    EXPECT_EQ(on[0].payload,
-              R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true,"toggle_after":1800}})");
+    EXPECT_EQ(
+        on[0].payload,
+        R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true,"toggle_after":1800}})");
     auto off = d->turn_off();
     ASSERT_EQ(off.size(), 1u);
     EXPECT_EQ(off[0].topic, "shellyplus1pm-a8032ab1/rpc");
@@ -88,18 +90,21 @@ TEST(ShellyGen2Cover, CommandsAndPosition) {
     auto mv = d->move_to(33.3);
     ASSERT_EQ(mv.size(), 1u);
     EXPECT_EQ(mv[0].topic, "bed/rpc");
-    EXPECT_EQ(mv[0].payload,
-              R"({"id":3,"src":"bedtimed","method":"Cover.GoToPosition","params":{"id":0,"pos":33}})");
+    EXPECT_EQ(
+        mv[0].payload,
+        R"({"id":3,"src":"bedtimed","method":"Cover.GoToPosition","params":{"id":0,"pos":33}})");
     auto st = d->stop();
     ASSERT_EQ(st.size(), 1u);
-    EXPECT_EQ(st[0].payload, R"({"id":4,"src":"bedtimed","method":"Cover.Stop","params":{"id":0}})");
+    EXPECT_EQ(st[0].payload,
+              R"({"id":4,"src":"bedtimed","method":"Cover.Stop","params":{"id":0}})");
     EXPECT_EQ(d->parse_position("bed/status/cover:0", R"({"id":0,"current_pos":70})"), 70.0);
     EXPECT_EQ(d->parse_position("bed/status/cover:0", R"({"id":0,"current_pos":null})"),
               std::nullopt);
     EXPECT_EQ(d->parse_position("bed/status/cover:0", "}"), std::nullopt);
-    EXPECT_EQ(d->parse_position("bed/events/rpc",
-                                R"({"method":"NotifyStatus","params":{"cover:0":{"current_pos":12}}})"),
-              12.0);
+    EXPECT_EQ(
+        d->parse_position("bed/events/rpc",
+                          R"({"method":"NotifyStatus","params":{"cover:0":{"current_pos":12}}})"),
+        12.0);
     EXPECT_EQ(d->parse_position("bed/status/switch:0", R"({"current_pos":70})"), std::nullopt);
 }
 
@@ -127,8 +132,9 @@ TEST(ShellyGen2Facts, ReadCapAsksSwitchGetConfigWithADeviceReplyTopic) {
     auto cmds = d->read_cap();
     ASSERT_EQ(cmds.size(), 1u);
     EXPECT_EQ(cmds[0].topic, "shellyplus1pm-a8032ab1/rpc");
-    EXPECT_EQ(cmds[0].payload,
-              R"({"id":5,"src":"bedtimed/shellyplus1pm-a8032ab1","method":"Switch.GetConfig","params":{"id":1}})");
+    EXPECT_EQ(
+        cmds[0].payload,
+        R"({"id":5,"src":"bedtimed/shellyplus1pm-a8032ab1","method":"Switch.GetConfig","params":{"id":1}})");
     EXPECT_EQ(d->fact_topics(), std::vector<std::string>{"bedtimed/shellyplus1pm-a8032ab1/rpc"});
     EXPECT_EQ(d->initial_facts().cap, DeviceCap::unverified);
 }
@@ -137,48 +143,58 @@ TEST(ShellyGen2Facts, GetConfigReplyVerifiesAutoOff) {
     auto d = make_switch(make_options({{"prefix", "shelly1"}}));
     const std::string reply_topic = "bedtimed/shelly1/rpc";
     const SwitchFacts init = d->initial_facts();
-    auto f = d->learn(reply_topic,
-                      R"({"id":5,"src":"shellyplus1-a8032ab1","dst":"bedtimed/shelly1","result":{"id":0,"name":null,)"
-                      R"("in_mode":"follow","initial_state":"off","auto_on":false,"auto_on_delay":60.0,)"
-                      R"("auto_off":true,"auto_off_delay":1800.0}})",
-                      init);
+    auto f = d->learn(
+        reply_topic,
+        R"({"id":5,"src":"shellyplus1-a8032ab1","dst":"bedtimed/shelly1","result":{"id":0,"name":null,)"
+        R"("in_mode":"follow","initial_state":"off","auto_on":false,"auto_on_delay":60.0,)"
+        R"("auto_off":true,"auto_off_delay":1800.0}})",
+        init);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->cap, DeviceCap::verified);
     EXPECT_NE(f->cap_note.find("1800 s"), std::string::npos) << f->cap_note;
-    EXPECT_EQ(d->turn_on_with(1800s, *f)[0].payload,
-              R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true,"toggle_after":1800}})");
-    for (const std::string result : {R"({"id":0,"auto_off":false,"auto_off_delay":1800.0})",
-                                     R"({"id":0,"auto_off":true,"auto_off_delay":0})",
-                                     R"({"id":0})"}) {
-        auto none = d->learn(reply_topic, R"({"id":5,"src":"s","dst":"bedtimed/shelly1","result":)" + result + "}", init);
+    EXPECT_EQ(
+        d->turn_on_with(1800s, *f)[0].payload,
+        R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true,"toggle_after":1800}})");
+    for (const std::string result :
+         {R"({"id":0,"auto_off":false,"auto_off_delay":1800.0})",
+          R"({"id":0,"auto_off":true,"auto_off_delay":0})", R"({"id":0})"}) {
+        auto none = d->learn(
+            reply_topic, R"({"id":5,"src":"s","dst":"bedtimed/shelly1","result":)" + result + "}",
+            init);
         ASSERT_TRUE(none) << result;
         EXPECT_EQ(none->cap, DeviceCap::none) << result;
         auto on = d->turn_on_with(1800s, *none);
         ASSERT_EQ(on.size(), 1u);
-        EXPECT_EQ(on[0].payload, R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true}})");
+        EXPECT_EQ(on[0].payload,
+                  R"({"id":1,"src":"bedtimed","method":"Switch.Set","params":{"id":0,"on":true}})");
     }
 }
 
 TEST(ShellyGen2Facts, OtherRepliesTeachNothing) {
     auto d = make_switch(make_options({{"prefix", "shelly1"}}));
     const SwitchFacts init = d->initial_facts();
-    const std::string ok = R"({"id":5,"src":"s","result":{"id":0,"auto_off":true,"auto_off_delay":1800.0}})";
-    EXPECT_EQ(d->learn("bedtimed/rpc", ok, init), std::nullopt);                // another device's replies
+    const std::string ok =
+        R"({"id":5,"src":"s","result":{"id":0,"auto_off":true,"auto_off_delay":1800.0}})";
+    EXPECT_EQ(d->learn("bedtimed/rpc", ok, init), std::nullopt);  // another device's replies
     EXPECT_EQ(d->learn("bedtimed/shelly2/rpc", ok, init), std::nullopt);
-    EXPECT_EQ(d->learn("bedtimed/shelly1/rpc",
-                       R"({"id":5,"src":"s","result":{"id":1,"auto_off":true,"auto_off_delay":1800.0}})", init),
-              std::nullopt);  // another switch component
+    EXPECT_EQ(
+        d->learn("bedtimed/shelly1/rpc",
+                 R"({"id":5,"src":"s","result":{"id":1,"auto_off":true,"auto_off_delay":1800.0}})",
+                 init),
+        std::nullopt);  // another switch component
     EXPECT_EQ(d->learn("bedtimed/shelly1/rpc",
                        R"({"id":2,"src":"s","result":{"restart_required":false}})", init),
               std::nullopt);  // the SetConfig reply
-    EXPECT_EQ(d->learn("bedtimed/shelly1/rpc", R"({"id":5,"src":"s","error":{"code":-103,"message":"x"}})", init),
+    EXPECT_EQ(d->learn("bedtimed/shelly1/rpc",
+                       R"({"id":5,"src":"s","error":{"code":-103,"message":"x"}})", init),
               std::nullopt);
     EXPECT_EQ(d->learn("bedtimed/shelly1/rpc", "{{", init), std::nullopt);
 }
 
 TEST(ShellyGen2Facts, PowerFromTheSwitchStatus) {
     auto d = make_switch(make_options({{"prefix", "shelly1"}}));
-    EXPECT_EQ(d->parse_power("shelly1/status/switch:0", R"({"id":0,"output":true,"apower":45.2,"voltage":230.1})"),
+    EXPECT_EQ(d->parse_power("shelly1/status/switch:0",
+                             R"({"id":0,"output":true,"apower":45.2,"voltage":230.1})"),
               45.2);
     EXPECT_EQ(d->parse_power("shelly1/events/rpc",
                              R"({"src":"s","dst":"shelly1/events","method":"NotifyStatus",)"

@@ -22,7 +22,8 @@ namespace {
 const bedtimed::test::CodecFactory kCodec{kTasmota};
 using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+std::unique_ptr<SwitchDevice> make_switch(const Options& o,
+                                          std::vector<std::string>* warnings = nullptr) {
     return kCodec.make_switch(o, warnings);
 }
 std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }
@@ -67,9 +68,9 @@ TEST(TasmotaSwitch, PulseTimeEncoding) {
     auto d = make_switch(make_options({{"topic", "pad"}}));
     auto pulse = [&](std::chrono::seconds s) { return d->prepare(s)[0].payload; };
     EXPECT_EQ(pulse(12s), "112");
-    EXPECT_EQ(pulse(11s), "110");   // tenths of a second
+    EXPECT_EQ(pulse(11s), "110");  // tenths of a second
     EXPECT_EQ(pulse(1s), "10");
-    EXPECT_EQ(pulse(0s), "10");     // never 0: that would disable the cap
+    EXPECT_EQ(pulse(0s), "10");  // never 0: that would disable the cap
     EXPECT_EQ(pulse(64800s), "64900");
     EXPECT_EQ(pulse(100000s), "64900");
 }
@@ -79,8 +80,8 @@ TEST(TasmotaSwitch, CustomPrefixes) {
         {{"topic", "pad"}, {"prefix_cmnd", "c"}, {"prefix_stat", "s/"}, {"prefix_tele", "t"}}));
     EXPECT_EQ(d->turn_off()[0].topic, "c/pad/POWER1");
     EXPECT_EQ(d->state_topics(),
-              (std::vector<std::string>{"s/pad/POWER1", "s/pad/POWER", "s/pad/RESULT", "t/pad/STATE",
-                                        "t/pad/SENSOR"}));
+              (std::vector<std::string>{"s/pad/POWER1", "s/pad/POWER", "s/pad/RESULT",
+                                        "t/pad/STATE", "t/pad/SENSOR"}));
 }
 
 TEST(TasmotaSwitch, StateParsingRelayOne) {
@@ -100,8 +101,9 @@ TEST(TasmotaSwitch, StateParsingRelayOne) {
 
 TEST(TasmotaSwitch, StateParsingOtherRelayIgnoresRelayOne) {
     auto d = make_switch(make_options({{"topic", "strip"}, {"relay", "2"}}));
-    EXPECT_EQ(d->state_topics(), (std::vector<std::string>{"stat/strip/POWER2", "stat/strip/RESULT",
-                                                           "tele/strip/STATE", "tele/strip/SENSOR"}));
+    EXPECT_EQ(d->state_topics(),
+              (std::vector<std::string>{"stat/strip/POWER2", "stat/strip/RESULT",
+                                        "tele/strip/STATE", "tele/strip/SENSOR"}));
     EXPECT_EQ(d->parse_state("stat/strip/POWER2", "ON"), true);
     EXPECT_EQ(d->parse_state("stat/strip/POWER", "ON"), std::nullopt);
     EXPECT_EQ(d->parse_state("stat/strip/POWER1", "ON"), std::nullopt);
@@ -180,7 +182,8 @@ TEST(TasmotaFacts, PulseTimeReadBackVerifiesTheCap) {
     EXPECT_EQ(f->cap_method, "pulse_time");
     EXPECT_NE(f->cap_note.find("PulseTime read back: 1900"), std::string::npos) << f->cap_note;
     EXPECT_NE(f->cap_note.find("1800 s"), std::string::npos) << f->cap_note;
-    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":1900,"Remaining":0}})", *f), std::nullopt);
+    EXPECT_EQ(d->learn("stat/pad/RESULT", R"({"PulseTime1":{"Set":1900,"Remaining":0}})", *f),
+              std::nullopt);
     // Older Tasmota.
     auto old = d->learn("stat/pad/RESULT", R"({"PulseTime1":1900})", init);
     ASSERT_TRUE(old);
@@ -219,7 +222,8 @@ TEST(TasmotaFacts, PowerFromTheEnergySensor) {
         R"({"Time":"2026-12-01T22:00:00","ENERGY":{"Total":1.2,"Power":45,"Voltage":230,"Current":0.2}})";
     EXPECT_EQ(d->parse_power("tele/pad/SENSOR", sensor), 45.0);
     EXPECT_EQ(d->parse_state("tele/pad/SENSOR", sensor), std::nullopt);
-    EXPECT_EQ(d->parse_state("tele/pad/SENSOR", R"({"POWER":"ON","ENERGY":{"Power":45}})"), std::nullopt);
+    EXPECT_EQ(d->parse_state("tele/pad/SENSOR", R"({"POWER":"ON","ENERGY":{"Power":45}})"),
+              std::nullopt);
     EXPECT_EQ(d->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Total":1.2}})"), std::nullopt);
     EXPECT_EQ(d->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":"45"}})"), std::nullopt);
     EXPECT_EQ(d->parse_power("tele/pad/STATE", sensor), std::nullopt);
@@ -227,5 +231,6 @@ TEST(TasmotaFacts, PowerFromTheEnergySensor) {
     auto two = make_switch(make_options({{"topic", "pad"}, {"relay", "2"}}));
     EXPECT_EQ(two->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":[12,45]}})"), 45.0);
     auto three = make_switch(make_options({{"topic", "pad"}, {"relay", "3"}}));
-    EXPECT_EQ(three->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":[12,45]}})"), std::nullopt);
+    EXPECT_EQ(three->parse_power("tele/pad/SENSOR", R"({"ENERGY":{"Power":[12,45]}})"),
+              std::nullopt);
 }

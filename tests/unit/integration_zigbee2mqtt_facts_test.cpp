@@ -27,7 +27,8 @@ using bedtimed::test::make_options;
 const std::string kDevices = "zigbee2mqtt/bridge/devices";
 const std::string kLogging = "zigbee2mqtt/bridge/logging";
 
-std::unique_ptr<SwitchDevice> pad(const std::string& name = "bedroom/pad", const std::string& cap = "") {
+std::unique_ptr<SwitchDevice> pad(const std::string& name = "bedroom/pad",
+                                  const std::string& cap = "") {
     if (cap.empty()) return kCodec.make_switch(make_options({{"device", name}}));
     return kCodec.make_switch(make_options({{"device", name}, {"cap", cap}}));
 }
@@ -35,7 +36,8 @@ std::unique_ptr<SwitchDevice> pad(const std::string& name = "bedroom/pad", const
 // bridge/devices with `model` as "bedroom/pad" among other plugs.
 std::string devices_with(const std::string& model) {
     return bedtimed::test::z2m_devices_payload(
-        BEDTIMED_TEST_DATA, {{"HG06337", "hall/lamp"}, {model, "bedroom/pad"}, {"A1Z", "bedroom/pad2"}});
+        BEDTIMED_TEST_DATA,
+        {{"HG06337", "hall/lamp"}, {model, "bedroom/pad"}, {"A1Z", "bedroom/pad2"}});
 }
 
 SwitchFacts learned(const SwitchDevice& d, const std::string& model) {
@@ -73,7 +75,8 @@ std::string log_line(const std::string& message, const std::string& level = "err
 
 TEST(Zigbee2MqttFacts, FactTopicsAreTheBridgesDevicesAndLogging) {
     auto d = kCodec.make_switch(make_options({{"device", "pad"}, {"base_topic", "z2m/"}}));
-    EXPECT_EQ(d->fact_topics(), (std::vector<std::string>{"z2m/bridge/devices", "z2m/bridge/logging"}));
+    EXPECT_EQ(d->fact_topics(),
+              (std::vector<std::string>{"z2m/bridge/devices", "z2m/bridge/logging"}));
 }
 
 TEST(Zigbee2MqttFacts, IkeaTradfriOutletUsesOnTime) {
@@ -157,7 +160,8 @@ TEST(Zigbee2MqttFacts, PlugWithoutPowerOnSettingGetsNothingAfterLearning) {
 }
 
 TEST(Zigbee2MqttFacts, PowerOnBehaviorKeepSendsNothingEvenAfterLearning) {
-    auto d = kCodec.make_switch(make_options({{"device", "bedroom/pad"}, {"power_on_behavior", "keep"}}));
+    auto d = kCodec.make_switch(
+        make_options({{"device", "bedroom/pad"}, {"power_on_behavior", "keep"}}));
     EXPECT_TRUE(d->prepare_with(1800s, d->initial_facts()).empty());
     auto f = d->learn(kDevices, devices_with("SP-EUC01"), d->initial_facts());
     ASSERT_TRUE(f);
@@ -175,8 +179,10 @@ TEST(Zigbee2MqttFacts, AbsentDeviceOrGarbageTeachesNothing) {
     EXPECT_EQ(d->learn(kDevices, "", init), std::nullopt);
     // The right payload on another topic (another bridge, the state topic).
     auto p = pad();
-    EXPECT_EQ(p->learn("z2m/bridge/devices", devices_with("A1Z"), p->initial_facts()), std::nullopt);
-    EXPECT_EQ(p->learn("zigbee2mqtt/bedroom/pad", devices_with("A1Z"), p->initial_facts()), std::nullopt);
+    EXPECT_EQ(p->learn("z2m/bridge/devices", devices_with("A1Z"), p->initial_facts()),
+              std::nullopt);
+    EXPECT_EQ(p->learn("zigbee2mqtt/bedroom/pad", devices_with("A1Z"), p->initial_facts()),
+              std::nullopt);
     // The same message twice: the second teaches nothing.
     const SwitchFacts f = learned(*p, "A1Z");
     EXPECT_EQ(p->learn(kDevices, devices_with("A1Z"), f), std::nullopt);
@@ -186,7 +192,8 @@ TEST(Zigbee2MqttFacts, NamesMustMatchExactly) {
     // "bedroom/pad" must not pick up "bedroom/pad2" (a countdown plug) listed after it.
     auto d = pad();
     const std::string list = bedtimed::test::z2m_devices_payload(
-        BEDTIMED_TEST_DATA, {{"A1Z", "bedroom/pad2"}, {"A1Z", "Bedroom/Pad"}, {"E1603/E1702/E1708", "bedroom/pad"}});
+        BEDTIMED_TEST_DATA,
+        {{"A1Z", "bedroom/pad2"}, {"A1Z", "Bedroom/Pad"}, {"E1603/E1702/E1708", "bedroom/pad"}});
     auto f = d->learn(kDevices, list, d->initial_facts());
     ASSERT_TRUE(f);
     EXPECT_EQ(f->cap_method, "on_time");
@@ -197,7 +204,8 @@ TEST(Zigbee2MqttFacts, ForcedCapIsKeptExceptOnTimeOnTuya) {
     EXPECT_EQ(learned(*countdown, "E1603/E1702/E1708").cap_method, "countdown");
     auto none = pad("bedroom/pad", "none");
     // Forced none on an on_time plug: already none, and bridge/devices changes nothing.
-    EXPECT_EQ(none->learn(kDevices, devices_with("E1603/E1702/E1708"), none->initial_facts()), std::nullopt);
+    EXPECT_EQ(none->learn(kDevices, devices_with("E1603/E1702/E1708"), none->initial_facts()),
+              std::nullopt);
     EXPECT_EQ(learned(*none, "SP-EUC01").cap, DeviceCap::none);
     EXPECT_EQ(learned(*none, "A1Z").cap_method, "none");
     EXPECT_EQ(on_payload(*none, 1800s, learned(*none, "A1Z")), R"({"state":"ON"})");
@@ -213,7 +221,8 @@ TEST(Zigbee2MqttFacts, ForcedCapIsKeptExceptOnTimeOnTuya) {
 
 TEST(Zigbee2MqttFacts, BeforeLearningTheConfiguredCapIsSent) {
     EXPECT_EQ(on_payload(*pad(), 1800s, SwitchFacts{}), R"({"state":"ON","on_time":1800})");
-    EXPECT_EQ(on_payload(*pad(), 1800s, pad()->initial_facts()), R"({"state":"ON","on_time":1800})");
+    EXPECT_EQ(on_payload(*pad(), 1800s, pad()->initial_facts()),
+              R"({"state":"ON","on_time":1800})");
     auto cd = pad("bedroom/pad", "countdown");
     EXPECT_EQ(on_payload(*cd, 1800s, cd->initial_facts()), R"({"state":"ON","countdown":1800})");
     EXPECT_EQ(cd->turn_on(50000s)[0].payload, R"({"state":"ON","countdown":43200})");
@@ -246,9 +255,9 @@ TEST(Zigbee2MqttFacts, InitialFactsMatchTheOption) {
     EXPECT_EQ(legacy_off->initial_facts().cap, DeviceCap::none);
     EXPECT_EQ(legacy_off->turn_on(600s)[0].payload, R"({"state":"ON"})");
     // Legacy true is auto: a countdown plug gets countdown, not on_time.
-    auto f = legacy_on->learn(kDevices,
-                              bedtimed::test::z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}),
-                              legacy_on->initial_facts());
+    auto f = legacy_on->learn(
+        kDevices, bedtimed::test::z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}),
+        legacy_on->initial_facts());
     ASSERT_TRUE(f);
     EXPECT_EQ(f->cap_method, "countdown");
 }
@@ -258,7 +267,8 @@ TEST(Zigbee2MqttFacts, BadCapOptionNamesItsPosition) {
     EXPECT_NE(e.find("house.yaml:11:5"), std::string::npos) << e;
     EXPECT_NE(e.find("'cap'"), std::string::npos) << e;
     EXPECT_NE(e.find("auto, on_time, countdown or none"), std::string::npos) << e;
-    e = kCodec.switch_error(make_options({{"device", "pad"}, {"cap", "auto"}, {"on_time", "true"}}));
+    e = kCodec.switch_error(
+        make_options({{"device", "pad"}, {"cap", "auto"}, {"on_time", "true"}}));
     EXPECT_NE(e.find("house.yaml:12:5"), std::string::npos) << e;
     EXPECT_NE(e.find("'on_time'"), std::string::npos) << e;
     std::vector<std::string> warnings;
@@ -282,7 +292,9 @@ TEST(Zigbee2MqttFacts, OnTimeDroppedOnBridgeLoggingMeansNoCap) {
     // A later re-publication of bridge/devices does not bring on_time back.
     EXPECT_EQ(d->learn(kDevices, devices_with("E1603/E1702/E1708"), *f), std::nullopt);
     // countdown too.
-    auto cd = d->learn(kLogging, log_line("No converter available for 'countdown' on 'bedroom/pad': (1800)"), before);
+    auto cd = d->learn(kLogging,
+                       log_line("No converter available for 'countdown' on 'bedroom/pad': (1800)"),
+                       before);
     ASSERT_TRUE(cd);
     EXPECT_EQ(cd->cap, DeviceCap::none);
 }
@@ -290,17 +302,20 @@ TEST(Zigbee2MqttFacts, OnTimeDroppedOnBridgeLoggingMeansNoCap) {
 TEST(Zigbee2MqttFacts, AnotherDevicesLogLineIsIgnored) {
     auto d = pad();
     const SwitchFacts before = learned(*d, "E1603/E1702/E1708");
-    for (const std::string msg : {"No converter available for 'on_time' on 'bedroom/pad2': (1560)",
-                                  "No converter available for 'on_time' on 'Bedroom/pad': (1560)",
-                                  "No converter available for 'on_time' on 'bedroom': (1560)",
-                                  "No converter available for 'on_time' on 'x/bedroom/pad': (1560)",
-                                  "Publish 'set' 'state' to 'bedroom/pad2' failed: 'Error: timeout'",
-                                  "No converter available for 'color' on 'bedroom/pad': (1)"})
+    for (const std::string msg :
+         {"No converter available for 'on_time' on 'bedroom/pad2': (1560)",
+          "No converter available for 'on_time' on 'Bedroom/pad': (1560)",
+          "No converter available for 'on_time' on 'bedroom': (1560)",
+          "No converter available for 'on_time' on 'x/bedroom/pad': (1560)",
+          "Publish 'set' 'state' to 'bedroom/pad2' failed: 'Error: timeout'",
+          "No converter available for 'color' on 'bedroom/pad': (1)"})
         EXPECT_EQ(d->learn(kLogging, log_line(msg), before), std::nullopt) << msg;
     // Not an error, or not a log line.
-    EXPECT_EQ(d->learn(kLogging, log_line("No converter available for 'on_time' on 'bedroom/pad': (1)", "info"),
-                       before),
-              std::nullopt);
+    EXPECT_EQ(
+        d->learn(kLogging,
+                 log_line("No converter available for 'on_time' on 'bedroom/pad': (1)", "info"),
+                 before),
+        std::nullopt);
     EXPECT_EQ(d->learn(kLogging, "garbage", before), std::nullopt);
     EXPECT_EQ(d->learn(kLogging, R"({"level":"error"})", before), std::nullopt);
 }
@@ -308,10 +323,11 @@ TEST(Zigbee2MqttFacts, AnotherDevicesLogLineIsIgnored) {
 TEST(Zigbee2MqttFacts, PublishFailedOnBridgeLoggingMeansNoCap) {
     auto d = pad();
     const SwitchFacts before = learned(*d, "SP-EUC01");
-    auto f = d->learn(kLogging,
-                      log_line("Publish 'set' 'state' to 'bedroom/pad' failed: 'Error: ZCL command "
-                               "0x00158d0001/1 genOnOff.onWithTimedOff failed (Status 'UNSUPPORTED_COMMAND')'"),
-                      before);
+    auto f = d->learn(
+        kLogging,
+        log_line("Publish 'set' 'state' to 'bedroom/pad' failed: 'Error: ZCL command "
+                 "0x00158d0001/1 genOnOff.onWithTimedOff failed (Status 'UNSUPPORTED_COMMAND')'"),
+        before);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->cap, DeviceCap::none);
     EXPECT_NE(f->cap_note.find("Publish 'set' 'state'"), std::string::npos);

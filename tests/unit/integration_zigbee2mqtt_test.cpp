@@ -21,7 +21,8 @@ namespace {
 const bedtimed::test::CodecFactory kCodec{kZigbee2Mqtt};
 using bedtimed::test::make_options;
 
-std::unique_ptr<SwitchDevice> make_switch(const Options& o, std::vector<std::string>* warnings = nullptr) {
+std::unique_ptr<SwitchDevice> make_switch(const Options& o,
+                                          std::vector<std::string>* warnings = nullptr) {
     return kCodec.make_switch(o, warnings);
 }
 std::unique_ptr<PositionDevice> make_position(const Options& o) { return kCodec.make_position(o); }
@@ -136,8 +137,11 @@ TEST(Zigbee2MqttOptions, UnreadOptionsAreWarned) {
     ASSERT_EQ(warnings.size(), 1u);
     EXPECT_NE(warnings[0].find("house.yaml:11:5"), std::string::npos) << warnings[0];
     EXPECT_NE(warnings[0].find("'colour'"), std::string::npos) << warnings[0];
-    make_switch(make_options({{"device", "pad"}, {"on_time", "true"}, {"off_wait_time", "false"},
-                              {"power_on_behavior", "off"}, {"base_topic", "zigbee2mqtt"}}),
+    make_switch(make_options({{"device", "pad"},
+                              {"on_time", "true"},
+                              {"off_wait_time", "false"},
+                              {"power_on_behavior", "off"},
+                              {"base_topic", "zigbee2mqtt"}}),
                 &warnings);
     EXPECT_TRUE(warnings.empty());
 }

@@ -56,12 +56,12 @@ TEST(Iso8601, RejectsMalformedText) {
     for (const char* s : {
              "",
              "2026-11-26",
-             "2026-11-26T02:14:00",        // no zone: ambiguous
-             "2026-11-26T02:14Z",          // no seconds
-             "2026-11-26T02:14:00.Z",      // empty fraction
-             "2026-11-26T02:14:00ZZ",      // trailing junk
-             "2026-11-26T02:14:00+0100",   // offset without colon
-             "2026-11-26T02:14:00+01",     // truncated offset
+             "2026-11-26T02:14:00",       // no zone: ambiguous
+             "2026-11-26T02:14Z",         // no seconds
+             "2026-11-26T02:14:00.Z",     // empty fraction
+             "2026-11-26T02:14:00ZZ",     // trailing junk
+             "2026-11-26T02:14:00+0100",  // offset without colon
+             "2026-11-26T02:14:00+01",    // truncated offset
              "2026/11/26T02:14:00Z",
              "26-11-2026T02:14:00Z",
              "2026-13-01T00:00:00Z",
@@ -70,7 +70,7 @@ TEST(Iso8601, RejectsMalformedText) {
              "2026-11-26T24:00:00Z",
              "2026-11-26T02:60:00Z",
              "2026-11-26T02:14:61Z",
-             "2026-11-26T-1:00:00Z",       // signs are not digits
+             "2026-11-26T-1:00:00Z",  // signs are not digits
              "2026-11-26T02:-1:00Z",
              "2026-11-26T02:14:00+-1:00",
              "2026-11-26T02:14:00+24:00",  // offsets stay within a day
@@ -78,7 +78,7 @@ TEST(Iso8601, RejectsMalformedText) {
              "+026-11-26T02:14:00Z",
              "2026-11-26X02:14:00Z",
              " 2026-11-26T02:14:00Z",
-             "9999-12-31T23:59:59Z",       // beyond what WallTime can hold
+             "9999-12-31T23:59:59Z",  // beyond what WallTime can hold
              "0001-01-01T00:00:00Z",
          })
         EXPECT_FALSE(parse_iso8601(s)) << s;

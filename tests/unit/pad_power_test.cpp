@@ -35,7 +35,8 @@ const std::string kSet = "zigbee2mqtt/pad/set";
 struct TuyaPad {
     TuyaPad() : h(kConfig, kEvening, "", /*expect_confirmation=*/true) {
         // A Nous A1Z (Tuya TS011F_plug_1): countdown, reports power.
-        h.bus.inject("zigbee2mqtt/bridge/devices", z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}));
+        h.bus.inject("zigbee2mqtt/bridge/devices",
+                     z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}));
         h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF","power":0})");
     }
     Household h;
@@ -81,18 +82,21 @@ TEST(PadPower, OffButStillDrawingIsUrgentAndTheOffIsRepeated) {
     t.h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON","power":60})");
     t.h.advance(5min);
     t.h.actuators->heat_off("pad", "test");
-    t.h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF","power":60})");  // a stale reading in the OFF report
+    t.h.bus.inject("zigbee2mqtt/pad",
+                   R"({"state":"OFF","power":60})");  // a stale reading in the OFF report
     EXPECT_EQ(t.h.counters.pad_off_drawing, 0u) << "right after the OFF a reading may be stale";
     t.h.advance(91s);
     const std::size_t mark = t.h.bus.published.size();
     t.h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF","power":58})");  // the relay is stuck
     EXPECT_EQ(t.h.counters.pad_off_drawing, 1u);
-    EXPECT_EQ(t.h.bus.payloads_on(kSet, mark), std::vector<std::string>{R"({"state":"OFF"})"}) << "OFF again";
+    EXPECT_EQ(t.h.bus.payloads_on(kSet, mark), std::vector<std::string>{R"({"state":"OFF"})"})
+        << "OFF again";
     const auto notes = t.h.bus.payloads_on("notify/sam", mark);
     ASSERT_EQ(notes.size(), 1u);
     const auto j = nlohmann::json::parse(notes[0]);
     EXPECT_TRUE(j["urgent"].get<bool>());
-    EXPECT_NE(j["message"].get<std::string>().find("did not switch off"), std::string::npos) << notes[0];
+    EXPECT_NE(j["message"].get<std::string>().find("did not switch off"), std::string::npos)
+        << notes[0];
     // A report a few seconds later: counted, but no second notice and no OFF storm.
     t.h.advance(10s);
     const std::size_t again = t.h.bus.published.size();
@@ -111,7 +115,8 @@ sensors:
     yaml.replace(yaml.find(heat_line), heat_line.size(),
                  heat_line + "    sleep_sensor: stage\n    asleep_values: [light, deep, rem]\n");
     Household h(yaml, kEvening, "", true);
-    h.bus.inject("zigbee2mqtt/bridge/devices", z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}));
+    h.bus.inject("zigbee2mqtt/bridge/devices",
+                 z2m_devices_payload(BEDTIMED_TEST_DATA, {{"A1Z", "pad"}}));
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");
     h.bus.inject("s/stage", "awake");
     std::string result;
@@ -122,18 +127,21 @@ sensors:
     EXPECT_EQ(result.rfind("INCONCLUSIVE", 0), 0u) << result;
     EXPECT_EQ(h.actuators->pad_json("pad")["cap"], "unverified") << "nothing was proved either way";
     h.bus.inject("s/stage", "awake");
-    EXPECT_GT(h.actuators->heat_on("pad", 5min, "after the test").count(), 0) << "not stuck in the test";
+    EXPECT_GT(h.actuators->heat_on("pad", 5min, "after the test").count(), 0)
+        << "not stuck in the test";
 }
 
 TEST(PadPower, APlugWithoutADeviceCapMakesEveryEarlyOffAHand) {
     Household h(kConfig, kEvening, "", true);
     // A Lidl Silvercrest (Tuya firmware, no countdown): no device cap.
-    h.bus.inject("zigbee2mqtt/bridge/devices", z2m_devices_payload(BEDTIMED_TEST_DATA, {{"HG06337", "pad"}}));
+    h.bus.inject("zigbee2mqtt/bridge/devices",
+                 z2m_devices_payload(BEDTIMED_TEST_DATA, {{"HG06337", "pad"}}));
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");
     EXPECT_EQ(h.actuators->pad_json("pad")["cap"], "none");
     const std::size_t mark = h.bus.published.size();
     h.actuators->heat_on("pad", 10min, "test");
-    EXPECT_EQ(h.bus.payloads_on(kSet, mark), std::vector<std::string>{R"({"state":"ON"})"}) << "no cap sent at all";
+    EXPECT_EQ(h.bus.payloads_on(kSet, mark), std::vector<std::string>{R"({"state":"ON"})"})
+        << "no cap sent at all";
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");
     h.advance(10min - 20s);
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");

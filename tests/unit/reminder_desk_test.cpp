@@ -39,21 +39,23 @@ Reminder reminder(std::string step, bool urgent = false) {
 const date::time_zone* utc() { return zone_named("UTC"); }
 
 config::Config household(const std::string& sleeper_extra) {
-    return config::parse_config("notifiers: [{name: log, type: log}]\n"
-                                "sleepers:\n"
-                                "  - name: alex\n"
-                                "    timezone: UTC\n"
-                                "    bedtime: \"22:30\"\n"
-                                "    notify: [log]\n" +
-                                    sleeper_extra,
-                                "mem.yaml");
+    return config::parse_config(
+        "notifiers: [{name: log, type: log}]\n"
+        "sleepers:\n"
+        "  - name: alex\n"
+        "    timezone: UTC\n"
+        "    bedtime: \"22:30\"\n"
+        "    notify: [log]\n" +
+            sleeper_extra,
+        "mem.yaml");
 }
 
 // ---- quiet hours: the pure decision -----------------------------------------
 
 TEST(QuietHours, AWindowAcrossMidnightHoldsUntilItsEndAndLetsUrgentThrough) {
     const auto q = quiet(23 * 60 + 30, 7 * 60);
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-26T23:29:00Z"), q, utc(), {}).verdict,
+    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-26T23:29:00Z"), q, utc(), {})
+                  .verdict,
               Verdict::deliver);
     auto d = reminders::decide_quiet(reminder("stretch"), at("2026-11-26T23:30:00Z"), q, utc(), {});
     EXPECT_EQ(d.verdict, Verdict::hold);
@@ -61,44 +63,61 @@ TEST(QuietHours, AWindowAcrossMidnightHoldsUntilItsEndAndLetsUrgentThrough) {
     d = reminders::decide_quiet(reminder("stretch"), at("2026-11-27T03:10:00Z"), q, utc(), {});
     EXPECT_EQ(d.verdict, Verdict::hold);
     EXPECT_EQ(d.until, at("2026-11-27T07:00:00Z"));
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T07:00:00Z"), q, utc(), {}).verdict,
+    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T07:00:00Z"), q, utc(), {})
+                  .verdict,
               Verdict::deliver);
-    EXPECT_EQ(reminders::decide_quiet(reminder("red_flag", true), at("2026-11-27T03:10:00Z"), q, utc(), {}).verdict,
+    EXPECT_EQ(reminders::decide_quiet(reminder("red_flag", true), at("2026-11-27T03:10:00Z"), q,
+                                      utc(), {})
+                  .verdict,
               Verdict::deliver);
     const auto drop = quiet(23 * 60 + 30, 7 * 60, QuietHours::Mode::drop);
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T03:10:00Z"), drop, utc(), {}).verdict,
-              Verdict::drop);
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T03:10:00Z"), QuietHours{}, utc(), {}).verdict,
+    EXPECT_EQ(
+        reminders::decide_quiet(reminder("stretch"), at("2026-11-27T03:10:00Z"), drop, utc(), {})
+            .verdict,
+        Verdict::drop);
+    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T03:10:00Z"), QuietHours{},
+                                      utc(), {})
+                  .verdict,
               Verdict::deliver);
 }
 
 TEST(QuietHours, FromBedtimeStartsAtTonightsBedtimeAndNeedsOne) {
     const auto q = quiet(std::nullopt, 7 * 60);
     const WallTime bedtime = at("2026-11-26T22:30:00Z");
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-26T22:29:00Z"), q, utc(), bedtime).verdict,
-              Verdict::deliver);
-    const auto d = reminders::decide_quiet(reminder("stretch"), at("2026-11-26T22:30:00Z"), q, utc(), bedtime);
+    EXPECT_EQ(
+        reminders::decide_quiet(reminder("stretch"), at("2026-11-26T22:29:00Z"), q, utc(), bedtime)
+            .verdict,
+        Verdict::deliver);
+    const auto d =
+        reminders::decide_quiet(reminder("stretch"), at("2026-11-26T22:30:00Z"), q, utc(), bedtime);
     EXPECT_EQ(d.verdict, Verdict::hold);
     EXPECT_EQ(d.until, at("2026-11-27T07:00:00Z"));
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T07:00:00Z"), q, utc(), bedtime).verdict,
-              Verdict::deliver);
+    EXPECT_EQ(
+        reminders::decide_quiet(reminder("stretch"), at("2026-11-27T07:00:00Z"), q, utc(), bedtime)
+            .verdict,
+        Verdict::deliver);
     // No routine tonight: no bedtime, no quiet hours.
-    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T01:00:00Z"), q, utc(), std::nullopt).verdict,
+    EXPECT_EQ(reminders::decide_quiet(reminder("stretch"), at("2026-11-27T01:00:00Z"), q, utc(),
+                                      std::nullopt)
+                  .verdict,
               Verdict::deliver);
     // A bedtime after midnight ends the same morning.
-    EXPECT_EQ(reminders::quiet_until(q, utc(), at("2026-11-27T01:00:00Z"), at("2026-11-27T00:30:00Z")),
-              at("2026-11-27T07:00:00Z"));
+    EXPECT_EQ(
+        reminders::quiet_until(q, utc(), at("2026-11-27T01:00:00Z"), at("2026-11-27T00:30:00Z")),
+        at("2026-11-27T07:00:00Z"));
 }
 
 TEST(QuietHours, AWindowWithinOneDayAndLocalTimeInTheSleepersZone) {
     const auto afternoon = quiet(13 * 60, 15 * 60);
-    EXPECT_EQ(reminders::quiet_until(afternoon, utc(), at("2026-11-26T14:00:00Z"), {}), at("2026-11-26T15:00:00Z"));
+    EXPECT_EQ(reminders::quiet_until(afternoon, utc(), at("2026-11-26T14:00:00Z"), {}),
+              at("2026-11-26T15:00:00Z"));
     EXPECT_FALSE(reminders::quiet_until(afternoon, utc(), at("2026-11-26T15:00:00Z"), {}));
     EXPECT_FALSE(reminders::quiet_until(afternoon, utc(), at("2026-11-26T12:59:00Z"), {}));
     // 23:30-07:00 in Berlin (UTC+1 in November) is 22:30-06:00 UTC.
     const auto night = quiet(23 * 60 + 30, 7 * 60);
     const auto* berlin = zone_named("Europe/Berlin");
-    EXPECT_EQ(reminders::quiet_until(night, berlin, at("2026-11-26T22:45:00Z"), {}), at("2026-11-27T06:00:00Z"));
+    EXPECT_EQ(reminders::quiet_until(night, berlin, at("2026-11-26T22:45:00Z"), {}),
+              at("2026-11-27T06:00:00Z"));
     EXPECT_FALSE(reminders::quiet_until(night, berlin, at("2026-11-26T22:15:00Z"), {}));
 }
 
@@ -140,16 +159,18 @@ struct Desk {
 
     Desk(const std::string& extra, const char* start)
         : cfg(household(extra)), clock(at(start)),
-          desk(clock, counters, cfg,
-               [this](const Reminder& r) {
-                   sent.push_back(r);
-                   return 1;
-               },
-               [this](const std::string&) { return bedtime; }) {}
+          desk(
+              clock, counters, cfg,
+              [this](const Reminder& r) {
+                  sent.push_back(r);
+                  return 1;
+              },
+              [this](const std::string&) { return bedtime; }) {}
 };
 
 TEST(ReminderDeskQuiet, HeldRemindersGoOutOnceWhenQuietHoursEndAndUrgentOnesAtOnce) {
-    Desk d("    quiet_hours: {from: \"23:30\", to: \"07:00\", mode: hold}\n", "2026-11-26T23:00:00Z");
+    Desk d("    quiet_hours: {from: \"23:30\", to: \"07:00\", mode: hold}\n",
+           "2026-11-26T23:00:00Z");
     EXPECT_EQ(d.desk.submit(reminder("stretch")), 1);
     d.clock.advance(45min);  // 23:45
     EXPECT_EQ(d.desk.submit(reminder("hydration")), 0);
@@ -170,7 +191,8 @@ TEST(ReminderDeskQuiet, HeldRemindersGoOutOnceWhenQuietHoursEndAndUrgentOnesAtOn
 }
 
 TEST(ReminderDeskQuiet, DropModeCountsAndTheHoldIsBounded) {
-    Desk drop("    quiet_hours: {from: bedtime, to: \"07:00\", mode: drop}\n", "2026-11-26T23:00:00Z");
+    Desk drop("    quiet_hours: {from: bedtime, to: \"07:00\", mode: drop}\n",
+              "2026-11-26T23:00:00Z");
     drop.bedtime = at("2026-11-26T22:30:00Z");
     EXPECT_EQ(drop.desk.submit(reminder("stretch")), 0);
     EXPECT_EQ(drop.counters.reminders_quiet_dropped, 1u);
@@ -178,7 +200,8 @@ TEST(ReminderDeskQuiet, DropModeCountsAndTheHoldIsBounded) {
     EXPECT_TRUE(drop.sent.empty());
 
     Desk hold("    quiet_hours: {from: \"23:30\", to: \"07:00\"}\n", "2026-11-27T01:00:00Z");
-    for (std::size_t i = 0; i < reminders::kMaxHeld + 3; ++i) hold.desk.submit(reminder("step" + std::to_string(i)));
+    for (std::size_t i = 0; i < reminders::kMaxHeld + 3; ++i)
+        hold.desk.submit(reminder("step" + std::to_string(i)));
     EXPECT_EQ(hold.desk.held("alex"), reminders::kMaxHeld);
     EXPECT_EQ(hold.counters.reminders_quiet_dropped, 3u);
     hold.clock.advance(6h + 1min);
@@ -241,7 +264,8 @@ TEST(ReminderDeskSnooze, ASnoozedReminderDueInQuietHoursIsHeldLikeAnyOther) {
 // ---- config -------------------------------------------------------------------
 
 TEST(QuietHoursConfig, ParsedWithDefaultsAndBadValuesRefusedAtTheirPosition) {
-    auto cfg = household("    quiet_hours: {from: bedtime, to: \"06:45\"}\n    snooze_minutes: 5\n");
+    auto cfg =
+        household("    quiet_hours: {from: bedtime, to: \"06:45\"}\n    snooze_minutes: 5\n");
     const auto& s = cfg.sleepers.at(0);
     EXPECT_TRUE(s.quiet_hours.enabled);
     EXPECT_FALSE(s.quiet_hours.from.has_value());
@@ -264,8 +288,10 @@ TEST(QuietHoursConfig, ParsedWithDefaultsAndBadValuesRefusedAtTheirPosition) {
               "mem.yaml:7:53: 'mode' of 'quiet_hours' must be hold or drop, not 'mute'");
     EXPECT_EQ(error("    quiet_hours: {from: \"late\", to: \"07:00\"}\n"),
               "mem.yaml:7:25: 'from' must be a local time HH:MM, not 'late'");
-    EXPECT_EQ(error("    quiet_hours: {from: \"23:30\"}\n"), "mem.yaml:7:18: 'quiet_hours' needs 'to' (\"HH:MM\")");
-    EXPECT_EQ(error("    snooze_minutes: 0\n"), "mem.yaml:7:21: 'snooze_minutes' is 0 min, outside 1..120 min");
+    EXPECT_EQ(error("    quiet_hours: {from: \"23:30\"}\n"),
+              "mem.yaml:7:18: 'quiet_hours' needs 'to' (\"HH:MM\")");
+    EXPECT_EQ(error("    snooze_minutes: 0\n"),
+              "mem.yaml:7:21: 'snooze_minutes' is 0 min, outside 1..120 min");
 }
 
 }  // namespace
@@ -301,9 +327,12 @@ TEST(AnswerCommands, AnIdOnTheWrongVerbOrMalformedIsRefusedByName) {
               "\"BEDTIMED_SNOOZE\" answers belong on cmd/snooze, not cmd/ack");
     EXPECT_EQ(error_of("snooze", "BEDTIMED_DONE:alex:stretch"),
               "\"BEDTIMED_DONE\" answers belong on cmd/ack, not cmd/snooze");
-    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE:alex"), "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
-    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE:alex:st:retch"), "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
-    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE::stretch"), "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
+    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE:alex"),
+              "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
+    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE:alex:st:retch"),
+              "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
+    EXPECT_EQ(error_of("ack", "BEDTIMED_DONE::stretch"),
+              "an action id must read BEDTIMED_DONE:<sleeper>:<step>");
     EXPECT_EQ(error_of("log", "BEDTIMED_DONE:alex:stretch"), "the payload must be a JSON object");
     EXPECT_EQ(error_of("snooze", R"({"sleeper":"alex"})"), "missing \"step\"");
 }

@@ -378,8 +378,8 @@ TEST_F(RulesTest, UnknownTriggerFiresNothing) {
 }
 
 TEST_F(RulesTest, IsStale) {
-    const auto& temp = *cfg_.find_sensor("bedroom_temp");  // stale_after 30m
-    const auto& steps = *cfg_.find_sensor("steps_today");  // never stale
+    const auto& temp = *cfg_.find_sensor("bedroom_temp");    // stale_after 30m
+    const auto& steps = *cfg_.find_sensor("steps_today");    // never stale
     EXPECT_TRUE(bedtimed::is_stale(temp, sensors_, now_));   // missing
     EXPECT_TRUE(bedtimed::is_stale(steps, sensors_, now_));  // missing counts as stale too
     set("bedroom_temp", 20.0, 30min);

@@ -83,7 +83,8 @@ TEST(Safety, TheConfigCannotSetACapAboveTwoHours) {
         config::parse_config(yaml, "test.yaml");
         FAIL() << "a 3 h cap was accepted";
     } catch (const config::ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("'max_on' is 3h, outside"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("'max_on' is 3h, outside"), std::string::npos)
+            << e.what();
     }
 }
 
@@ -105,7 +106,8 @@ TEST(Safety, TheCapSurvivesARestartAndOnlyTheRemainingTimeIsHonoured) {
     ASSERT_FALSE(sent.empty());
     EXPECT_EQ(sent.front(), kOff) << "off first, whatever came before";
     EXPECT_TRUE(again.actuators->pad_on("pad")) << "resumed";
-    EXPECT_TRUE(again.said("resumed the interrupted heat session: 840 s left")) << again.timeline.size();
+    EXPECT_TRUE(again.said("resumed the interrupted heat session: 840 s left"))
+        << again.timeline.size();
     again.advance(14min);
     EXPECT_FALSE(again.actuators->pad_on("pad")) << "20 min in all, not 20 more";
 
@@ -156,7 +158,7 @@ TEST(Safety, ManualOffWinsForTheRestOfTheNight) {
     h.bus.inject("s/room", "16");
     h.advance(5min);  // 22:05: the long pre-warm starts
     ASSERT_TRUE(h.actuators->pad_on("pad"));
-    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");   // the plug confirms
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");  // the plug confirms
     h.advance(2min);
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");  // a hand on the button
     EXPECT_FALSE(h.actuators->pad_on("pad"));
@@ -196,7 +198,7 @@ TEST(Safety, LongInBedWithoutAnEpisodeCountsAsAsleep) {
     h.bus.inject("s/bed", "ON");
     h.advance(25min);  // 22:15: in bed 25 min and no sleep-stage reading: still awake
     EXPECT_TRUE(h.actuators->pad_on("pad")) << "the pre-warm starts";
-    h.advance(5min);   // 22:20: 30 min in bed with no episode counts as asleep
+    h.advance(5min);  // 22:20: 30 min in bed with no episode counts as asleep
     EXPECT_FALSE(h.actuators->pad_on("pad"));
     EXPECT_TRUE(h.said("pad off: asleep (in bed for 30 min with no episode)")) << h.timeline.back();
 }
@@ -204,7 +206,7 @@ TEST(Safety, LongInBedWithoutAnEpisodeCountsAsAsleep) {
 TEST(Safety, TheBedNeverMovesWhileAsleepAndMovesAreRateLimited) {
     Household h(kHousehold, kEvening);
     h.bus.inject("s/bed", "OFF");
-    h.advance(4h + 30min);  // 22:30
+    h.advance(4h + 30min);            // 22:30
     h.bus.inject("s/stage", "deep");  // the tracker says asleep
     std::size_t mark = h.bus.published.size();
     h.bus.inject("s/bed", "ON");
@@ -214,7 +216,8 @@ TEST(Safety, TheBedNeverMovesWhileAsleepAndMovesAreRateLimited) {
     h.bus.inject("s/stage", "awake");
     h.bus.inject("s/bed", "OFF");
     h.bus.inject("s/bed", "ON");  // awake, into bed: raise
-    EXPECT_EQ(h.bus.payloads_on("bed/cover/legs/position/command", mark), std::vector<std::string>{"15"});
+    EXPECT_EQ(h.bus.payloads_on("bed/cover/legs/position/command", mark),
+              std::vector<std::string>{"15"});
     h.advance(2min);
     h.bus.inject("s/bed", "OFF");
     h.bus.inject("s/bed", "ON");  // again within 10 min: refused
@@ -255,9 +258,10 @@ TEST(Safety, APadTurnedOnOutsideBedtimedIsSwitchedOffAtItsCap) {
     Household h(kHousehold, kEvening, "", /*expect_confirmation=*/true);
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");  // confirms our start-up OFF
     const std::size_t mark = h.bus.published.size();
-    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");   // someone switches it on
+    h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");  // someone switches it on
     // bedtimed arms the plug's own cap at once, so heat stops even if it dies...
-    EXPECT_EQ(h.bus.payloads_on(kPadSet, mark), std::vector<std::string>{R"({"state":"ON","on_time":1800})"});
+    EXPECT_EQ(h.bus.payloads_on(kPadSet, mark),
+              std::vector<std::string>{R"({"state":"ON","on_time":1800})"});
     h.bus.inject("zigbee2mqtt/pad", R"({"state":"ON"})");
     const std::size_t armed = h.bus.published.size();
     h.advance(29min);
@@ -269,8 +273,8 @@ TEST(Safety, APadTurnedOnOutsideBedtimedIsSwitchedOffAtItsCap) {
 
 TEST(Safety, AStaleTemperatureNeverDrivesAHeatingDecision) {
     Household h(kHousehold, kEvening);
-    h.bus.inject("s/room", "15");   // cold, at 18:00...
-    h.advance(4h + 5min);              // ...but 4 h old at 22:05 (stale_after 30m)
+    h.bus.inject("s/room", "15");  // cold, at 18:00...
+    h.advance(4h + 5min);          // ...but 4 h old at 22:05 (stale_after 30m)
     EXPECT_FALSE(h.actuators->pad_on("pad"));
     EXPECT_TRUE(h.said("long pre-warm skipped: sensor 'room' is stale or missing"));
     h.advance(10min);  // 22:15: the normal pre-warm does not depend on the temperature

@@ -28,12 +28,14 @@ std::string read(const std::string& path) {
 }
 
 TEST(Simulate, TheExampleEveningMatchesItsGoldenTranscript) {
-    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/evening.scenario.yaml");
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml",
+                                  kRoot + "/examples/evening.scenario.yaml");
     EXPECT_EQ(format_timeline(r, false), read(kRoot + "/tests/golden/evening.txt"));
 }
 
 TEST(Simulate, JsonOutputHasOneObjectPerEntry) {
-    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/evening.scenario.yaml");
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml",
+                                  kRoot + "/examples/evening.scenario.yaml");
     const auto j = nlohmann::json::parse(format_timeline(r, true));
     ASSERT_TRUE(j.is_array());
     ASSERT_EQ(j.size(), r.timeline.size());
@@ -45,9 +47,11 @@ TEST(Simulate, JsonOutputHasOneObjectPerEntry) {
 // Six weeks in which cramps rise and fall (examples/six-weeks.scenario.yaml):
 // the adaptive tier's changes, with their reasons, are golden. Regenerate with
 //   build/bin/bedtimed simulate --config config/bedtimed.example.yaml
-//     --scenario examples/six-weeks.scenario.yaml | grep '  tier ' > tests/golden/six-weeks-tiers.txt
+//     --scenario examples/six-weeks.scenario.yaml | grep '  tier ' >
+//     tests/golden/six-weeks-tiers.txt
 TEST(Simulate, SixWeeksOfRisingThenFallingCrampsChangeTheTierAsTheGoldenSays) {
-    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/six-weeks.scenario.yaml");
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml",
+                                  kRoot + "/examples/six-weeks.scenario.yaml");
     std::string tiers;
     for (const auto& line : [&] {
              std::vector<std::string> lines;
@@ -59,14 +63,17 @@ TEST(Simulate, SixWeeksOfRisingThenFallingCrampsChangeTheTierAsTheGoldenSays) {
     EXPECT_EQ(tiers, read(kRoot + "/tests/golden/six-weeks-tiers.txt"));
     // And the evening really changed: the frequent tier's extra stretch reminder was sent.
     bool extra = false;
-    for (const auto& e : r.timeline) extra = extra || e.what.find("\"step\":\"extra_stretch\"") != std::string::npos;
+    for (const auto& e : r.timeline)
+        extra = extra || e.what.find("\"step\":\"extra_stretch\"") != std::string::npos;
     EXPECT_TRUE(extra);
 }
 
 TEST(Simulate, AMonthOfNightsRunsEveryNight) {
-    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml", kRoot + "/examples/month.scenario.yaml");
+    const auto r = run_simulation(kRoot + "/config/bedtimed.example.yaml",
+                                  kRoot + "/examples/month.scenario.yaml");
     ASSERT_FALSE(r.timeline.empty());
-    EXPECT_NE(r.timeline.back().what.find("30 episodes"), std::string::npos) << r.timeline.back().what;
+    EXPECT_NE(r.timeline.back().what.find("30 episodes"), std::string::npos)
+        << r.timeline.back().what;
     int nights = 0;
     for (const auto& e : r.timeline)
         if (e.what.rfind("night of ", 0) == 0) ++nights;
@@ -75,12 +82,15 @@ TEST(Simulate, AMonthOfNightsRunsEveryNight) {
 
 TEST(Simulate, ABadScenarioIsReportedWithItsLocation) {
     const std::string path = ::testing::TempDir() + "bad.scenario.yaml";
-    std::ofstream(path) << "start: \"2026-11-26T18:00:00+01:00\"\nevents:\n  - after: 1h\n    sensor: nope\n    value: 1\n";
+    std::ofstream(path) << "start: \"2026-11-26T18:00:00+01:00\"\nevents:\n  - after: 1h\n    "
+                           "sensor: nope\n    value: 1\n";
     try {
         run_simulation(kRoot + "/config/bedtimed.example.yaml", path);
         FAIL() << "accepted an undefined sensor";
     } catch (const config::ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find(path + ":4:13: undefined sensor 'nope'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(path + ":4:13: undefined sensor 'nope'"),
+                  std::string::npos)
+            << e.what();
     }
 }
 
@@ -104,16 +114,23 @@ TEST(Simulate, QuietHoursHoldAReminderAsTheDaemonDoes) {
     const std::string text = format_timeline(r, false);
     std::filesystem::remove(path);
     // The 22:10 stretch reminder: held, then sent when quiet hours end.
-    EXPECT_NE(text.find("22:10 CET  alex      quiet hours until 2026-11-27 07:00 CET: 'stretch' held"), std::string::npos)
+    EXPECT_NE(
+        text.find("22:10 CET  alex      quiet hours until 2026-11-27 07:00 CET: 'stretch' held"),
+        std::string::npos)
         << text;
-    EXPECT_EQ(text.find("22:10 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
-              std::string::npos)
+    EXPECT_EQ(
+        text.find(
+            "22:10 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
+        std::string::npos)
         << "not delivered at 22:10";
-    EXPECT_NE(text.find("07:00 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
-              std::string::npos)
+    EXPECT_NE(
+        text.find(
+            "07:00 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"stretch\""),
+        std::string::npos)
         << text;
     // Before 22:00 nothing changes: the 21:00 hydration reminder goes out at once.
-    EXPECT_NE(text.find("21:00 CET  mqtt      bedtimed/notify/alex {\"sleeper\":\"alex\",\"step\":\"hydration\""),
+    EXPECT_NE(text.find("21:00 CET  mqtt      bedtimed/notify/alex "
+                        "{\"sleeper\":\"alex\",\"step\":\"hydration\""),
               std::string::npos);
 }
 

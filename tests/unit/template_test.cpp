@@ -83,10 +83,8 @@ TEST(Template, TextInsertsStringsVerbatim) {
 
 TEST(Template, JsonFilterQuotesAndEscapes) {
     const std::map<std::string, Value> v{
-        {"quote", std::string(R"(say "hi")")},
-        {"newline", std::string("line1\nline2\ttab")},
-        {"backslash", std::string(R"(C:\x)")},
-        {"control", std::string("\x01")},
+        {"quote", std::string(R"(say "hi")")},       {"newline", std::string("line1\nline2\ttab")},
+        {"backslash", std::string(R"(C:\x)")},       {"control", std::string("\x01")},
         {"unicode", std::string("mollet \xc3\xa9")},
     };
     EXPECT_EQ(render("{{quote|json}}", v), R"("say \"hi\"")");

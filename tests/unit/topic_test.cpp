@@ -32,8 +32,8 @@ TEST(PublishTopic, LengthLimit) {
 }
 
 TEST(TopicFilter, ValidFilters) {
-    for (const char* f : {"#", "+", "a/#", "a/+", "+/b", "+/+/+", "a/+/c/#", "/#", "a/b", "$SYS/#",
-                          "a//b", "/"})
+    for (const char* f :
+         {"#", "+", "a/#", "a/+", "+/b", "+/+/+", "a/+/c/#", "/#", "a/b", "$SYS/#", "a//b", "/"})
         EXPECT_TRUE(is_valid_topic_filter(f)) << f;
 }
 
