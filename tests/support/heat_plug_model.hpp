@@ -1,6 +1,6 @@
 // A simulated plug and an ideal executor around the heat governor, for the
-// governor's named examples (tests/unit/heat_governor_test.cpp) and its
-// property tests (tests/unit/heat_governor_property_test.cpp).
+// governor's named examples (tests/unit/heat/heat_governor_test.cpp) and its
+// property tests (tests/unit/heat/heat_governor_property_test.cpp).
 //
 // The model (class Sim), kept small on purpose:
 //  - Time is a fake steady clock (kMidnight + hh:mm:ss); nothing sleeps.

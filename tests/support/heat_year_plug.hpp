@@ -1,6 +1,6 @@
 // The household and the plug model shared by the year of nights
-// (tests/unit/heat_year_test.cpp) and the heat findings as named household
-// tests (tests/unit/household_heat_findings_test.cpp).
+// (tests/unit/heat/heat_year_test.cpp) and the heat findings as named household
+// tests (tests/unit/heat/household_heat_findings_test.cpp).
 //
 // The household runs on a manual clock (tests/support/household_fixture.hpp)
 // with expect_confirmation, against a plug model in this file that behaves
