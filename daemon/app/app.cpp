@@ -64,12 +64,13 @@ App::App(AppOptions options)
     connect_runner(*runner_);
     connect_desk(*runner_, *cfg_);
     safe_mode_ = std::make_unique<SafeMode>(options_.state_dir + "/safe_mode.json", CrashLoopPolicy{});
-    engine_->on_episode([this](const Episode& e) {
-        runner_->on_episode(e);
-        publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
+    // The episode's one route: read once (by the intake), routed to its sleeper once.
+    engine_->on_episode([this](const Episode& e, const std::string& sleeper) {
+        runner_->on_episode(e, sleeper);
+        publish_episode_event(sleeper,
                               {{"source", e.source}, {"duration_s", e.duration_s}, {"muscle", e.muscle}, {"side", e.side}});
         // After the reaction: the log's bookkeeping never delays an action.
-        boost::asio::post(io_, [this, e] { cramp_log_->on_episode(e); });
+        boost::asio::post(io_, [this, e, sleeper] { cramp_log_->on_episode(e, sleeper); });
     });
     cramp_log_->set_sender([this](const integrations::Reminder& r) { runner_->notify(r); });
     cramp_log_->on_changed([this](const std::string& sleeper) { publish_sleeper_state(sleeper); });
@@ -107,7 +108,7 @@ void App::open_cramp_log() {
     std::filesystem::create_directories(options_.state_dir, ec);
     const std::string db = options_.state_dir + "/bedtimed.db";
     try {
-        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_);
+        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_, clock_);
         cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_, CrampLog::Options{db, true, {}, {}});
     } catch (const std::exception& e) {
         // The routine and its safety rules matter more than the log: run on,

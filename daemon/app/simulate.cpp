@@ -206,9 +206,9 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     });
     runner.on_step_ran([&](const std::string& sleeper, const std::string& night, const std::string& step,
                            WallTime at) { cramp_log.step_ran(sleeper, night, step, at); });
-    engine.on_episode([&](const Episode& e) {
-        runner.on_episode(e);
-        cramp_log.on_episode(e);
+    engine.on_episode([&](const Episode& e, const std::string& sleeper) {
+        runner.on_episode(e, sleeper);
+        cramp_log.on_episode(e, sleeper);
     });
     engine.on_sensor([&](const std::string& n) {
         runner.on_sensor(n);

@@ -119,12 +119,6 @@ const CrampLog::Sleeper* CrampLog::find(const std::string& name) const {
     return it == sleepers_.end() ? nullptr : it->second.get();
 }
 
-std::string CrampLog::sleeper_of_wearable(const std::string& wearable) const {
-    for (const auto& s : cfg_->sleepers)
-        if (s.wearable == wearable) return s.name;
-    return {};
-}
-
 std::string CrampLog::resolve_sleeper(const std::string& named) const {
     if (named.empty()) return cfg_->sleepers.size() == 1 ? cfg_->sleepers.front().name : std::string();
     for (const auto& s : cfg_->sleepers)
@@ -339,8 +333,7 @@ void CrampLog::maybe_send_digest(const std::string& name, Sleeper& s) {
     say(name, "weekly digest sent");
 }
 
-void CrampLog::on_episode(const Episode& e) {
-    const std::string name = sleeper_of_wearable(e.source);
+void CrampLog::on_episode(const Episode& e, const std::string& name) {
     if (!options_.intake_commits_wearables) {
         if (write("episode", [&] { store_->insert(e, name); })) ++counters_.episodes_stored;
     }

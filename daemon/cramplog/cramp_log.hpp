@@ -74,8 +74,9 @@ public:
     // night is new. The reference stays valid until apply_config().
     const config::SleeperSpec& evening(const std::string& sleeper, WallTime now);
 
-    // A wearable's episode the engine accepted (already reacted to).
-    void on_episode(const Episode& e);
+    // A wearable's episode the engine accepted (already reacted to), with the
+    // sleeper the engine routed it to ("" = nobody's).
+    void on_episode(const Episode& e, const std::string& sleeper);
     // A sensor changed: the long-immobility rule (config ImmobilityRule) may
     // record travel when a long stretch of sitting still ends.
     void on_sensor(const std::string& name, const Value& value);
@@ -101,7 +102,6 @@ public:
     std::string tier_override(const std::string& sleeper) const;
     // The condition of the latest "when to worry" notice of the last 7 days, "" when none.
     std::string recent_notice(const std::string& sleeper) const;
-    std::string sleeper_of_wearable(const std::string& wearable) const;
     // The sleeper a command names, or the only one when it names none; "" if neither.
     std::string resolve_sleeper(const std::string& named) const;
 

@@ -272,19 +272,20 @@ void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episod
     }
 }
 
-void RoutineRunner::on_episode(const Episode& e) {
-    for (auto& [name, s] : sleepers_) {
-        if (s->spec->wearable != e.source) continue;
-        roll_night(*s, clock_.wall_now());
-        report_sleep(*s);
-        const RoutineDecision d = routine::decide_episode(*s->spec, s->plan ? &*s->plan : nullptr, s->st, inputs(*s), e);
-        // An episode means the sleeper is awake.
-        s->st.last_episode = clock_.wall_now();
-        apply(*s, d, true);
-        persist();
-        if (plan_changed_) plan_changed_(s->name);
-        arm(*s);
-    }
+void RoutineRunner::on_episode(const Episode& e, const std::string& sleeper) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return;
+    Sleeper& s = *it->second;
+    const WallTime now = clock_.wall_now();
+    roll_night(s, now);
+    report_sleep(s);
+    const RoutineDecision d = routine::decide_episode(*s.spec, s.plan ? &*s.plan : nullptr, s.st, inputs(s), e);
+    // An episode means the sleeper is awake.
+    s.st.last_episode = now;
+    apply(s, d, true);
+    persist();
+    if (plan_changed_) plan_changed_(s.name);
+    arm(s);
 }
 
 void RoutineRunner::on_sensor(const std::string& name) {

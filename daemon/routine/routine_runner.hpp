@@ -78,7 +78,9 @@ public:
     // Called when a sleeper's plan or step states change.
     void on_plan_changed(std::function<void(const std::string& sleeper)> fn) { plan_changed_ = std::move(fn); }
     std::vector<std::string> sleeper_names() const;
-    void on_episode(const Episode& e);
+    // An accepted episode of `sleeper` (the engine routed it; "" or a sleeper
+    // this runner does not have: ignored).
+    void on_episode(const Episode& e, const std::string& sleeper);
     void on_sensor(const std::string& name);
 
     // Home Assistant's switches (command verbs routine, step, start_routine,
