@@ -106,16 +106,16 @@ public:
     std::string resolve_sleeper(const std::string& named) const;
 
 private:
-    struct Sleeper;
-    Sleeper& sleeper(const std::string& name);
-    const Sleeper* find(const std::string& name) const;
-    void decide_night(Sleeper& s, const std::string& name, WallTime now);
-    void refresh_evening(Sleeper& s);
-    bool clustered_early(const Sleeper& s, date::local_days night) const;
-    std::vector<int> nightly_counts(const Sleeper& s, date::local_days first, date::local_days last) const;
-    void check_notices(const std::string& name, Sleeper& s);
-    void maybe_send_digest(const std::string& name, Sleeper& s);
-    void remember(Sleeper& s, StoredEpisode row);
+    struct SleeperLog;
+    SleeperLog& sleeper(const std::string& name);
+    const SleeperLog* find(const std::string& name) const;
+    void decide_night(SleeperLog& s, const std::string& name, WallTime now);
+    void refresh_evening(SleeperLog& s);
+    bool clustered_early(const SleeperLog& s, date::local_days night) const;
+    std::vector<int> nightly_counts(const SleeperLog& s, date::local_days first, date::local_days last) const;
+    void check_notices(const std::string& name, SleeperLog& s);
+    void maybe_send_digest(const std::string& name, SleeperLog& s);
+    void remember(SleeperLog& s, StoredEpisode row);
     void forget(const std::string& source, const std::string& source_id);
     void send(const std::string& sleeper, const std::string& step, const std::string& title,
               const std::string& text, bool urgent);
@@ -130,10 +130,13 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<EpisodeStore> store_;
-    std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
+    std::map<std::string, std::unique_ptr<SleeperLog>> sleepers_;
     std::optional<WallTime> log_started_;
     bool failing_ = false;
     std::uint64_t manual_ids_ = 0;
+    // How many adapted evenings refresh_evening() has built: each one's
+    // SleeperSpec::revision, so a cached night plan knows its spec changed.
+    std::uint64_t evenings_built_ = 0;
     Send send_;
     Timeline timeline_;
     Changed changed_;

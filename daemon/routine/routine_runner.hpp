@@ -109,17 +109,17 @@ public:
     static constexpr auto kGrace = std::chrono::minutes(10);
 
 private:
-    struct Sleeper;
-    void evaluate(Sleeper& s);
-    void report_sleep(Sleeper& s);
-    void roll_night(Sleeper& s, WallTime now);
-    void apply(Sleeper& s, const routine::Decision& d, bool from_episode = false);
-    void arm(Sleeper& s);
-    routine::Inputs inputs(const Sleeper& s) const;
+    struct SleeperRun;
+    void evaluate(SleeperRun& s);
+    void report_sleep(SleeperRun& s);
+    void roll_night(SleeperRun& s, WallTime now);
+    void apply(SleeperRun& s, const routine::Decision& d, bool from_episode = false);
+    void arm(SleeperRun& s);
+    routine::Inputs inputs(const SleeperRun& s) const;
     void persist();
     void load_controls(const nlohmann::json& doc);
-    bool step_enabled(const Sleeper& s, const std::string& step_id) const;
-    void changed(Sleeper& s);
+    bool step_enabled(const SleeperRun& s, const std::string& step_id) const;
+    void changed(SleeperRun& s);
     void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;
@@ -133,7 +133,7 @@ private:
     bool paused_ = false;
     integrations::NotifierContext notifier_ctx_;
     std::map<std::string, std::unique_ptr<integrations::Notifier>> notifiers_;
-    std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
+    std::map<std::string, std::unique_ptr<SleeperRun>> sleepers_;
     Timeline timeline_;
     EveningSource evening_;
     StepRan step_ran_;
