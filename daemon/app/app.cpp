@@ -67,8 +67,10 @@ App::App(AppOptions options)
     // The episode's one route: read once (by the intake), routed to its sleeper once.
     engine_->on_episode([this](const Episode& e, const std::string& sleeper) {
         runner_->on_episode(e, sleeper);
-        publish_episode_event(sleeper,
-                              {{"source", e.source}, {"duration_s", e.duration_s}, {"muscle", e.muscle}, {"side", e.side}});
+        publish_episode_event(sleeper, {{"source", e.source},
+                                        {"duration_s", e.duration_s},
+                                        {"muscle", e.muscle},
+                                        {"side", e.side}});
         // After the reaction: the log's bookkeeping never delays an action.
         boost::asio::post(io_, [this, e, sleeper] { cramp_log_->on_episode(e, sleeper); });
     });

@@ -179,7 +179,8 @@ void CrampLog::forget(const std::string& source, const std::string& source_id) {
                         s->recent.end());
 }
 
-std::vector<int> CrampLog::nightly_counts(const SleeperLog& s, local_days first, local_days last) const {
+std::vector<int> CrampLog::nightly_counts(const SleeperLog& s, local_days first,
+                                          local_days last) const {
     if (last < first) return {};
     std::vector<int> counts(static_cast<std::size_t>((last - first).count() + 1), 0);
     for (const auto& e : s.recent) {
@@ -209,7 +210,9 @@ void CrampLog::refresh_evening(SleeperLog& s) {
     if (!s.configured) return;
     const auto* pad = cfg_->find_actuator(s.configured->heating_pad);
     const auto cap = pad ? pad->max_on : std::chrono::seconds(0);
-    s.evening = cramplog::adapted_spec(*s.configured, cramplog::adjustments_for(s.effective_tier(), *s.configured, cap, s.clustered));
+    s.evening = cramplog::adapted_spec(
+        *s.configured,
+        cramplog::adjustments_for(s.effective_tier(), *s.configured, cap, s.clustered));
     // New for every evening built here (across reloads too: the log outlives
     // them): RoutineRunner's plan cache keys on it.
     s.evening.revision = ++evenings_built_;
@@ -230,8 +233,10 @@ void CrampLog::decide_night(SleeperLog& s, const std::string& name, WallTime now
         const auto decision = cramplog::decide_tier(options_.policy, s.tier, counts);
         const bool clustered = clustered_early(s, d);
         if (decision.changed || clustered != s.clustered) {
-            const auto before = cramplog::adjustments_for(s.tier.tier, *s.configured, cap, s.clustered);
-            const auto after = cramplog::adjustments_for(decision.state.tier, *s.configured, cap, clustered);
+            const auto before =
+                cramplog::adjustments_for(s.tier.tier, *s.configured, cap, s.clustered);
+            const auto after =
+                cramplog::adjustments_for(decision.state.tier, *s.configured, cap, clustered);
             std::string reason = decision.changed ? decision.reason
                                  : clustered      ? "cramps cluster in the first 2 h after bedtime (last 28 nights)"
                                                   : "cramps no longer cluster early in the night";

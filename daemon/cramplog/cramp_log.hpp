@@ -112,7 +112,8 @@ private:
     void decide_night(SleeperLog& s, const std::string& name, WallTime now);
     void refresh_evening(SleeperLog& s);
     bool clustered_early(const SleeperLog& s, date::local_days night) const;
-    std::vector<int> nightly_counts(const SleeperLog& s, date::local_days first, date::local_days last) const;
+    std::vector<int> nightly_counts(const SleeperLog& s, date::local_days first,
+                                    date::local_days last) const;
     void check_notices(const std::string& name, SleeperLog& s);
     void maybe_send_digest(const std::string& name, SleeperLog& s);
     void remember(SleeperLog& s, StoredEpisode row);

@@ -4,9 +4,10 @@
 
 namespace bedtimed {
 
-EpisodeIntake::EpisodeIntake(const std::string& db_path, const config::Config& cfg, const Clock& clock)
-    : clock_(clock), store_(std::make_unique<EpisodeStore>(db_path)), writer_store_(std::make_unique<EpisodeStore>(db_path)),
-      log_(logger("store")) {
+EpisodeIntake::EpisodeIntake(const std::string& db_path, const config::Config& cfg,
+                             const Clock& clock)
+    : clock_(clock), store_(std::make_unique<EpisodeStore>(db_path)),
+      writer_store_(std::make_unique<EpisodeStore>(db_path)), log_(logger("store")) {
     update(cfg);
     writer_ = std::thread([this] { write_queued(); });
 }
@@ -22,7 +23,8 @@ EpisodeIntake::~EpisodeIntake() {
 
 void EpisodeIntake::update(const config::Config& cfg) {
     auto routes = std::make_shared<Routes>();
-    for (const auto& w : cfg.wearables) routes->routes.push_back(Route{w, sleeper_wearing(cfg, w.name)});
+    for (const auto& w : cfg.wearables)
+        routes->routes.push_back(Route{w, sleeper_wearing(cfg, w.name)});
     routes->max_payload_bytes = cfg.mqtt.max_payload_bytes;
     std::lock_guard lock(mutex_);
     routes_ = std::move(routes);
@@ -53,7 +55,8 @@ std::shared_ptr<const IntakeReading> EpisodeIntake::read(const Message& msg) noe
             if (oversized) continue;
             // A rejected payload is the loop's to count and report.
             reading->episodes.push_back(
-                EpisodeReading{r.wearable.name, parse_episode(r.wearable, msg.topic, msg.payload, now), r.sleeper});
+                EpisodeReading{r.wearable.name,
+                               parse_episode(r.wearable, msg.topic, msg.payload, now), r.sleeper});
         }
         if (!wanted) return nullptr;
         return reading;
@@ -81,7 +84,8 @@ void EpisodeIntake::commit(const IntakeReading& reading, int qos) noexcept {
     try {
         std::vector<EpisodeStore::NewEpisode> episodes;
         for (const auto& r : reading.episodes)
-            if (const auto* e = std::get_if<Episode>(&r.result)) episodes.push_back({*e, r.sleeper});
+            if (const auto* e = std::get_if<Episode>(&r.result))
+                episodes.push_back({*e, r.sleeper});
         if (episodes.empty()) return;
         if (qos == 0) {
             {
@@ -114,8 +118,8 @@ void EpisodeIntake::write_queued() {
             batch.swap(queued_);
         }
         try {
-            const std::vector<EpisodeStore::NewEpisode> episodes(std::make_move_iterator(batch.begin()),
-                                                                 std::make_move_iterator(batch.end()));
+            const std::vector<EpisodeStore::NewEpisode> episodes(
+                std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
             count(writer_store_->insert_all(episodes));
         } catch (const std::exception& ex) {
             failed(ex, std::max<std::size_t>(batch.size(), 1));

@@ -61,7 +61,7 @@ public:
     void update(const config::Config& cfg);  // loop thread
     bool wants(const std::string& topic) const noexcept override;
     std::shared_ptr<const IntakeReading> read(const Message& msg) noexcept override;  // Paho thread
-    void commit(const IntakeReading& reading, int qos) noexcept override;           // Paho thread
+    void commit(const IntakeReading& reading, int qos) noexcept override;             // Paho thread
     // read() then commit(), for a caller with no loop to post to (tests).
     void take(const Message& msg) noexcept;
 

@@ -1,9 +1,10 @@
 // A Clock that only moves when told to: tests and `bedtimed simulate` use it.
 //
 // Threads: single-threaded, bar wall_now() (atomic: any thread may read it,
-// as clock.hpp allows); the thread that calls advance() is the loop thread. advance() fires due timers in time order, each with the clock set
-// to its due time, so a timer armed by a firing timer also fires if it falls
-// inside the step. Nothing throws except std::bad_alloc.
+// as clock.hpp allows); the thread that calls advance() is the loop thread.
+// advance() fires due timers in time order, each with the clock set to its
+// due time, so a timer armed by a firing timer also fires if it falls inside
+// the step. Nothing throws except std::bad_alloc.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,9 @@ public:
     // Moves both clocks forward by `d`, firing every timer that falls due.
     void advance(Duration d);
     // Steps only the wall clock (an NTP step); timers run on steady time and are unaffected.
-    void step_wall(Duration d) { wall_ = wall_.load() + std::chrono::duration_cast<WallTime::duration>(d); }
+    void step_wall(Duration d) {
+        wall_ = wall_.load() + std::chrono::duration_cast<WallTime::duration>(d);
+    }
     std::size_t pending_timers() const noexcept { return queue_.size(); }
 
 private:

@@ -132,8 +132,8 @@ void ReminderDesk::hold(SleeperDesk& s, integrations::Reminder r, WallTime until
     s.held.push_back(std::move(r));
     if (s.held.size() > reminders::kMaxHeld) {
         ++counters_.reminders_quiet_dropped;
-        log_->warn("{}: more than {} reminders held; '{}' dropped", s.configured->name, reminders::kMaxHeld,
-                   s.held.front().step);
+        log_->warn("{}: more than {} reminders held; '{}' dropped", s.configured->name,
+                   reminders::kMaxHeld, s.held.front().step);
         s.held.pop_front();
     }
     arm_release(s);
@@ -141,7 +141,9 @@ void ReminderDesk::hold(SleeperDesk& s, integrations::Reminder r, WallTime until
 
 void ReminderDesk::arm_release(SleeperDesk& s) {
     const WallTime now = clock_.wall_now();
-    const auto until = reminders::quiet_until(s.configured->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.configured->name) : std::nullopt);
+    const auto until =
+        reminders::quiet_until(s.configured->quiet_hours, s.zone, now,
+                               bedtime_ ? bedtime_(s.configured->name) : std::nullopt);
     Duration wait = until ? std::min<Duration>(kRecheck, *until - now) : Duration::zero();
     wait = std::max<Duration>(wait, std::chrono::seconds(1));
     SleeperDesk* sp = &s;
@@ -151,11 +153,13 @@ void ReminderDesk::arm_release(SleeperDesk& s) {
 void ReminderDesk::release(SleeperDesk& s) {
     if (s.held.empty()) return;
     const WallTime now = clock_.wall_now();
-    if (reminders::quiet_until(s.configured->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.configured->name) : std::nullopt))
+    if (reminders::quiet_until(s.configured->quiet_hours, s.zone, now,
+                               bedtime_ ? bedtime_(s.configured->name) : std::nullopt))
         return arm_release(s);
     std::deque<integrations::Reminder> due;
     due.swap(s.held);
-    say(s.configured->name, fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
+    say(s.configured->name,
+        fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
     for (auto& r : due) deliver(s, std::move(r));
 }
 
@@ -178,8 +182,8 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
         again.state.resend_pending = false;
         integrations::Reminder r = again.last;
         r.at = clock_.wall_now();
-        log_->info("{}: '{}' again after a snooze ({} of {})", sp->configured->name, step, again.state.snoozes,
-                   reminders::kMaxSnoozes);
+        log_->info("{}: '{}' again after a snooze ({} of {})", sp->configured->name, step,
+                   again.state.snoozes, reminders::kMaxSnoozes);
         gate(*sp, std::move(r));
     });
     const WallTime at = clock_.wall_now() + after;

@@ -66,7 +66,8 @@ std::chrono::seconds cap_of(const Inputs& in, const SleeperSpec& s) {
 
 std::string plan_night_text(PlanNight night) { return date_text(night.bedtime_date); }
 
-std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone* zone, PlanNight night) {
+std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone* zone,
+                                    PlanNight night) {
     const unsigned wd = date::weekday(night.bedtime_date).c_encoding();
     if (!s.bedtime[wd]) return std::nullopt;
     NightPlan plan;
@@ -83,10 +84,14 @@ std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone*
 std::optional<NightPlan> plan_in_log_night(const SleeperSpec& s, const date::time_zone* zone,
                                            date::local_days log_night) {
     constexpr int kNoon = 12 * 60;  // where the cramp log's nights begin (cramplog/night.hpp)
-    auto bedtime_on = [&](date::local_days day) { return s.bedtime[date::weekday(day).c_encoding()]; };
-    if (const auto b = bedtime_on(log_night); b && *b >= kNoon) return plan_night(s, zone, PlanNight{log_night});
+    auto bedtime_on = [&](date::local_days day) {
+        return s.bedtime[date::weekday(day).c_encoding()];
+    };
+    if (const auto b = bedtime_on(log_night); b && *b >= kNoon)
+        return plan_night(s, zone, PlanNight{log_night});
     const auto next = log_night + date::days(1);
-    if (const auto b = bedtime_on(next); b && *b < kNoon) return plan_night(s, zone, PlanNight{next});
+    if (const auto b = bedtime_on(next); b && *b < kNoon)
+        return plan_night(s, zone, PlanNight{next});
     return std::nullopt;
 }
 

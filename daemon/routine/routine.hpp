@@ -38,7 +38,8 @@ struct PlanNight {
     date::local_days bedtime_date;
     bool operator==(const PlanNight&) const = default;
 };
-std::string plan_night_text(PlanNight night);  // "2026-11-27": routine.json, routine_runs, the plan topic
+// "2026-11-27": the name in routine.json, routine_runs and the plan topic.
+std::string plan_night_text(PlanNight night);
 
 struct NightPlan {
     // A plan is in force until this long after its bedtime; the next one then takes over.
@@ -52,7 +53,9 @@ struct NightPlan {
     std::vector<Step> steps;  // sorted by time
 
     WallTime ends() const { return bedtime + kAfterBedtime; }
-    bool episode_at_night(WallTime t) const { return t >= bedtime - kEpisodesBeforeBedtime && t < ends(); }
+    bool episode_at_night(WallTime t) const {
+        return t >= bedtime - kEpisodesBeforeBedtime && t < ends();
+    }
 };
 
 // The plan night `night`, with every catalogue step the sleeper's config has
@@ -62,8 +65,8 @@ std::optional<NightPlan> plan_night(const config::SleeperSpec& sleeper, const da
 // The plan whose bedtime falls in the cramp log's night `log_night` (noon on
 // that local day to noon the next): that day's bedtime if it is after noon,
 // else the next day's if that one is before noon; nullopt when neither.
-std::optional<NightPlan> plan_in_log_night(const config::SleeperSpec& sleeper, const date::time_zone* zone,
-                                           date::local_days log_night);
+std::optional<NightPlan> plan_in_log_night(const config::SleeperSpec& sleeper,
+                                           const date::time_zone* zone, date::local_days log_night);
 // The plan in force at `now`: the earliest plan night, from yesterday on,
 // that has not ended().
 std::optional<NightPlan> current_plan(const config::SleeperSpec& sleeper,

@@ -133,7 +133,7 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
         cache->bedtime_override != s.bedtime_override || cache->today != today || !cache->plan ||
         cache->plan->ends() <= now) {
         cache = SleeperRun::PlanCache{s.spec, s.spec->revision, s.bedtime_override, today,
-                                   routine::current_plan(*planned, s.zone, now)};
+                                      routine::current_plan(*planned, s.zone, now)};
     }
     auto plan = cache->plan;
     const std::string night = plan ? routine::plan_night_text(plan->night) : "";
@@ -278,7 +278,8 @@ void RoutineRunner::on_episode(const Episode& e, const std::string& sleeper) {
     const WallTime now = clock_.wall_now();
     roll_night(s, now);
     report_sleep(s);
-    const RoutineDecision d = routine::decide_episode(*s.spec, s.plan ? &*s.plan : nullptr, s.st, inputs(s), e);
+    const RoutineDecision d =
+        routine::decide_episode(*s.spec, s.plan ? &*s.plan : nullptr, s.st, inputs(s), e);
     // An episode means the sleeper is awake.
     s.st.last_episode = now;
     apply(s, d, true);

@@ -93,7 +93,8 @@ void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
     // Not read by an intake (or by one that did not know this wearable yet, just after a reload).
     EpisodeReading here;
     if (!reading) {
-        here = EpisodeReading{spec.name, parse_episode(spec, msg.topic, msg.payload, clock_.wall_now()),
+        here = EpisodeReading{spec.name,
+                              parse_episode(spec, msg.topic, msg.payload, clock_.wall_now()),
                               sleeper_wearing(*cfg_, spec.name)};
         reading = &here;
     }

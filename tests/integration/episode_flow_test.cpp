@@ -244,7 +244,8 @@ sleepers:
         const auto j = nlohmann::json::parse(m->payload);
         if (j["last_episode"].is_string()) last_episode = j["last_episode"].get<std::string>();
     }
-    EXPECT_EQ(last_episode, format_iso8601(now)) << "the cramp log keeps the start the intake gave it";
+    EXPECT_EQ(last_episode, format_iso8601(now))
+        << "the cramp log keeps the start the intake gave it";
     EpisodeStore store(daemon.state_dir() + "/bedtimed.db", EpisodeStore::Mode::read_only);
     const auto row = store.find("band", "no-start");
     ASSERT_TRUE(row) << "committed before the PUBACK, so stored by now";

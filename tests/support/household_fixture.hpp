@@ -41,7 +41,9 @@ public:
         actuators->set_journal([this](const std::string& who, const std::string& what) {
             timeline.push_back(who + ": " + what);
         });
-        engine->on_episode([this](const Episode& e, const std::string& sleeper) { runner->on_episode(e, sleeper); });
+        engine->on_episode([this](const Episode& e, const std::string& sleeper) {
+            runner->on_episode(e, sleeper);
+        });
         engine->on_sensor([this](const std::string& n) { runner->on_sensor(n); });
         engine->start();
         actuators->start();
