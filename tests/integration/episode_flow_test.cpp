@@ -188,6 +188,16 @@ TEST_F(EpisodeFlow, BrokerRestartReconnectsResubscribesAndActsAgain) {
     EXPECT_GE(c.disconnects, 1u);
 }
 
+// Whether bt/status said "online" within 15 s (`client` subscribes to it).
+bool came_online(TestClient& client) {
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto m = client.next_on("bt/status", 1s);
+        if (m && m->payload == "online") return true;
+    }
+    return false;
+}
+
 TEST(EpisodeFlowStartup, DaemonStartedBeforeTheBrokerConnectsWhenItAppears) {
     Mosquitto broker;
     broker.stop();
@@ -197,13 +207,7 @@ TEST(EpisodeFlowStartup, DaemonStartedBeforeTheBrokerConnectsWhenItAppears) {
     TestClient client(broker.uri());
     client.subscribe("bt/status");
     client.subscribe("actions/#");
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    bool online = false;
-    while (!online && std::chrono::steady_clock::now() < deadline) {
-        auto m = client.next_on("bt/status", 1s);
-        online = m && m->payload == "online";
-    }
-    ASSERT_TRUE(online);
+    ASSERT_TRUE(came_online(client));
     client.publish("wearable/episode", R"({"id":"late","duration_s":12})");
     EXPECT_TRUE(client.next_on("actions/pad/set", 5s));
     EXPECT_GE(daemon.counters().connect_failures, 1u);
@@ -229,16 +233,11 @@ sleepers:
   - {name: sam, timezone: UTC, bedtime: "22:30", wearable: band}
 )",
                          broker.uri(), &clock);
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    bool online = false;
-    while (!online && std::chrono::steady_clock::now() < deadline) {
-        auto m = client.next_on("bt/status", 1s);
-        online = m && m->payload == "online";
-    }
-    ASSERT_TRUE(online);
+    ASSERT_TRUE(came_online(client));
     client.publish("wearable/episode", R"({"id":"no-start","duration_s":20})", 1);
     std::string last_episode;
-    while (last_episode.empty() && std::chrono::steady_clock::now() < deadline + 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (last_episode.empty() && std::chrono::steady_clock::now() < deadline) {
         auto m = client.next_on("bt/sam/stats", 1s);
         if (!m) continue;
         const auto j = nlohmann::json::parse(m->payload);
