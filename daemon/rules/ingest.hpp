@@ -55,7 +55,10 @@ struct IntakeReading {
 };
 
 // The sleeper who wears `wearable`, "" when nobody does. The one place an
-// episode is routed to its sleeper.
+// episode is routed to its sleeper. A wearable two sleepers name (the config
+// does not forbid it) goes to the first of them, as the cramp log always
+// filed it (the routine used to react for each, the store to file it under
+// the last).
 std::string sleeper_wearing(const config::Config& cfg, std::string_view wearable);
 
 // Deepest JSON nesting accepted; wearables and sensors send flat objects.
