@@ -55,7 +55,7 @@ void Household::open_cramp_log() {
     std::filesystem::create_directories(options_.state_dir, ec);
     const std::string db = options_.state_dir + "/bedtimed.db";
     try {
-        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_);
+        intake_ = std::make_shared<EpisodeIntake>(db, *cfg_, clock_);
         cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_,
                                                 CrampLog::Options{db, true, {}, {}});
     } catch (const std::exception& e) {
@@ -107,12 +107,15 @@ Household::Evening Household::build_evening(const config::Config& cfg) {
 }
 
 void Household::connect_long_lived() {
-    engine_->on_episode([this](const Episode& e) {
-        runner_->on_episode(e);
-        publish_episode_event(cramp_log_->sleeper_of_wearable(e.source),
-                              {{"source", e.source}, {"duration_s", e.duration_s}, {"muscle", e.muscle}, {"side", e.side}});
+    // The episode's one route: read once (by the intake), routed to its sleeper once.
+    engine_->on_episode([this](const Episode& e, const std::string& sleeper) {
+        runner_->on_episode(e, sleeper);
+        publish_episode_event(sleeper, {{"source", e.source},
+                                        {"duration_s", e.duration_s},
+                                        {"muscle", e.muscle},
+                                        {"side", e.side}});
         // After the reaction: the log's bookkeeping never delays an action.
-        boost::asio::post(io_, [this, e] { cramp_log_->on_episode(e); });
+        boost::asio::post(io_, [this, e, sleeper] { cramp_log_->on_episode(e, sleeper); });
     });
     // Through the members, not copies: the runner is replaced on reload.
     cramp_log_->set_sender([this](const integrations::Reminder& r) { runner_->notify(r); });

@@ -1,7 +1,5 @@
 #include "cramp_log.hpp"
 
-#include <atomic>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include "night.hpp"
 #include "notices.hpp"
 #include "routine.hpp"
+#include "sleeper_view.hpp"
 
 namespace bedtimed {
 
@@ -48,9 +47,9 @@ std::string fixed1(double v) { return fmt::format("{:.1f}", v); }
 
 }  // namespace
 
-struct CrampLog::Sleeper {
-    const config::SleeperSpec* base = nullptr;  // null: episodes of no configured sleeper
-    const date::time_zone* zone = nullptr;
+// What the cramp log keeps per sleeper, beside the shared view of its config
+// (`configured` is null for the episodes of a sleeper no longer configured).
+struct CrampLog::SleeperLog : SleeperView {
     std::vector<StoredEpisode> recent;  // oldest first
     std::vector<WallTime> travel;
     std::vector<cramplog::SentNotice> sent;
@@ -96,33 +95,26 @@ void CrampLog::say(const std::string& sleeper, const std::string& text) {
 
 void CrampLog::apply_config(std::shared_ptr<const config::Config> cfg) {
     cfg_ = std::move(cfg);
-    for (auto& [name, s] : sleepers_) s->base = nullptr;
+    for (auto& [name, s] : sleepers_) s->configured = nullptr;
     for (const auto& spec : cfg_->sleepers) {
         auto& s = sleeper(spec.name);
-        s.base = &spec;
-        s.zone = zone_named(spec.timezone);
+        s.view(spec);
         refresh_evening(s);
     }
 }
 
-CrampLog::Sleeper& CrampLog::sleeper(const std::string& name) {
+CrampLog::SleeperLog& CrampLog::sleeper(const std::string& name) {
     auto& slot = sleepers_[name];
     if (!slot) {
-        slot = std::make_unique<Sleeper>();
+        slot = std::make_unique<SleeperLog>();
         slot->zone = zone_named("");
     }
     return *slot;
 }
 
-const CrampLog::Sleeper* CrampLog::find(const std::string& name) const {
+const CrampLog::SleeperLog* CrampLog::find(const std::string& name) const {
     auto it = sleepers_.find(name);
     return it == sleepers_.end() ? nullptr : it->second.get();
-}
-
-std::string CrampLog::sleeper_of_wearable(const std::string& wearable) const {
-    for (const auto& s : cfg_->sleepers)
-        if (s.wearable == wearable) return s.name;
-    return {};
 }
 
 std::string CrampLog::resolve_sleeper(const std::string& named) const {
@@ -165,7 +157,7 @@ void CrampLog::start() {
                kWindowNights);
 }
 
-void CrampLog::remember(Sleeper& s, StoredEpisode row) {
+void CrampLog::remember(SleeperLog& s, StoredEpisode row) {
     auto& v = s.recent;
     v.erase(std::remove_if(v.begin(), v.end(),
                            [&](const StoredEpisode& e) {
@@ -187,7 +179,8 @@ void CrampLog::forget(const std::string& source, const std::string& source_id) {
                         s->recent.end());
 }
 
-std::vector<int> CrampLog::nightly_counts(const Sleeper& s, local_days first, local_days last) const {
+std::vector<int> CrampLog::nightly_counts(const SleeperLog& s, local_days first,
+                                          local_days last) const {
     if (last < first) return {};
     std::vector<int> counts(static_cast<std::size_t>((last - first).count() + 1), 0);
     for (const auto& e : s.recent) {
@@ -199,38 +192,40 @@ std::vector<int> CrampLog::nightly_counts(const Sleeper& s, local_days first, lo
     return counts;
 }
 
-bool CrampLog::clustered_early(const Sleeper& s, local_days night) const {
-    if (!s.base) return false;
+bool CrampLog::clustered_early(const SleeperLog& s, local_days night) const {
+    if (!s.configured) return false;
     std::vector<std::chrono::minutes> since;
     for (const auto& e : s.recent) {
         if (e.status == "false_positive") continue;
         const local_days n = cramplog::night_of(s.zone, e.start);
         if (n < night - days(28) || n >= night) continue;
         // Measured from the configured bedtime: the adapted one moves with the result.
-        if (auto plan = routine::plan_night(*s.base, s.zone, n))
+        if (auto plan = routine::plan_in_log_night(*s.configured, s.zone, n))
             since.push_back(std::chrono::floor<std::chrono::minutes>(e.start - plan->bedtime));
     }
     return cramplog::clusters_early(options_.cluster, since);
 }
 
-void CrampLog::refresh_evening(Sleeper& s) {
-    if (!s.base) return;
-    const auto* pad = cfg_->find_actuator(s.base->heating_pad);
+void CrampLog::refresh_evening(SleeperLog& s) {
+    if (!s.configured) return;
+    const auto* pad = cfg_->find_actuator(s.configured->heating_pad);
     const auto cap = pad ? pad->max_on : std::chrono::seconds(0);
-    s.evening = cramplog::adapted_spec(*s.base, cramplog::adjustments_for(s.effective_tier(), *s.base, cap, s.clustered));
-    // Unique in the process (across reloads too): RoutineRunner's plan cache keys on it.
-    static std::atomic<std::uint64_t> last_revision{0};
-    s.evening.revision = ++last_revision;
+    s.evening = cramplog::adapted_spec(
+        *s.configured,
+        cramplog::adjustments_for(s.effective_tier(), *s.configured, cap, s.clustered));
+    // New for every evening built here (across reloads too: the log outlives
+    // them): RoutineRunner's plan cache keys on it.
+    s.evening.revision = ++evenings_built_;
 }
 
-void CrampLog::decide_night(Sleeper& s, const std::string& name, WallTime now) {
-    if (!s.base) return;
+void CrampLog::decide_night(SleeperLog& s, const std::string& name, WallTime now) {
+    if (!s.configured) return;
     const local_days night = cramplog::night_of(s.zone, now);
     if (s.decided && *s.decided >= night) return;
     // Catch up the nights bedtimed was down for, so the tier's age is right.
     local_days from = s.decided ? *s.decided + days(1) : night;
     if (night - from > days(kWindowNights)) from = night - days(kWindowNights);
-    const auto* pad = cfg_->find_actuator(s.base->heating_pad);
+    const auto* pad = cfg_->find_actuator(s.configured->heating_pad);
     const auto cap = pad ? pad->max_on : std::chrono::seconds(0);
     const int window = std::max(1, options_.policy.window_nights);
     for (local_days d = from; d <= night; d += days(1)) {
@@ -238,8 +233,10 @@ void CrampLog::decide_night(Sleeper& s, const std::string& name, WallTime now) {
         const auto decision = cramplog::decide_tier(options_.policy, s.tier, counts);
         const bool clustered = clustered_early(s, d);
         if (decision.changed || clustered != s.clustered) {
-            const auto before = cramplog::adjustments_for(s.tier.tier, *s.base, cap, s.clustered);
-            const auto after = cramplog::adjustments_for(decision.state.tier, *s.base, cap, clustered);
+            const auto before =
+                cramplog::adjustments_for(s.tier.tier, *s.configured, cap, s.clustered);
+            const auto after =
+                cramplog::adjustments_for(decision.state.tier, *s.configured, cap, clustered);
             std::string reason = decision.changed ? decision.reason
                                  : clustered      ? "cramps cluster in the first 2 h after bedtime (last 28 nights)"
                                                   : "cramps no longer cluster early in the night";
@@ -280,7 +277,7 @@ void CrampLog::send(const std::string& sleeper, const std::string& step, const s
     if (send_) send_(integrations::Reminder{sleeper, step, title, text, urgent, clock_.wall_now()});
 }
 
-void CrampLog::check_notices(const std::string& name, Sleeper& s) {
+void CrampLog::check_notices(const std::string& name, SleeperLog& s) {
     cramplog::NoticeInput in;
     const WallTime now = clock_.wall_now();
     in.episodes = s.recent;
@@ -303,7 +300,7 @@ void CrampLog::check_notices(const std::string& name, Sleeper& s) {
     std::erase_if(s.sent, [&](const cramplog::SentNotice& n) { return now - n.sent_at > std::chrono::hours(24 * 8); });
 }
 
-void CrampLog::maybe_send_digest(const std::string& name, Sleeper& s) {
+void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     const WallTime now = clock_.wall_now();
     const auto week = std::chrono::hours(24 * 7);
     if (!log_started_ || now - *log_started_ < week) return;
@@ -320,8 +317,12 @@ void CrampLog::maybe_send_digest(const std::string& name, Sleeper& s) {
         const std::string text = cramplog::night_text(first + days(static_cast<int>(i)));
         nights[text] = cramplog::NightRecord{text, counts[i], {}};
     }
-    for (const auto& r : runs)
-        if (r.acknowledged && nights.count(r.night)) nights[r.night].steps_done.insert(r.step);
+    // A run is recorded under its plan night (routine.hpp); here it counts
+    // for the log night it ran in, which differs for a bedtime after midnight.
+    for (const auto& r : runs) {
+        const std::string log_night = cramplog::night_text(cramplog::night_of(s.zone, r.ran));
+        if (r.acknowledged && nights.count(log_night)) nights[log_night].steps_done.insert(r.step);
+    }
     std::vector<cramplog::NightRecord> records;
     for (auto& [k, v] : nights) records.push_back(std::move(v));
     const auto st = stats(name);
@@ -339,8 +340,7 @@ void CrampLog::maybe_send_digest(const std::string& name, Sleeper& s) {
     say(name, "weekly digest sent");
 }
 
-void CrampLog::on_episode(const Episode& e) {
-    const std::string name = sleeper_of_wearable(e.source);
+void CrampLog::on_episode(const Episode& e, const std::string& name) {
     if (!options_.intake_commits_wearables) {
         if (write("episode", [&] { store_->insert(e, name); })) ++counters_.episodes_stored;
     }
@@ -511,25 +511,25 @@ CrampLog::Result CrampLog::set_tier(const commands::SetTier& c) {
 }
 
 cramplog::Stats CrampLog::stats(const std::string& name) const {
-    const Sleeper* s = find(name);
+    const SleeperLog* s = find(name);
     if (!s) return {};
     cramplog::StatsOptions opts;
-    if (s->base) opts.bedtime = s->base->bedtime;
+    if (s->configured) opts.bedtime = s->configured->bedtime;
     return cramplog::compute_stats(s->recent, s->zone, clock_.wall_now(), opts);
 }
 
 Tier CrampLog::tier(const std::string& name) const {
-    const Sleeper* s = find(name);
+    const SleeperLog* s = find(name);
     return s ? s->effective_tier() : Tier::calm;
 }
 
 std::string CrampLog::tier_override(const std::string& name) const {
-    const Sleeper* s = find(name);
+    const SleeperLog* s = find(name);
     return s && !s->override_tier.empty() ? s->override_tier : "auto";
 }
 
 std::string CrampLog::recent_notice(const std::string& name) const {
-    const Sleeper* s = find(name);
+    const SleeperLog* s = find(name);
     if (!s) return {};
     const WallTime since = clock_.wall_now() - std::chrono::hours(24 * 7);
     std::string latest;
@@ -543,7 +543,7 @@ std::string CrampLog::recent_notice(const std::string& name) const {
 }
 
 std::optional<WallTime> CrampLog::last_episode(const std::string& name) const {
-    const Sleeper* s = find(name);
+    const SleeperLog* s = find(name);
     if (!s) return std::nullopt;
     for (auto it = s->recent.rbegin(); it != s->recent.rend(); ++it)
         if (it->status != "false_positive") return it->start;

@@ -74,8 +74,9 @@ public:
     // night is new. The reference stays valid until apply_config().
     const config::SleeperSpec& evening(const std::string& sleeper, WallTime now);
 
-    // A wearable's episode the engine accepted (already reacted to).
-    void on_episode(const Episode& e);
+    // A wearable's episode the engine accepted (already reacted to), with the
+    // sleeper the engine routed it to ("" = nobody's).
+    void on_episode(const Episode& e, const std::string& sleeper);
     // A sensor changed: the long-immobility rule (config ImmobilityRule) may
     // record travel when a long stretch of sitting still ends.
     void on_sensor(const std::string& name, const Value& value);
@@ -101,21 +102,21 @@ public:
     std::string tier_override(const std::string& sleeper) const;
     // The condition of the latest "when to worry" notice of the last 7 days, "" when none.
     std::string recent_notice(const std::string& sleeper) const;
-    std::string sleeper_of_wearable(const std::string& wearable) const;
     // The sleeper a command names, or the only one when it names none; "" if neither.
     std::string resolve_sleeper(const std::string& named) const;
 
 private:
-    struct Sleeper;
-    Sleeper& sleeper(const std::string& name);
-    const Sleeper* find(const std::string& name) const;
-    void decide_night(Sleeper& s, const std::string& name, WallTime now);
-    void refresh_evening(Sleeper& s);
-    bool clustered_early(const Sleeper& s, date::local_days night) const;
-    std::vector<int> nightly_counts(const Sleeper& s, date::local_days first, date::local_days last) const;
-    void check_notices(const std::string& name, Sleeper& s);
-    void maybe_send_digest(const std::string& name, Sleeper& s);
-    void remember(Sleeper& s, StoredEpisode row);
+    struct SleeperLog;
+    SleeperLog& sleeper(const std::string& name);
+    const SleeperLog* find(const std::string& name) const;
+    void decide_night(SleeperLog& s, const std::string& name, WallTime now);
+    void refresh_evening(SleeperLog& s);
+    bool clustered_early(const SleeperLog& s, date::local_days night) const;
+    std::vector<int> nightly_counts(const SleeperLog& s, date::local_days first,
+                                    date::local_days last) const;
+    void check_notices(const std::string& name, SleeperLog& s);
+    void maybe_send_digest(const std::string& name, SleeperLog& s);
+    void remember(SleeperLog& s, StoredEpisode row);
     void forget(const std::string& source, const std::string& source_id);
     void send(const std::string& sleeper, const std::string& step, const std::string& title,
               const std::string& text, bool urgent);
@@ -130,10 +131,13 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<EpisodeStore> store_;
-    std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
+    std::map<std::string, std::unique_ptr<SleeperLog>> sleepers_;
     std::optional<WallTime> log_started_;
     bool failing_ = false;
     std::uint64_t manual_ids_ = 0;
+    // How many adapted evenings refresh_evening() has built: each one's
+    // SleeperSpec::revision, so a cached night plan knows its spec changed.
+    std::uint64_t evenings_built_ = 0;
     Send send_;
     Timeline timeline_;
     Changed changed_;

@@ -4,9 +4,10 @@
 
 namespace bedtimed {
 
-EpisodeIntake::EpisodeIntake(const std::string& db_path, const config::Config& cfg)
-    : store_(std::make_unique<EpisodeStore>(db_path)), writer_store_(std::make_unique<EpisodeStore>(db_path)),
-      log_(logger("store")) {
+EpisodeIntake::EpisodeIntake(const std::string& db_path, const config::Config& cfg,
+                             const Clock& clock)
+    : clock_(clock), store_(std::make_unique<EpisodeStore>(db_path)),
+      writer_store_(std::make_unique<EpisodeStore>(db_path)), log_(logger("store")) {
     update(cfg);
     writer_ = std::thread([this] { write_queued(); });
 }
@@ -22,12 +23,8 @@ EpisodeIntake::~EpisodeIntake() {
 
 void EpisodeIntake::update(const config::Config& cfg) {
     auto routes = std::make_shared<Routes>();
-    for (const auto& w : cfg.wearables) {
-        Route r{w, ""};
-        for (const auto& s : cfg.sleepers)
-            if (s.wearable == w.name) r.sleeper = s.name;
-        routes->routes.push_back(std::move(r));
-    }
+    for (const auto& w : cfg.wearables)
+        routes->routes.push_back(Route{w, sleeper_wearing(cfg, w.name)});
     routes->max_payload_bytes = cfg.mqtt.max_payload_bytes;
     std::lock_guard lock(mutex_);
     routes_ = std::move(routes);
@@ -44,15 +41,28 @@ bool EpisodeIntake::wants(const std::string& topic) const noexcept {
     return false;
 }
 
-void EpisodeIntake::parse_into(const Routes& routes, const Message& msg,
-                               std::vector<EpisodeStore::NewEpisode>& out) {
-    // Oversized: the loop refuses it (payloads_oversized), so it must not reach the log either.
-    if (msg.payload.size() > routes.max_payload_bytes) return;
-    for (const auto& r : routes.routes) {
-        if (!topic_matches(r.wearable.topic, msg.topic)) continue;
-        // Same strict parser as the loop; a rejected payload is the loop's to report.
-        auto parsed = parse_episode(r.wearable, msg.topic, msg.payload, std::chrono::system_clock::now());
-        if (auto* e = std::get_if<Episode>(&parsed)) out.push_back({std::move(*e), r.sleeper});
+std::shared_ptr<const IntakeReading> EpisodeIntake::read(const Message& msg) noexcept {
+    try {
+        const auto snapshot = routes();
+        auto reading = std::make_shared<IntakeReading>();
+        bool wanted = false;
+        // Oversized: the loop refuses it (payloads_oversized), so it must not reach the log either.
+        const bool oversized = msg.payload.size() > snapshot->max_payload_bytes;
+        const WallTime now = clock_.wall_now();  // the episode's one clock reading
+        for (const auto& r : snapshot->routes) {
+            if (!topic_matches(r.wearable.topic, msg.topic)) continue;
+            wanted = true;
+            if (oversized) continue;
+            // A rejected payload is the loop's to count and report.
+            reading->episodes.push_back(
+                EpisodeReading{r.wearable.name,
+                               parse_episode(r.wearable, msg.topic, msg.payload, now), r.sleeper});
+        }
+        if (!wanted) return nullptr;
+        return reading;
+    } catch (const std::exception& ex) {
+        failed(ex, 1);
+        return nullptr;
     }
 }
 
@@ -70,19 +80,22 @@ void EpisodeIntake::failed(const std::exception& ex, std::size_t episodes_lost) 
     if (!failing_.exchange(true)) log_->error("episode not saved: {}", ex.what());
 }
 
-void EpisodeIntake::take(const Message& msg) noexcept {
+void EpisodeIntake::commit(const IntakeReading& reading, int qos) noexcept {
     try {
-        if (msg.qos == 0) {
+        std::vector<EpisodeStore::NewEpisode> episodes;
+        for (const auto& r : reading.episodes)
+            if (const auto* e = std::get_if<Episode>(&r.result))
+                episodes.push_back({*e, r.sleeper});
+        if (episodes.empty()) return;
+        if (qos == 0) {
             {
                 std::lock_guard lock(queue_mutex_);
                 if (queued_.size() >= kMaxQueued) throw StoreError("the write queue is full");
-                queued_.push_back(msg);
+                for (auto& n : episodes) queued_.push_back(std::move(n));
             }
             queue_cv_.notify_one();
             return;
         }
-        std::vector<EpisodeStore::NewEpisode> episodes;
-        parse_into(*routes(), msg, episodes);
         std::vector<EpisodeStore::Insert> results;
         for (const auto& n : episodes) results.push_back(store_->insert(n.episode, n.sleeper));
         count(results);
@@ -91,8 +104,12 @@ void EpisodeIntake::take(const Message& msg) noexcept {
     }
 }
 
+void EpisodeIntake::take(const Message& msg) noexcept {
+    if (const auto reading = read(msg)) commit(*reading, msg.qos);
+}
+
 void EpisodeIntake::write_queued() {
-    std::deque<Message> batch;
+    std::deque<EpisodeStore::NewEpisode> batch;
     for (;;) {
         {
             std::unique_lock lock(queue_mutex_);
@@ -100,13 +117,12 @@ void EpisodeIntake::write_queued() {
             if (queued_.empty()) return;  // stopping, and everything is written
             batch.swap(queued_);
         }
-        std::vector<EpisodeStore::NewEpisode> episodes;
         try {
-            const auto snapshot = routes();
-            for (const auto& msg : batch) parse_into(*snapshot, msg, episodes);
-            if (!episodes.empty()) count(writer_store_->insert_all(episodes));
+            const std::vector<EpisodeStore::NewEpisode> episodes(
+                std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+            count(writer_store_->insert_all(episodes));
         } catch (const std::exception& ex) {
-            failed(ex, std::max<std::size_t>(episodes.size(), 1));
+            failed(ex, std::max<std::size_t>(batch.size(), 1));
         }
         batch.clear();
     }

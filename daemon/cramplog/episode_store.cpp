@@ -102,6 +102,10 @@ void EpisodeStore::open(Mode mode) {
     // daemon's three connections held 260 KiB of resident memory for pages
     // an idle daemon never reads; pages now come one at a time, as needed.
     // SQLITE_MISUSE (SQLite already initialised by someone else) is harmless.
+    // Function-static on purpose, the one such state we keep: sqlite3_config()
+    // sets process-wide state and may run only before SQLite initialises, so
+    // "once per process" is the truth here, not a cache; and a C++ static's
+    // initialisation is thread-safe, should two stores ever open at once.
     static const int page_cache_configured = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
     (void)page_cache_configured;
     const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY

@@ -67,7 +67,7 @@ struct EpisodeEdit {
 
 // One routine step on one night: it ran, and maybe the sleeper said "Done".
 struct RoutineRun {
-    std::string sleeper, night, step;
+    std::string sleeper, night, step;  // night: the plan night (routine::plan_night_text)
     WallTime ran;
     bool acknowledged = false;
 };
@@ -126,6 +126,8 @@ public:
     std::int64_t count() const;
 
     // Routine runs: record_step is idempotent per (sleeper, night, step).
+    // `night` is the routine's plan night (routine::plan_night_text), not a
+    // log night (night.hpp): a run is found by the night its plan had.
     void record_step(const std::string& sleeper, const std::string& night, const std::string& step, WallTime ran);
     // false when the step has not run that night.
     bool acknowledge(const std::string& sleeper, const std::string& night, const std::string& step);

@@ -103,7 +103,7 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
         const sys_seconds start = date::floor<seconds>(e.start);
         const date::local_seconds local{start.time_since_epoch() + cache.offset_at(start)};
         // Same as night_of(): noon to noon, named by the evening.
-        const date::local_days night = date::floor<date::days>(local - std::chrono::hours(12));
+        const date::local_days night = date::floor<date::days>(local - kLogNightBegins);
         const int ago = static_cast<int>((current - night).count());
         if (ago < 0) continue;  // a night after the current one: clock skew, not data
 

@@ -8,15 +8,26 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace bedtimed {
+
+// What a DurableIntake read from a message on the receive thread, carried to
+// the loop with the message so that nothing there reads it again (for a
+// wearable's episode: parsed once, stamped with one clock reading, routed to
+// its sleeper). Defined where messages are read (ingest.hpp); the bus only
+// carries it, and never looks inside.
+struct IntakeReading;
 
 struct Message {
     std::string topic;
     std::string payload;
     int qos = 0;
     bool retained = false;
+    // Set by the bus when its DurableIntake read the message; null otherwise
+    // (no intake, not an intake's topic, or a bus without one).
+    std::shared_ptr<const IntakeReading> reading = nullptr;
 };
 
 using MessageHandler = std::function<void(const Message&)>;
@@ -34,15 +45,18 @@ public:
 // What a bus hands, on its own receive thread, the messages that must be
 // durable before they are acknowledged (the cramp log's episodes). A bus
 // that acknowledges (Paho: returning from message_arrived sends the PUBACK)
-// calls take() first; the loop's copy is posted before take() so the
-// decision does not wait for the commit. take() may defer what needs no
-// acknowledgement (QoS 0) to a thread of its own. Implementations are
-// thread-safe and take() never throws.
+// calls, for each message: read() (the one reading of it), then posts the
+// message with that reading to the loop, then commit() before it
+// acknowledges; so the decision waits for the reading, never for the
+// commit. commit() may defer what needs no acknowledgement (QoS 0) to a
+// thread of its own. Implementations are thread-safe; neither call throws.
 class DurableIntake {
 public:
     virtual ~DurableIntake() = default;
     virtual bool wants(const std::string& topic) const noexcept = 0;
-    virtual void take(const Message& msg) noexcept = 0;
+    // Null when the topic is not the intake's (or reading failed for want of memory).
+    virtual std::shared_ptr<const IntakeReading> read(const Message& msg) noexcept = 0;
+    virtual void commit(const IntakeReading& reading, int qos) noexcept = 0;
 };
 
 }  // namespace bedtimed

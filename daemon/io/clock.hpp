@@ -2,7 +2,9 @@
 // steady time for timeouts and staleness, and timers that fire on the loop.
 //
 // Threads: every method is called on the loop thread only (the thread that runs
-// the io_context, or the test that drives a ManualClock). Timers are owned by
+// the io_context, or the test that drives a ManualClock), except wall_now(),
+// which the episode intake also reads on the bus's receive thread: every
+// Clock makes wall_now() safe to call from any thread. Timers are owned by
 // whoever made them; destroying a Timer cancels it. Nothing here throws except
 // std::bad_alloc.
 #pragma once

@@ -64,13 +64,13 @@ void ManualClock::advance(Duration d) {
         const Entry entry = it->second;
         queue_.erase(it);
         if (due > steady_) {
-            wall_ += std::chrono::duration_cast<WallTime::duration>(due - steady_);
+            wall_ = wall_.load() + std::chrono::duration_cast<WallTime::duration>(due - steady_);
             steady_ = due;
         }
         if (auto t = timers_.find(entry.timer_id); t != timers_.end())
             t->second->fire(entry.generation);
     }
-    wall_ += std::chrono::duration_cast<WallTime::duration>(target - steady_);
+    wall_ = wall_.load() + std::chrono::duration_cast<WallTime::duration>(target - steady_);
     steady_ = target;
 }
 

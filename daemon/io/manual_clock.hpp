@@ -1,11 +1,13 @@
 // A Clock that only moves when told to: tests and `bedtimed simulate` use it.
 //
-// Threads: single-threaded; the thread that calls advance() is the loop
-// thread. advance() fires due timers in time order, each with the clock set
-// to its due time, so a timer armed by a firing timer also fires if it falls
-// inside the step. Nothing throws except std::bad_alloc.
+// Threads: single-threaded, bar wall_now() (atomic: any thread may read it,
+// as clock.hpp allows); the thread that calls advance() is the loop thread.
+// advance() fires due timers in time order, each with the clock set to its
+// due time, so a timer armed by a firing timer also fires if it falls inside
+// the step. Nothing throws except std::bad_alloc.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,14 +20,16 @@ class ManualClock final : public Clock {
 public:
     explicit ManualClock(WallTime start = WallTime(std::chrono::hours(24 * 365 * 56)));
 
-    WallTime wall_now() const override { return wall_; }
+    WallTime wall_now() const override { return wall_.load(); }
     SteadyTime steady_now() const override { return steady_; }
     std::unique_ptr<Timer> make_timer() override;
 
     // Moves both clocks forward by `d`, firing every timer that falls due.
     void advance(Duration d);
     // Steps only the wall clock (an NTP step); timers run on steady time and are unaffected.
-    void step_wall(Duration d) { wall_ += std::chrono::duration_cast<WallTime::duration>(d); }
+    void step_wall(Duration d) {
+        wall_ = wall_.load() + std::chrono::duration_cast<WallTime::duration>(d);
+    }
     std::size_t pending_timers() const noexcept { return queue_.size(); }
 
 private:
@@ -34,7 +38,7 @@ private:
         std::uint64_t timer_id;
         std::uint64_t generation;
     };
-    WallTime wall_;
+    std::atomic<WallTime> wall_;
     SteadyTime steady_{};
     std::uint64_t next_timer_id_ = 1;
     std::multimap<SteadyTime, Entry> queue_;

@@ -42,16 +42,16 @@ public:
     }
     void message_arrived(mqtt::const_message_ptr msg) override {
         DurableIntake* intake = bus_.intake_.get();
-        const bool durable = intake && intake->wants(msg->get_topic());
-        // The loop's copy first: the reaction never waits for the commit.
-        boost::asio::post(bus_.io_, [b = &bus_, msg] {
-            b->handle_message(Message{msg->get_topic(), msg->to_string(), msg->get_qos(),
-                                      msg->is_retained()});
-        });
-        // Paho C sends the PUBACK after this returns (docs/architecture.md, Threads), so
-        // "acknowledged" means "committed".
-        if (durable)
-            intake->take(Message{msg->get_topic(), msg->to_string(), msg->get_qos(), msg->is_retained()});
+        Message m{msg->get_topic(), msg->to_string(), msg->get_qos(), msg->is_retained(), nullptr};
+        // The one reading of an intake's message (parse, clock, sleeper) goes
+        // to the loop with it: the loop does not read it again.
+        if (intake) m.reading = intake->read(m);
+        const auto reading = m.reading;
+        // The loop's copy before the commit: the reaction never waits for it.
+        boost::asio::post(bus_.io_, [b = &bus_, m = std::move(m)] { b->handle_message(m); });
+        // Paho C sends the PUBACK after this returns (docs/architecture.md,
+        // Threads), so "acknowledged" means "committed".
+        if (reading) intake->commit(*reading, msg->get_qos());
     }
     void delivery_complete(mqtt::delivery_token_ptr) override {}
 

@@ -50,9 +50,10 @@ public:
     void unsubscribe(const std::string& filter) override;
     bool connected() const noexcept override { return connected_; }
 
-    // Set before start(): messages it wants are handed to it on Paho's thread
-    // before the callback returns (and so before the PUBACK). Shared with the
-    // callback thread, hence shared ownership.
+    // Set before start(): on Paho's thread, a message it wants is read by it
+    // once (DurableIntake::read), posted to the loop with that reading, then
+    // committed by it before the callback returns (and so before the PUBACK).
+    // Shared with the callback thread, hence shared ownership.
     void set_durable_intake(std::shared_ptr<DurableIntake> intake) { intake_ = std::move(intake); }
 
     // Called on the loop after every successful (re)connect, once subscriptions are re-sent.

@@ -73,20 +73,19 @@ ReminderDesk::ReminderDesk(Clock& clock, Counters& counters, const config::Confi
     : clock_(clock), counters_(counters), send_(std::move(send)), bedtime_(std::move(bedtime)),
       log_(logger("reminders")) {
     for (const auto& spec : cfg.sleepers) {
-        Sleeper& s = sleepers_[spec.name];
-        s.spec = &spec;
-        s.zone = zone_named(spec.timezone);
+        SleeperDesk& s = sleepers_[spec.name];
+        s.view(spec);
         s.release = clock_.make_timer();
     }
 }
 
-ReminderDesk::Sleeper* ReminderDesk::find(const std::string& sleeper) {
+ReminderDesk::SleeperDesk* ReminderDesk::find(const std::string& sleeper) {
     auto it = sleepers_.find(sleeper);
     return it == sleepers_.end() ? nullptr : &it->second;
 }
 
 int ReminderDesk::submit(integrations::Reminder r) {
-    Sleeper* s = find(r.sleeper);
+    SleeperDesk* s = find(r.sleeper);
     if (s == nullptr) return send_(r);
     // A new reminder for the step starts its snoozes afresh.
     Track& t = s->steps[r.step];
@@ -96,10 +95,10 @@ int ReminderDesk::submit(integrations::Reminder r) {
     return gate(*s, std::move(r));
 }
 
-int ReminderDesk::gate(Sleeper& s, integrations::Reminder r) {
+int ReminderDesk::gate(SleeperDesk& s, integrations::Reminder r) {
     const WallTime now = clock_.wall_now();
     const auto bedtime = bedtime_ ? bedtime_(r.sleeper) : std::nullopt;
-    const auto d = reminders::decide_quiet(r, now, s.spec->quiet_hours, s.zone, bedtime);
+    const auto d = reminders::decide_quiet(r, now, s.configured->quiet_hours, s.zone, bedtime);
     switch (d.verdict) {
     case reminders::Verdict::deliver:
         return deliver(s, std::move(r));
@@ -114,16 +113,16 @@ int ReminderDesk::gate(Sleeper& s, integrations::Reminder r) {
     return 0;
 }
 
-int ReminderDesk::deliver(Sleeper& s, integrations::Reminder r) {
+int ReminderDesk::deliver(SleeperDesk& s, integrations::Reminder r) {
     Track& t = s.steps[r.step];
-    r.snooze = reminders::snooze_offered(t.state, s.spec->snooze);
+    r.snooze = reminders::snooze_offered(t.state, s.configured->snooze);
     t.state.sent = true;
     t.state.resend_pending = false;
     t.last = r;
     return send_(r);
 }
 
-void ReminderDesk::hold(Sleeper& s, integrations::Reminder r, WallTime until) {
+void ReminderDesk::hold(SleeperDesk& s, integrations::Reminder r, WallTime until) {
     ++counters_.reminders_held;
     // One per step: a newer reminder for the same step replaces the older one.
     s.held.erase(std::remove_if(s.held.begin(), s.held.end(),
@@ -133,35 +132,39 @@ void ReminderDesk::hold(Sleeper& s, integrations::Reminder r, WallTime until) {
     s.held.push_back(std::move(r));
     if (s.held.size() > reminders::kMaxHeld) {
         ++counters_.reminders_quiet_dropped;
-        log_->warn("{}: more than {} reminders held; '{}' dropped", s.spec->name, reminders::kMaxHeld,
-                   s.held.front().step);
+        log_->warn("{}: more than {} reminders held; '{}' dropped", s.configured->name,
+                   reminders::kMaxHeld, s.held.front().step);
         s.held.pop_front();
     }
     arm_release(s);
 }
 
-void ReminderDesk::arm_release(Sleeper& s) {
+void ReminderDesk::arm_release(SleeperDesk& s) {
     const WallTime now = clock_.wall_now();
-    const auto until = reminders::quiet_until(s.spec->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.spec->name) : std::nullopt);
+    const auto until =
+        reminders::quiet_until(s.configured->quiet_hours, s.zone, now,
+                               bedtime_ ? bedtime_(s.configured->name) : std::nullopt);
     Duration wait = until ? std::min<Duration>(kRecheck, *until - now) : Duration::zero();
     wait = std::max<Duration>(wait, std::chrono::seconds(1));
-    Sleeper* sp = &s;
+    SleeperDesk* sp = &s;
     s.release->arm(wait, [this, sp] { release(*sp); });
 }
 
-void ReminderDesk::release(Sleeper& s) {
+void ReminderDesk::release(SleeperDesk& s) {
     if (s.held.empty()) return;
     const WallTime now = clock_.wall_now();
-    if (reminders::quiet_until(s.spec->quiet_hours, s.zone, now, bedtime_ ? bedtime_(s.spec->name) : std::nullopt))
+    if (reminders::quiet_until(s.configured->quiet_hours, s.zone, now,
+                               bedtime_ ? bedtime_(s.configured->name) : std::nullopt))
         return arm_release(s);
     std::deque<integrations::Reminder> due;
     due.swap(s.held);
-    say(s.spec->name, fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
+    say(s.configured->name,
+        fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
     for (auto& r : due) deliver(s, std::move(r));
 }
 
 ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std::string& step) {
-    Sleeper* s = find(sleeper);
+    SleeperDesk* s = find(sleeper);
     if (s == nullptr) return {false, "unknown sleeper \"" + sleeper + "\"", {}};
     auto it = s->steps.find(step);
     const auto d = reminders::decide_snooze(it == s->steps.end() ? nullptr : &it->second.state);
@@ -170,17 +173,17 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
     ++t.state.snoozes;
     t.state.resend_pending = true;
     ++counters_.reminders_snoozed;
-    const auto after = s->spec->snooze;
+    const auto after = s->configured->snooze;
     if (!t.again) t.again = clock_.make_timer();
-    Sleeper* sp = s;
+    SleeperDesk* sp = s;
     t.again->arm(after, [this, sp, step] {
         Track& again = sp->steps[step];
         if (!again.state.resend_pending) return;
         again.state.resend_pending = false;
         integrations::Reminder r = again.last;
         r.at = clock_.wall_now();
-        log_->info("{}: '{}' again after a snooze ({} of {})", sp->spec->name, step, again.state.snoozes,
-                   reminders::kMaxSnoozes);
+        log_->info("{}: '{}' again after a snooze ({} of {})", sp->configured->name, step,
+                   again.state.snoozes, reminders::kMaxSnoozes);
         gate(*sp, std::move(r));
     });
     const WallTime at = clock_.wall_now() + after;
@@ -190,7 +193,7 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
 }
 
 void ReminderDesk::done(const std::string& sleeper, const std::string& step) {
-    Sleeper* s = find(sleeper);
+    SleeperDesk* s = find(sleeper);
     if (s == nullptr) return;
     auto it = s->steps.find(step);
     if (it == s->steps.end()) return;

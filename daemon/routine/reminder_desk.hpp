@@ -30,6 +30,7 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "notifier.hpp"
+#include "sleeper_view.hpp"
 
 namespace bedtimed {
 
@@ -113,20 +114,19 @@ private:
         reminders::StepState state;
         std::unique_ptr<Timer> again;
     };
-    struct Sleeper {
-        const config::SleeperSpec* spec = nullptr;
-        const date::time_zone* zone = nullptr;
+    // What the desk keeps per sleeper, beside the shared view of its config.
+    struct SleeperDesk : SleeperView {
         std::map<std::string, Track> steps;
         std::deque<integrations::Reminder> held;
         std::unique_ptr<Timer> release;
     };
 
-    int gate(Sleeper& s, integrations::Reminder r);
-    int deliver(Sleeper& s, integrations::Reminder r);
-    void hold(Sleeper& s, integrations::Reminder r, WallTime until);
-    void arm_release(Sleeper& s);
-    void release(Sleeper& s);
-    Sleeper* find(const std::string& sleeper);
+    int gate(SleeperDesk& s, integrations::Reminder r);
+    int deliver(SleeperDesk& s, integrations::Reminder r);
+    void hold(SleeperDesk& s, integrations::Reminder r, WallTime until);
+    void arm_release(SleeperDesk& s);
+    void release(SleeperDesk& s);
+    SleeperDesk* find(const std::string& sleeper);
     void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;
@@ -134,7 +134,7 @@ private:
     Send send_;
     Bedtime bedtime_;
     std::shared_ptr<spdlog::logger> log_;
-    std::map<std::string, Sleeper> sleepers_;
+    std::map<std::string, SleeperDesk> sleepers_;
     std::function<void(const std::string&, const std::string&)> timeline_;
 };
 

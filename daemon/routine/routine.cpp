@@ -64,13 +64,15 @@ std::chrono::seconds cap_of(const Inputs& in, const SleeperSpec& s) {
 
 }  // namespace
 
+std::string plan_night_text(PlanNight night) { return date_text(night.bedtime_date); }
+
 std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone* zone,
-                                    date::local_days night) {
-    const unsigned wd = date::weekday(night).c_encoding();
+                                    PlanNight night) {
+    const unsigned wd = date::weekday(night.bedtime_date).c_encoding();
     if (!s.bedtime[wd]) return std::nullopt;
     NightPlan plan;
     plan.night = night;
-    plan.bedtime = at_local(zone, night, *s.bedtime[wd]);
+    plan.bedtime = at_local(zone, night.bedtime_date, *s.bedtime[wd]);
     for (const StepRow& row : kSteps)
         if (const auto offset = row.offset(s))
             plan.steps.push_back(Step{std::string(row.id), &row, plan.bedtime + *offset});
@@ -79,11 +81,25 @@ std::optional<NightPlan> plan_night(const SleeperSpec& s, const date::time_zone*
     return plan;
 }
 
+std::optional<NightPlan> plan_in_log_night(const SleeperSpec& s, const date::time_zone* zone,
+                                           date::local_days log_night) {
+    constexpr int kNoon = 12 * 60;  // where the cramp log's nights begin (cramplog/night.hpp)
+    auto bedtime_on = [&](date::local_days day) {
+        return s.bedtime[date::weekday(day).c_encoding()];
+    };
+    if (const auto b = bedtime_on(log_night); b && *b >= kNoon)
+        return plan_night(s, zone, PlanNight{log_night});
+    const auto next = log_night + date::days(1);
+    if (const auto b = bedtime_on(next); b && *b < kNoon)
+        return plan_night(s, zone, PlanNight{next});
+    return std::nullopt;
+}
+
 std::optional<NightPlan> current_plan(const SleeperSpec& s, const date::time_zone* zone, WallTime now) {
     const date::local_days today = local_day(zone, now);
     for (int d = -1; d <= 7; ++d) {
-        auto plan = plan_night(s, zone, today + date::days(d));
-        if (plan && plan->bedtime + std::chrono::hours(12) > now) return plan;
+        auto plan = plan_night(s, zone, PlanNight{today + date::days(d)});
+        if (plan && plan->ends() > now) return plan;
     }
     return std::nullopt;
 }
@@ -228,9 +244,7 @@ Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const Sleep
     d.actions.push_back(Notify{"episode", s.episode.title, s.episode.message, false});
     const std::string what = fmt::format("episode {} ({}s{})", e.id_text, to_text(episode_field(e, "duration_s")),
                                          e.muscle.empty() ? "" : ", " + e.muscle);
-    // "At night": from three hours before bedtime until twelve hours after it.
-    const bool at_night = plan && in.now >= plan->bedtime - std::chrono::hours(3) &&
-                          in.now < plan->bedtime + std::chrono::hours(12);
+    const bool at_night = plan && plan->episode_at_night(in.now);
     if (!s.episode.heat || s.heating_pad.empty()) {
         d.reason = what + ": guidance sent";
     } else if (!at_night) {

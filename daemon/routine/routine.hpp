@@ -29,25 +29,53 @@ struct Step {
     WallTime at;
 };
 
+// The routine's night, the "plan night": named by the local date of its
+// bedtime (a 00:30 bedtime on 27 November is the plan night of 27 November).
+// Its own type, so that it is never taken for the cramp log's night
+// (cramplog/night.hpp: noon to noon, named by its evening, `local_days`);
+// plan_in_log_night() goes from that one to this one.
+struct PlanNight {
+    date::local_days bedtime_date;
+    bool operator==(const PlanNight&) const = default;
+};
+// "2026-11-27": the name in routine.json, routine_runs and the plan topic.
+std::string plan_night_text(PlanNight night);
+
 struct NightPlan {
-    date::local_days night;  // the local date of the bedtime
+    // A plan is in force until this long after its bedtime; the next one then takes over.
+    static constexpr std::chrono::hours kAfterBedtime{12};
+    // An episode from this long before bedtime until ends() is "at night":
+    // only then may heat go on for it.
+    static constexpr std::chrono::hours kEpisodesBeforeBedtime{3};
+
+    PlanNight night;
     WallTime bedtime;
     std::vector<Step> steps;  // sorted by time
+
+    WallTime ends() const { return bedtime + kAfterBedtime; }
+    bool episode_at_night(WallTime t) const {
+        return t >= bedtime - kEpisodesBeforeBedtime && t < ends();
+    }
 };
 
-// The night whose bedtime falls on local day `night`, with every catalogue
-// step the sleeper's config has on; nullopt when that weekday has no bedtime.
+// The plan night `night`, with every catalogue step the sleeper's config has
+// on; nullopt when that weekday has no bedtime.
 std::optional<NightPlan> plan_night(const config::SleeperSpec& sleeper, const date::time_zone* zone,
-                                    date::local_days night);
-// The plan in force at `now`: the earliest night, from yesterday on, whose
-// bedtime is less than 12 hours past.
+                                    PlanNight night);
+// The plan whose bedtime falls in the cramp log's night `log_night` (noon on
+// that local day to noon the next): that day's bedtime if it is after noon,
+// else the next day's if that one is before noon; nullopt when neither.
+std::optional<NightPlan> plan_in_log_night(const config::SleeperSpec& sleeper,
+                                           const date::time_zone* zone, date::local_days log_night);
+// The plan in force at `now`: the earliest plan night, from yesterday on,
+// that has not ended().
 std::optional<NightPlan> current_plan(const config::SleeperSpec& sleeper,
                                       const date::time_zone* zone, WallTime now);
 
 // What the executor remembers about a sleeper. Reset each night except
 // occupancy and the last episode and bed move.
 struct SleeperState {
-    std::string night;          // date_text() of the plan these apply to
+    std::string night;          // plan_night_text() of the plan these apply to
     std::set<std::string> done; // step ids already run tonight
     int heats_tonight = 0;
     bool manual_off_tonight = false;

@@ -11,7 +11,7 @@
 
 namespace bedtimed {
 
-bool RoutineRunner::step_enabled(const Sleeper& s, const std::string& step_id) const {
+bool RoutineRunner::step_enabled(const SleeperRun& s, const std::string& step_id) const {
     if (!s.enabled) return false;
     // A step without a switch of its own goes with the one that covers it.
     const routine::StepRow* row = routine::find_step(step_id);
@@ -59,7 +59,7 @@ std::string RoutineRunner::set_bedtime(const std::string& sleeper, std::optional
 std::string RoutineRunner::start_now(const std::string& sleeper) {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
-    Sleeper& s = *it->second;
+    SleeperRun& s = *it->second;
     if (!s.enabled) return "the routine is switched off";
     const WallTime now = clock_.wall_now();
     roll_night(s, now);
@@ -116,7 +116,7 @@ void RoutineRunner::load_controls(const nlohmann::json& doc) {
 nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
-    const Sleeper& s = *it->second;
+    const SleeperRun& s = *it->second;
     // The switches' state, for Home Assistant, whether or not there is a plan.
     nlohmann::json controls{
         {"enabled", s.enabled},

@@ -37,10 +37,9 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
         for (const auto& w : reader.unread_warnings()) log_->warn("{}", w);
     }
     for (const auto& spec : cfg.sleepers) {
-        auto s = std::make_unique<Sleeper>();
-        s->name = spec.name;
+        auto s = std::make_unique<SleeperRun>();
+        s->view(spec);
         s->spec = &spec;
-        s->zone = zone_named(spec.timezone);
         s->timer = clock_.make_timer();
         sleepers_[spec.name] = std::move(s);
     }
@@ -73,7 +72,7 @@ void RoutineRunner::say(const std::string& sleeper, const std::string& text) {
     if (timeline_) timeline_(sleeper, text);
 }
 
-routine::Inputs RoutineRunner::inputs(const Sleeper& s) const {
+routine::Inputs RoutineRunner::inputs(const SleeperRun& s) const {
     return routine::Inputs{cfg_, sensors_, s.zone, clock_.wall_now(), clock_.steady_now(),
                            actuators_.pad_on(s.spec->heating_pad)};
 }
@@ -119,7 +118,7 @@ void RoutineRunner::start() {
     persist();
 }
 
-void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
+void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
     if (evening_) s.spec = &evening_(s.name, now);
     const config::SleeperSpec* planned = s.spec;
     if (s.bedtime_override) {
@@ -132,12 +131,12 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
     auto& cache = s.plan_cache;
     if (!cache || cache->spec != s.spec || cache->revision != s.spec->revision ||
         cache->bedtime_override != s.bedtime_override || cache->today != today || !cache->plan ||
-        cache->plan->bedtime + std::chrono::hours(12) <= now) {
-        cache = Sleeper::PlanCache{s.spec, s.spec->revision, s.bedtime_override, today,
-                                   routine::current_plan(*planned, s.zone, now)};
+        cache->plan->ends() <= now) {
+        cache = SleeperRun::PlanCache{s.spec, s.spec->revision, s.bedtime_override, today,
+                                      routine::current_plan(*planned, s.zone, now)};
     }
     auto plan = cache->plan;
-    const std::string night = plan ? date_text(plan->night) : "";
+    const std::string night = plan ? routine::plan_night_text(plan->night) : "";
     if (plan && !s.started_night.empty() && s.started_night == night) {
         plan->bedtime += s.start_shift;
         for (auto& step : plan->steps) step.at += s.start_shift;
@@ -171,7 +170,7 @@ void RoutineRunner::roll_night(Sleeper& s, WallTime now) {
     if (plan_changed_) plan_changed_(s.name);
 }
 
-void RoutineRunner::evaluate(Sleeper& s) {
+void RoutineRunner::evaluate(SleeperRun& s) {
     const WallTime now = clock_.wall_now();
     roll_night(s, now);
     report_sleep(s);
@@ -209,7 +208,7 @@ void RoutineRunner::evaluate(Sleeper& s) {
     arm(s);
 }
 
-void RoutineRunner::report_sleep(Sleeper& s) {
+void RoutineRunner::report_sleep(SleeperRun& s) {
     // The governor switches off any pad that is on, however it came on, the
     // moment this says asleep; evaluate() runs on every sleep or occupancy
     // reading and every minute while the pad is on.
@@ -218,12 +217,12 @@ void RoutineRunner::report_sleep(Sleeper& s) {
     actuators_.set_asleep(s.spec->heating_pad, sleep.asleep, sleep.reason);
 }
 
-void RoutineRunner::changed(Sleeper& s) {
+void RoutineRunner::changed(SleeperRun& s) {
     persist();
     evaluate(s);
 }
 
-void RoutineRunner::arm(Sleeper& s) {
+void RoutineRunner::arm(SleeperRun& s) {
     const WallTime now = clock_.wall_now();
     // Re-evaluate at least every 5 minutes (wall-clock steps, staleness), every
     // minute while heat is on (sleep onset), and at the next step.
@@ -233,11 +232,11 @@ void RoutineRunner::arm(Sleeper& s) {
         for (const auto& step : s.plan->steps)
             if (!s.st.done.count(step.id) && step.at > now)
                 wait = std::min<Duration>(wait, step.at - now);
-        const WallTime rollover = s.plan->bedtime + std::chrono::hours(12);
+        const WallTime rollover = s.plan->ends();
         if (rollover > now) wait = std::min<Duration>(wait, rollover - now);
     }
     wait = std::max<Duration>(wait, std::chrono::seconds(1));
-    Sleeper* sp = &s;
+    SleeperRun* sp = &s;
     s.timer->arm(wait, [this, sp] { evaluate(*sp); });
 }
 
@@ -256,7 +255,7 @@ std::string RoutineRunner::next_step_text() const {
     return text;
 }
 
-void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episode) {
+void RoutineRunner::apply(SleeperRun& s, const RoutineDecision& d, bool from_episode) {
     if (!d.reason.empty()) say(s.spec->name, d.reason);
     const WallTime now = clock_.wall_now();
     for (const auto& action : d.actions) {
@@ -272,19 +271,21 @@ void RoutineRunner::apply(Sleeper& s, const RoutineDecision& d, bool from_episod
     }
 }
 
-void RoutineRunner::on_episode(const Episode& e) {
-    for (auto& [name, s] : sleepers_) {
-        if (s->spec->wearable != e.source) continue;
-        roll_night(*s, clock_.wall_now());
-        report_sleep(*s);
-        const RoutineDecision d = routine::decide_episode(*s->spec, s->plan ? &*s->plan : nullptr, s->st, inputs(*s), e);
-        // An episode means the sleeper is awake.
-        s->st.last_episode = clock_.wall_now();
-        apply(*s, d, true);
-        persist();
-        if (plan_changed_) plan_changed_(s->name);
-        arm(*s);
-    }
+void RoutineRunner::on_episode(const Episode& e, const std::string& sleeper) {
+    auto it = sleepers_.find(sleeper);
+    if (it == sleepers_.end()) return;
+    SleeperRun& s = *it->second;
+    const WallTime now = clock_.wall_now();
+    roll_night(s, now);
+    report_sleep(s);
+    const RoutineDecision d =
+        routine::decide_episode(*s.spec, s.plan ? &*s.plan : nullptr, s.st, inputs(s), e);
+    // An episode means the sleeper is awake.
+    s.st.last_episode = now;
+    apply(s, d, true);
+    persist();
+    if (plan_changed_) plan_changed_(s.name);
+    arm(s);
 }
 
 void RoutineRunner::on_sensor(const std::string& name) {

@@ -78,7 +78,9 @@ public:
     // Called when a sleeper's plan or step states change.
     void on_plan_changed(std::function<void(const std::string& sleeper)> fn) { plan_changed_ = std::move(fn); }
     std::vector<std::string> sleeper_names() const;
-    void on_episode(const Episode& e);
+    // An accepted episode of `sleeper` (the engine routed it; "" or a sleeper
+    // this runner does not have: ignored).
+    void on_episode(const Episode& e, const std::string& sleeper);
     void on_sensor(const std::string& name);
 
     // Home Assistant's switches (command verbs routine, step, start_routine,
@@ -107,17 +109,17 @@ public:
     static constexpr auto kGrace = std::chrono::minutes(10);
 
 private:
-    struct Sleeper;
-    void evaluate(Sleeper& s);
-    void report_sleep(Sleeper& s);
-    void roll_night(Sleeper& s, WallTime now);
-    void apply(Sleeper& s, const routine::Decision& d, bool from_episode = false);
-    void arm(Sleeper& s);
-    routine::Inputs inputs(const Sleeper& s) const;
+    struct SleeperRun;
+    void evaluate(SleeperRun& s);
+    void report_sleep(SleeperRun& s);
+    void roll_night(SleeperRun& s, WallTime now);
+    void apply(SleeperRun& s, const routine::Decision& d, bool from_episode = false);
+    void arm(SleeperRun& s);
+    routine::Inputs inputs(const SleeperRun& s) const;
     void persist();
     void load_controls(const nlohmann::json& doc);
-    bool step_enabled(const Sleeper& s, const std::string& step_id) const;
-    void changed(Sleeper& s);
+    bool step_enabled(const SleeperRun& s, const std::string& step_id) const;
+    void changed(SleeperRun& s);
     void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;
@@ -131,7 +133,7 @@ private:
     bool paused_ = false;
     integrations::NotifierContext notifier_ctx_;
     std::map<std::string, std::unique_ptr<integrations::Notifier>> notifiers_;
-    std::map<std::string, std::unique_ptr<Sleeper>> sleepers_;
+    std::map<std::string, std::unique_ptr<SleeperRun>> sleepers_;
     Timeline timeline_;
     EveningSource evening_;
     StepRan step_ran_;

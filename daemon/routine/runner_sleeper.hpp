@@ -9,15 +9,15 @@
 #include <string>
 
 #include "routine_runner.hpp"
+#include "sleeper_view.hpp"
 
 namespace bedtimed {
 
-struct RoutineRunner::Sleeper {
-    std::string name;
-    const config::SleeperSpec* spec;  // the configured routine, or tonight's adapted one
+// Beside the shared view of its config (SleeperView: name, configured spec, zone).
+struct RoutineRunner::SleeperRun : SleeperView {
+    const config::SleeperSpec* spec;  // `configured`, or tonight's adapted evening
     std::set<std::string> skipped;    // done without acting (conditions)
     std::set<std::string> missed;     // too late to run (bedtimed was down, the clock jumped)
-    const date::time_zone* zone;
     routine::SleeperState st;
     std::optional<routine::NightPlan> plan;
     std::unique_ptr<Timer> timer;
@@ -29,7 +29,7 @@ struct RoutineRunner::Sleeper {
     std::string started_night;             // "start now" moved this night's steps...
     Duration start_shift{};                // ...by this much
     // routine::current_plan() for the same spec, override and local day, while
-    // its bedtime + 12 h is still ahead: it plans up to nine nights, and
+    // it has not ended(): it plans up to nine nights, and
     // evaluate() runs on every sensor reading.
     struct PlanCache {
         const config::SleeperSpec* spec = nullptr;

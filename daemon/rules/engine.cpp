@@ -86,8 +86,20 @@ void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
 }
 
 void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
-    auto parsed = parse_episode(spec, msg.topic, msg.payload, clock_.wall_now());
-    if (auto* r = std::get_if<Rejection>(&parsed)) {
+    const EpisodeReading* reading = nullptr;
+    if (msg.reading)
+        for (const auto& r : msg.reading->episodes)
+            if (r.wearable == spec.name) reading = &r;
+    // Not read by an intake (or by one that did not know this wearable yet, just after a reload).
+    EpisodeReading here;
+    if (!reading) {
+        here = EpisodeReading{spec.name,
+                              parse_episode(spec, msg.topic, msg.payload, clock_.wall_now()),
+                              sleeper_wearing(*cfg_, spec.name)};
+        reading = &here;
+    }
+    const auto& parsed = reading->result;
+    if (const auto* r = std::get_if<Rejection>(&parsed)) {
         ++counters_.episodes_rejected;
         reject(msg, fmt::format("episode from '{}': {}", spec.name, r->reason));
         return;
@@ -101,7 +113,7 @@ void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
     ++counters_.episodes_accepted;
     log_->info("episode {}/{}: {}s{}{}", e.source, e.id_text, to_text(episode_field(e, "duration_s")),
                e.muscle.empty() ? "" : " " + e.muscle, e.side.empty() ? "" : " (" + e.side + ")");
-    if (episode_listener_) episode_listener_(e);
+    if (episode_listener_) episode_listener_(e, reading->sleeper);
     Trigger t;
     t.episode = &e;
     t.topic = msg.topic;

@@ -2,6 +2,12 @@
 // turns messages into sensor readings and episodes, asks decide() what to do,
 // and publishes the result.
 //
+// An episode is read once: a message the bus's DurableIntake read on its
+// receive thread carries that reading (Message::reading) and is not parsed
+// here again; only a message without one (no intake: simulate, tests, a
+// store that failed to open) is read here, with the loop's clock. The
+// listener gets the episode with its sleeper, routed once by that reading.
+//
 // Threads: loop thread only (handlers arrive there from the Bus). The Engine
 // borrows the Clock, Bus and Counters (owned by App, which outlives it) and
 // shares ownership of the current Config. Never throws after construction,
@@ -34,8 +40,10 @@ public:
 
     const SensorTable& sensors() const noexcept { return sensors_; }
 
-    // Listeners for the routine executor: an accepted (new) episode, a sensor update.
-    void on_episode(std::function<void(const Episode&)> fn) { episode_listener_ = std::move(fn); }
+    // Listeners for the routine executor: an accepted (new) episode with the
+    // sleeper who wears it ("" = none), a sensor update.
+    using EpisodeListener = std::function<void(const Episode&, const std::string& sleeper)>;
+    void on_episode(EpisodeListener fn) { episode_listener_ = std::move(fn); }
     void on_sensor(std::function<void(const std::string&)> fn) { sensor_listener_ = std::move(fn); }
     const config::Config& config() const noexcept { return *cfg_; }
 
@@ -65,7 +73,7 @@ private:
     std::vector<std::uint64_t> seen_ring_;
     std::vector<std::uint16_t> seen_slots_;  // kSeenSlots counters; at most 4096 in all, so no overflow
     std::size_t seen_next_ = 0;
-    std::function<void(const Episode&)> episode_listener_;
+    EpisodeListener episode_listener_;
     std::function<void(const std::string&)> sensor_listener_;
     RateLimitedLog reject_log_{10, std::chrono::minutes(1)};
     RateLimitedLog stale_log_{10, std::chrono::minutes(10)};

@@ -228,6 +228,12 @@ std::variant<Episode, Rejection> parse_episode(const config::WearableSpec& spec,
     return e;
 }
 
+std::string sleeper_wearing(const config::Config& cfg, std::string_view wearable) {
+    for (const auto& s : cfg.sleepers)
+        if (s.wearable == wearable) return s.name;
+    return {};
+}
+
 Value episode_field(const Episode& e, std::string_view field) {
     if (field == "id") return e.id;
     if (field == "source") return e.source;

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
+#include "bus.hpp"
 #include "clock.hpp"
 #include "config.hpp"
 #include "value.hpp"
@@ -33,6 +35,31 @@ struct Episode {
     std::optional<double> severity;
     WallTime received;
 };
+
+// One wearable's reading of a message, made once per episode: the episode
+// (parsed, with its one "now" as `received` and, when the payload has no
+// start, as `start`) or why it was refused, and the sleeper who wears the
+// wearable ("" = none). Whoever reads a message first (the intake on the
+// bus's receive thread, else the engine on the loop) makes it; everyone
+// after uses it.
+struct EpisodeReading {
+    std::string wearable;
+    std::variant<Episode, Rejection> result;
+    std::string sleeper;
+};
+
+// What the episode intake read from one message (bus.hpp declares it): one
+// reading per wearable whose topic matches; none for an oversized payload.
+struct IntakeReading {
+    std::vector<EpisodeReading> episodes;
+};
+
+// The sleeper who wears `wearable`, "" when nobody does. The one place an
+// episode is routed to its sleeper. A wearable two sleepers name (the config
+// does not forbid it) goes to the first of them, as the cramp log always
+// filed it (the routine used to react for each, the store to file it under
+// the last).
+std::string sleeper_wearing(const config::Config& cfg, std::string_view wearable);
 
 // Deepest JSON nesting accepted; wearables and sensors send flat objects.
 inline constexpr int kMaxJsonDepth = 16;

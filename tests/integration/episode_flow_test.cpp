@@ -8,6 +8,9 @@
 
 #include "daemon_harness.hpp"
 #include "daemon_process.hpp"  // wait_until
+#include "episode_store.hpp"
+#include "ingest.hpp"
+#include "manual_clock.hpp"
 #include "mosquitto_fixture.hpp"
 #include "test_client.hpp"
 
@@ -185,6 +188,16 @@ TEST_F(EpisodeFlow, BrokerRestartReconnectsResubscribesAndActsAgain) {
     EXPECT_GE(c.disconnects, 1u);
 }
 
+// Whether bt/status said "online" within 15 s (`client` subscribes to it).
+bool came_online(TestClient& client) {
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto m = client.next_on("bt/status", 1s);
+        if (m && m->payload == "online") return true;
+    }
+    return false;
+}
+
 TEST(EpisodeFlowStartup, DaemonStartedBeforeTheBrokerConnectsWhenItAppears) {
     Mosquitto broker;
     broker.stop();
@@ -194,16 +207,50 @@ TEST(EpisodeFlowStartup, DaemonStartedBeforeTheBrokerConnectsWhenItAppears) {
     TestClient client(broker.uri());
     client.subscribe("bt/status");
     client.subscribe("actions/#");
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    bool online = false;
-    while (!online && std::chrono::steady_clock::now() < deadline) {
-        auto m = client.next_on("bt/status", 1s);
-        online = m && m->payload == "online";
-    }
-    ASSERT_TRUE(online);
+    ASSERT_TRUE(came_online(client));
     client.publish("wearable/episode", R"({"id":"late","duration_s":12})");
     EXPECT_TRUE(client.next_on("actions/pad/set", 5s));
     EXPECT_GE(daemon.counters().connect_failures, 1u);
+}
+
+// The whole App on a ManualClock and a real mosquitto: an episode without a
+// start is read once, on Paho's thread, with the App's clock; the row on disk
+// and what the cramp log keeps (<base>/<sleeper>/stats, last_episode) carry
+// that one start. Before, the intake stamped the system clock and the loop
+// its own, so the two differed.
+TEST(EpisodeOneReading, AnEpisodeWithoutStartHasTheSameStartOnDiskAndInTheCrampLog) {
+    Mosquitto broker;
+    const WallTime now = *parse_iso8601("2026-11-26T22:40:00Z");
+    ManualClock clock{now};
+    TestClient client(broker.uri());
+    client.subscribe("bt/status");
+    client.subscribe("bt/sam/stats");
+    DaemonHarness daemon(R"(
+mqtt: {client_id: bedtimed-one-reading, base_topic: bt}
+wearables:
+  - {name: band, topic: wearable/episode, qos: 1, fields: {id: id, duration: duration_s}}
+sleepers:
+  - {name: sam, timezone: UTC, bedtime: "22:30", wearable: band}
+)",
+                         broker.uri(), &clock);
+    ASSERT_TRUE(came_online(client));
+    client.publish("wearable/episode", R"({"id":"no-start","duration_s":20})", 1);
+    std::string last_episode;
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (last_episode.empty() && std::chrono::steady_clock::now() < deadline) {
+        auto m = client.next_on("bt/sam/stats", 1s);
+        if (!m) continue;
+        const auto j = nlohmann::json::parse(m->payload);
+        if (j["last_episode"].is_string()) last_episode = j["last_episode"].get<std::string>();
+    }
+    EXPECT_EQ(last_episode, format_iso8601(now))
+        << "the cramp log keeps the start the intake gave it";
+    EpisodeStore store(daemon.state_dir() + "/bedtimed.db", EpisodeStore::Mode::read_only);
+    const auto row = store.find("band", "no-start");
+    ASSERT_TRUE(row) << "committed before the PUBACK, so stored by now";
+    EXPECT_EQ(row->start, now) << "stamped with the App's clock, once";
+    EXPECT_EQ(row->received, now);
+    EXPECT_EQ(row->sleeper, "sam");
 }
 
 }  // namespace

@@ -100,7 +100,7 @@ TEST_F(CrampLogTest, AWearableCrampLongerThanTenMinutesIsWorthDiscussing) {
     e.start = clock.wall_now();
     e.received = e.start;
     e.duration_s = 11 * 60;
-    log->on_episode(e);
+    log->on_episode(e, "sam");
     ASSERT_EQ(notices(), 1);
     EXPECT_FALSE(sent.back().urgent);
     EXPECT_NE(sent.back().message.find("worth discussing with a doctor"), std::string::npos);
@@ -149,7 +149,7 @@ TEST_F(CrampLogTest, CrampsMostNightsRaiseTheTierAfterItsMinimumAgeAndItIsKeptAc
         e.start = clock.wall_now();
         e.received = e.start;
         e.duration_s = 40;
-        log->on_episode(e);
+        log->on_episode(e, "sam");
         clock.advance(std::chrono::hours(15));  // 18:00 the next evening
     }
     log->evening("sam", clock.wall_now());

@@ -232,6 +232,7 @@ TEST_F(EpisodeStoreTest, AnUnwritableDirectoryIsAClearError) {
 
 #include "episode_intake.hpp"
 #include "loader.hpp"
+#include "manual_clock.hpp"
 
 namespace bedtimed {
 namespace {
@@ -248,7 +249,8 @@ sleepers:
 
 TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
     const auto cfg = intake_config("w/+/episode");
-    EpisodeIntake intake(path, cfg);
+    ManualClock clock;
+    EpisodeIntake intake(path, cfg, clock);
     EXPECT_TRUE(intake.wants("w/left/episode"));
     EXPECT_FALSE(intake.wants("other"));
     intake.take(Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});
@@ -268,7 +270,8 @@ TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
 // max_payload_bytes, but the intake had already stored it.
 TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
     const auto cfg = intake_config("w/episode", "mqtt: {max_payload_bytes: 1024}");
-    EpisodeIntake intake(path, cfg);
+    ManualClock clock;
+    EpisodeIntake intake(path, cfg, clock);
     const std::string padded = R"({"id":"big","duration_s":20,"pad":")" + std::string(2000, 'x') + "\"}";
     intake.take(Message{"w/episode", padded, 1, false});
     intake.take(Message{"w/episode", R"({"id":"small","duration_s":20})", 1, false});
@@ -284,7 +287,8 @@ TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
 TEST_F(EpisodeStoreTest, QosZeroEpisodesAreCommittedByTheWriterAndAllOfThemByTheDestructor) {
     const auto cfg = intake_config("w/episode");
     {
-        EpisodeIntake intake(path, cfg);
+        ManualClock clock;
+        EpisodeIntake intake(path, cfg, clock);
         intake.take(Message{"w/episode", R"({"id":"first","duration_s":20})", 0, false});
         // Committed without anything else happening: poll the database.
         bool stored = false;

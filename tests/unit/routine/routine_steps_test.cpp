@@ -49,7 +49,7 @@ config::SleeperSpec full_sleeper(const config::Config& cfg) {
 
 std::set<std::string> planned_ids(const config::SleeperSpec& s) {
     const auto plan = plan_night(s, date::locate_zone("Europe/Berlin"),
-                                 date::local_days(date::year(2026) / 3 / 2));
+                                 PlanNight{date::local_days(date::year(2026) / 3 / 2)});
     std::set<std::string> ids;
     if (plan)
         for (const auto& step : plan->steps) ids.insert(step.id);
@@ -94,7 +94,7 @@ TEST(StepCatalogue, AFullEveningPlansEveryRowOnce) {
     const auto cfg = config::parse_config(full_evening(), "test.yaml");
     const auto sleeper = full_sleeper(cfg);
     const auto plan = plan_night(sleeper, date::locate_zone("Europe/Berlin"),
-                                 date::local_days(date::year(2026) / 3 / 2));
+                                 PlanNight{date::local_days(date::year(2026) / 3 / 2)});
     ASSERT_TRUE(plan);
     ASSERT_EQ(plan->steps.size(), kSteps.size());
     for (const auto& row : kSteps) {
