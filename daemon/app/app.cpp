@@ -1,7 +1,7 @@
 #include "app.hpp"
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -51,7 +51,8 @@ App::App(AppOptions options)
         }
     }
     bus_ = std::make_unique<PahoBus>(io_, clock_, counters_, cfg->mqtt, persist_dir);
-    safe_mode_ = std::make_unique<SafeMode>(options_.state_dir + "/safe_mode.json", CrashLoopPolicy{});
+    safe_mode_ =
+        std::make_unique<SafeMode>(options_.state_dir + "/safe_mode.json", CrashLoopPolicy{});
     Household::Options parts;
     parts.state_dir = options_.state_dir;
     parts.durable_cramp_log = true;
@@ -119,8 +120,10 @@ void App::start_parts() {
     if (safe) {
         const auto& p = safe_mode_->policy();
         const std::string text = fmt::format(
-            "bedtimed started more than {} times in {} minutes, so it is in safe mode: every heating pad is off, "
-            "the bed stays where it is and the evening routine is paused. Check its log (journalctl -u bedtimed), "
+            "bedtimed started more than {} times in {} minutes, so it is in safe mode: every "
+            "heating pad is off, "
+            "the bed stays where it is and the evening routine is paused. Check its log "
+            "(journalctl -u bedtimed), "
             "then resume with 'bedtimectl resume' or Home Assistant's Resume button.",
             p.max_starts, p.window.count());
         log_->error("{}", text);
@@ -153,7 +156,8 @@ void App::publish_sleeper_state(const std::string& sleeper) {
              const auto n = cramp_log.recent_notice(sleeper);
              return n.empty() ? nlohmann::json() : nlohmann::json(n);
          }()}};
-    for (const auto& [topic, body] : {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
+    for (const auto& [topic, body] :
+         {std::pair{base + "/plan", plan.dump()}, std::pair{base + "/stats", stats.dump()}}) {
         auto& last_sent = last_state_[topic];
         if (last_sent == body) continue;
         last_sent = body;

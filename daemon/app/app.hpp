@@ -12,6 +12,7 @@
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -90,8 +91,8 @@ private:
     std::unique_ptr<Household> household_;  // engine, devices, routine, cramp log, commands
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
-    std::unique_ptr<Watchdog> watchdog_;  // WATCHDOG=1 and STATUS= (watchdog.hpp)
-    std::unique_ptr<HaPublisher> ha_;      // Home Assistant discovery (ha_publisher.hpp)
+    std::unique_ptr<Watchdog> watchdog_;             // WATCHDOG=1 and STATUS= (watchdog.hpp)
+    std::unique_ptr<HaPublisher> ha_;                // Home Assistant discovery (ha_publisher.hpp)
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

@@ -62,8 +62,8 @@ void Household::open_cramp_log() {
         // The routine and its safety rules matter more than the log: run on,
         // keeping the log in memory, and say so loudly.
         log_->error(
-            "cannot open the cramp log {}: {}; episodes are kept in memory only until restart",
-            db, e.what());
+            "cannot open the cramp log {}: {}; episodes are kept in memory only until restart", db,
+            e.what());
         ++counters_.store_failures;
         intake_.reset();
         cramp_log_ = std::make_unique<CrampLog>(clock_, counters_, cfg_,

@@ -26,7 +26,8 @@ StartHistory record_start(StartHistory h, WallTime now, const CrashLoopPolicy& p
     return h;
 }
 
-SafeMode::SafeMode(std::string path, CrashLoopPolicy policy) : file_(std::move(path)), policy_(policy) {
+SafeMode::SafeMode(std::string path, CrashLoopPolicy policy)
+    : file_(std::move(path)), policy_(policy) {
     const auto doc = file_.path().empty() ? nlohmann::json::object() : file_.load();
     if (doc.contains("starts") && doc["starts"].is_array())
         for (const auto& s : doc["starts"])
@@ -50,7 +51,8 @@ void SafeMode::resume() {
 
 std::string SafeMode::json() const {
     nlohmann::json j{{"active", history_.safe_mode},
-                     {"since", history_.safe_mode ? nlohmann::json(format_iso8601(history_.since)) : nlohmann::json()},
+                     {"since", history_.safe_mode ? nlohmann::json(format_iso8601(history_.since))
+                                                  : nlohmann::json()},
                      {"starts", history_.starts.size()},
                      {"max_starts", policy_.max_starts},
                      {"window_min", policy_.window.count()}};
@@ -61,7 +63,9 @@ void SafeMode::save() {
     if (file_.path().empty()) return;
     nlohmann::json starts = nlohmann::json::array();
     for (const auto t : history_.starts) starts.push_back(epoch_s(t));
-    file_.save({{"starts", starts}, {"safe_mode", history_.safe_mode}, {"since", epoch_s(history_.since)}});
+    file_.save({{"starts", starts},
+                {"safe_mode", history_.safe_mode},
+                {"since", epoch_s(history_.since)}});
 }
 
 }  // namespace bedtimed

@@ -27,7 +27,7 @@ struct Event {
     Duration after{};
     std::optional<WallTime> at;
     Message msg;
-    std::string id_field;  // episodes without an explicit id get one per night
+    std::string id_field;                       // episodes without an explicit id get one per night
     int first_night = 1, last_night = 1 << 30;  // `nights: 8-21`: only on these nights (1-based)
     int line = 0;
 };
@@ -42,8 +42,16 @@ Duration duration_of(const std::string& path, const YAML::Node& n) {
     long long total = 0, num = 0;
     bool digits = false;
     for (char c : s) {
-        if (c >= '0' && c <= '9') { num = num * 10 + (c - '0'); digits = true; continue; }
-        const long long unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
+        if (c >= '0' && c <= '9') {
+            num = num * 10 + (c - '0');
+            digits = true;
+            continue;
+        }
+        const long long unit = c == 's'   ? 1
+                               : c == 'm' ? 60
+                               : c == 'h' ? 3600
+                               : c == 'd' ? 86400
+                                          : 0;
         if (!unit || !digits) fail(path, n, "'" + s + "' is not a duration like 3h40m");
         total += num * unit;
         num = 0;
@@ -67,7 +75,8 @@ std::string payload_at(const std::string& path, const YAML::Node& value) {
     else {
         char* end = nullptr;
         const double d = std::strtod(s.c_str(), &end);
-        if (end && *end == '\0' && !s.empty()) v = d; else v = s;
+        if (end && *end == '\0' && !s.empty()) v = d;
+        else v = s;
     }
     if (path.empty()) return v.is_string() ? s : v.dump();
     nlohmann::json root = nlohmann::json::object();
@@ -76,7 +85,10 @@ std::string payload_at(const std::string& path, const YAML::Node& value) {
     while (true) {
         const auto dot = path.find('.', start);
         const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-        if (dot == std::string::npos) { (*cur)[key] = v; break; }
+        if (dot == std::string::npos) {
+            (*cur)[key] = v;
+            break;
+        }
         cur = &(*cur)[key];
         start = dot + 1;
     }
@@ -199,12 +211,13 @@ void replay(const Scenario& sc, ManualClock& clock,
     };
     std::vector<std::size_t> order(events.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return offset_of(events[a]) < offset_of(events[b]); });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return offset_of(events[a]) < offset_of(events[b]);
+    });
     struct Cursor {
         WallTime at;
-        int night;         // 0-based
-        std::size_t pos;   // into `order`
+        int night;        // 0-based
+        std::size_t pos;  // into `order`
     };
     auto later = [](const Cursor& a, const Cursor& b) {
         return a.at != b.at ? a.at > b.at : a.night != b.night ? a.night > b.night : a.pos > b.pos;
@@ -228,7 +241,8 @@ void replay(const Scenario& sc, ManualClock& clock,
         if (c.at > end) break;
         push_next(c.night, c.pos + 1);
         const Event& ev = events[order[c.pos]];
-        if (c.at > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(c.at - clock.wall_now()));
+        if (c.at > clock.wall_now())
+            clock.advance(std::chrono::duration_cast<Duration>(c.at - clock.wall_now()));
         if (!ev.id_field.empty() && c.night > 0) {
             // Each night's episode is a new one, not a redelivery.
             Message copy = ev.msg;
@@ -240,7 +254,8 @@ void replay(const Scenario& sc, ManualClock& clock,
             deliver(ev.msg);
         }
     }
-    if (end > clock.wall_now()) clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
+    if (end > clock.wall_now())
+        clock.advance(std::chrono::duration_cast<Duration>(end - clock.wall_now()));
 }
 
 }  // namespace
@@ -286,9 +301,11 @@ SimulationResult run_simulation(const std::string& config_path, const std::strin
     });
     run_posted();
     household.actuators().shutdown();
-    record("bedtimed", fmt::format("end of simulation: {} reminders, {} heat sessions, {} bed moves, {} episodes",
-                                   counters.reminders_sent, counters.heat_sessions, counters.bed_moves,
-                                   counters.episodes_accepted));
+    record(
+        "bedtimed",
+        fmt::format("end of simulation: {} reminders, {} heat sessions, {} bed moves, {} episodes",
+                    counters.reminders_sent, counters.heat_sessions, counters.bed_moves,
+                    counters.episodes_accepted));
     return result;
 }
 
@@ -297,7 +314,10 @@ std::string format_timeline(const SimulationResult& r, bool json) {
     if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& e : r.timeline)
-            out.push_back({{"t", format_iso8601(e.at)}, {"local", local_text(zone, e.at)}, {"who", e.who}, {"what", e.what}});
+            out.push_back({{"t", format_iso8601(e.at)},
+                           {"local", local_text(zone, e.at)},
+                           {"who", e.who},
+                           {"what", e.what}});
         return out.dump(1) + "\n";
     }
     std::string out;

@@ -33,7 +33,7 @@ namespace bedtimed {
 
 struct TimelineEntry {
     WallTime at;
-    std::string who;   // sleeper, actuator, or "mqtt"
+    std::string who;  // sleeper, actuator, or "mqtt"
     std::string what;
 };
 

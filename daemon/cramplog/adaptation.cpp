@@ -35,9 +35,12 @@ std::string rate_reason(const TierPolicy& p, double rate, const char* op, double
 
 const char* tier_name(Tier t) noexcept {
     switch (t) {
-        case Tier::calm: return "calm";
-        case Tier::moderate: return "moderate";
-        case Tier::frequent: return "frequent";
+        case Tier::calm:
+            return "calm";
+        case Tier::moderate:
+            return "moderate";
+        case Tier::frequent:
+            return "frequent";
     }
     return "calm";
 }
@@ -46,8 +49,8 @@ double weekly_rate(const TierPolicy& policy, const std::vector<int>& nightly_cou
     const auto window = static_cast<std::size_t>(std::max(policy.window_nights, 1));
     const auto n = std::min(window, nightly_counts.size());
     long sum = 0;
-    for (auto it = nightly_counts.end() - static_cast<std::ptrdiff_t>(n); it != nightly_counts.end();
-         ++it)
+    for (auto it = nightly_counts.end() - static_cast<std::ptrdiff_t>(n);
+         it != nightly_counts.end(); ++it)
         sum += std::max(*it, 0);
     return static_cast<double>(sum) * 7.0 / static_cast<double>(window);
 }
@@ -109,7 +112,8 @@ Adjustments adjustments_for(Tier tier, const config::SleeperSpec& base,
     a.hydration_offset = base.hydration.offset;
     a.prewarm_minutes = base.prewarm.minutes;
     switch (tier) {
-        case Tier::calm: break;
+        case Tier::calm:
+            break;
         case Tier::moderate:
             a.stretch_offset -= minutes(10);
             a.prewarm_minutes += minutes(5);

@@ -42,12 +42,12 @@ const char* tier_name(Tier t) noexcept;  // "calm", "moderate", "frequent"
 // so the defaults mean: moderate from 2, back to calm only at 0; frequent from
 // 4, back to moderate at 2 or fewer.
 struct TierPolicy {
-    int window_nights = 7;           // nights in the rate; < 1 is treated as 1
-    double enter_moderate = 1.5;     // calm -> moderate at or above
-    double leave_moderate = 0.75;    // moderate or frequent -> calm below
-    double enter_frequent = 4.0;     // calm or moderate -> frequent at or above
-    double leave_frequent = 3.0;     // frequent -> moderate below
-    int min_days_in_tier = 5;        // nights in force before any change
+    int window_nights = 7;         // nights in the rate; < 1 is treated as 1
+    double enter_moderate = 1.5;   // calm -> moderate at or above
+    double leave_moderate = 0.75;  // moderate or frequent -> calm below
+    double enter_frequent = 4.0;   // calm or moderate -> frequent at or above
+    double leave_frequent = 3.0;   // frequent -> moderate below
+    int min_days_in_tier = 5;      // nights in force before any change
 };
 
 struct TierState {

@@ -64,7 +64,8 @@ struct CrampLog::SleeperLog : SleeperView {
     Tier effective_tier() const { return tier_from(override_tier).value_or(tier.tier); }
 };
 
-CrampLog::CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg, Options options)
+CrampLog::CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg,
+                   Options options)
     : clock_(clock), counters_(counters), cfg_(std::move(cfg)), options_(std::move(options)),
       log_(logger("cramplog")), store_(std::make_unique<EpisodeStore>(options_.db_path)) {
     apply_config(cfg_);
@@ -118,7 +119,8 @@ const CrampLog::SleeperLog* CrampLog::find(const std::string& name) const {
 }
 
 std::string CrampLog::resolve_sleeper(const std::string& named) const {
-    if (named.empty()) return cfg_->sleepers.size() == 1 ? cfg_->sleepers.front().name : std::string();
+    if (named.empty())
+        return cfg_->sleepers.size() == 1 ? cfg_->sleepers.front().name : std::string();
     for (const auto& s : cfg_->sleepers)
         if (s.name == named) return named;
     return {};
@@ -129,7 +131,8 @@ void CrampLog::start() {
     const WallTime window_start = now - std::chrono::hours(24 * (kWindowNights + 1));
     write("loading", [&] {
         log_started_ = store_->first_record();
-        for (auto& row : store_->since(window_start)) remember(sleeper(row.sleeper), std::move(row));
+        for (auto& row : store_->since(window_start))
+            remember(sleeper(row.sleeper), std::move(row));
         for (auto& [name, s] : sleepers_) {
             s->travel = store_->travel(name, now - std::chrono::hours(24 * 8));
             for (const auto& n : store_->notices(name, now - std::chrono::hours(24 * 8))) {
@@ -148,13 +151,14 @@ void CrampLog::start() {
         decide_night(s, spec.name, now);
         refresh_evening(s);
     }
-    log_->info("cramp log {}: {} episodes in the last {} nights", options_.db_path,
-               [&] {
-                   std::size_t n = 0;
-                   for (const auto& [name, s] : sleepers_) n += s->recent.size();
-                   return n;
-               }(),
-               kWindowNights);
+    log_->info(
+        "cramp log {}: {} episodes in the last {} nights", options_.db_path,
+        [&] {
+            std::size_t n = 0;
+            for (const auto& [name, s] : sleepers_) n += s->recent.size();
+            return n;
+        }(),
+        kWindowNights);
 }
 
 void CrampLog::remember(SleeperLog& s, StoredEpisode row) {
@@ -167,7 +171,8 @@ void CrampLog::remember(SleeperLog& s, StoredEpisode row) {
     auto pos = std::upper_bound(v.begin(), v.end(), row.start,
                                 [](WallTime t, const StoredEpisode& e) { return t < e.start; });
     v.insert(pos, std::move(row));
-    if (v.size() > kMaxRowsPerSleeper) v.erase(v.begin(), v.begin() + static_cast<long>(v.size() - kMaxRowsPerSleeper));
+    if (v.size() > kMaxRowsPerSleeper)
+        v.erase(v.begin(), v.begin() + static_cast<long>(v.size() - kMaxRowsPerSleeper));
 }
 
 void CrampLog::forget(const std::string& source, const std::string& source_id) {
@@ -237,28 +242,34 @@ void CrampLog::decide_night(SleeperLog& s, const std::string& name, WallTime now
                 cramplog::adjustments_for(s.tier.tier, *s.configured, cap, s.clustered);
             const auto after =
                 cramplog::adjustments_for(decision.state.tier, *s.configured, cap, clustered);
-            std::string reason = decision.changed ? decision.reason
-                                 : clustered      ? "cramps cluster in the first 2 h after bedtime (last 28 nights)"
-                                                  : "cramps no longer cluster early in the night";
+            std::string reason =
+                decision.changed ? decision.reason
+                : clustered      ? "cramps cluster in the first 2 h after bedtime (last 28 nights)"
+                                 : "cramps no longer cluster early in the night";
             const std::string change = cramplog::describe_change(before, after);
             if (!change.empty()) reason += ": " + change;
-            const AdaptationRecord record{name, now, cramplog::tier_name(decision.state.tier), reason};
+            const AdaptationRecord record{name, now, cramplog::tier_name(decision.state.tier),
+                                          reason};
             write("adaptation decision", [&] { store_->record_decision(record); });
             if (decision.changed) ++counters_.tier_changes;
-            say(name, fmt::format("tier {} → {} for the night of {}: {}", cramplog::tier_name(s.tier.tier),
-                                  cramplog::tier_name(decision.state.tier), cramplog::night_text(d), reason));
+            say(name, fmt::format("tier {} → {} for the night of {}: {}",
+                                  cramplog::tier_name(s.tier.tier),
+                                  cramplog::tier_name(decision.state.tier), cramplog::night_text(d),
+                                  reason));
         }
         s.tier = decision.state;
         s.clustered = clustered;
     }
     s.decided = night;
-    const TierRecord record{cramplog::tier_name(s.tier.tier), s.tier.days_in_tier, cramplog::night_text(night),
-                            s.override_tier};
+    const TierRecord record{cramplog::tier_name(s.tier.tier), s.tier.days_in_tier,
+                            cramplog::night_text(night), s.override_tier};
     write("tier", [&] { store_->save_tier(name, record); });
     // Rows older than the window are no longer needed in memory.
     const local_days oldest = night - days(kWindowNights);
     s.recent.erase(std::remove_if(s.recent.begin(), s.recent.end(),
-                                  [&](const StoredEpisode& e) { return cramplog::night_of(s.zone, e.start) < oldest; }),
+                                  [&](const StoredEpisode& e) {
+                                      return cramplog::night_of(s.zone, e.start) < oldest;
+                                  }),
                    s.recent.end());
     refresh_evening(s);
     maybe_send_digest(name, s);
@@ -297,7 +308,9 @@ void CrampLog::check_notices(const std::string& name, SleeperLog& s) {
         say(name, "notice (" + n.condition + "): " + n.title);
     }
     // Only the last week matters for the once-per-7-days rule.
-    std::erase_if(s.sent, [&](const cramplog::SentNotice& n) { return now - n.sent_at > std::chrono::hours(24 * 8); });
+    std::erase_if(s.sent, [&](const cramplog::SentNotice& n) {
+        return now - n.sent_at > std::chrono::hours(24 * 8);
+    });
 }
 
 void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
@@ -309,7 +322,8 @@ void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     const local_days night = cramplog::night_of(s.zone, now);
     const local_days first = night - days(28);
     std::vector<RoutineRun> runs;
-    if (!write("reading routine runs", [&] { runs = store_->routine_runs(name, cramplog::night_text(first)); }))
+    if (!write("reading routine runs",
+               [&] { runs = store_->routine_runs(name, cramplog::night_text(first)); }))
         return;
     std::map<std::string, cramplog::NightRecord> nights;
     const auto counts = nightly_counts(s, first, night - days(1));
@@ -326,9 +340,10 @@ void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     std::vector<cramplog::NightRecord> records;
     for (auto& [k, v] : nights) records.push_back(std::move(v));
     const auto st = stats(name);
-    std::string text = fmt::format("Last 7 nights: {} cramp{}; 28-night average {}/week; trend {}; tier {}.",
-                                   st.last_7_days, st.last_7_days == 1 ? "" : "s", fixed1(st.rate_28d_per_week),
-                                   cramplog::trend_text(st.trend), cramplog::tier_name(s.effective_tier()));
+    std::string text =
+        fmt::format("Last 7 nights: {} cramp{}; 28-night average {}/week; trend {}; tier {}.",
+                    st.last_7_days, st.last_7_days == 1 ? "" : "s", fixed1(st.rate_28d_per_week),
+                    cramplog::trend_text(st.trend), cramplog::tier_name(s.effective_tier()));
     // Each step by its label in the step catalogue (routine/steps.hpp).
     const std::string helps = cramplog::describe_what_helps(cramplog::what_helps(records));
     if (!helps.empty()) text += "\n\n" + helps;
@@ -380,13 +395,15 @@ void CrampLog::on_sensor(const std::string& name, const Value& value) {
         const auto still = now - *s.immobile_since;
         s.immobile_since.reset();
         if (still < spec.immobility->min_duration) continue;
-        say(spec.name, fmt::format("{} min without moving ({} read true) ended",
-                                   std::chrono::duration_cast<std::chrono::minutes>(still).count(), name));
+        say(spec.name,
+            fmt::format("{} min without moving ({} read true) ended",
+                        std::chrono::duration_cast<std::chrono::minutes>(still).count(), name));
         travel(commands::Travel{spec.name, now});
     }
 }
 
-void CrampLog::step_ran(const std::string& sleeper, const std::string& night, const std::string& step, WallTime at) {
+void CrampLog::step_ran(const std::string& sleeper, const std::string& night,
+                        const std::string& step, WallTime at) {
     if (!log_started_) log_started_ = at;
     write("routine step", [&] { store_->record_step(sleeper, night, step, at); });
 }
@@ -394,11 +411,16 @@ void CrampLog::step_ran(const std::string& sleeper, const std::string& night, co
 CrampLog::Result CrampLog::log(const commands::LogEpisode& c) {
     const std::string name = resolve_sleeper(c.sleeper);
     if (name.empty())
-        return {false, c.sleeper.empty() ? "name the sleeper (there is more than one)" : "unknown sleeper \"" + c.sleeper + "\"", {}};
+        return {false,
+                c.sleeper.empty() ? "name the sleeper (there is more than one)"
+                                  : "unknown sleeper \"" + c.sleeper + "\"",
+                {}};
     Episode e;
     e.source = "manual";
-    e.id_text = c.id.empty() ? fmt::format("m{}-{}", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       clock_.wall_now().time_since_epoch()).count(),
+    e.id_text = c.id.empty() ? fmt::format("m{}-{}",
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               clock_.wall_now().time_since_epoch())
+                                               .count(),
                                            ++manual_ids_)
                              : c.id;
     e.id = e.id_text;
@@ -411,7 +433,8 @@ CrampLog::Result CrampLog::log(const commands::LogEpisode& c) {
     bool duplicate = false;
     std::optional<StoredEpisode> row;
     if (!write("hand-logged episode", [&] {
-            duplicate = store_->insert(e, name, c.flags, c.notes) == EpisodeStore::Insert::duplicate;
+            duplicate =
+                store_->insert(e, name, c.flags, c.notes) == EpisodeStore::Insert::duplicate;
             row = store_->find(e.source, e.id_text);
         }))
         return {false, "the cramp log could not be written (see the daemon's log)", {}};
@@ -481,7 +504,8 @@ CrampLog::Result CrampLog::travel(const commands::Travel& c) {
     return {};
 }
 
-CrampLog::Result CrampLog::acknowledge(const std::string& sleeper, const std::string& night, const std::string& step) {
+CrampLog::Result CrampLog::acknowledge(const std::string& sleeper, const std::string& night,
+                                       const std::string& step) {
     bool ok = false;
     if (!write("acknowledgement", [&] { ok = store_->acknowledge(sleeper, night, step); }))
         return {false, "the cramp log could not be written (see the daemon's log)", {}};
@@ -496,11 +520,14 @@ CrampLog::Result CrampLog::set_tier(const commands::SetTier& c) {
     auto& s = sleeper(name);
     s.override_tier = c.tier == "auto" ? "" : c.tier;
     refresh_evening(s);
-    const std::string reason = c.tier == "auto" ? "tier back to automatic (" + std::string(cramplog::tier_name(s.tier.tier)) + ")"
-                                                : "tier set by hand to " + c.tier;
+    const std::string reason =
+        c.tier == "auto"
+            ? "tier back to automatic (" + std::string(cramplog::tier_name(s.tier.tier)) + ")"
+            : "tier set by hand to " + c.tier;
     const TierRecord record{cramplog::tier_name(s.tier.tier), s.tier.days_in_tier,
                             s.decided ? cramplog::night_text(*s.decided) : "", s.override_tier};
-    const AdaptationRecord decision{name, clock_.wall_now(), cramplog::tier_name(s.effective_tier()), reason};
+    const AdaptationRecord decision{name, clock_.wall_now(),
+                                    cramplog::tier_name(s.effective_tier()), reason};
     write("tier override", [&] {
         store_->save_tier(name, record);
         store_->record_decision(decision);

@@ -57,7 +57,8 @@ public:
     using Timeline = std::function<void(const std::string& sleeper, const std::string& text)>;
     using Changed = std::function<void(const std::string& sleeper)>;
 
-    CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg, Options options);
+    CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg,
+             Options options);
     ~CrampLog();
 
     void set_sender(Send send) { send_ = std::move(send); }
@@ -81,7 +82,8 @@ public:
     // record travel when a long stretch of sitting still ends.
     void on_sensor(const std::string& name, const Value& value);
     // A routine step ran (recorded for "what helps").
-    void step_ran(const std::string& sleeper, const std::string& night, const std::string& step, WallTime at);
+    void step_ran(const std::string& sleeper, const std::string& night, const std::string& step,
+                  WallTime at);
 
     struct Result {
         bool ok = true;
@@ -92,7 +94,8 @@ public:
     Result edit(const commands::EditEpisode& c);
     Result mark(const commands::MarkEpisode& c);
     Result travel(const commands::Travel& c);
-    Result acknowledge(const std::string& sleeper, const std::string& night, const std::string& step);
+    Result acknowledge(const std::string& sleeper, const std::string& night,
+                       const std::string& step);
     Result set_tier(const commands::SetTier& c);
 
     cramplog::Stats stats(const std::string& sleeper) const;

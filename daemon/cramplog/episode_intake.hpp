@@ -8,9 +8,9 @@
 // stored: the same start on disk and in memory.
 //
 // Paho C delivers an inbound QoS 1 message to message_arrived() and only then
-// sends the PUBACK (docs/architecture.md, Threads), so a synchronous insert inside that callback (commit())
-// makes "acknowledged" mean "on disk". The reaction does not wait for it:
-// the bus posts the message to the loop first, then calls commit().
+// sends the PUBACK (docs/architecture.md, Threads), so a synchronous insert inside that callback
+// (commit()) makes "acknowledged" mean "on disk". The reaction does not wait for it: the bus posts
+// the message to the loop first, then calls commit().
 //
 // A QoS 0 episode has no acknowledgement to hold back, so commit() only
 // queues it for a writer thread that commits whatever has queued up in one
@@ -77,7 +77,8 @@ private:
     // Replaced whole by update(), so a reader keeps a consistent snapshot.
     struct Routes {
         std::vector<Route> routes;
-        // mqtt.max_payload_bytes: a larger payload is refused by the loop, so it is never stored either.
+        // mqtt.max_payload_bytes: a larger payload is refused by the loop, so it is never stored
+        // either.
         std::size_t max_payload_bytes = 0;
     };
     std::shared_ptr<const Routes> routes() const;

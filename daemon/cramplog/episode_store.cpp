@@ -125,12 +125,13 @@ void EpisodeStore::open(Mode mode) {
         exec("PRAGMA synchronous=FULL");
         exec("PRAGMA foreign_keys=ON");
         migrate();
-        if (sqlite3_prepare_v2(db_,
-                               "INSERT INTO episodes (sleeper, source, source_id, start_ms, duration_s, "
-                               "muscle, side, severity, received_ms, swelling, redness, warmth, numbness, "
-                               "back_pain, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                               "ON CONFLICT (source, source_id) DO NOTHING",
-                               -1, &insert_, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(
+                db_,
+                "INSERT INTO episodes (sleeper, source, source_id, start_ms, duration_s, "
+                "muscle, side, severity, received_ms, swelling, redness, warmth, numbness, "
+                "back_pain, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (source, source_id) DO NOTHING",
+                -1, &insert_, nullptr) != SQLITE_OK)
             fail("prepare insert");
     }
 }
@@ -155,7 +156,8 @@ void EpisodeStore::exec(const char* sql) const {
 
 int EpisodeStore::schema_version() const {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr) != SQLITE_OK) fail("user_version");
+    if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr) != SQLITE_OK)
+        fail("user_version");
     int v = 0;
     if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -166,7 +168,8 @@ void EpisodeStore::migrate() {
     int v = schema_version();
     if (v > kSchemaVersion)
         throw StoreError(path_ + ": schema version " + std::to_string(v) +
-                         " is newer than this bedtimed understands (" + std::to_string(kSchemaVersion) + ")");
+                         " is newer than this bedtimed understands (" +
+                         std::to_string(kSchemaVersion) + ")");
     for (; v < kSchemaVersion; ++v) {
         // One transaction per step: a crash leaves the old or the new version.
         exec("BEGIN IMMEDIATE");

@@ -87,9 +87,9 @@ struct NoticeRecord {
 
 // The adaptive tier in force for a sleeper, and since how many nights.
 struct TierRecord {
-    std::string tier;         // "calm", "moderate", "frequent"
+    std::string tier;  // "calm", "moderate", "frequent"
     int days_in_tier = 0;
-    std::string night;        // the night of the latest decision, "2026-11-26"
+    std::string night;          // the night of the latest decision, "2026-11-26"
     std::string override_tier;  // "" = automatic
 };
 
@@ -119,7 +119,8 @@ public:
     // Oldest first: every episode that started at or after `from` (all
     // sleepers when `sleeper` is empty).
     std::vector<StoredEpisode> since(WallTime from, const std::string& sleeper = {}) const;
-    std::optional<StoredEpisode> find(const std::string& source, const std::string& source_id) const;
+    std::optional<StoredEpisode> find(const std::string& source,
+                                      const std::string& source_id) const;
     // false when there is no such episode. Throws StoreError for a bad status.
     bool update(const std::string& source, const std::string& source_id, const EpisodeEdit& edit);
     bool remove(const std::string& source, const std::string& source_id);
@@ -128,14 +129,17 @@ public:
     // Routine runs: record_step is idempotent per (sleeper, night, step).
     // `night` is the routine's plan night (routine::plan_night_text), not a
     // log night (night.hpp): a run is found by the night its plan had.
-    void record_step(const std::string& sleeper, const std::string& night, const std::string& step, WallTime ran);
+    void record_step(const std::string& sleeper, const std::string& night, const std::string& step,
+                     WallTime ran);
     // false when the step has not run that night.
     bool acknowledge(const std::string& sleeper, const std::string& night, const std::string& step);
-    std::vector<RoutineRun> routine_runs(const std::string& sleeper, const std::string& from_night) const;
+    std::vector<RoutineRun> routine_runs(const std::string& sleeper,
+                                         const std::string& from_night) const;
 
     void record_decision(const AdaptationRecord& d);
     // Newest first; all sleepers when `sleeper` is empty.
-    std::vector<AdaptationRecord> decisions(std::size_t limit, const std::string& sleeper = {}) const;
+    std::vector<AdaptationRecord> decisions(std::size_t limit,
+                                            const std::string& sleeper = {}) const;
     void record_notice(const NoticeRecord& n);
     std::vector<NoticeRecord> notices(const std::string& sleeper, WallTime from) const;
     void record_travel(const std::string& sleeper, WallTime ended);

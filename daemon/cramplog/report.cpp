@@ -34,11 +34,20 @@ std::string xml_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -49,10 +58,10 @@ std::string xml_escape(const std::string& s) {
 std::string export_csv(const std::vector<StoredEpisode>& episodes) {
     std::string out = "source,source_id,sleeper,start,duration_s,muscle,side,severity,status\r\n";
     for (const auto& e : oldest_first(episodes)) {
-        out += fmt::format("{},{},{},{},{},{},{},{},{}\r\n", csv_field(e.source), csv_field(e.source_id),
-                           csv_field(e.sleeper), format_iso8601(e.start), number(e.duration_s),
-                           csv_field(e.muscle), csv_field(e.side), e.severity ? number(*e.severity) : "",
-                           csv_field(e.status));
+        out += fmt::format("{},{},{},{},{},{},{},{},{}\r\n", csv_field(e.source),
+                           csv_field(e.source_id), csv_field(e.sleeper), format_iso8601(e.start),
+                           number(e.duration_s), csv_field(e.muscle), csv_field(e.side),
+                           e.severity ? number(*e.severity) : "", csv_field(e.status));
     }
     return out;
 }
@@ -60,21 +69,22 @@ std::string export_csv(const std::vector<StoredEpisode>& episodes) {
 std::string export_json(const std::vector<StoredEpisode>& episodes) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : oldest_first(episodes)) {
-        out.push_back({{"source", e.source},
-                       {"source_id", e.source_id},
-                       {"sleeper", e.sleeper},
-                       {"start", format_iso8601(e.start)},
-                       {"duration_s", e.duration_s},
-                       {"muscle", e.muscle},
-                       {"side", e.side},
-                       {"severity", e.severity ? nlohmann::json(*e.severity) : nlohmann::json(nullptr)},
-                       {"status", e.status}});
+        out.push_back(
+            {{"source", e.source},
+             {"source_id", e.source_id},
+             {"sleeper", e.sleeper},
+             {"start", format_iso8601(e.start)},
+             {"duration_s", e.duration_s},
+             {"muscle", e.muscle},
+             {"side", e.side},
+             {"severity", e.severity ? nlohmann::json(*e.severity) : nlohmann::json(nullptr)},
+             {"status", e.status}});
     }
     return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::time_zone* zone, WallTime now,
-                       int nights) {
+ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::time_zone* zone,
+                       WallTime now, int nights) {
     ReportData d;
     const date::local_days last = night_of(zone, now);
     const date::local_days first = last - date::days(nights - 1);
@@ -87,7 +97,8 @@ ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::t
         const int bin = local_minutes(zone, e.start) / 15;
         ++d.clock_histogram[static_cast<std::size_t>(std::clamp(bin, 0, 95))];
     }
-    for (date::local_days n = first; n <= last; n += date::days(1)) d.per_night.emplace_back(night_text(n), counts[n]);
+    for (date::local_days n = first; n <= last; n += date::days(1))
+        d.per_night.emplace_back(night_text(n), counts[n]);
     d.title = fmt::format("Leg cramps, {} nights to {}", nights, night_text(last));
     return d;
 }
@@ -100,44 +111,54 @@ std::string svg_report(const ReportData& data) {
     for (const auto& [night, n] : data.per_night) max_night = std::max(max_night, n);
     for (int n : data.clock_histogram) max_bin = std::max(max_bin, n);
     std::string svg = fmt::format(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-        "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+        "{1}\" "
+        "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
+        "fill=\"white\"/>\n"
         "<text x=\"{2}\" y=\"22\" font-size=\"15\">{3}</text>\n",
         width, height, margin, xml_escape(data.title));
     // Cramps per night.
     const int top1 = margin;
-    const double bar_w = static_cast<double>(width - 2 * margin) / std::max<std::size_t>(data.per_night.size(), 1);
+    const double bar_w =
+        static_cast<double>(width - 2 * margin) / std::max<std::size_t>(data.per_night.size(), 1);
     svg += fmt::format("<text x=\"{}\" y=\"{}\">Cramps per night</text>\n", margin, top1 + 12);
-    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#888\"/>\n", margin,
-                       top1 + chart_h, width - margin);
+    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#888\"/>\n",
+                       margin, top1 + chart_h, width - margin);
     for (std::size_t i = 0; i < data.per_night.size(); ++i) {
         const int n = data.per_night[i].second;
         const double h = (chart_h - 20) * static_cast<double>(n) / max_night;
         svg += fmt::format(
-            "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#4a78b5\"><title>{}: {}</title></rect>\n",
+            "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+            "fill=\"#4a78b5\"><title>{}: {}</title></rect>\n",
             margin + i * bar_w + 1, top1 + chart_h - h, std::max(bar_w - 2, 1.0), h,
             data.per_night[i].first, n);
         if (i % 7 == 0)
-            svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#555\">{}</text>\n", margin + i * bar_w,
-                               top1 + chart_h + 14, data.per_night[i].first.substr(5));
+            svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#555\">{}</text>\n",
+                               margin + i * bar_w, top1 + chart_h + 14,
+                               data.per_night[i].first.substr(5));
     }
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">max {}</text>\n", width - margin - 40, top1 + 12, max_night);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">max {}</text>\n", width - margin - 40,
+                       top1 + 12, max_night);
     // Time of night: 18:00 → 12:00 (72 bins), where night-time cramps fall.
     const int top2 = margin + chart_h + gap;
-    svg += fmt::format("<text x=\"{}\" y=\"{}\">Time of night (15-minute bins, local time)</text>\n", margin, top2 + 12);
-    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#888\"/>\n", margin,
-                       top2 + chart_h, width - margin);
+    svg +=
+        fmt::format("<text x=\"{}\" y=\"{}\">Time of night (15-minute bins, local time)</text>\n",
+                    margin, top2 + 12);
+    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#888\"/>\n",
+                       margin, top2 + chart_h, width - margin);
     const double bin_w = static_cast<double>(width - 2 * margin) / 72;
     for (int k = 0; k < 72; ++k) {
         const int bin = (72 + k) % 96;  // 18:00 is bin 72
         const int n = data.clock_histogram[static_cast<std::size_t>(bin)];
         const double h = (chart_h - 20) * static_cast<double>(n) / max_bin;
         svg += fmt::format(
-            "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#c2703d\"><title>{:02}:{:02}: {}</title></rect>\n",
-            margin + k * bin_w + 0.5, top2 + chart_h - h, std::max(bin_w - 1, 1.0), h, bin / 4, (bin % 4) * 15, n);
+            "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+            "fill=\"#c2703d\"><title>{:02}:{:02}: {}</title></rect>\n",
+            margin + k * bin_w + 0.5, top2 + chart_h - h, std::max(bin_w - 1, 1.0), h, bin / 4,
+            (bin % 4) * 15, n);
         if (k % 8 == 0)
-            svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#555\">{:02}:00</text>\n", margin + k * bin_w,
-                               top2 + chart_h + 14, bin / 4);
+            svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#555\">{:02}:00</text>\n",
+                               margin + k * bin_w, top2 + chart_h + 14, bin / 4);
     }
     svg += "</svg>\n";
     return svg;

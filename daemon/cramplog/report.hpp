@@ -3,8 +3,8 @@
 // Threads: any. Never throws apart from std::bad_alloc.
 #pragma once
 
-#include <array>
 #include <date/tz.h>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,8 +26,8 @@ struct ReportData {
 };
 // Builds the report's data from the log: the `nights` nights ending with the
 // night of `now`, in `zone`; false positives are left out.
-ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::time_zone* zone, WallTime now,
-                       int nights = 56);
+ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::time_zone* zone,
+                       WallTime now, int nights = 56);
 // A self-contained SVG document a browser can open.
 std::string svg_report(const ReportData& data);
 

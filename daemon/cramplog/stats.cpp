@@ -35,7 +35,8 @@ public:
     sys_seconds at_local(date::local_seconds local) {
         if (valid_) {
             const sys_seconds guess{local.time_since_epoch() - info_.offset};
-            if (guess >= info_.begin + date::days(1) && guess < info_.end - date::days(1)) return guess;
+            if (guess >= info_.begin + date::days(1) && guess < info_.end - date::days(1))
+                return guess;
         }
         const auto day = date::floor<date::days>(local);
         const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local - day);
@@ -63,9 +64,12 @@ std::optional<double> median_of(std::vector<double>& v) {
 
 const char* trend_text(Trend t) {
     switch (t) {
-        case Trend::rising: return "rising";
-        case Trend::falling: return "falling";
-        case Trend::steady: break;
+        case Trend::rising:
+            return "rising";
+        case Trend::falling:
+            return "falling";
+        case Trend::steady:
+            break;
     }
     return "steady";
 }
@@ -77,8 +81,8 @@ Trend trend_of(int last_14, int prior_14) {
     return Trend::steady;
 }
 
-Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zone* zone, WallTime now,
-                    const StatsOptions& options) {
+Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zone* zone,
+                    WallTime now, const StatsOptions& options) {
     Stats s;
     const date::local_days current = night_of(zone, now);
     const int n_nights = std::max(0, options.per_night_nights);
@@ -121,8 +125,8 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
         }
         if (ago < n_nights) ++per_night[static_cast<std::size_t>(n_nights - 1 - ago)];
 
-        const auto since_midnight =
-            std::chrono::duration_cast<std::chrono::minutes>(local - date::floor<date::days>(local));
+        const auto since_midnight = std::chrono::duration_cast<std::chrono::minutes>(
+            local - date::floor<date::days>(local));
         ++s.clock_histogram[static_cast<std::size_t>(since_midnight.count() / Stats::kBinMinutes)];
 
         if (!bedtime_known || bedtime_night != night) {
@@ -132,7 +136,8 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
             if (options.bedtime) {
                 const auto& bt = (*options.bedtime)[date::weekday(night).c_encoding()];
                 if (bt) {
-                    bedtime_at = cache.at_local(date::local_seconds(night) + std::chrono::minutes(*bt));
+                    bedtime_at =
+                        cache.at_local(date::local_seconds(night) + std::chrono::minutes(*bt));
                     has_bedtime = true;
                 }
             }
@@ -144,7 +149,8 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
             // floor, so -1 s lands in the bin below 0, not in bin 0.
             const auto bin = date::floor<std::chrono::minutes>(rel).count();
             const auto idx = bin >= 0 ? bin / Stats::kBinMinutes : -1;
-            if (idx >= 0 && idx < Stats::kBedtimeBins) ++s.bedtime_histogram[static_cast<std::size_t>(idx)];
+            if (idx >= 0 && idx < Stats::kBedtimeBins)
+                ++s.bedtime_histogram[static_cast<std::size_t>(idx)];
             else ++s.bedtime_outside;
         }
     }

@@ -61,9 +61,9 @@ struct Stats {
     static constexpr int kBedtimeFromMinutes = -3 * 60;
     static constexpr int kBedtimeBins = 15 * 60 / kBinMinutes;  // 60
 
-    int tonight = 0;       // the current night
-    int last_7_days = 0;   // the 7 nights ending with the current night
-    int last_28_days = 0;  // the 28 nights ending with the current night
+    int tonight = 0;               // the current night
+    int last_7_days = 0;           // the 7 nights ending with the current night
+    int last_28_days = 0;          // the 28 nights ending with the current night
     double rate_7d_per_week = 0;   // = last_7_days
     double rate_28d_per_week = 0;  // = last_28_days / 4
     // The last per_night_nights nights, oldest first, the current night last;
@@ -78,8 +78,8 @@ struct Stats {
     // after that night's bedtime instant. Elapsed (not wall-clock) time, so on a
     // DST change night an episode lands by how long after bedtime it really was.
     std::array<int, kBedtimeBins> bedtime_histogram{};
-    int bedtime_outside = 0;     // had a bedtime but fell outside -3 h .. +12 h
-    int bedtime_unplanned = 0;   // the night's weekday has no bedtime (or no Bedtimes given)
+    int bedtime_outside = 0;    // had a bedtime but fell outside -3 h .. +12 h
+    int bedtime_unplanned = 0;  // the night's weekday has no bedtime (or no Bedtimes given)
 
     // Over the 28-night window; nullopt when it holds no (rated) episode.
     std::optional<double> median_duration_s;  // even count: mean of the middle two
@@ -91,8 +91,8 @@ struct Stats {
 };
 
 // `zone` must not be null; `now` decides the current night.
-Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zone* zone, WallTime now,
-                    const StatsOptions& options = {});
+Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zone* zone,
+                    WallTime now, const StatsOptions& options = {});
 
 // The trend rule above, on its own (for tests and for callers with counts).
 Trend trend_of(int last_14, int prior_14);

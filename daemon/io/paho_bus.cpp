@@ -1,7 +1,7 @@
 #include "paho_bus.hpp"
 
-#include <boost/asio/post.hpp>
 #include <mqtt/async_client.h>
+#include <boost/asio/post.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -59,7 +59,9 @@ public:
     // arrives through connected().
     void on_failure(const mqtt::token& tok) override {
         const int code = tok.get_return_code();
-        boost::asio::post(bus_.io_, [b = &bus_, code] { b->handle_connect_failed("code " + std::to_string(code), code); });
+        boost::asio::post(bus_.io_, [b = &bus_, code] {
+            b->handle_connect_failed("code " + std::to_string(code), code);
+        });
     }
     void on_success(const mqtt::token&) override {}
 
@@ -76,7 +78,9 @@ public:
     void on_failure(const mqtt::token&) override { done(); }
 
 private:
-    void done() { boost::asio::post(bus_.io_, [b = &bus_, q = qos2_] { b->handle_publish_done(q); }); }
+    void done() {
+        boost::asio::post(bus_.io_, [b = &bus_, q = qos2_] { b->handle_publish_done(q); });
+    }
     PahoBus& bus_;
     const bool qos2_;
 };
@@ -99,11 +103,12 @@ PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                       .finalize();
     const std::string uri = paho_uri(settings_.uri);
     if (persist_dir.empty()) {
-        client_ = std::make_unique<mqtt::async_client>(uri, settings_.client_id, create,
-                                                       static_cast<mqtt::iclient_persistence*>(nullptr));
+        client_ = std::make_unique<mqtt::async_client>(
+            uri, settings_.client_id, create, static_cast<mqtt::iclient_persistence*>(nullptr));
     } else {
         std::filesystem::create_directories(persist_dir);
-        client_ = std::make_unique<mqtt::async_client>(uri, settings_.client_id, create, persist_dir);
+        client_ =
+            std::make_unique<mqtt::async_client>(uri, settings_.client_id, create, persist_dir);
     }
     client_->set_callback(*callbacks_);
 }
@@ -152,24 +157,29 @@ void PahoBus::handle_connect_failed(const std::string& why, int code) {
         log_->debug("broker {} refused the credentials again (CONNACK {})", settings_.uri, code);
     } else if (refused) {
         credentials_refused_ = true;
-        log_->error("broker {} refused the username or password of user '{}' (CONNACK {}); check mqtt.username "
-                    "and the password source; retrying with backoff",
-                    settings_.uri, settings_.username, code);
+        log_->error(
+            "broker {} refused the username or password of user '{}' (CONNACK {}); check "
+            "mqtt.username "
+            "and the password source; retrying with backoff",
+            settings_.uri, settings_.username, code);
     }
     // Paho C reports a failed TLS handshake as a plain connect failure (-1);
     // a certificate for another host or from an unknown CA is the usual cause.
-    const std::string hint =
-        settings_.tls && code == -1
-            ? "; TCP or TLS handshake failed: check mqtt.tls.ca_file and that the broker's certificate names this host"
-            : "";
+    const std::string hint = settings_.tls && code == -1
+                                 ? "; TCP or TLS handshake failed: check mqtt.tls.ca_file and that "
+                                   "the broker's certificate names this host"
+                                 : "";
     // Paho retries by itself only once a connection has succeeded; until then
     // the retry is ours, with the same doubling backoff.
     if (ever_connected_) {
-        if (!refused) log_->warn("broker {}: connect attempt failed ({}{}); Paho keeps retrying", settings_.uri, why, hint);
+        if (!refused)
+            log_->warn("broker {}: connect attempt failed ({}{}); Paho keeps retrying",
+                       settings_.uri, why, hint);
         return;
     }
     if (!refused)
-        log_->warn("broker {} unreachable ({}{}); retrying in {}s", settings_.uri, why, hint, retry_delay_.count());
+        log_->warn("broker {} unreachable ({}{}); retrying in {}s", settings_.uri, why, hint,
+                   retry_delay_.count());
     retry_timer_->arm(retry_delay_, [this] { connect_now(); });
     retry_delay_ = std::min(retry_delay_ * 2, settings_.reconnect_max);
 }
@@ -222,11 +232,12 @@ void PahoBus::publish(std::string topic, std::string payload, int qos, bool reta
         return;
     }
     const std::size_t most_waiting =
-        connected_ ? std::max(kMaxWaitingConnected, settings_.max_buffered_messages) : settings_.max_buffered_messages;
+        connected_ ? std::max(kMaxWaitingConnected, settings_.max_buffered_messages)
+                   : settings_.max_buffered_messages;
     if (waiting_.size() >= most_waiting) {
-        count_publish_failure(fmt::format("publish to {} dropped: {} publishes already wait for the broker{}", p.topic,
-                                          waiting_.size(),
-                                          connected_ ? "" : ", which is away (mqtt.max_buffered_messages)"));
+        count_publish_failure(fmt::format(
+            "publish to {} dropped: {} publishes already wait for the broker{}", p.topic,
+            waiting_.size(), connected_ ? "" : ", which is away (mqtt.max_buffered_messages)"));
         return;
     }
     waiting_.push_back(std::move(p));
@@ -240,8 +251,9 @@ void PahoBus::hand_to_paho(PendingPublish p) {
     try {
         const bool counted = p.topic != uncounted_topic_;
         const bool qos2 = p.qos >= 2;
-        client_->publish(mqtt::make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain), nullptr,
-                         qos2 ? *qos2_publish_listener_ : *publish_listener_);
+        client_->publish(
+            mqtt::make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain), nullptr,
+            qos2 ? *qos2_publish_listener_ : *publish_listener_);
         ++in_flight_;
         if (qos2) ++qos2_in_flight_;
         if (counted) ++counters_.messages_out;
@@ -254,7 +266,8 @@ void PahoBus::count_publish_failure(const std::string& what) {
     ++counters_.publish_failures;
     std::uint64_t suppressed = 0;
     if (publish_fail_log_.allow(clock_.steady_now(), suppressed))
-        log_->warn("{}{}", what, suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
+        log_->warn("{}{}", what,
+                   suppressed ? fmt::format("; {} similar failures not shown", suppressed) : "");
 }
 
 void PahoBus::handle_publish_done(bool qos2) {
@@ -280,8 +293,10 @@ void PahoBus::drain_waiting(bool whole_queue) {
 void PahoBus::check_publish_stall() {
     if (waiting_.empty()) return;
     if (connected_ && completions_ == completions_at_check_) {
-        log_->warn("Paho completed none of {} publishes in 10 s while {} more wait; sending the waiting ones anyway",
-                   in_flight_, waiting_.size());
+        log_->warn(
+            "Paho completed none of {} publishes in 10 s while {} more wait; sending the waiting "
+            "ones anyway",
+            in_flight_, waiting_.size());
         in_flight_ = 0;
         qos2_in_flight_ = 0;
         drain_waiting();
@@ -323,9 +338,8 @@ void PahoBus::stop(std::chrono::milliseconds budget) noexcept {
     const auto deadline = std::chrono::steady_clock::now() + budget;
     auto left = [&] {
         return std::max<std::chrono::milliseconds>(
-            std::chrono::milliseconds(1),
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                  std::chrono::steady_clock::now()));
+            std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              deadline - std::chrono::steady_clock::now()));
     };
     try {
         if (connected_) {

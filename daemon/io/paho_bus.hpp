@@ -13,6 +13,7 @@
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
@@ -89,7 +90,9 @@ public:
     std::size_t publish_window() const noexcept {
         return std::min(kPublishWindow, settings_.max_buffered_messages);
     }
-    std::size_t qos2_window() const noexcept { return std::min(publish_window(), settings_.max_inflight_qos2); }
+    std::size_t qos2_window() const noexcept {
+        return std::min(publish_window(), settings_.max_inflight_qos2);
+    }
     std::size_t publishes_in_flight() const noexcept { return in_flight_; }
     std::size_t qos2_in_flight() const noexcept { return qos2_in_flight_; }
     std::size_t publishes_waiting() const noexcept { return waiting_.size(); }
@@ -149,9 +152,9 @@ private:
     RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};
     std::deque<PendingPublish> waiting_;
     std::size_t in_flight_ = 0;
-    std::size_t qos2_in_flight_ = 0;  // of in_flight_
-    std::uint64_t completions_ = 0;            // publishes Paho has completed, ever
-    std::uint64_t completions_at_check_ = 0;   // ... at the last stall check
+    std::size_t qos2_in_flight_ = 0;          // of in_flight_
+    std::uint64_t completions_ = 0;           // publishes Paho has completed, ever
+    std::uint64_t completions_at_check_ = 0;  // ... at the last stall check
     std::unique_ptr<Timer> stall_timer_;
 };
 

@@ -13,8 +13,8 @@ namespace bedtimed {
 
 namespace reminders {
 
-std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date::time_zone* zone, WallTime now,
-                                    std::optional<WallTime> bedtime) {
+std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date::time_zone* zone,
+                                    WallTime now, std::optional<WallTime> bedtime) {
     if (!quiet.enabled) return std::nullopt;
     if (!quiet.from) {
         if (!bedtime || now < *bedtime) return std::nullopt;
@@ -38,8 +38,9 @@ std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date:
     return std::nullopt;
 }
 
-QuietDecision decide_quiet(const integrations::Reminder& reminder, WallTime now, const config::QuietHours& quiet,
-                           const date::time_zone* zone, std::optional<WallTime> bedtime) {
+QuietDecision decide_quiet(const integrations::Reminder& reminder, WallTime now,
+                           const config::QuietHours& quiet, const date::time_zone* zone,
+                           std::optional<WallTime> bedtime) {
     if (reminder.urgent) return {};
     const auto until = quiet_until(quiet, zone, now, bedtime);
     if (!until) return {};
@@ -69,7 +70,8 @@ namespace {
 constexpr Duration kRecheck = std::chrono::minutes(5);
 }  // namespace
 
-ReminderDesk::ReminderDesk(Clock& clock, Counters& counters, const config::Config& cfg, Send send, Bedtime bedtime)
+ReminderDesk::ReminderDesk(Clock& clock, Counters& counters, const config::Config& cfg, Send send,
+                           Bedtime bedtime)
     : clock_(clock), counters_(counters), send_(std::move(send)), bedtime_(std::move(bedtime)),
       log_(logger("reminders")) {
     for (const auto& spec : cfg.sleepers) {
@@ -100,15 +102,16 @@ int ReminderDesk::gate(SleeperDesk& s, integrations::Reminder r) {
     const auto bedtime = bedtime_ ? bedtime_(r.sleeper) : std::nullopt;
     const auto d = reminders::decide_quiet(r, now, s.configured->quiet_hours, s.zone, bedtime);
     switch (d.verdict) {
-    case reminders::Verdict::deliver:
-        return deliver(s, std::move(r));
-    case reminders::Verdict::hold:
-        hold(s, std::move(r), d.until);
-        return 0;
-    case reminders::Verdict::drop:
-        ++counters_.reminders_quiet_dropped;
-        say(r.sleeper, fmt::format("quiet hours until {}: '{}' dropped", local_text(s.zone, d.until), r.step));
-        return 0;
+        case reminders::Verdict::deliver:
+            return deliver(s, std::move(r));
+        case reminders::Verdict::hold:
+            hold(s, std::move(r), d.until);
+            return 0;
+        case reminders::Verdict::drop:
+            ++counters_.reminders_quiet_dropped;
+            say(r.sleeper, fmt::format("quiet hours until {}: '{}' dropped",
+                                       local_text(s.zone, d.until), r.step));
+            return 0;
     }
     return 0;
 }
@@ -128,7 +131,8 @@ void ReminderDesk::hold(SleeperDesk& s, integrations::Reminder r, WallTime until
     s.held.erase(std::remove_if(s.held.begin(), s.held.end(),
                                 [&](const integrations::Reminder& h) { return h.step == r.step; }),
                  s.held.end());
-    say(r.sleeper, fmt::format("quiet hours until {}: '{}' held", local_text(s.zone, until), r.step));
+    say(r.sleeper,
+        fmt::format("quiet hours until {}: '{}' held", local_text(s.zone, until), r.step));
     s.held.push_back(std::move(r));
     if (s.held.size() > reminders::kMaxHeld) {
         ++counters_.reminders_quiet_dropped;
@@ -187,8 +191,8 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
         gate(*sp, std::move(r));
     });
     const WallTime at = clock_.wall_now() + after;
-    log_->info("{}: '{}' snoozed for {} min ({} of {})", sleeper, step, after.count(), t.state.snoozes,
-               reminders::kMaxSnoozes);
+    log_->info("{}: '{}' snoozed for {} min ({} of {})", sleeper, step, after.count(),
+               t.state.snoozes, reminders::kMaxSnoozes);
     return {true, {}, at};
 }
 
@@ -216,7 +220,8 @@ void ReminderDesk::say(const std::string& sleeper, const std::string& text) {
     if (timeline_) timeline_(sleeper, text);
 }
 
-std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters, const config::Config& cfg,
+std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters,
+                                                   const config::Config& cfg,
                                                    RoutineRunner& runner) {
     RoutineRunner* r = &runner;
     auto desk = std::make_unique<ReminderDesk>(

@@ -43,8 +43,8 @@ inline constexpr std::size_t kMaxHeld = 16;
 // `bedtime` is tonight's (the plan's), needed only for `from: bedtime`
 // (nullopt there = no routine tonight = no quiet hours). Times are local
 // to `zone`, DST rules as in local_time.hpp.
-std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date::time_zone* zone, WallTime now,
-                                    std::optional<WallTime> bedtime);
+std::optional<WallTime> quiet_until(const config::QuietHours& quiet, const date::time_zone* zone,
+                                    WallTime now, std::optional<WallTime> bedtime);
 
 enum class Verdict { deliver, hold, drop };
 struct QuietDecision {
@@ -54,12 +54,13 @@ struct QuietDecision {
 
 // Urgent reminders are always delivered; others are held or dropped inside
 // the quiet hours, as configured.
-QuietDecision decide_quiet(const integrations::Reminder& reminder, WallTime now, const config::QuietHours& quiet,
-                           const date::time_zone* zone, std::optional<WallTime> bedtime);
+QuietDecision decide_quiet(const integrations::Reminder& reminder, WallTime now,
+                           const config::QuietHours& quiet, const date::time_zone* zone,
+                           std::optional<WallTime> bedtime);
 
 // What the desk knows of the last reminder for one sleeper's step.
 struct StepState {
-    bool sent = false;            // delivered to the notifiers (not just held)
+    bool sent = false;  // delivered to the notifiers (not just held)
     bool urgent = false;
     bool done = false;            // "Done" came back
     bool resend_pending = false;  // snoozed, not sent again yet
@@ -88,7 +89,8 @@ public:
     // Tonight's bedtime of a sleeper, if there is a routine tonight.
     using Bedtime = std::function<std::optional<WallTime>(const std::string& sleeper)>;
 
-    ReminderDesk(Clock& clock, Counters& counters, const config::Config& cfg, Send send, Bedtime bedtime);
+    ReminderDesk(Clock& clock, Counters& counters, const config::Config& cfg, Send send,
+                 Bedtime bedtime);
 
     // A new reminder: delivered, held or dropped by the sleeper's quiet hours.
     // Returns how many notifiers it went to now (0 when held or dropped).
@@ -106,7 +108,9 @@ public:
 
     std::size_t held(const std::string& sleeper) const;
     // (sleeper, what happened) for `simulate`'s timeline: held, dropped, released, snoozed.
-    void set_timeline(std::function<void(const std::string&, const std::string&)> fn) { timeline_ = std::move(fn); }
+    void set_timeline(std::function<void(const std::string&, const std::string&)> fn) {
+        timeline_ = std::move(fn);
+    }
 
 private:
     struct Track {
@@ -143,7 +147,8 @@ class RoutineRunner;
 // notifiers; the Household (app/household.hpp) calls it for the daemon, its
 // reload, `simulate`, --check-config and the tests alike, so that all honour
 // quiet hours and Snooze the same way.
-std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters, const config::Config& cfg,
+std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& counters,
+                                                   const config::Config& cfg,
                                                    RoutineRunner& runner);
 
 }  // namespace bedtimed

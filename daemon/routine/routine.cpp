@@ -16,7 +16,8 @@ using std::chrono::minutes;
 std::string hhmm(int m) { return fmt::format("{:02}:{:02}", m / 60, m % 60); }
 
 std::string minutes_text(std::chrono::seconds d) {
-    return fmt::format("{} min", std::chrono::duration_cast<minutes>(d + std::chrono::seconds(30)).count());
+    return fmt::format("{} min",
+                       std::chrono::duration_cast<minutes>(d + std::chrono::seconds(30)).count());
 }
 
 const SensorReading* fresh(const config::Config& cfg, const SensorTable& sensors,
@@ -33,7 +34,8 @@ bool in_window(int m, int from, int to) {
 }
 
 // "" when the step's extra conditions hold, else why not.
-std::string conditions_fail(const config::StepConditions& c, const SleeperState& st, const Inputs& in) {
+std::string conditions_fail(const config::StepConditions& c, const SleeperState& st,
+                            const Inputs& in) {
     const unsigned wd = local_weekday(in.zone, in.now);
     if (!c.weekdays[wd]) return "not on this weekday";
     if (c.window && !in_window(local_minutes(in.zone, in.now), c.window->first, c.window->second))
@@ -43,7 +45,8 @@ std::string conditions_fail(const config::StepConditions& c, const SleeperState&
         const std::string name = cond.operand.substr(7);  // "sensor."
         const SensorReading* r = fresh(in.cfg, in.sensors, name, in.steady_now);
         if (!r) return "sensor '" + name + "' is stale or missing";
-        if (!condition_holds(cond, r->value)) return "'" + cond.operand + " " + cond.literal_text + "' does not hold";
+        if (!condition_holds(cond, r->value))
+            return "'" + cond.operand + " " + cond.literal_text + "' does not hold";
     }
     return {};
 }
@@ -95,7 +98,8 @@ std::optional<NightPlan> plan_in_log_night(const SleeperSpec& s, const date::tim
     return std::nullopt;
 }
 
-std::optional<NightPlan> current_plan(const SleeperSpec& s, const date::time_zone* zone, WallTime now) {
+std::optional<NightPlan> current_plan(const SleeperSpec& s, const date::time_zone* zone,
+                                      WallTime now) {
     const date::local_days today = local_day(zone, now);
     for (int d = -1; d <= 7; ++d) {
         auto plan = plan_night(s, zone, PlanNight{today + date::days(d)});
@@ -110,7 +114,8 @@ SleepState sleep_state(const SleeperSpec& s, const SleeperState& st, const Input
             bool asleep = false;
             if (const auto* b = std::get_if<bool>(&r->value)) asleep = *b;
             if (const auto* t = std::get_if<std::string>(&r->value))
-                asleep = std::find(s.asleep_values.begin(), s.asleep_values.end(), *t) != s.asleep_values.end();
+                asleep = std::find(s.asleep_values.begin(), s.asleep_values.end(), *t) !=
+                         s.asleep_values.end();
             return {asleep, "sleep sensor reads " + to_text(r->value)};
         }
     }
@@ -242,16 +247,17 @@ Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const Sleep
                         const Inputs& in, const Episode& e) {
     Decision d;
     d.actions.push_back(Notify{"episode", s.episode.title, s.episode.message, false});
-    const std::string what = fmt::format("episode {} ({}s{})", e.id_text, to_text(episode_field(e, "duration_s")),
-                                         e.muscle.empty() ? "" : ", " + e.muscle);
+    const std::string what =
+        fmt::format("episode {} ({}s{})", e.id_text, to_text(episode_field(e, "duration_s")),
+                    e.muscle.empty() ? "" : ", " + e.muscle);
     const bool at_night = plan && plan->episode_at_night(in.now);
     if (!s.episode.heat || s.heating_pad.empty()) {
         d.reason = what + ": guidance sent";
     } else if (!at_night) {
         d.reason = what + ": guidance sent; no heat outside the night";
     } else if (st.heats_tonight >= s.episode.max_heats_per_night) {
-        d.reason = fmt::format("{}: guidance sent; no heat: already {} of {} tonight", what, st.heats_tonight,
-                               s.episode.max_heats_per_night);
+        d.reason = fmt::format("{}: guidance sent; no heat: already {} of {} tonight", what,
+                               st.heats_tonight, s.episode.max_heats_per_night);
     } else if (st.manual_off_tonight) {
         d.reason = what + ": guidance sent; no heat: the pad was switched off by hand tonight";
     } else if (const SleepState sl = sleep_state(s, st, in); sl.asleep) {
@@ -260,13 +266,15 @@ Decision decide_episode(const SleeperSpec& s, const NightPlan* plan, const Sleep
     } else {
         const auto duration = std::min<std::chrono::seconds>(s.episode.heat_minutes, cap_of(in, s));
         d.actions.emplace_back(std::in_place_type<HeatOn>, duration);
-        d.reason = fmt::format("{}: guidance sent; pad on for {} ({} of {} tonight)", what, minutes_text(duration),
-                               st.heats_tonight + 1, s.episode.max_heats_per_night);
+        d.reason = fmt::format("{}: guidance sent; pad on for {} ({} of {} tonight)", what,
+                               minutes_text(duration), st.heats_tonight + 1,
+                               s.episode.max_heats_per_night);
     }
     return d;
 }
 
-Decision decide_occupancy(const SleeperSpec& s, const SleeperState& st, bool in_bed, const Inputs& in) {
+Decision decide_occupancy(const SleeperSpec& s, const SleeperState& st, bool in_bed,
+                          const Inputs& in) {
     Decision d;
     if (!s.elevation.enabled) return d;
     const int m = local_minutes(in.zone, in.now);
@@ -297,8 +305,8 @@ Decision decide_occupancy(const SleeperSpec& s, const SleeperState& st, bool in_
     }
     const auto* bed = in.cfg.find_actuator(s.bed);
     if (bed && st.last_bed_move && in.now - *st.last_bed_move < bed->min_move_interval) {
-        d.reason = "bed stays: moved less than " +
-                   std::to_string(bed->min_move_interval.count()) + "s ago";
+        d.reason = "bed stays: moved less than " + std::to_string(bed->min_move_interval.count()) +
+                   "s ago";
         return d;
     }
     d.actions.emplace_back(std::in_place_type<MoveBed>, preset);

@@ -75,8 +75,8 @@ std::optional<NightPlan> current_plan(const config::SleeperSpec& sleeper,
 // What the executor remembers about a sleeper. Reset each night except
 // occupancy and the last episode and bed move.
 struct SleeperState {
-    std::string night;          // plan_night_text() of the plan these apply to
-    std::set<std::string> done; // step ids already run tonight
+    std::string night;           // plan_night_text() of the plan these apply to
+    std::set<std::string> done;  // step ids already run tonight
     int heats_tonight = 0;
     bool manual_off_tonight = false;
     std::optional<bool> in_bed;

@@ -23,16 +23,19 @@ bool reads_sensor(const config::SleeperSpec& spec, const std::string& sensor) {
 }  // namespace
 
 RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const config::Config& cfg,
-                             const SensorTable& sensors, Actuators& actuators, std::string state_path,
-                             boost::asio::io_context* io, bool read_secrets)
+                             const SensorTable& sensors, Actuators& actuators,
+                             std::string state_path, boost::asio::io_context* io, bool read_secrets)
     : clock_(clock), counters_(counters), cfg_(cfg), sensors_(sensors), actuators_(actuators),
-      log_(logger("routine")), state_(state_path), persist_(!state_path.empty()),
-      notifier_ctx_{bus, clock, logger("notify"), io, &counters, read_secrets} {
+      log_(logger("routine")), state_(state_path),
+      persist_(!state_path.empty()), notifier_ctx_{bus, clock,     logger("notify"),
+                                                   io,  &counters, read_secrets} {
     for (const auto& spec : cfg.notifiers) {
         integrations::OptionReader reader(spec.options, cfg.path, spec.line, spec.column,
                                           "notifier '" + spec.name + "'");
         const auto* integ = integrations::find_notifier_integration(spec.type);
-        if (!integ) reader.fail_entry("unknown notifier type '" + spec.type + "' (log, mqtt, ntfy, gotify, ha_app, webhook)");
+        if (!integ)
+            reader.fail_entry("unknown notifier type '" + spec.type +
+                              "' (log, mqtt, ntfy, gotify, ha_app, webhook)");
         notifiers_[spec.name] = integ->create(spec, reader, notifier_ctx_);
         for (const auto& w : reader.unread_warnings()) log_->warn("{}", w);
     }
@@ -46,8 +49,8 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
     actuators_.on_alert([this](const std::string& pad, const std::string& message) {
         for (auto& [name, s] : sleepers_)
             if (s->spec->heating_pad == pad)
-                notify(integrations::Reminder{name, "pad_alert", "Heating pad did not switch off", message, true,
-                                              clock_.wall_now()});
+                notify(integrations::Reminder{name, "pad_alert", "Heating pad did not switch off",
+                                              message, true, clock_.wall_now()});
     });
     actuators_.on_manual_off([this](const std::string& pad) {
         for (auto& [name, s] : sleepers_)
@@ -73,7 +76,11 @@ void RoutineRunner::say(const std::string& sleeper, const std::string& text) {
 }
 
 routine::Inputs RoutineRunner::inputs(const SleeperRun& s) const {
-    return routine::Inputs{cfg_, sensors_, s.zone, clock_.wall_now(), clock_.steady_now(),
+    return routine::Inputs{cfg_,
+                           sensors_,
+                           s.zone,
+                           clock_.wall_now(),
+                           clock_.steady_now(),
                            actuators_.pad_on(s.spec->heating_pad)};
 }
 
@@ -87,7 +94,8 @@ void RoutineRunner::start() {
         if (doc.contains("sleepers") && doc["sleepers"].contains(name)) {
             const auto& j = doc["sleepers"][name];
             if (j.value("night", "") == s->st.night) {
-                for (const auto& id : j.value("done", std::vector<std::string>{})) s->st.done.insert(id);
+                for (const auto& id : j.value("done", std::vector<std::string>{}))
+                    s->st.done.insert(id);
                 s->st.heats_tonight = j.value("heats", 0);
                 s->st.manual_off_tonight = j.value("manual_off", false);
             }
@@ -107,11 +115,12 @@ void RoutineRunner::start() {
                 continue;
             }
             const auto left = std::chrono::duration_cast<std::chrono::seconds>(off_at - now);
-            const auto granted = actuators_.heat_on(pad, left, "resuming the session a restart interrupted", true);
+            const auto granted =
+                actuators_.heat_on(pad, left, "resuming the session a restart interrupted", true);
             if (granted.count() > 0)
-                say(name, fmt::format("resumed the interrupted heat session: {} s left", granted.count()));
-            else
-                say(name, "not resuming the interrupted heat session");
+                say(name, fmt::format("resumed the interrupted heat session: {} s left",
+                                      granted.count()));
+            else say(name, "not resuming the interrupted heat session");
         }
     }
     for (auto& [name, s] : sleepers_) evaluate(*s);
@@ -143,11 +152,12 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
     }
     if (night == s.st.night && plan) {
         // Same night; the adapted evening may have moved steps that are still to come.
-        const bool moved = !s.plan || s.plan->steps.size() != plan->steps.size() ||
-                           !std::equal(plan->steps.begin(), plan->steps.end(), s.plan->steps.begin(),
-                                       [](const routine::Step& a, const routine::Step& b) {
-                                           return a.id == b.id && a.at == b.at;
-                                       });
+        const bool moved =
+            !s.plan || s.plan->steps.size() != plan->steps.size() ||
+            !std::equal(plan->steps.begin(), plan->steps.end(), s.plan->steps.begin(),
+                        [](const routine::Step& a, const routine::Step& b) {
+                            return a.id == b.id && a.at == b.at;
+                        });
         s.plan = std::move(plan);
         if (moved && plan_changed_) plan_changed_(s.name);
         return;
@@ -165,8 +175,9 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
     for (const auto& step : s.plan->steps)
         steps += fmt::format("{}{} {}", steps.empty() ? "" : ", ",
                              local_text(s.zone, step.at).substr(11, 5), step.id);
-    say(s.spec->name, fmt::format("night of {}: bedtime {}; {}", night, local_text(s.zone, s.plan->bedtime),
-                                  steps.empty() ? "no timed steps" : steps));
+    say(s.spec->name,
+        fmt::format("night of {}: bedtime {}; {}", night, local_text(s.zone, s.plan->bedtime),
+                    steps.empty() ? "no timed steps" : steps));
     if (plan_changed_) plan_changed_(s.name);
 }
 
@@ -184,9 +195,11 @@ void RoutineRunner::evaluate(SleeperRun& s) {
                 s.st.done.insert(step.id);
                 s.missed.insert(step.id);
                 changed = true;
-                say(s.spec->name, fmt::format("{} missed: due at {}, {} min ago", step.id,
-                                              local_text(s.zone, step.at).substr(11, 5),
-                                              std::chrono::duration_cast<std::chrono::minutes>(now - step.at).count()));
+                say(s.spec->name,
+                    fmt::format(
+                        "{} missed: due at {}, {} min ago", step.id,
+                        local_text(s.zone, step.at).substr(11, 5),
+                        std::chrono::duration_cast<std::chrono::minutes>(now - step.at).count()));
                 continue;
             }
             const RoutineDecision d = routine::decide_step(*s.spec, step, *s.plan, s.st, inputs(s));
@@ -249,7 +262,8 @@ std::string RoutineRunner::next_step_text() const {
         for (const auto& step : s->plan->steps) {
             if (step.at <= now || s->st.done.count(step.id) || (best && step.at >= *best)) continue;
             best = step.at;
-            text = fmt::format("{} {} {}", name, step.id, local_text(s->zone, step.at).substr(11, 5));
+            text =
+                fmt::format("{} {} {}", name, step.id, local_text(s->zone, step.at).substr(11, 5));
         }
     }
     return text;
@@ -260,10 +274,12 @@ void RoutineRunner::apply(SleeperRun& s, const RoutineDecision& d, bool from_epi
     const WallTime now = clock_.wall_now();
     for (const auto& action : d.actions) {
         if (const auto* n = std::get_if<routine::Notify>(&action)) {
-            notify(integrations::Reminder{s.spec->name, n->step, n->title, n->message, n->urgent, now});
+            notify(integrations::Reminder{s.spec->name, n->step, n->title, n->message, n->urgent,
+                                          now});
             ++counters_.reminders_sent;
         } else if (const auto* h = std::get_if<routine::HeatOn>(&action)) {
-            if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 && from_episode)
+            if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 &&
+                from_episode)
                 ++s.st.heats_tonight;
         } else if (const auto* m = std::get_if<routine::MoveBed>(&action)) {
             if (actuators_.move_bed(s.spec->bed, m->preset, d.reason)) s.st.last_bed_move = now;

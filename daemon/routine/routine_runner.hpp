@@ -21,8 +21,8 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "actuators.hpp"
 #include "notifier.hpp"
@@ -48,7 +48,8 @@ public:
     // Where tonight's evening comes from (the cramp log's adaptive tier);
     // unset = the configured routine. The reference must stay valid until the
     // next call for that sleeper.
-    using EveningSource = std::function<const config::SleeperSpec&(const std::string& sleeper, WallTime now)>;
+    using EveningSource =
+        std::function<const config::SleeperSpec&(const std::string& sleeper, WallTime now)>;
     void set_evening_source(EveningSource fn) { evening_ = std::move(fn); }
     // A step ran and acted (a reminder sent, heat on), for "what helps".
     using StepRan = std::function<void(const std::string& sleeper, const std::string& night,
@@ -64,7 +65,9 @@ public:
     // Where every reminder (steps, episodes, notify()) goes instead of straight
     // to the notifiers: App's ReminderDesk (quiet hours, snooze), which calls
     // send_now(). Unset (simulate, tests) = straight to the notifiers.
-    void set_outgoing(std::function<int(const integrations::Reminder&)> fn) { outgoing_ = std::move(fn); }
+    void set_outgoing(std::function<int(const integrations::Reminder&)> fn) {
+        outgoing_ = std::move(fn);
+    }
     // To the sleeper's notifiers now; returns how many.
     int send_now(const integrations::Reminder& r);
     // Tonight's bedtime (the current plan's), if there is one.
@@ -76,7 +79,9 @@ public:
     // {"night","bedtime","steps":[{"id","at","state"}]} for `<base>/<sleeper>/plan`.
     nlohmann::json plan_json(const std::string& sleeper) const;
     // Called when a sleeper's plan or step states change.
-    void on_plan_changed(std::function<void(const std::string& sleeper)> fn) { plan_changed_ = std::move(fn); }
+    void on_plan_changed(std::function<void(const std::string& sleeper)> fn) {
+        plan_changed_ = std::move(fn);
+    }
     std::vector<std::string> sleeper_names() const;
     // An accepted episode of `sleeper` (the engine routed it; "" or a sleeper
     // this runner does not have: ignored).

@@ -13,13 +13,15 @@ constexpr std::size_t kEpisodeMemory = 4096;
 // A printable, bounded rendering of an untrusted topic for the log.
 std::string printable(std::string_view s, std::size_t max = 96) {
     std::string out;
-    for (char c : s.substr(0, max)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+    for (char c : s.substr(0, max))
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
     if (s.size() > max) out += "...";
     return out;
 }
 }  // namespace
 
-Engine::Engine(Clock& clock, Bus& bus, Counters& counters, std::shared_ptr<const config::Config> cfg)
+Engine::Engine(Clock& clock, Bus& bus, Counters& counters,
+               std::shared_ptr<const config::Config> cfg)
     : clock_(clock), bus_(bus), counters_(counters), cfg_(std::move(cfg)), log_(logger("engine")) {}
 
 void Engine::start() { sync_subscriptions(); }
@@ -40,12 +42,16 @@ void Engine::sync_subscriptions() {
         if (!fresh) it->second = std::max(it->second, w.qos);
     }
     for (auto it = subscribed_.begin(); it != subscribed_.end();) {
-        if (wanted.count(*it)) { ++it; continue; }
+        if (wanted.count(*it)) {
+            ++it;
+            continue;
+        }
         bus_.unsubscribe(*it);
         it = subscribed_.erase(it);
     }
     for (const auto& [filter, qos] : wanted) {
-        bus_.subscribe(filter, qos, [this, filter = filter](const Message& m) { on_message(filter, m); });
+        bus_.subscribe(filter, qos,
+                       [this, filter = filter](const Message& m) { on_message(filter, m); });
         subscribed_.insert(filter);
     }
 }
@@ -111,8 +117,9 @@ void Engine::on_episode(const config::WearableSpec& spec, const Message& msg) {
         return;
     }
     ++counters_.episodes_accepted;
-    log_->info("episode {}/{}: {}s{}{}", e.source, e.id_text, to_text(episode_field(e, "duration_s")),
-               e.muscle.empty() ? "" : " " + e.muscle, e.side.empty() ? "" : " (" + e.side + ")");
+    log_->info("episode {}/{}: {}s{}{}", e.source, e.id_text,
+               to_text(episode_field(e, "duration_s")), e.muscle.empty() ? "" : " " + e.muscle,
+               e.side.empty() ? "" : " (" + e.side + ")");
     if (episode_listener_) episode_listener_(e, reading->sleeper);
     Trigger t;
     t.episode = &e;
@@ -125,7 +132,8 @@ void Engine::execute(const Decision& d) {
     for (const auto& note : d.stale_notes) {
         ++counters_.stale_sensor_checks;
         std::uint64_t suppressed = 0;
-        if (stale_log_.allow(clock_.steady_now(), suppressed)) log_->warn("{}; rule not applied", note);
+        if (stale_log_.allow(clock_.steady_now(), suppressed))
+            log_->warn("{}; rule not applied", note);
     }
     for (const auto& bad : d.bad_topics) log_->warn("{}; action skipped", bad);
     counters_.rules_fired += d.rules_fired.size();
@@ -152,7 +160,8 @@ bool Engine::remember_episode(const std::string& key) {
         seen_slots_.assign(kSeenSlots, 0);
     }
     auto& slot = seen_slots_[h & (kSeenSlots - 1)];
-    if (slot != 0 && std::find(seen_ring_.begin(), seen_ring_.end(), h) != seen_ring_.end()) return false;
+    if (slot != 0 && std::find(seen_ring_.begin(), seen_ring_.end(), h) != seen_ring_.end())
+        return false;
     auto& oldest = seen_ring_[seen_next_];
     if (oldest != 0) --seen_slots_[oldest & (kSeenSlots - 1)];
     oldest = h;

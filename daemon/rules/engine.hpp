@@ -71,7 +71,8 @@ private:
     // so a new id (the common case) is usually told apart without scanning
     // the ring (4096 compares, about 10k instructions per episode).
     std::vector<std::uint64_t> seen_ring_;
-    std::vector<std::uint16_t> seen_slots_;  // kSeenSlots counters; at most 4096 in all, so no overflow
+    std::vector<std::uint16_t>
+        seen_slots_;  // kSeenSlots counters; at most 4096 in all, so no overflow
     std::size_t seen_next_ = 0;
     EpisodeListener episode_listener_;
     std::function<void(const std::string&)> sensor_listener_;

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         pick < verbs * 20 ? commands::kVerbs[pick % verbs].name : in.take_line();
     const auto request = commands::parse_command(verb, in.rest(), fuzz::fixed_now());
     // A request_id that is taken is always one that is safe in a reply topic.
-    if (!request.request_id.empty() && !commands::valid_request_id(request.request_id)) std::abort();
+    if (!request.request_id.empty() && !commands::valid_request_id(request.request_id))
+        std::abort();
     if (const auto* err = std::get_if<commands::CommandError>(&request.command))
         if (err->reason.empty()) std::abort();
     return 0;

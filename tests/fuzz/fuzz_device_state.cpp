@@ -52,14 +52,22 @@ const std::vector<Codec>& codecs() {
         v.push_back(make(integrations::kTasmota, false, {{"topic", "pad"}}));
         v.push_back(make(integrations::kTasmota, false, {{"topic", "pad2"}, {"relay", "2"}}));
         v.push_back(make(integrations::kShellyGen2, false, {{"prefix", "shelly-pad"}}));
-        v.push_back(make(integrations::kEsphome, false, {{"node", "bedside"}, {"object_id", "pad"}}));
+        v.push_back(
+            make(integrations::kEsphome, false, {{"node", "bedside"}, {"object_id", "pad"}}));
         v.push_back(make(integrations::kEsphome, true, {{"node", "bed"}, {"object_id", "legs"}}));
         v.push_back(make(integrations::kGeneric, false,
-                         {{"on_topic", "pad/cmd"}, {"state_topic", "pad/state"}, {"state_on", "1"}, {"state_off", "0"}}));
+                         {{"on_topic", "pad/cmd"},
+                          {"state_topic", "pad/state"},
+                          {"state_on", "1"},
+                          {"state_off", "0"}}));
         v.push_back(make(integrations::kGeneric, false,
-                         {{"on_topic", "pad/cmd"}, {"state_topic", "pad/+/state"}, {"state_json", "relays.0.state"}}));
+                         {{"on_topic", "pad/cmd"},
+                          {"state_topic", "pad/+/state"},
+                          {"state_json", "relays.0.state"}}));
         v.push_back(make(integrations::kGeneric, true,
-                         {{"position_topic", "bed/set"}, {"position_state_topic", "bed/#"}, {"position_json", "pos"}}));
+                         {{"position_topic", "bed/set"},
+                          {"position_state_topic", "bed/#"},
+                          {"position_json", "pos"}}));
         return v;
     }();
     return all;
@@ -68,7 +76,8 @@ const std::vector<Codec>& codecs() {
 // A concrete topic a filter matches ('+' and '#' filled in), or the raw text.
 std::string topic_for(const std::string& filter) {
     std::string t;
-    for (char c : filter) t += c == '+' ? std::string("x") : c == '#' ? std::string("a/b") : std::string(1, c);
+    for (char c : filter)
+        t += c == '+' ? std::string("x") : c == '#' ? std::string("a/b") : std::string(1, c);
     return t;
 }
 
@@ -99,7 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 for (const auto& c : codec.pad->turn_on_with(std::chrono::seconds(1800), *learned))
                     if (c.payload.find("on_time") != std::string::npos ||
                         c.payload.find("countdown") != std::string::npos ||
-                        c.payload.find("toggle_after") != std::string::npos || c.topic.find("PulseTime") != std::string::npos)
+                        c.payload.find("toggle_after") != std::string::npos ||
+                        c.topic.find("PulseTime") != std::string::npos)
                         std::abort();
             (void)codec.pad->prepare_with(std::chrono::seconds(1800), *learned);
         }

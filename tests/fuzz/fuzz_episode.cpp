@@ -61,9 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = parse_episode(spec, spec.topic, payload, now);
     if (auto* e = std::get_if<Episode>(&parsed)) {
         // What an accepted episode promises to everything downstream.
-        if (!std::isfinite(e->duration_s) || e->duration_s < 0 || e->duration_s > spec.max_duration_s) std::abort();
+        if (!std::isfinite(e->duration_s) || e->duration_s < 0 ||
+            e->duration_s > spec.max_duration_s)
+            std::abort();
         if (e->id_text.empty() || e->start > now + spec.max_future_skew) std::abort();
-        if (e->severity && (*e->severity < spec.severity_min || *e->severity > spec.severity_max)) std::abort();
+        if (e->severity && (*e->severity < spec.severity_min || *e->severity > spec.severity_max))
+            std::abort();
         for (const char* f : {"id", "source", "start", "duration_s", "muscle", "side", "severity"})
             (void)to_json_text(episode_field(*e, f));
     } else if (std::get<Rejection>(parsed).reason.empty()) {

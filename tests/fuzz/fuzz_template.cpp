@@ -15,14 +15,22 @@ namespace {
 
 Value value_for(std::string_view path) {
     switch (std::hash<std::string_view>{}(path) % 8) {
-        case 0: return {};
-        case 1: return true;
-        case 2: return std::numeric_limits<std::int64_t>::min();
-        case 3: return std::numeric_limits<double>::quiet_NaN();
-        case 4: return -std::numeric_limits<double>::infinity();
-        case 5: return 1e308;
-        case 6: return std::string("quote \" backslash \\ newline \n nul ") + '\0' + "\xff";
-        default: return std::string(path);
+        case 0:
+            return {};
+        case 1:
+            return true;
+        case 2:
+            return std::numeric_limits<std::int64_t>::min();
+        case 3:
+            return std::numeric_limits<double>::quiet_NaN();
+        case 4:
+            return -std::numeric_limits<double>::infinity();
+        case 5:
+            return 1e308;
+        case 6:
+            return std::string("quote \" backslash \\ newline \n nul ") + '\0' + "\xff";
+        default:
+            return std::string(path);
     }
 }
 

@@ -47,12 +47,14 @@ const std::string kEpisodeTopic = "e2e/band/episode";
 // that no confirmation retry is sent while a test runs.
 const std::string kConfig = R"(
 mqtt:
-  client_id: )" + kClientId + R"(
+  client_id: )" + kClientId +
+                            R"(
   base_topic: )" + kBase + R"(
   reconnect: {min: 1s, max: 2s}
 wearables:
   - name: band
-    topic: )" + kEpisodeTopic + R"(
+    topic: )" + kEpisodeTopic +
+                            R"(
     qos: 1
     fields: {id: id, duration: duration_s, muscle: muscle}
 actuators:
@@ -95,7 +97,8 @@ bool wait_status(const std::string& uri, const std::string& want, std::chrono::s
 }
 
 // The log read exactly as bedtimectl reads it: a read-only connection.
-std::optional<StoredEpisode> stored(const std::string& db, const std::string& source, const std::string& id) {
+std::optional<StoredEpisode> stored(const std::string& db, const std::string& source,
+                                    const std::string& id) {
     if (!std::filesystem::exists(db)) return std::nullopt;
     EpisodeStore store(db, EpisodeStore::Mode::read_only);
     return store.find(source, id);
@@ -108,7 +111,8 @@ std::int64_t stored_count(const std::string& db) {
 }
 
 std::string episode(int n) {
-    return json{{"id", "ep-" + std::to_string(n)}, {"duration_s", 20 + n % 40}, {"muscle", "calf"}}.dump();
+    return json{{"id", "ep-" + std::to_string(n)}, {"duration_s", 20 + n % 40}, {"muscle", "calf"}}
+        .dump();
 }
 
 // ---------------------------------------------------------------------------
@@ -127,13 +131,15 @@ TEST(CrampLogProcess, AnEpisodeTheDaemonAcknowledgedIsOnDiskWhenItIsKilled) {
     const std::string log = broker.log_path();
 
     TestClient wearable(broker.uri());
-    wearable.publish(kEpisodeTopic, R"({"id":"acked-1","duration_s":45,"muscle":"calf"})", 1, false);
+    wearable.publish(kEpisodeTopic, R"({"id":"acked-1","duration_s":45,"muscle":"calf"})", 1,
+                     false);
 
     // mosquitto logs "Sending PUBLISH to <id> (d0, q1, r0, m<MID>, '<topic>', ...)"
     // when it forwards the episode, and "Received PUBACK from <id> (Mid: <MID>, RC:0)"
     // when the daemon acknowledges it. Both are written (and flushed) as
     // they happen, so polling the file sees the PUBACK moments after it.
-    const std::regex sent("Sending PUBLISH to " + kClientId + R"( \(d\d, q1, r\d, m(\d+), ')" + kEpisodeTopic + "'");
+    const std::regex sent("Sending PUBLISH to " + kClientId + R"( \(d\d, q1, r\d, m(\d+), ')" +
+                          kEpisodeTopic + "'");
     std::string mid;
     ASSERT_TRUE(wait_until(
         [&] {
@@ -146,7 +152,8 @@ TEST(CrampLogProcess, AnEpisodeTheDaemonAcknowledgedIsOnDiskWhenItIsKilled) {
         20s))
         << read_all(log);
     const std::string puback = "Received PUBACK from " + kClientId + " (Mid: " + mid + ",";
-    ASSERT_TRUE(wait_until([&] { return read_all(log).find(puback) != std::string::npos; }, 20s, 1ms))
+    ASSERT_TRUE(
+        wait_until([&] { return read_all(log).find(puback) != std::string::npos; }, 20s, 1ms))
         << read_all(log);
     // At once: no graceful stop, no chance to write anything after the ack.
     daemon.kill9();
@@ -174,8 +181,9 @@ TEST(CrampLogProcess, KillNineMidBurstLosesNoEpisodeAndStoresNoneTwice) {
     int sent = 0;
     auto publish_up_to = [&](int last) {
         for (; sent < last; ++sent) {
-            wearable.publish(kEpisodeTopic, episode(sent), 1, false);  // waits for the broker's PUBACK
-            std::this_thread::sleep_for(5ms);                          // about 200 a second
+            wearable.publish(kEpisodeTopic, episode(sent), 1,
+                             false);           // waits for the broker's PUBACK
+            std::this_thread::sleep_for(5ms);  // about 200 a second
         }
     };
     publish_up_to(kKillAfter);
@@ -208,7 +216,8 @@ TEST(CrampLogProcess, KillNineMidBurstLosesNoEpisodeAndStoresNoneTwice) {
     // daemon and comes again with DUP set, sometimes none was. Recorded (in
     // the XML report), not asserted.
     RecordProperty("redelivered",
-                   static_cast<int>(count_of(read_all(broker.log_path()), "Sending PUBLISH to " + kClientId + " (d1")));
+                   static_cast<int>(count_of(read_all(broker.log_path()),
+                                             "Sending PUBLISH to " + kClientId + " (d1")));
     for (int n = 0; n < kTotal; ++n)
         EXPECT_EQ(ids.count("ep-" + std::to_string(n)), 1u) << "ep-" << n;
 }
@@ -228,9 +237,9 @@ protected:
 
     SplitOutput ctl(std::vector<std::string> args) {
         args.insert(args.begin(), kCtl);
-        for (const std::string& a : {std::string("--broker"), broker_.uri(), std::string("--base"), kBase,
-                                     std::string("--state-dir"), daemon_.state_dir(), std::string("--timeout"),
-                                     std::string("15")})
+        for (const std::string& a : {std::string("--broker"), broker_.uri(), std::string("--base"),
+                                     kBase, std::string("--state-dir"), daemon_.state_dir(),
+                                     std::string("--timeout"), std::string("15")})
             args.push_back(a);
         return run_split(std::move(args), 30s);
     }
@@ -279,7 +288,8 @@ TEST_F(CrampLogCommands, LogConfirmFalsePositiveEditAndDeleteChangeTheLog) {
     ASSERT_EQ(fp.rc, 0) << fp.err;
     EXPECT_EQ(stored(daemon_.db(), "manual", id)->status, "false_positive");
 
-    auto edited = ctl({"edit", "manual", id, "--duration", "1m30s", "--no-swelling", "--severity", "7"});
+    auto edited =
+        ctl({"edit", "manual", id, "--duration", "1m30s", "--no-swelling", "--severity", "7"});
     ASSERT_EQ(edited.rc, 0) << edited.err;
     EXPECT_EQ(edited.out, "edited\n");
     row = stored(daemon_.db(), "manual", id);
@@ -353,8 +363,10 @@ TEST_F(CrampLogCommands, ATierSetByHandShowsInWhyPlanAndStats) {
             },
             15s))
             << daemon_.output();
-        for (const char* k : {"night", "bedtime", "tier", "steps"}) EXPECT_TRUE(plan->contains(k)) << k;
-        for (const char* k : {"tonight", "last_7_days", "rate_28d_per_week", "tier", "trend", "last_episode"})
+        for (const char* k : {"night", "bedtime", "tier", "steps"})
+            EXPECT_TRUE(plan->contains(k)) << k;
+        for (const char* k :
+             {"tonight", "last_7_days", "rate_28d_per_week", "tier", "trend", "last_episode"})
             EXPECT_TRUE(stats->contains(k)) << k;
         EXPECT_EQ((*stats)["tier"], "calm");
     }
@@ -398,7 +410,8 @@ TEST_F(CrampLogCommands, AMalformedCommandIsRefusedOnTheReplyTopicAndTheDaemonRu
     EXPECT_EQ(refused.value("ok", true), false) << refused.dump();
     ASSERT_TRUE(refused.contains("error")) << refused.dump();
     EXPECT_TRUE(refused["error"].is_string());
-    EXPECT_NE(refused["error"].get<std::string>().find("severity"), std::string::npos) << refused.dump();
+    EXPECT_NE(refused["error"].get<std::string>().find("severity"), std::string::npos)
+        << refused.dump();
 
     // Still serving: the next command is answered, and only then is the
     // daemon's log read (the refusal was logged before its reply went out).
@@ -416,14 +429,16 @@ TEST(CrampLogProcess, ARetainedCommandIsIgnored) {
     client.subscribe(kBase + "/reply/#");
     // Left retained before the daemon starts: its subscription replays it
     // with the retain flag set, as on every reconnect.
-    client.publish(kBase + "/cmd/log", R"({"sleeper":"alex","id":"retained-1","request_id":"ret-1"})", 1, true);
+    client.publish(kBase + "/cmd/log",
+                   R"({"sleeper":"alex","id":"retained-1","request_id":"ret-1"})", 1, true);
     Daemon daemon(broker.uri());
     daemon.start();
     ASSERT_TRUE(wait_status(broker.uri(), "online", 20s)) << daemon.output();
     ASSERT_TRUE(daemon.wait_for_output("retained commands are ignored", 20s)) << daemon.output();
 
     // Published after the retained one on the same topic, so answered after it.
-    client.publish(kBase + "/cmd/log", R"({"sleeper":"alex","id":"live-1","request_id":"live-1"})", 1, false);
+    client.publish(kBase + "/cmd/log", R"({"sleeper":"alex","id":"live-1","request_id":"live-1"})",
+                   1, false);
     std::vector<std::string> replies;
     while (auto m = client.next(15s)) {
         replies.push_back(m->topic);

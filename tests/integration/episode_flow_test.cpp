@@ -127,8 +127,8 @@ TEST_F(EpisodeFlow, TheLast4096EpisodeIdsAreRememberedAndOlderOnesForgotten) {
     ASSERT_TRUE(wait_until([&] { return daemon->counters().episodes_accepted == kEpisodes; }, 60s))
         << daemon->counters().episodes_accepted;
     publish_episode(std::to_string(kEpisodes - 1), 20);  // newest: remembered
-    publish_episode("4000", 20);                          // inside the window
-    publish_episode("0", 20);                             // 4100 ids ago: forgotten
+    publish_episode("4000", 20);                         // inside the window
+    publish_episode("0", 20);                            // 4100 ids ago: forgotten
     ASSERT_TRUE(wait_until(
         [&] {
             const auto c = daemon->counters();
@@ -152,12 +152,21 @@ TEST_F(EpisodeFlow, SensorRuleRendersTheReading) {
 
 TEST_F(EpisodeFlow, MalformedPayloadsAreCountedAndAValidEpisodeStillWorks) {
     constexpr int kBad = 500;
-    const std::vector<std::string> bad{
-        "", "not json", "{", "[]", R"({"id":1})", R"({"duration_s":30})", R"({"id":true,"duration_s":30})",
-        R"({"id":1,"duration_s":-4})", R"({"id":1,"duration_s":"30"})", R"({"id":1,"duration_s":1e308})",
-        std::string("\xff\xfe{\"id\":1}", 10), R"({"id":1,"duration_s":30,"muscle":7})",
-        std::string(30, '[') + std::string(30, ']')};
-    for (int i = 0; i < kBad; ++i) client->publish("wearable/episode", bad[static_cast<std::size_t>(i) % bad.size()], 0);
+    const std::vector<std::string> bad{"",
+                                       "not json",
+                                       "{",
+                                       "[]",
+                                       R"({"id":1})",
+                                       R"({"duration_s":30})",
+                                       R"({"id":true,"duration_s":30})",
+                                       R"({"id":1,"duration_s":-4})",
+                                       R"({"id":1,"duration_s":"30"})",
+                                       R"({"id":1,"duration_s":1e308})",
+                                       std::string("\xff\xfe{\"id\":1}", 10),
+                                       R"({"id":1,"duration_s":30,"muscle":7})",
+                                       std::string(30, '[') + std::string(30, ']')};
+    for (int i = 0; i < kBad; ++i)
+        client->publish("wearable/episode", bad[static_cast<std::size_t>(i) % bad.size()], 0);
     // One oversized payload on a sensor topic as well.
     client->publish("sensors/room", std::string(5000, 'x'), 0);
     publish_episode("900", 30);

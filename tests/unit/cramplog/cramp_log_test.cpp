@@ -45,9 +45,12 @@ protected:
     void TearDown() override { std::filesystem::remove_all(dir); }
 
     std::unique_ptr<CrampLog> open() {
-        auto log = std::make_unique<CrampLog>(clock, counters, cfg, CrampLog::Options{dir + "/bedtimed.db", false, {}, {}});
+        auto log = std::make_unique<CrampLog>(
+            clock, counters, cfg, CrampLog::Options{dir + "/bedtimed.db", false, {}, {}});
         log->set_sender([this](const integrations::Reminder& r) { sent.push_back(r); });
-        log->set_timeline([this](const std::string& who, const std::string& what) { said.push_back(who + ": " + what); });
+        log->set_timeline([this](const std::string& who, const std::string& what) {
+            said.push_back(who + ": " + what);
+        });
         log->start();
         return log;
     }
@@ -60,7 +63,8 @@ protected:
         return c;
     }
     int notices(const std::string& step = "notice") const {
-        return static_cast<int>(std::count_if(sent.begin(), sent.end(), [&](const auto& r) { return r.step == step; }));
+        return static_cast<int>(
+            std::count_if(sent.begin(), sent.end(), [&](const auto& r) { return r.step == step; }));
     }
 };
 
@@ -110,7 +114,9 @@ TEST_F(CrampLogTest, AWearableCrampLongerThanTenMinutesIsWorthDiscussing) {
 
 TEST_F(CrampLogTest, AFalsePositiveNoLongerCountsAndDeleteRemovesIt) {
     auto log = open();
-    ASSERT_TRUE(log->log(commands::LogEpisode{"sam", clock.wall_now(), 30, "calf", "", "", {}, {}, "x1"}).ok);
+    ASSERT_TRUE(
+        log->log(commands::LogEpisode{"sam", clock.wall_now(), 30, "calf", "", "", {}, {}, "x1"})
+            .ok);
     EXPECT_EQ(log->stats("sam").tonight, 1);
     ASSERT_TRUE(log->mark({commands::MarkEpisode::Mark::false_positive, "manual", "x1"}).ok);
     EXPECT_EQ(log->stats("sam").tonight, 0);
@@ -118,7 +124,8 @@ TEST_F(CrampLogTest, AFalsePositiveNoLongerCountsAndDeleteRemovesIt) {
     const auto again = log->mark({commands::MarkEpisode::Mark::remove, "manual", "x1"});
     EXPECT_FALSE(again.ok);
     EXPECT_EQ(again.error, "no episode manual/x1");
-    EXPECT_FALSE(log->log(commands::LogEpisode{"nobody", clock.wall_now(), 0, "", "", "", {}, {}, ""}).ok);
+    EXPECT_FALSE(
+        log->log(commands::LogEpisode{"nobody", clock.wall_now(), 0, "", "", "", {}, {}, ""}).ok);
 }
 
 TEST_F(CrampLogTest, AFrequentTierChangesTonightsEveningAndTheReasonIsRecorded) {
@@ -156,11 +163,13 @@ TEST_F(CrampLogTest, CrampsMostNightsRaiseTheTierAfterItsMinimumAgeAndItIsKeptAc
     EXPECT_EQ(log->tier("sam"), cramplog::Tier::frequent);
     EXPECT_EQ(counters.tier_changes, 1u);
     bool reasoned = false;
-    for (const auto& s : said) reasoned = reasoned || s.find("tier calm → frequent") != std::string::npos;
+    for (const auto& s : said)
+        reasoned = reasoned || s.find("tier calm → frequent") != std::string::npos;
     EXPECT_TRUE(reasoned);
     log.reset();
     log = open();
-    EXPECT_EQ(log->tier("sam"), cramplog::Tier::frequent) << "the tier is read back, not recomputed from calm";
+    EXPECT_EQ(log->tier("sam"), cramplog::Tier::frequent)
+        << "the tier is read back, not recomputed from calm";
 }
 
 TEST(CrampLogImmobility, FourHoursSittingStillRecordTravelAndACrampAfterItGetsTheClotNotice) {
@@ -174,7 +183,8 @@ sleepers:
   - name: sam
     bedtime: "22:30"
     immobility: {sensor: in_car, for: 4h}
-)", "test.yaml"));
+)",
+                                                                           "test.yaml"));
     ManualClock clock(kEvening);
     Counters counters;
     std::vector<integrations::Reminder> sent;
@@ -195,7 +205,8 @@ sleepers:
     }
     EXPECT_TRUE(sent.empty());
     clock.advance(std::chrono::hours(6));
-    ASSERT_TRUE(log.log(commands::LogEpisode{"sam", clock.wall_now(), 60, "calf", "", "", {}, {}, ""}).ok);
+    ASSERT_TRUE(
+        log.log(commands::LogEpisode{"sam", clock.wall_now(), 60, "calf", "", "", {}, {}, ""}).ok);
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_TRUE(sent[0].urgent);
     EXPECT_NE(sent[0].message.find("long travel"), std::string::npos) << sent[0].message;

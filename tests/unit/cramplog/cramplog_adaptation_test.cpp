@@ -12,8 +12,8 @@
 #include "adaptation.hpp"
 
 using bedtimed::config::SleeperSpec;
-using bedtimed::cramplog::adjustments_for;
 using bedtimed::cramplog::Adjustments;
+using bedtimed::cramplog::adjustments_for;
 using bedtimed::cramplog::clusters_early;
 using bedtimed::cramplog::decide_tier;
 using bedtimed::cramplog::describe_change;
@@ -123,9 +123,9 @@ TEST(CramplogAdaptation, RateBetweenLeaveAndEnterKeepsTheTier) {
     const TierPolicy policy;
     const auto one = week(1);    // 1/week: between 0.75 and 1.5
     const auto three = week(3);  // 3/week: between 3 and 4
-    for (const auto& [tier, counts] : {std::pair{Tier::calm, one}, std::pair{Tier::moderate, one},
-                                       std::pair{Tier::moderate, three},
-                                       std::pair{Tier::frequent, three}}) {
+    for (const auto& [tier, counts] :
+         {std::pair{Tier::calm, one}, std::pair{Tier::moderate, one},
+          std::pair{Tier::moderate, three}, std::pair{Tier::frequent, three}}) {
         const auto d = decide_tier(policy, {tier, 30}, counts);
         EXPECT_FALSE(d.changed) << tier_name(tier);
         EXPECT_FALSE(d.held) << tier_name(tier);
@@ -220,9 +220,9 @@ TEST(CramplogAdaptation, AdjustmentsPerTier) {
 TEST(CramplogAdaptation, PrewarmNeverExceedsThePadCap) {
     SleeperSpec base;
     EXPECT_EQ(adjustments_for(Tier::frequent, base, minutes(20)).prewarm_minutes, minutes(20));
-    EXPECT_EQ(adjustments_for(Tier::moderate, base, std::chrono::seconds(17 * 60 + 30))
-                  .prewarm_minutes,
-              minutes(17));  // rounded down, never up
+    EXPECT_EQ(
+        adjustments_for(Tier::moderate, base, std::chrono::seconds(17 * 60 + 30)).prewarm_minutes,
+        minutes(17));  // rounded down, never up
     // The configured value itself is clamped too.
     base.prewarm.minutes = minutes(40);
     EXPECT_EQ(adjustments_for(Tier::calm, base, kCap).prewarm_minutes, minutes(30));
@@ -236,11 +236,11 @@ TEST(CramplogAdaptation, PrewarmNeverExceedsThePadCap) {
 
 TEST(CramplogAdaptation, EarlyClusterMovesTheRoutineEarlier) {
     const EarlyClusterPolicy policy;  // >= 60% within 2 h, at least 4 episodes
-    EXPECT_TRUE(clusters_early(policy, {minutes(30), minutes(90), minutes(120), minutes(300),
-                                        minutes(400)}));  // 3 of 5
-    EXPECT_FALSE(clusters_early(policy, {minutes(30), minutes(90), minutes(121), minutes(300),
-                                         minutes(400)}));  // 2 of 5
-    EXPECT_FALSE(clusters_early(policy, {minutes(10), minutes(20), minutes(30)}));  // too few
+    EXPECT_TRUE(clusters_early(
+        policy, {minutes(30), minutes(90), minutes(120), minutes(300), minutes(400)}));  // 3 of 5
+    EXPECT_FALSE(clusters_early(
+        policy, {minutes(30), minutes(90), minutes(121), minutes(300), minutes(400)}));  // 2 of 5
+    EXPECT_FALSE(clusters_early(policy, {minutes(10), minutes(20), minutes(30)}));       // too few
     EXPECT_FALSE(clusters_early(policy, {}));
     EXPECT_FALSE(clusters_early(policy, {minutes(-10), minutes(-5), minutes(300), minutes(10)}));
 

@@ -10,7 +10,8 @@
 namespace bedtimed::cramplog {
 namespace {
 
-StoredEpisode row(std::int64_t id, const std::string& start_iso, double duration, const std::string& muscle = "calf") {
+StoredEpisode row(std::int64_t id, const std::string& start_iso, double duration,
+                  const std::string& muscle = "calf") {
     StoredEpisode e;
     e.row = id;
     e.sleeper = "sam";
@@ -29,10 +30,11 @@ TEST(CramplogReport, CsvIsOldestFirstAndQuotesWhereNeeded) {
     auto late = row(2, "2026-11-27T02:00:00Z", 45, "calf, left \"inner\"");
     late.severity = 6;
     const std::string csv = export_csv({late, row(1, "2026-11-26T01:00:00Z", 30)});
-    EXPECT_EQ(csv,
-              "source,source_id,sleeper,start,duration_s,muscle,side,severity,status\r\n"
-              "band,e1,sam,2026-11-26T01:00:00Z,30,calf,left,,unconfirmed\r\n"
-              "band,e2,sam,2026-11-27T02:00:00Z,45,\"calf, left \"\"inner\"\"\",left,6,unconfirmed\r\n");
+    EXPECT_EQ(
+        csv,
+        "source,source_id,sleeper,start,duration_s,muscle,side,severity,status\r\n"
+        "band,e1,sam,2026-11-26T01:00:00Z,30,calf,left,,unconfirmed\r\n"
+        "band,e2,sam,2026-11-27T02:00:00Z,45,\"calf, left \"\"inner\"\"\",left,6,unconfirmed\r\n");
 }
 
 TEST(CramplogReport, JsonHasTheDocumentedFields) {
@@ -78,7 +80,9 @@ TEST(CramplogReport, SvgDrawsOneBarPerNightAndPerTimeBin) {
     EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
     EXPECT_NE(svg.find("Leg cramps &lt;test&gt;"), std::string::npos);
     std::size_t rects = 0;
-    for (std::size_t p = svg.find("<rect x="); p != std::string::npos; p = svg.find("<rect x=", p + 1)) ++rects;
+    for (std::size_t p = svg.find("<rect x="); p != std::string::npos;
+         p = svg.find("<rect x=", p + 1))
+        ++rects;
     EXPECT_EQ(rects, 56u + 72u);
     EXPECT_NE(svg.find("<title>02:00: 4</title>"), std::string::npos);
     EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");

@@ -20,7 +20,8 @@ WallTime at(local_days day, int hour, int minute) {
     return at_local(berlin(), day, hour * 60 + minute);
 }
 
-StoredEpisode episode(WallTime start, double duration_s = 60, std::optional<double> severity = std::nullopt,
+StoredEpisode episode(WallTime start, double duration_s = 60,
+                      std::optional<double> severity = std::nullopt,
                       const std::string& status = "confirmed") {
     StoredEpisode e;
     e.start = start;
@@ -113,11 +114,11 @@ TEST(CramplogStats, ClockAndBedtimeHistogramBins) {
     const local_days tuesday{2026_y / November / 24};
     ASSERT_EQ(weekday(tuesday), Tuesday);
     const std::vector<StoredEpisode> rows{
-        episode(at(kNight + days(1), 2, 14)),  // +3 h 44 min
-        episode(at(kNight, 19, 29)),           // -3 h 01 min: outside
-        episode(at(kNight, 19, 30)),           // -3 h exactly: bin 0
-        episode(at(kNight + days(1), 10, 29)), // +11 h 59 min: last bin
-        episode(at(tuesday, 23, 0)),           // no bedtime that night
+        episode(at(kNight + days(1), 2, 14)),   // +3 h 44 min
+        episode(at(kNight, 19, 29)),            // -3 h 01 min: outside
+        episode(at(kNight, 19, 30)),            // -3 h exactly: bin 0
+        episode(at(kNight + days(1), 10, 29)),  // +11 h 59 min: last bin
+        episode(at(tuesday, 23, 0)),            // no bedtime that night
     };
     const Stats s = compute_stats(rows, berlin(), kNow, opt);
     EXPECT_EQ(s.clock_histogram[8], 1) << "02:14 is in [02:00, 02:15)";
@@ -136,16 +137,19 @@ TEST(CramplogStats, ClockAndBedtimeHistogramBins) {
 }
 
 TEST(CramplogStats, WithoutBedtimesEveryRowIsUnplanned) {
-    const Stats s = compute_stats({episode(at(kNight, 23, 0)), episode(at(kNight, 23, 5))}, berlin(), kNow);
+    const Stats s =
+        compute_stats({episode(at(kNight, 23, 0)), episode(at(kNight, 23, 5))}, berlin(), kNow);
     EXPECT_EQ(s.bedtime_unplanned, 2);
     EXPECT_EQ(s.bedtime_outside, 0);
-    EXPECT_EQ(std::count(s.bedtime_histogram.begin(), s.bedtime_histogram.end(), 0), Stats::kBedtimeBins);
+    EXPECT_EQ(std::count(s.bedtime_histogram.begin(), s.bedtime_histogram.end(), 0),
+              Stats::kBedtimeBins);
 }
 
 TEST(CramplogStats, MedianDurationOddEvenAndEmpty) {
-    std::vector<StoredEpisode> rows{episode(at(kNight, 23, 0), 30), episode(at(kNight - days(1), 23, 0), 90),
-                                    episode(at(kNight - days(2), 23, 0), 10),
-                                    episode(at(kNight - days(40), 23, 0), 5000)};  // outside 28 nights
+    std::vector<StoredEpisode> rows{
+        episode(at(kNight, 23, 0), 30), episode(at(kNight - days(1), 23, 0), 90),
+        episode(at(kNight - days(2), 23, 0), 10),
+        episode(at(kNight - days(40), 23, 0), 5000)};  // outside 28 nights
     EXPECT_EQ(compute_stats(rows, berlin(), kNow).median_duration_s, 30.0);
     rows.push_back(episode(at(kNight - days(3), 23, 0), 100));
     EXPECT_EQ(compute_stats(rows, berlin(), kNow).median_duration_s, 60.0) << "mean of 30 and 90";
@@ -153,11 +157,13 @@ TEST(CramplogStats, MedianDurationOddEvenAndEmpty) {
 }
 
 TEST(CramplogStats, MeanSeverityUsesOnlyRatedRowsInTheWindow) {
-    const std::vector<StoredEpisode> rows{
-        episode(at(kNight, 23, 0), 60, 3.0), episode(at(kNight, 23, 10), 60, std::nullopt),
-        episode(at(kNight - days(1), 23, 0), 60, 6.0), episode(at(kNight - days(30), 23, 0), 60, 10.0)};
+    const std::vector<StoredEpisode> rows{episode(at(kNight, 23, 0), 60, 3.0),
+                                          episode(at(kNight, 23, 10), 60, std::nullopt),
+                                          episode(at(kNight - days(1), 23, 0), 60, 6.0),
+                                          episode(at(kNight - days(30), 23, 0), 60, 10.0)};
     EXPECT_EQ(compute_stats(rows, berlin(), kNow).mean_severity, 4.5);
-    EXPECT_FALSE(compute_stats({episode(at(kNight, 23, 0))}, berlin(), kNow).mean_severity.has_value());
+    EXPECT_FALSE(
+        compute_stats({episode(at(kNight, 23, 0))}, berlin(), kNow).mean_severity.has_value());
 }
 
 TEST(CramplogStats, TrendRule) {
@@ -177,7 +183,8 @@ TEST(CramplogStats, TrendComparesLastFourteenNightsWithTheFourteenBefore) {
     auto rows_with = [](int recent, int prior) {
         std::vector<StoredEpisode> rows;
         for (int i = 0; i < recent; ++i) rows.push_back(episode(at(kNight - days(i % 14), 23, 0)));
-        for (int i = 0; i < prior; ++i) rows.push_back(episode(at(kNight - days(14 + i % 14), 23, 0)));
+        for (int i = 0; i < prior; ++i)
+            rows.push_back(episode(at(kNight - days(14 + i % 14), 23, 0)));
         return rows;
     };
     Stats s = compute_stats(rows_with(9, 4), berlin(), kNow);
@@ -197,9 +204,9 @@ TEST(CramplogStats, FallBackNightBinsByLocalClockAndElapsedTimeSinceBedtime) {
     const local_days evening{2026_y / October / 24};
     StatsOptions opt;
     opt.bedtime = Bedtimes{};
-    opt.bedtime->fill(22 * 60 + 30);  // 20:30 UTC
-    const auto first = sys_days{2026_y / October / 25} + 14min;            // 02:14 CEST
-    const auto second = sys_days{2026_y / October / 25} + 1h + 14min;      // 02:14 CET
+    opt.bedtime->fill(22 * 60 + 30);                                   // 20:30 UTC
+    const auto first = sys_days{2026_y / October / 25} + 14min;        // 02:14 CEST
+    const auto second = sys_days{2026_y / October / 25} + 1h + 14min;  // 02:14 CET
     const std::vector<StoredEpisode> rows{episode(first), episode(second)};
     const Stats s = compute_stats(rows, berlin(), at(evening + days(1), 11, 0), opt);
     EXPECT_EQ(s.tonight, 2);
@@ -213,8 +220,8 @@ TEST(CramplogStats, SpringForwardNightBinsByLocalClockAndElapsedTimeSinceBedtime
     const local_days evening{2026_y / March / 28};
     StatsOptions opt;
     opt.bedtime = Bedtimes{};
-    opt.bedtime->fill(22 * 60 + 30);                                     // 21:30 UTC
-    const auto start = sys_days{2026_y / March / 29} + 1h + 14min;       // 03:14 CEST
+    opt.bedtime->fill(22 * 60 + 30);                                // 21:30 UTC
+    const auto start = sys_days{2026_y / March / 29} + 1h + 14min;  // 03:14 CEST
     // A winter row and a summer row around it, out of order, to exercise the offset cache.
     const std::vector<StoredEpisode> rows{episode(at(evening - days(10), 23, 0)), episode(start),
                                           episode(at(evening - days(3), 23, 0))};
@@ -231,7 +238,8 @@ TEST(CramplogStats, RowOrderDoesNotMatter) {
     opt.bedtime->fill(23 * 60);
     std::vector<StoredEpisode> rows;
     for (int i = 0; i < 400; ++i)
-        rows.push_back(episode(at(kNight - days(i * 7 % 400), (i * 5) % 24, (i * 13) % 60), i, i % 10));
+        rows.push_back(
+            episode(at(kNight - days(i * 7 % 400), (i * 5) % 24, (i * 13) % 60), i, i % 10));
     const Stats a = compute_stats(rows, berlin(), kNow, opt);
     std::reverse(rows.begin(), rows.end());
     std::rotate(rows.begin(), rows.begin() + 123, rows.end());
@@ -243,7 +251,8 @@ TEST(CramplogStats, RowOrderDoesNotMatter) {
     EXPECT_EQ(a.median_duration_s, b.median_duration_s);
     // And the cached offsets agree with a per-row zone lookup.
     std::array<int, Stats::kClockBins> expected{};
-    for (const auto& e : rows) ++expected[static_cast<std::size_t>(local_minutes(berlin(), e.start) / 15)];
+    for (const auto& e : rows)
+        ++expected[static_cast<std::size_t>(local_minutes(berlin(), e.start) / 15)];
     EXPECT_EQ(a.clock_histogram, expected);
 }
 

@@ -40,7 +40,8 @@ protected:
         sqlite3_stmt* st = nullptr;
         sqlite3_prepare_v2(db, (std::string("PRAGMA ") + name).c_str(), -1, &st, nullptr);
         std::string v;
-        if (sqlite3_step(st) == SQLITE_ROW) v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
         sqlite3_close(db);
         return v;
@@ -103,7 +104,8 @@ TEST_F(EpisodeStoreTest, ANewerSchemaIsRefusedNotDamaged) {
         EpisodeStore store(path);
         FAIL() << "opened a newer schema";
     } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("newer than this bedtimed understands"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("newer than this bedtimed understands"),
+                  std::string::npos);
     }
     EXPECT_EQ(pragma("user_version"), "99");
 }
@@ -180,7 +182,8 @@ TEST_F(EpisodeStoreTest, RoutineRunsDecisionsNoticesAndTravelAreKept) {
     EpisodeStore store(path);
     const WallTime t0 = WallTime(std::chrono::seconds(1'795'000'000));
     store.record_step("sam", "2026-11-20", "stretch", t0);
-    store.record_step("sam", "2026-11-20", "stretch", t0 + std::chrono::minutes(1));  // once per night
+    store.record_step("sam", "2026-11-20", "stretch",
+                      t0 + std::chrono::minutes(1));  // once per night
     store.record_step("sam", "2026-11-21", "hydration", t0 + std::chrono::hours(24));
     EXPECT_TRUE(store.acknowledge("sam", "2026-11-20", "stretch"));
     EXPECT_FALSE(store.acknowledge("sam", "2026-11-20", "prewarm")) << "never ran";
@@ -244,7 +247,8 @@ wearables:
   - {name: band, topic: )" + topic + R"(, fields: {id: id, duration: duration_s}}
 sleepers:
   - {name: sam, bedtime: "22:30", wearable: band}
-)", "test.yaml");
+)",
+                                "test.yaml");
 }
 
 TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
@@ -254,8 +258,10 @@ TEST_F(EpisodeStoreTest, TheIntakeCommitsParsedEpisodesForTheirSleeper) {
     EXPECT_TRUE(intake.wants("w/left/episode"));
     EXPECT_FALSE(intake.wants("other"));
     intake.take(Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});
-    intake.take(Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});  // redelivery
-    intake.take(Message{"w/left/episode", R"({"id":"bad","duration_s":"x"})", 1, false});  // rejected
+    intake.take(
+        Message{"w/left/episode", R"({"id":"a1","duration_s":20})", 1, false});  // redelivery
+    intake.take(
+        Message{"w/left/episode", R"({"id":"bad","duration_s":"x"})", 1, false});  // rejected
     EXPECT_EQ(intake.committed(), 1u);
     EXPECT_EQ(intake.duplicates(), 1u);
     EXPECT_EQ(intake.failures(), 0u);
@@ -272,7 +278,8 @@ TEST_F(EpisodeStoreTest, TheIntakeStoresNoEpisodeLargerThanMaxPayloadBytes) {
     const auto cfg = intake_config("w/episode", "mqtt: {max_payload_bytes: 1024}");
     ManualClock clock;
     EpisodeIntake intake(path, cfg, clock);
-    const std::string padded = R"({"id":"big","duration_s":20,"pad":")" + std::string(2000, 'x') + "\"}";
+    const std::string padded =
+        R"({"id":"big","duration_s":20,"pad":")" + std::string(2000, 'x') + "\"}";
     intake.take(Message{"w/episode", padded, 1, false});
     intake.take(Message{"w/episode", R"({"id":"small","duration_s":20})", 1, false});
     EXPECT_EQ(intake.committed(), 1u);
@@ -299,10 +306,15 @@ TEST_F(EpisodeStoreTest, QosZeroEpisodesAreCommittedByTheWriterAndAllOfThemByThe
         }
         EXPECT_TRUE(stored) << "the writer never committed the QoS 0 episode";
         for (int i = 0; i < 2000; ++i)
-            intake.take(Message{"w/episode", R"({"id":"q)" + std::to_string(i) + R"(","duration_s":20})", 0, false});
-        intake.take(Message{"w/episode", R"({"id":"q7","duration_s":20})", 0, false});        // a redelivery
-        intake.take(Message{"w/episode", R"({"id":"bad","duration_s":"x"})", 0, false});      // rejected
-        intake.take(Message{"w/episode", R"({"id":"a1","duration_s":20})", 1, false});        // QoS 1 beside it
+            intake.take(Message{"w/episode",
+                                R"({"id":"q)" + std::to_string(i) + R"(","duration_s":20})", 0,
+                                false});
+        intake.take(
+            Message{"w/episode", R"({"id":"q7","duration_s":20})", 0, false});  // a redelivery
+        intake.take(
+            Message{"w/episode", R"({"id":"bad","duration_s":"x"})", 0, false});  // rejected
+        intake.take(
+            Message{"w/episode", R"({"id":"a1","duration_s":20})", 1, false});  // QoS 1 beside it
     }  // the destructor commits what is still queued
     EpisodeStore reader(path, EpisodeStore::Mode::read_only);
     EXPECT_EQ(reader.count(), 2002);  // first, q0..q1999, a1
@@ -312,7 +324,9 @@ TEST_F(EpisodeStoreTest, QosZeroEpisodesAreCommittedByTheWriterAndAllOfThemByThe
 
 TEST_F(EpisodeStoreTest, InsertAllCommitsEveryEpisodeOrNone) {
     EpisodeStore store(path);
-    auto for_sam = [](const std::string& id) { return EpisodeStore::NewEpisode{episode(id), "sam"}; };
+    auto for_sam = [](const std::string& id) {
+        return EpisodeStore::NewEpisode{episode(id), "sam"};
+    };
     const auto results = store.insert_all({for_sam("a"), for_sam("b"), for_sam("a")});
     ASSERT_EQ(results.size(), 3u);
     EXPECT_EQ(results[0], EpisodeStore::Insert::added);
@@ -322,10 +336,12 @@ TEST_F(EpisodeStoreTest, InsertAllCommitsEveryEpisodeOrNone) {
     // A failure part-way rolls the whole batch back.
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(raw, "CREATE TRIGGER refuse_z BEFORE INSERT ON episodes WHEN NEW.source_id = 'z' "
-                                "BEGIN SELECT RAISE(ABORT, 'refused'); END;",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(raw,
+                     "CREATE TRIGGER refuse_z BEFORE INSERT ON episodes WHEN NEW.source_id = 'z' "
+                     "BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(raw);
     EXPECT_THROW(store.insert_all({for_sam("c"), for_sam("z")}), StoreError);
     EXPECT_EQ(store.count(), 2) << "c was rolled back with z";

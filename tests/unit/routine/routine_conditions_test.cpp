@@ -44,7 +44,8 @@ TEST(RoutineConditions, WeekdaysWindowsInBedAndSensorsGateReminders) {
     h.bus.inject("s/room", "18");
     h.advance(20min);  // 22:15
     EXPECT_EQ(steps_sent(h.bus), (std::vector<std::string>{"supplement", "stretch"}))
-        << "hydration is weekend-only; supplement falls in its window; stretch: out of bed and cool";
+        << "hydration is weekend-only; supplement falls in its window; stretch: out of bed and "
+           "cool";
     EXPECT_TRUE(h.said("hydration skipped: not on this weekday"));
 }
 
@@ -52,8 +53,8 @@ TEST(RoutineConditions, AFailedConditionSaysWhy) {
     Household h(kConfig, *parse_iso8601("2026-11-26T18:00:00+01:00"));
     h.bus.inject("s/bed", "OFF");
     h.advance(3h);
-    h.bus.inject("s/bed", "ON");      // 21:00: already in bed
-    h.advance(1h + 15min);            // 22:15: stretch due; the room has no reading
+    h.bus.inject("s/bed", "ON");  // 21:00: already in bed
+    h.advance(1h + 15min);        // 22:15: stretch due; the room has no reading
     EXPECT_TRUE(h.said("stretch skipped: already in bed"));
     EXPECT_EQ(steps_sent(h.bus), std::vector<std::string>{"supplement"});
 }

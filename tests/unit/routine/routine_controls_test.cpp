@@ -3,9 +3,9 @@
 // and reload behaviour on a recording bus.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
-#include <unistd.h>
 
 #include "ha_publisher.hpp"
 #include "household_fixture.hpp"
@@ -41,7 +41,8 @@ const WallTime kEvening = *parse_iso8601("2026-11-26T18:00:00+01:00");
 const std::string kPadSet = "zigbee2mqtt/pad/set";
 
 std::string fresh_dir(const std::string& name) {
-    const std::string dir = ::testing::TempDir() + "bt-controls-" + name + "-" + std::to_string(::getpid());
+    const std::string dir =
+        ::testing::TempDir() + "bt-controls-" + name + "-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
@@ -134,12 +135,14 @@ TEST(RoutineControls, ANewRevisionOfTheAdaptedEveningReplansTonight) {
     Household h(kHousehold, kEvening);
     config::SleeperSpec evening = h.cfg->sleepers.at(0);
     evening.revision = 1;
-    h.runner->set_evening_source([&](const std::string&, WallTime) -> const config::SleeperSpec& { return evening; });
+    h.runner->set_evening_source(
+        [&](const std::string&, WallTime) -> const config::SleeperSpec& { return evening; });
     EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
     // Every sensor reading re-evaluates the routine.
     h.bus.inject("s/stage", "awake");
     EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
-    for (auto& day : evening.bedtime) day = 23 * 60;  // changed, but still revision 1: the cached plan stands
+    for (auto& day : evening.bedtime)
+        day = 23 * 60;  // changed, but still revision 1: the cached plan stands
     h.bus.inject("s/stage", "awake");
     EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:30");
     evening.revision = 2;
@@ -154,7 +157,8 @@ TEST(RoutineControls, StartNowRunsTonightsStepsFromNowKeepingTheirSpacingAndTheC
     EXPECT_EQ(reminders(h, "glass of water"), 1);
     auto plan = h.runner->plan_json("sam");
     EXPECT_EQ(step_of(plan, "hydration")["state"], "done");
-    EXPECT_EQ(plan["bedtime"], "2026-11-26T18:30:00Z") << "bedtime moved with the steps: 18:00 + 90 min local";
+    EXPECT_EQ(plan["bedtime"], "2026-11-26T18:30:00Z")
+        << "bedtime moved with the steps: 18:00 + 90 min local";
     EXPECT_EQ(plan["running"], true);
     // Stretch is 70 and prewarm 75 minutes after hydration; the heat is capped at the pad's max_on.
     h.advance(70min);
@@ -177,7 +181,8 @@ TEST(RoutineControls, StartNowDoesNotHeatASleeper) {
     h.bus.inject("s/stage", "deep");
     EXPECT_EQ(h.runner->start_now("sam"), "");
     h.advance(1min);
-    EXPECT_FALSE(has_on(h.bus.payloads_on(kPadSet))) << "asleep: no pre-warm, started by hand or not";
+    EXPECT_FALSE(has_on(h.bus.payloads_on(kPadSet)))
+        << "asleep: no pre-warm, started by hand or not";
     EXPECT_EQ(step_of(h.runner->plan_json("sam"), "prewarm")["state"], "skipped");
 }
 
@@ -224,7 +229,8 @@ home_assistant: {}
     ManualClock clock(kEvening);
     LoopbackBus bus;
     {
-        HaPublisher ha(clock, bus, std::make_shared<const config::Config>(config::parse_config(two, "t.yaml")),
+        HaPublisher ha(clock, bus,
+                       std::make_shared<const config::Config>(config::parse_config(two, "t.yaml")),
                        dir + "/ha_discovery.json", "1.0");
         ha.start();
         ha.on_connected();
@@ -233,8 +239,8 @@ home_assistant: {}
     // A new process (same state dir) with kim gone from the config.
     const std::size_t mark = bus.published.size();
     HaPublisher ha(clock, bus,
-                   std::make_shared<const config::Config>(
-                       config::parse_config(std::string(kHousehold) + "home_assistant: {}\n", "t.yaml")),
+                   std::make_shared<const config::Config>(config::parse_config(
+                       std::string(kHousehold) + "home_assistant: {}\n", "t.yaml")),
                    dir + "/ha_discovery.json", "1.0");
     ha.start();
     ha.on_connected();
@@ -243,10 +249,12 @@ home_assistant: {}
     EXPECT_EQ(cleared[0], "");
     // Discovery switched off by a reload: everything announced is cleared.
     const std::size_t mark2 = bus.published.size();
-    ha.apply_config(std::make_shared<const config::Config>(
-        config::parse_config(std::string(kHousehold) + "home_assistant: {discovery: false}\n", "t.yaml")));
-    EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed_sam/config", mark2), std::vector<std::string>{""});
-    EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed/config", mark2), std::vector<std::string>{""});
+    ha.apply_config(std::make_shared<const config::Config>(config::parse_config(
+        std::string(kHousehold) + "home_assistant: {discovery: false}\n", "t.yaml")));
+    EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed_sam/config", mark2),
+              std::vector<std::string>{""});
+    EXPECT_EQ(bus.payloads_on("homeassistant/device/bedtimed/config", mark2),
+              std::vector<std::string>{""});
     EXPECT_FALSE(bus.subscribed("homeassistant/status"));
     std::filesystem::remove_all(dir);
 }
