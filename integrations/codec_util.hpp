@@ -135,7 +135,7 @@ inline long long cap_seconds(std::chrono::seconds cap) {
     return cap.count() < 1 ? 1 : static_cast<long long>(cap.count());
 }
 
-// Same format as format_iso8601 in daemon/rules/ingest.cpp (bedtimed_rules_pure, which
+// Same format as format_iso8601 in daemon/rules/iso8601.cpp (bedtimed_rules_pure, which
 // integrations do not link): whole seconds, UTC, "Z".
 inline std::string iso8601_utc(WallTime t) {
     const auto secs = std::chrono::floor<std::chrono::seconds>(t);

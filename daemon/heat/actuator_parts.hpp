@@ -77,7 +77,6 @@ struct Actuators::Pad {
     std::unique_ptr<Timer> deadline_timer;  // the governor's next deadline
     std::unique_ptr<Timer> confirm_timer;
     std::unique_ptr<Timer> power_timer;
-    int attempts = 0;
     // Power (plugs that report it).
     std::optional<double> power_w;
     double max_power_on = 0;  // the most drawn since the last ON was confirmed
@@ -99,7 +98,6 @@ struct Actuators::Bed {
     std::optional<double> reported;
     std::optional<SteadyTime> last_move;
     std::unique_ptr<Timer> confirm_timer;
-    int attempts = 0;
 };
 
 }  // namespace bedtimed

@@ -275,7 +275,6 @@ std::vector<std::string> Actuators::pad_names() const {
 
 void Actuators::command_pad(Pad& pad, const heat::Command& cmd) {
     pad.last_command = cmd;
-    pad.attempts = 0;
     if (cmd.on) {
         pad.max_power_on = 0;
         pad.off_sent_at.reset();

@@ -27,7 +27,6 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset,
     }
     bed.last_move = clock_.steady_now();
     bed.target = p->second;
-    bed.attempts = 0;
     ++counters_.bed_moves;
     send(bed.device->move_to(p->second));
     note(name, fmt::format("to {} ({}%): {}", preset, p->second, reason));
