@@ -11,7 +11,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,22 +132,6 @@ inline int whole_percent(double percent) {
 // Whole seconds, at least 1: a zero or negative cap would mean "no cap" to some devices.
 inline long long cap_seconds(std::chrono::seconds cap) {
     return cap.count() < 1 ? 1 : static_cast<long long>(cap.count());
-}
-
-// Same format as format_iso8601 in daemon/rules/iso8601.cpp (bedtimed_rules_pure, which
-// integrations do not link): whole seconds, UTC, "Z".
-inline std::string iso8601_utc(WallTime t) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-    const auto days = std::chrono::floor<std::chrono::days>(secs);
-    const std::chrono::year_month_day ymd{days};
-    const std::chrono::hh_mm_ss hms{secs - days};
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                  static_cast<long>(hms.minutes().count()),
-                  static_cast<long long>(hms.seconds().count()));
-    return buf;
 }
 
 inline DeviceCommand command(std::string topic, std::string payload) {

@@ -15,6 +15,7 @@
 #include "bus.hpp"
 #include "clock.hpp"
 #include "config.hpp"
+#include "iso8601.hpp"  // parse_iso8601, format_iso8601: payload times
 #include "value.hpp"
 
 namespace bedtimed {
@@ -79,9 +80,5 @@ bool valid_utf8(std::string_view s);
 
 // Reads `episode.<field>` for conditions and templates.
 Value episode_field(const Episode& e, std::string_view field);
-
-// RFC 3339 / ISO-8601 "2026-11-26T22:31:05Z", with optional fraction and offset.
-std::optional<WallTime> parse_iso8601(std::string_view s);
-std::string format_iso8601(WallTime t);
 
 }  // namespace bedtimed

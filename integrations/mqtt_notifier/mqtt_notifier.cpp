@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec_util.hpp"
+#include "iso8601.hpp"
 
 namespace bedtimed::integrations {
 
@@ -37,7 +38,7 @@ public:
         j["title"] = r.title;
         j["message"] = r.message;
         j["urgent"] = r.urgent;
-        j["at"] = detail::iso8601_utc(r.at == WallTime{} ? clock_.wall_now() : r.at);
+        j["at"] = format_iso8601(r.at == WallTime{} ? clock_.wall_now() : r.at);
         // Replace invalid UTF-8 rather than throw: notify() must not throw.
         bus_.publish(topic, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), qos_,
                      retain_);

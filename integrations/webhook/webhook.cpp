@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codec_util.hpp"
+#include "iso8601.hpp"
 #include "http/http_options.hpp"
 #include "http/outbox.hpp"
 
@@ -43,7 +44,7 @@ public:
         j["title"] = r.title;
         j["message"] = r.message;
         j["urgent"] = r.urgent;
-        j["at"] = detail::iso8601_utc(r.at == WallTime{} ? clock_.wall_now() : r.at);
+        j["at"] = format_iso8601(r.at == WallTime{} ? clock_.wall_now() : r.at);
         http::Request req;
         req.url = url_;
         req.headers.emplace_back("Content-Type", "application/json");

@@ -51,7 +51,8 @@ TEST(Faults, BrokerRestartWithPersistenceMidBurstLosesNoAcknowledgedEpisodeAndSt
 
     ASSERT_TRUE(wait_until([&] { return stored_count(daemon.db()) >= kTotal; }, 90s, 200ms))
         << stored_count(daemon.db()) << " of " << kTotal << " stored\n"
-        << daemon.output();
+        << daemon.output() << "\n--- mosquitto's log ---\n"
+        << read_all(broker.log_path());
     EXPECT_TRUE(daemon.alive()) << daemon.output();
     EpisodeStore store(daemon.db(), EpisodeStore::Mode::read_only);
     std::map<std::string, int> times;

@@ -23,6 +23,7 @@
 #include "daemon_process.hpp"
 #include "episode_store.hpp"
 #include "mosquitto_fixture.hpp"
+#include "stored_log.hpp"
 #include "test_client.hpp"
 
 namespace bedtimed::test::fault {
@@ -91,26 +92,11 @@ inline std::string episode(const std::string& id) {
 
 inline bool wait_status(const std::string& uri, const std::string& want,
                         std::chrono::seconds timeout) {
-    TestClient c(uri);
-    c.subscribe(kBase + "/status");
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto m = c.next_on(kBase + "/status", 500ms);
-        if (m && m->payload == want) return true;
-    }
-    return false;
-}
-
-inline std::int64_t stored_count(const std::string& db) {
-    if (!std::filesystem::exists(db)) return 0;
-    EpisodeStore store(db, EpisodeStore::Mode::read_only);
-    return store.count();
+    return test::wait_status(uri, kBase, want, timeout);
 }
 
 inline bool is_stored(const std::string& db, const std::string& id) {
-    if (!std::filesystem::exists(db)) return false;
-    EpisodeStore store(db, EpisodeStore::Mode::read_only);
-    return store.find("band", id).has_value();
+    return stored(db, "band", id).has_value();
 }
 
 // The next command to the plug whose "state" is `state`, as JSON.

@@ -101,14 +101,10 @@ inline void write_lines(const std::string& path, const std::vector<std::string>&
     }
 }
 
-// Writes the flood's payload files into `dir`: per topic one line per
-// message, mostly mutations of a valid payload plus the special cases, and
-// three 2 MiB payloads.
-inline void write_flood_payloads(const std::string& dir) {
-    Flood f(20261126);
-    const std::string valid_episode =
-        R"({"id":"ok-1","ts":"2026-11-26T02:14:00Z","duration_s":45,"muscle":"calf","side":"left","severity":6})";
-    const std::vector<std::vector<std::string>> episode_special = {
+// The special episodes: wrong types, NaN and huge numbers, negative durations, far timestamps,
+// invalid UTF-8, in groups (one picked per group and round).
+inline std::vector<std::vector<std::string>> episode_specials() {
+    return {
         // wrong types
         {R"({"id":true,"duration_s":45})", R"({"id":"w","duration_s":"45"})",
          R"({"id":["w"],"duration_s":4})", R"({"id":"w","duration_s":4,"side":7})",
@@ -139,8 +135,12 @@ inline void write_flood_payloads(const std::string& dir) {
          "{\"id\":\"u\",\"duration_s\":4,\"side\":\"\xe2\x82\"}", "\x80\x80\x80",
          "{\"id\":\"u\xf8\x88\x80\x80\x80\",\"duration_s\":4}"},
     };
-    const std::string valid_sensor = R"({"temperature":21.5,"humidity":40})";
-    const std::vector<std::vector<std::string>> sensor_special = {
+}
+
+// The special sensor readings: wrong types, NaN and huge numbers, below and above the range,
+// invalid UTF-8, in groups (one picked per group and round).
+inline std::vector<std::vector<std::string>> sensor_specials() {
+    return {
         {R"({"temperature":true})", R"({"temperature":[21]})", R"({"temperature":{"v":21}})",
          R"({"temperature":null})", R"({"humidity":40})", "[21.5]", R"("21.5")",
          R"({"temperature":"warm"})"},
@@ -151,17 +151,24 @@ inline void write_flood_payloads(const std::string& dir) {
         {"{\"temperature\":\"\xff\"}", "{\"temperature\":21.5,\"note\":\"\xc0\xaf\"}",
          "\xfe\xfe\xfe"},
     };
-    const std::string valid_state = R"({"state":"OFF","power":0,"linkquality":120})";
-    const std::vector<std::vector<std::string>> state_special = {
+}
+
+// The special plug state reports: wrong types, NaN and huge numbers, invalid UTF-8, in groups (one
+// picked per group and round).
+inline std::vector<std::vector<std::string>> state_specials() {
+    return {
         {R"({"state":1})", R"({"state":true})", R"({"state":["ON"]})", R"({"state":null})",
          R"({"state":{}})", R"("ON")", "[\"ON\"]", R"({"power":-40})", R"({"state":"MAYBE"})"},
         // (a power reading alone is a report; a negative or absurd one is not)
         {R"({"state":NaN})", R"({"state":1e400})", R"({"power":1e300})"},
         {"{\"state\":\"O\xff\"}", "\xc3\x28\xa0\xa1"},
     };
-    const std::string valid_command =
-        R"({"sleeper":"alex","start":"2026-11-26T21:30:00Z","duration_s":90,"muscle":"calf","side":"left"})";
-    const std::vector<std::vector<std::string>> command_special = {
+}
+
+// The special commands: wrong types and unknown keys, NaN and huge numbers, negatives, far times,
+// invalid UTF-8, in groups (one picked per group and round).
+inline std::vector<std::vector<std::string>> command_specials() {
+    return {
         {R"({"severity":"x"})", R"({"swelling":"yes"})", R"({"duration_s":"90"})",
          R"({"colour":"red"})", R"({"request_id":"a/#"})", "[1]", R"("log")", "42",
          R"({"sleeper":7})"},
@@ -171,11 +178,24 @@ inline void write_flood_payloads(const std::string& dir) {
         {R"({"start":"2099-01-01T00:00:00Z"})", R"({"start":"9999-12-31T23:59:59Z"})"},
         {"{\"notes\":\"\xff\xfe\"}", "{\"muscle\":\"\xed\xa0\x80\"}"},
     };
+}
 
-    const auto episodes = make_payloads(f, kEpisodes, valid_episode, episode_special);
-    const auto sensors = make_payloads(f, kSensors, valid_sensor, sensor_special);
-    const auto states = make_payloads(f, kStates, valid_state, state_special);
-    const auto commands = make_payloads(f, kCommands, valid_command, command_special);
+// Writes the flood's payload files into `dir`: per topic one line per
+// message, mostly mutations of a valid payload plus the special cases, and
+// three 2 MiB payloads.
+inline void write_flood_payloads(const std::string& dir) {
+    Flood f(20261126);
+    const std::string valid_episode =
+        R"({"id":"ok-1","ts":"2026-11-26T02:14:00Z","duration_s":45,"muscle":"calf","side":"left","severity":6})";
+    const std::string valid_sensor = R"({"temperature":21.5,"humidity":40})";
+    const std::string valid_state = R"({"state":"OFF","power":0,"linkquality":120})";
+    const std::string valid_command =
+        R"({"sleeper":"alex","start":"2026-11-26T21:30:00Z","duration_s":90,"muscle":"calf","side":"left"})";
+
+    const auto episodes = make_payloads(f, kEpisodes, valid_episode, episode_specials());
+    const auto sensors = make_payloads(f, kSensors, valid_sensor, sensor_specials());
+    const auto states = make_payloads(f, kStates, valid_state, state_specials());
+    const auto commands = make_payloads(f, kCommands, valid_command, command_specials());
     write_lines(dir + "/episodes.txt", episodes);
     write_lines(dir + "/sensors.txt", sensors);
     write_lines(dir + "/states.txt", states);

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "ingest.hpp"
+#include "iso8601.hpp"
 
 namespace bedtimed {
 
