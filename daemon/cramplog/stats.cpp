@@ -50,6 +50,51 @@ private:
     bool valid_ = false;
 };
 
+// The bedtime histogram: each row's time from its night's planned bedtime.
+// The previous row's night and bedtime instant are kept: consecutive rows
+// usually share a night, so the bedtime is resolved once per night, not per row.
+class BedtimeBins {
+public:
+    BedtimeBins(OffsetCache& cache, const StatsOptions& options)
+        : cache_(cache), options_(options) {}
+
+    void count(Stats& s, date::local_days night, sys_seconds start) {
+        if (!known_ || night_ != night) resolve(night);
+        if (!has_bedtime_) {
+            ++s.bedtime_unplanned;
+            return;
+        }
+        const auto rel = start - bedtime_at_ - std::chrono::minutes(Stats::kBedtimeFromMinutes);
+        // floor, so -1 s lands in the bin below 0, not in bin 0.
+        const auto bin = date::floor<std::chrono::minutes>(rel).count();
+        const auto idx = bin >= 0 ? bin / Stats::kBinMinutes : -1;
+        if (idx >= 0 && idx < Stats::kBedtimeBins)
+            ++s.bedtime_histogram[static_cast<std::size_t>(idx)];
+        else ++s.bedtime_outside;
+    }
+
+private:
+    void resolve(date::local_days night) {
+        night_ = night;
+        known_ = true;
+        has_bedtime_ = false;
+        if (!options_.bedtime) return;
+        const auto& bt = (*options_.bedtime)[date::weekday(night).c_encoding()];
+        if (!bt) return;
+        bedtime_at_ = cache_.at_local(date::local_seconds(night) + std::chrono::minutes(*bt));
+        has_bedtime_ = true;
+    }
+
+    OffsetCache& cache_;
+    const StatsOptions& options_;
+    date::local_days night_{};
+    // A plain pair, not std::optional: GCC 12 warns "maybe uninitialized" on
+    // an optional time_point here (a false positive).
+    sys_seconds bedtime_at_{};
+    bool has_bedtime_ = false;
+    bool known_ = false;
+};
+
 std::optional<double> median_of(std::vector<double>& v) {
     if (v.empty()) return std::nullopt;
     const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
@@ -93,14 +138,7 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
     double severity_sum = 0;
     int severity_n = 0;
 
-    // The previous row's night and bedtime instant: consecutive rows usually
-    // share a night, so the bedtime is resolved once per night, not per row.
-    date::local_days bedtime_night{};
-    // A plain pair, not std::optional: GCC 12 warns "maybe uninitialized" on
-    // an optional time_point here (a false positive).
-    sys_seconds bedtime_at{};
-    bool has_bedtime = false;
-    bool bedtime_known = false;
+    BedtimeBins bedtime_bins(cache, options);
 
     for (const StoredEpisode& e : rows) {
         if (e.status == "false_positive") continue;
@@ -129,30 +167,7 @@ Stats compute_stats(const std::vector<StoredEpisode>& rows, const date::time_zon
             local - date::floor<date::days>(local));
         ++s.clock_histogram[static_cast<std::size_t>(since_midnight.count() / Stats::kBinMinutes)];
 
-        if (!bedtime_known || bedtime_night != night) {
-            bedtime_night = night;
-            bedtime_known = true;
-            has_bedtime = false;
-            if (options.bedtime) {
-                const auto& bt = (*options.bedtime)[date::weekday(night).c_encoding()];
-                if (bt) {
-                    bedtime_at =
-                        cache.at_local(date::local_seconds(night) + std::chrono::minutes(*bt));
-                    has_bedtime = true;
-                }
-            }
-        }
-        if (!has_bedtime) {
-            ++s.bedtime_unplanned;
-        } else {
-            const auto rel = start - bedtime_at - std::chrono::minutes(Stats::kBedtimeFromMinutes);
-            // floor, so -1 s lands in the bin below 0, not in bin 0.
-            const auto bin = date::floor<std::chrono::minutes>(rel).count();
-            const auto idx = bin >= 0 ? bin / Stats::kBinMinutes : -1;
-            if (idx >= 0 && idx < Stats::kBedtimeBins)
-                ++s.bedtime_histogram[static_cast<std::size_t>(idx)];
-            else ++s.bedtime_outside;
-        }
+        bedtime_bins.count(s, night, start);
     }
 
     s.rate_7d_per_week = s.last_7_days;
