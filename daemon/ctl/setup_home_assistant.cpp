@@ -5,6 +5,7 @@
 // covered (Zigbee2MQTT, Tasmota, Shelly publish HA configs too) are left out.
 // ESPHome nodes also say esphome/discover/<node>, which names the node.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 

@@ -40,14 +40,15 @@ void add_relays(const json& cfg, const json& sensors, const std::vector<std::str
     const bool power = sensors.is_object() && sensors.contains("ENERGY");
     const auto rl = cfg.find("rl");
     if (rl == cfg.end() || !rl->is_array()) return;
-    int shutter = 0;
+    int shutter = 0, relays = 0;
+    for (const auto& t : *rl) relays += t == 1 ? 1 : 0;
     for (std::size_t i = 0; i < rl->size(); ++i) {
         const int type = (*rl)[i].is_number_integer() ? (*rl)[i].get<int>() : 0;
         if (type != 1 && type != 3) continue;  // 1 relay, 3 shutter (2 is a light)
         Device d;
         d.ecosystem = "tasmota";
         d.name = label(cfg, i);
-        d.id = topic + (rl->size() > 1 && type == 1 ? "_" + std::to_string(i + 1) : "");
+        d.id = topic + (relays > 1 && type == 1 ? "_" + std::to_string(i + 1) : "");
         d.model = text_at(cfg, "md");
         d.integration = "tasmota";
         const int number = type == 1 ? static_cast<int>(i) + 1 : ++shutter;
