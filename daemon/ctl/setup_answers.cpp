@@ -70,10 +70,9 @@ SleeperAnswers read_sleeper(const std::string& path, const YAML::Node& n) {
     if (!n["name"]) fail(s.where, "a sleeper needs a 'name'");
     s.name = scalar(path, n["name"], "name");
     const std::pair<const char*, std::string*> fields[] = {
-        {"timezone", &s.timezone},       {"bedtime", &s.bedtime}, {"heating_pad", &s.heating_pad},
-        {"bed", &s.bed},                 {"occupancy", &s.occupancy},
-        {"temperature", &s.temperature}, {"sleep", &s.sleep},     {"activity", &s.activity},
-        {"wearable", &s.wearable_topic}};
+        {"timezone", &s.timezone}, {"bedtime", &s.bedtime},     {"heating_pad", &s.heating_pad},
+        {"bed", &s.bed},           {"occupancy", &s.occupancy}, {"temperature", &s.temperature},
+        {"sleep", &s.sleep},       {"activity", &s.activity},   {"wearable", &s.wearable_topic}};
     for (const auto& [key, out] : fields)
         if (n[key]) *out = scalar(path, n[key], key);
     if (n["phone"]) s.phone = read_phone(path, n["phone"]);
@@ -153,10 +152,10 @@ void check_answers(const Answers& answers, const Inventory& inv) {
             unique(pads, inv.find(s.heating_pad, Role::heating_pad)->id, "heating pad");
         if (!s.bed.empty()) unique(beds, inv.find(s.bed, Role::bed)->id, "bed");
         if (s.cramp_button)
-            unique(presses,
-                   inv.find(s.cramp_button->device, Role::button)->id + " " +
-                       s.cramp_button->action,
-                   "button press");
+            unique(
+                presses,
+                inv.find(s.cramp_button->device, Role::button)->id + " " + s.cramp_button->action,
+                "button press");
     }
 }
 

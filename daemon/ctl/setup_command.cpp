@@ -63,11 +63,16 @@ void print_inventory(std::FILE* out, const Inventory& inv) {
 nlohmann::json inventory_json(const Inventory& inv) {
     nlohmann::json j = {{"devices", nlohmann::json::array()}, {"skipped", inv.skipped}};
     for (const auto& d : inv.devices)
-        j["devices"].push_back({{"id", d.id},           {"name", d.name},
-                                {"role", role_name(d.role)}, {"ecosystem", d.ecosystem},
-                                {"model", d.model},     {"integration", d.integration},
-                                {"topic", d.topic},     {"json", d.json_path},
-                                {"notes", d.notes},     {"reports_power", d.reports_power},
+        j["devices"].push_back({{"id", d.id},
+                                {"name", d.name},
+                                {"role", role_name(d.role)},
+                                {"ecosystem", d.ecosystem},
+                                {"model", d.model},
+                                {"integration", d.integration},
+                                {"topic", d.topic},
+                                {"json", d.json_path},
+                                {"notes", d.notes},
+                                {"reports_power", d.reports_power},
                                 {"values", d.values}});
     return j;
 }
@@ -143,8 +148,8 @@ void ask_button(Terminal& t, const Inventory& inv, SleeperAnswers& s) {
             labels.push_back(b->id + ": " + a);
         }
     if (presses.empty()) return;
-    const auto n = t.choose("A bedside button press that logs a cramp now for " + s.name + "?",
-                            labels, 0);
+    const auto n =
+        t.choose("A bedside button press that logs a cramp now for " + s.name + "?", labels, 0);
     if (n > 0) s.cramp_button = ButtonAnswer{presses[n - 1].first, presses[n - 1].second};
 }
 
@@ -208,8 +213,8 @@ void write_config(const std::string& path, const std::string& text, bool force) 
                                                 "--check-config (a bug; please report): ") +
                                         e.what());
     }
-    const bool placed = force ? ::rename(tmp.c_str(), path.c_str()) == 0
-                              : ::link(tmp.c_str(), path.c_str()) == 0;
+    const bool placed =
+        force ? ::rename(tmp.c_str(), path.c_str()) == 0 : ::link(tmp.c_str(), path.c_str()) == 0;
     const int err = errno;
     ::unlink(tmp.c_str());
     if (!placed && err == EEXIST)

@@ -179,7 +179,8 @@ void write_sleeper(std::ostream& o, const Inventory& inv, const SleeperAnswers& 
     if (!s.heating_pad.empty())
         o << "    heating_pad: " << inv.find(s.heating_pad, Role::heating_pad)->id << "\n";
     if (!s.bed.empty()) o << "    bed: " << inv.find(s.bed, Role::bed)->id << "\n";
-    o << "    notify: [" << (s.phone.type == "none" ? "" : "phone_" + s.name + ", ") << "journal]\n";
+    o << "    notify: [" << (s.phone.type == "none" ? "" : "phone_" + s.name + ", ")
+      << "journal]\n";
     write_routine(o, inv, s);
 }
 

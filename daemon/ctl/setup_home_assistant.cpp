@@ -115,7 +115,8 @@ bool add_actuator(const Config& c, Device& d) {
         return true;
     }
     if (command.empty()) return false;
-    std::string on = field(c.body, "payload_on", "pl_on"), off = field(c.body, "payload_off", "pl_off");
+    std::string on = field(c.body, "payload_on", "pl_on"),
+                off = field(c.body, "payload_off", "pl_off");
     d.integration = "generic";
     d.options = {{"on_topic", command},
                  {"on_payload", on.empty() ? "ON" : on},

@@ -58,8 +58,8 @@ std::vector<const Device*> Inventory::with(Role role) const {
 }
 
 std::vector<std::string> announcement_filters() {
-    return {"+/bridge/devices",    "tasmota/discovery/#", "shellies/announce",
-            "+/online",            "+/status/+",          std::string(kShellyRpcSource) + "/rpc",
+    return {"+/bridge/devices",   "tasmota/discovery/#", "shellies/announce",
+            "+/online",           "+/status/+",          std::string(kShellyRpcSource) + "/rpc",
             "esphome/discover/+", "homeassistant/#"};
 }
 
@@ -113,8 +113,8 @@ std::vector<std::string> levels(std::string_view topic) {
     std::size_t start = 0;
     for (;;) {
         const auto slash = topic.find('/', start);
-        out.emplace_back(topic.substr(start, slash == std::string_view::npos ? slash
-                                                                             : slash - start));
+        out.emplace_back(
+            topic.substr(start, slash == std::string_view::npos ? slash : slash - start));
         if (slash == std::string_view::npos) return out;
         start = slash + 1;
     }

@@ -35,9 +35,8 @@ void add_gen1(const Announcement& m, Found& out) {
         d.model = model + " (Gen1)";
         d.integration = "generic";
         const std::string relay = root + "/relay/" + std::to_string(r);
-        d.options = {{"on_topic", relay + "/command"}, {"on_payload", "on"},
-                     {"off_payload", "off"},       {"state_topic", relay},
-                     {"state_on", "on"},           {"state_off", "off"}};
+        d.options = {{"on_topic", relay + "/command"}, {"on_payload", "on"}, {"off_payload", "off"},
+                     {"state_topic", relay},           {"state_on", "on"},   {"state_off", "off"}};
         d.notes.push_back("cap: none (Gen1 takes no timer over MQTT; bedtimed's own timer only)");
         out.devices.push_back(std::move(d));
     }
@@ -108,8 +107,7 @@ void read_shelly(const std::vector<Announcement>& messages, Found& out) {
         else if (m.topic == std::string(kShellyRpcSource) + "/rpc") {
             const json reply = parse_json(m.payload);
             const std::string src = text_at(reply, "src");
-            if (src.empty() || !reply.contains("result") || !reply["result"].is_object())
-                continue;
+            if (src.empty() || !reply.contains("result") || !reply["result"].is_object()) continue;
             for (const auto& [key, value] : reply["result"].items())
                 if (is_component(key)) gen2[src][key] = value;
         }
@@ -137,7 +135,6 @@ std::vector<std::string> shelly_gen2_to_ask(const std::vector<Announcement>& mes
         if (!known.count(p) && p.rfind("shelly", 0) == 0) out.push_back(p);
     return out;
 }
-
 
 std::string shelly_status_request(int id, const std::string& src) {
     return nlohmann::json{{"id", id}, {"src", src}, {"method", "Shelly.GetStatus"}}.dump();

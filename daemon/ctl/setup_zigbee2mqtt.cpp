@@ -103,7 +103,8 @@ void add_sensors(const Entry& e, Found& out) {
 void read_zigbee2mqtt(const Announcement& m, Found& out) {
     const auto list = parse_json(m.payload);
     if (!list.is_array()) return out.skip(m.topic, "not a JSON list");
-    const std::string base = m.topic.substr(0, m.topic.size() - std::string("/bridge/devices").size());
+    const std::string base =
+        m.topic.substr(0, m.topic.size() - std::string("/bridge/devices").size());
     for (const auto& entry : list) {
         if (!entry.is_object() || text_at(entry, "type") == "Coordinator") continue;
         Entry e;

@@ -40,7 +40,8 @@ bool daemon_online(const std::string& uri) {
 }
 
 json recording() {
-    return json::parse(read_all(std::string(BEDTIMED_TEST_DATA) + "/data/setup/announcements.json"));
+    return json::parse(
+        read_all(std::string(BEDTIMED_TEST_DATA) + "/data/setup/announcements.json"));
 }
 
 // Answers what setup asks, as the devices would: not retained, on request.
@@ -110,8 +111,8 @@ protected:
     void TearDown() override { std::filesystem::remove_all(dir_); }
 
     SplitOutput setup(std::vector<std::string> extra) {
-        std::vector<std::string> argv{kCtl,       "setup",    "--broker", broker_.uri(),
-                                      "--listen", "2",        "--output", output_};
+        std::vector<std::string> argv{kCtl,       "setup", "--broker", broker_.uri(),
+                                      "--listen", "2",     "--output", output_};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return run_split(argv, 30s);
     }
@@ -182,13 +183,14 @@ TEST_F(Setup, ListAsJson) {
     const auto j = json::parse(r.out);
     std::set<std::string> ecosystems;
     for (const auto& d : j["devices"]) ecosystems.insert(d["ecosystem"]);
-    EXPECT_EQ(ecosystems, (std::set<std::string>{"zigbee2mqtt", "tasmota", "shelly_gen2",
-                                                 "esphome", "home_assistant"}));
+    EXPECT_EQ(ecosystems, (std::set<std::string>{"zigbee2mqtt", "tasmota", "shelly_gen2", "esphome",
+                                                 "home_assistant"}));
 }
 
 TEST_F(Setup, TheGeneratedConfigRunsAndTheButtonLogsEveryPress) {
-    write_file(answers_, "sleepers: [{name: alex, heating_pad: heating_pad_left, "
-                         "cramp_button: {device: bedside_button, action: single}}]\n");
+    write_file(answers_,
+               "sleepers: [{name: alex, heating_pad: heating_pad_left, "
+               "cramp_button: {device: bedside_button, action: single}}]\n");
     ASSERT_EQ(setup({"--answers", answers_}).rc, 0);
     DaemonProcess daemon(broker_.uri(), read_all(output_));
     daemon.start();
@@ -203,8 +205,8 @@ TEST_F(Setup, TheGeneratedConfigRunsAndTheButtonLogsEveryPress) {
     // The same action again (an unchanged reading) is a second cramp; another action is none.
     button.publish("zigbee2mqtt/bedside_button", R"({"action":"single","battery":100})", 0);
     button.publish("zigbee2mqtt/bedside_button", R"({"action":"double","battery":100})", 0);
-    EXPECT_TRUE(wait_until([&] { return logged() == 2; }, 15s, 200ms))
-        << logged() << "\n" << daemon.output();
+    EXPECT_TRUE(wait_until([&] { return logged() == 2; }, 15s, 200ms)) << logged() << "\n"
+                                                                       << daemon.output();
 }
 
 }  // namespace

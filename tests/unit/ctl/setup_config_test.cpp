@@ -70,8 +70,8 @@ TEST_F(SetupConfig, TwoSleepersMakeAConfigTheLoaderAccepts) {
 TEST_F(SetupConfig, AFewAnswersAreEnough) {
     const Answers a = parse_answers("sleepers: [{name: alex, heating_pad: heating_pad_left}]",
                                     "answers.yaml", inv_);
-    const auto cfg = config::parse_config(render_config(inv_, a, {"tcp://broker:1883", "bt"}),
-                                          "generated.yaml");
+    const auto cfg =
+        config::parse_config(render_config(inv_, a, {"tcp://broker:1883", "bt"}), "generated.yaml");
     EXPECT_TRUE(cfg.warnings.empty());
     EXPECT_EQ(cfg.mqtt.uri, "tcp://broker:1883");
     EXPECT_EQ(cfg.mqtt.base_topic, "bt");
@@ -122,8 +122,8 @@ TEST_F(SetupConfig, AwkwardNamesStayOneValue) {
     const Inventory inv = read_announcements({{"zigbee2mqtt/bridge/devices", bridge, true}});
     ASSERT_EQ(inv.devices.size(), 1u);
     EXPECT_EQ(inv.devices[0].id, "bed_left_pad");
-    const Answers a = parse_answers("sleepers: [{name: alex, heating_pad: bed_left_pad}]",
-                                    "answers.yaml", inv);
+    const Answers a =
+        parse_answers("sleepers: [{name: alex, heating_pad: bed_left_pad}]", "answers.yaml", inv);
     const auto cfg = config::parse_config(render_config(inv, a, {}), "generated.yaml");
     ASSERT_EQ(cfg.actuators.size(), 1u);
 }

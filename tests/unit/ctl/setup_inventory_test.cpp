@@ -123,8 +123,7 @@ TEST(SetupShelly, OnlineWithoutStatusIsAskedOnce) {
     std::vector<Announcement> retained;
     for (const auto& m : recorded_announcements("shelly"))
         if (m.retained) retained.push_back(m);
-    EXPECT_EQ(shelly_gen2_to_ask(retained),
-              std::vector<std::string>{"shellyplus2pm-c4d8d5a1b2c3"});
+    EXPECT_EQ(shelly_gen2_to_ask(retained), std::vector<std::string>{"shellyplus2pm-c4d8d5a1b2c3"});
     const auto inv = read_announcements(retained);
     EXPECT_EQ(inv.find("shellyplus2pm-c4d8d5a1b2c3", Role::bed), nullptr);
     ASSERT_FALSE(inv.skipped.empty());
@@ -167,8 +166,10 @@ TEST(SetupHomeAssistant, TemplatesItCannotReadAreLeftOut) {
                              {"value_template", "{{ value_json.t | float * 2 }}"}};
     const auto inv = read_announcements({{"homeassistant/sensor/x/t/config", cfg.dump(), true}});
     EXPECT_TRUE(inv.with(Role::temperature).empty());
-    const nlohmann::json ok{{"dev_cla", "temperature"}, {"~", "house/room"},
-                            {"stat_t", "~/state"}, {"val_tpl", "{{ value_json.temp }}"}};
+    const nlohmann::json ok{{"dev_cla", "temperature"},
+                            {"~", "house/room"},
+                            {"stat_t", "~/state"},
+                            {"val_tpl", "{{ value_json.temp }}"}};
     const auto inv2 = read_announcements({{"homeassistant/sensor/room/t/config", ok.dump(), true}});
     ASSERT_EQ(inv2.with(Role::temperature).size(), 1u);
     EXPECT_EQ(inv2.with(Role::temperature).front()->topic, "house/room/state");
