@@ -207,12 +207,13 @@ void write_config(const std::string& path, const std::string& text, bool force) 
     std::vector<std::string> warnings;
     try {
         load_and_validate(tmp, warnings);
-    } catch (const config::ConfigError& e) {
+    } catch (const std::exception& e) {  // config::ConfigError, or an integration's refusal
         ::unlink(tmp.c_str());
         throw CtlError(kExitConfig, std::string("the generated config does not pass "
                                                 "--check-config (a bug; please report): ") +
                                         e.what());
     }
+    for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     const bool placed =
         force ? ::rename(tmp.c_str(), path.c_str()) == 0 : ::link(tmp.c_str(), path.c_str()) == 0;
     const int err = errno;

@@ -133,6 +133,10 @@ TEST_F(Setup, AnswersFileMakesAConfigThatPassesCheckConfig) {
         EXPECT_NE(r.out.find(seen), std::string::npos) << seen << "\n" << r.out;
     const auto [rc, out] = run_to_completion({kDaemon, "--check-config", output_});
     EXPECT_EQ(rc, 0) << out << read_all(output_);
+    EXPECT_NE(out.find("OK (5 sensors, 1 wearables, 1 rules, 4 actuators, 2 sleepers)"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("unknown"), std::string::npos) << out;  // no key nobody reads
     const std::string text = read_all(output_);
     EXPECT_NE(text.find("shellies/shellyplug-s-C8C9A3/relay/0/command"), std::string::npos);
     EXPECT_NE(text.find("integration: shelly_gen2"), std::string::npos);  // the RPC's cover
