@@ -123,7 +123,7 @@ void write_rules(std::ostream& o, const Inventory& inv, const Answers& a,
     }
 }
 
-void write_notifiers(std::ostream& o, const Answers& a) {
+void write_notifiers(std::ostream& o, const Answers& a, const RenderSettings& settings) {
     o << "\n# --- Notifiers: where reminders go ---\nnotifiers:\n";
     for (const auto& s : a.sleepers) {
         const auto& p = s.phone;
@@ -136,7 +136,7 @@ void write_notifiers(std::ostream& o, const Answers& a) {
         else
             o << "    # Reminders as JSON on MQTT, for a phone bridge or an HA automation.\n"
               << "    type: mqtt\n    topic: "
-              << q(p.topic.empty() ? "bedtimed/notify/{sleeper}" : p.topic) << "\n";
+              << q(p.topic.empty() ? settings.base_topic + "/notify/{sleeper}" : p.topic) << "\n";
     }
     o << "  # Every reminder in the journal too.\n  - name: journal\n    type: log\n";
 }
@@ -210,7 +210,7 @@ std::string render_config(const Inventory& inv, const Answers& a, const RenderSe
         o << "\n# --- Actuators: the devices bedtimed may switch or move ---\nactuators:\n";
         for (const auto* d : actuators) write_actuator(o, *d);
     }
-    write_notifiers(o, a);
+    write_notifiers(o, a, settings);
     o << "\n# --- Sleepers ---\nsleepers:\n";
     for (const auto& s : a.sleepers) write_sleeper(o, inv, s);
     return o.str();

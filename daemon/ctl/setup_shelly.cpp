@@ -116,7 +116,8 @@ void read_shelly(const std::vector<Announcement>& messages, Found& out) {
     for (const auto& prefix : online)
         if (!gen2.count(prefix) && prefix.rfind("shelly", 0) == 0)
             out.skip(prefix + "/online",
-                     "a Shelly that sent no status: turn on \"Generic status update over MQTT\"");
+                     "a Shelly that sent no status and did not answer Shelly.GetStatus: turn on "
+                     "\"Generic status update over MQTT\"");
 }
 
 }  // namespace bedtimed::ctl::setup::detail
