@@ -150,9 +150,11 @@ void write_routine(std::ostream& o, const Inventory& inv, const SleeperAnswers& 
             o << "        cold_sensor: " << inv.find(s.temperature, Role::temperature)->id
               << "\n        cold_below: 18\n        cold_minutes: 25\n";
     }
-    if (!s.bed.empty())
+    if (!s.bed.empty() && !s.occupancy.empty())
         o << "      elevation: {raised: legs_raised, flat: flat, evening: [\"18:00\", \"03:00\"], "
              "morning_after: \"05:00\"}\n";
+    else if (!s.bed.empty())
+        o << "      # The legs raised on getting into bed needs an occupancy_sensor.\n";
     if (!s.activity.empty())
         o << "      active_day: {sensor: " << inv.find(s.activity, Role::activity)->id
           << ", above: 15000, after: \"17:00\", at: -45m}\n";

@@ -144,6 +144,7 @@ TEST_F(Setup, AnswersFileMakesAConfigThatPassesCheckConfig) {
 }
 
 TEST_F(Setup, NeverOverwritesWithoutForce) {
+    StandInShelly shelly(broker_.uri());
     write_file(output_, "# mine\n");
     const auto refused = setup({"--answers", answers_});
     EXPECT_EQ(refused.rc, 1);

@@ -78,6 +78,16 @@ TEST_F(SetupConfig, AFewAnswersAreEnough) {
     EXPECT_EQ(cfg.actuators.size(), 1u);
 }
 
+TEST_F(SetupConfig, ABedWithoutAnOccupancySensorHasNoElevation) {
+    const Answers a =
+        parse_answers("sleepers: [{name: alex, bed: bedroom_bed_left_legs}]", "answers.yaml", inv_);
+    const auto text = render_config(inv_, a, {});
+    const auto cfg = config::parse_config(text, "generated.yaml");
+    EXPECT_EQ(cfg.sleepers.at(0).bed, "bedroom_bed_left_legs");
+    EXPECT_EQ(text.find("elevation:"), std::string::npos);
+    EXPECT_NE(text.find("needs an occupancy_sensor"), std::string::npos);
+}
+
 TEST_F(SetupConfig, DevicesByTheirOwnNamesToo) {
     const Answers a = parse_answers(
         "sleepers: [{name: alex, heating_pad: shellyplusplugs-e465b8a1b2c3, "
