@@ -132,6 +132,9 @@ struct RuleSpec {
     std::string name;
     Trigger trigger = Trigger::episode;
     std::string source;  // wearable name (empty = any) or sensor name
+    // A sensor rule: fire on every reading, an unchanged one too (a button's
+    // `action` pressed twice), and never on a retained one (an old press).
+    bool every_reading = false;
     std::vector<Condition> conditions;
     std::vector<PublishAction> actions;
     Location where;

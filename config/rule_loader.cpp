@@ -127,6 +127,7 @@ RuleSpec parse_rule(Block b, const Config& cfg) {
             if (!cfg.find_sensor(r.source))
                 on.fail(n,
                         "rule '" + r.name + "' refers to an undefined sensor '" + r.source + "'");
+            r.every_reading = on.boolean_or("every_reading", false);
         }
         on.warn_unknown_keys();
     }

@@ -79,6 +79,7 @@ std::vector<CommandSpec>
 daemon_commands();  // log, edit, confirm, ...: the cramp log, via command topics
 std::vector<CommandSpec> house_commands();  // pad-off, tier, routine, ...: heat, reminders, routine
 std::vector<CommandSpec> live_commands();   // status, tonight (retained messages)
+std::vector<CommandSpec> setup_commands();  // setup: a config from the broker's announcements
 
 // One run of bedtimectl: the command and what the command line said.
 struct Invocation {

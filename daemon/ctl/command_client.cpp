@@ -3,6 +3,8 @@
 #include <mqtt/async_client.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "cli.hpp"
 #include "mqtt_connect.hpp"
 #include "mqtt_topic.hpp"
@@ -46,7 +48,7 @@ CommandClient::CommandClient(const config::MqttSettings& settings, Deadline dead
     client_->set_message_callback([this](mqtt::const_message_ptr msg) {
         {
             std::lock_guard lock(mutex_);
-            inbox_.push_back({msg->get_topic(), msg->to_string()});
+            inbox_.push_back({msg->get_topic(), msg->to_string(), msg->is_retained()});
         }
         cv_.notify_all();
     });
@@ -175,6 +177,41 @@ nlohmann::json CommandClient::request(const std::string& verb, nlohmann::json fi
     if (j.is_discarded() || !j.is_object() || !j.contains("ok") || !j["ok"].is_boolean())
         throw CtlError(kExitFailed, "bedtimed sent a malformed reply: " + reply.payload);
     return j;
+}
+
+std::vector<CommandClient::Received> CommandClient::listen(
+    const std::vector<std::string>& filters, std::chrono::milliseconds window,
+    const std::function<void(const std::vector<Received>&)>& halfway) {
+    for (const auto& f : filters) subscribe(f, 0);
+    std::vector<Received> out;
+    auto collect = [&] {
+        std::lock_guard lock(mutex_);
+        for (auto it = inbox_.begin(); it != inbox_.end();) {
+            bool wanted = false;
+            for (const auto& f : filters) wanted = wanted || topic_matches(f, it->topic);
+            if (!wanted) {
+                ++it;
+                continue;
+            }
+            out.push_back({std::move(it->topic), std::move(it->payload), it->retained});
+            it = inbox_.erase(it);
+        }
+    };
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_until(start + window / 2);
+    collect();
+    if (halfway) halfway(out);
+    std::this_thread::sleep_until(start + window);
+    collect();
+    return out;
+}
+
+void CommandClient::publish(const std::string& topic, const std::string& payload) {
+    try {
+        client_->publish(topic, payload, 0, false);
+    } catch (const mqtt::exception& e) {
+        throw CtlError(kExitOffline, "publishing to " + topic + " failed: " + e.what());
+    }
 }
 
 }  // namespace bedtimed::ctl

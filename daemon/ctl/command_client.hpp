@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,20 @@ public:
     // the daemon's session and run it whenever it comes back.
     nlohmann::json request(const std::string& verb, nlohmann::json fields);
 
+    // Everything that arrives on `filters` within `window` (`bedtimectl
+    // setup`), retained messages flagged. `halfway`, when given, runs once
+    // in the middle with what came so far (to ask what the retained messages
+    // left unsaid).
+    struct Received {
+        std::string topic, payload;
+        bool retained = false;
+    };
+    std::vector<Received> listen(
+        const std::vector<std::string>& filters, std::chrono::milliseconds window,
+        const std::function<void(const std::vector<Received>&)>& halfway = nullptr);
+    // QoS 0, not retained (a question to devices: Shelly's announce, an RPC).
+    void publish(const std::string& topic, const std::string& payload);
+
     const std::string& base() const noexcept { return base_; }
     // The request id the next request() will use: "ctl-<pid>-<n>".
     std::string next_request_id() const;
@@ -61,6 +76,7 @@ public:
 private:
     struct Incoming {
         std::string topic, payload;
+        bool retained = false;
     };
     void subscribe(const std::string& filter, int qos);
     // Waits for the next message on `topic` (others are kept); false at the deadline.

@@ -83,11 +83,12 @@ void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
     sensors_[spec.name] = SensorReading{value, clock_.wall_now(), clock_.steady_now()};
     log_->debug("sensor {} = {}{}", spec.name, to_text(value), spec.unit);
     if (sensor_listener_) sensor_listener_(spec.name);
-    if (!changed) return;
     Trigger t;
     t.sensor = spec.name;
     t.topic = msg.topic;
     t.qos = msg.qos;
+    t.unchanged = !changed;  // only `every_reading` rules fire again
+    t.retained = msg.retained;
     execute(decide(*cfg_, t, sensors_, clock_.steady_now()));
 }
 

@@ -71,7 +71,8 @@ namespace {
 bool applies(const config::RuleSpec& rule, const Trigger& trigger) {
     if (rule.trigger == config::RuleSpec::Trigger::episode)
         return trigger.episode && (rule.source.empty() || rule.source == trigger.episode->source);
-    return !trigger.episode && rule.source == trigger.sensor;
+    if (trigger.episode || rule.source != trigger.sensor) return false;
+    return rule.every_reading ? !trigger.retained : !trigger.unchanged;
 }
 
 }  // namespace

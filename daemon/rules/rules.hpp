@@ -25,6 +25,9 @@ struct Trigger {
     std::string sensor;                // set for sensor triggers
     std::string topic;                 // the message that caused it
     int qos = 0;
+    // A sensor reading equal to the last one: only `every_reading` rules fire;
+    // a retained message fires no `every_reading` rule.
+    bool unchanged = false, retained = false;
 };
 
 struct PlannedPublish {
