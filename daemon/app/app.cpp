@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 
+#include "idle_memory.hpp"
 #include "loader.hpp"
 #include "sd_notify.hpp"
 #include "secret.hpp"
@@ -70,6 +71,7 @@ App::App(AppOptions options)
     bus_->set_uncounted(cfg->mqtt.base_topic + "/heartbeat");
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
+    idle_timer_ = clock_.make_timer();
     // Discovery before the state topics, so HA knows the entities they feed.
     ha_ = std::make_unique<HaPublisher>(
         clock_, *bus_, cfg, options_.state_dir + "/ha_discovery.json", BEDTIMED_VERSION);
@@ -134,6 +136,7 @@ void App::start_parts() {
     }
     bus_->start();
     arm_counters_timer();
+    arm_idle_timer();
 }
 
 void App::publish_sleeper_state(const std::string& sleeper) {
@@ -244,6 +247,7 @@ void App::stop() {
     stopped_ = true;
     notify_systemd("STOPPING=1");
     counters_timer_->cancel();
+    idle_timer_->cancel();
     watchdog_->stop();
     // Heat off and beds stopped before the connection goes.
     household_->actuators().shutdown();
@@ -292,6 +296,7 @@ void App::reload() {
         ++counters_.config_reload_failures;
         log_->error("config reload failed, keeping the running config: {}", e.what());
     }
+    trimmed_ = false;  // what the reload touched goes back once it is quiet again
     notify_systemd("READY=1");
 }
 
@@ -299,6 +304,20 @@ void App::arm_counters_timer() {
     counters_timer_->arm(options_.counters_interval, [this] {
         publish_counters();
         arm_counters_timer();
+    });
+}
+
+void App::arm_idle_timer() {
+    idle_timer_->arm(std::chrono::seconds(1), [this] {
+        const std::uint64_t traffic = counters_.messages_in + counters_.messages_out;
+        if (traffic != traffic_seen_) trimmed_ = false;
+        else if (!trimmed_) {
+            trimmed_ = true;
+            log_->debug("idle: {} KiB of start-up and burst pages given back",
+                        release_idle_memory());
+        }
+        traffic_seen_ = traffic;
+        arm_idle_timer();
     });
 }
 

@@ -96,6 +96,12 @@ private:
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;
+    // Gives memory back once the daemon has gone quiet (idle_memory.hpp): a second without a
+    // message in or out after some traffic.
+    std::unique_ptr<Timer> idle_timer_;
+    std::uint64_t traffic_seen_ = 0;
+    bool trimmed_ = false;
+    void arm_idle_timer();
     bool stopped_ = false;
 };
 

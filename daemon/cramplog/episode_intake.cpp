@@ -6,8 +6,8 @@ namespace bedtimed {
 
 EpisodeIntake::EpisodeIntake(const std::string& db_path, const config::Config& cfg,
                              const Clock& clock)
-    : clock_(clock), store_(std::make_unique<EpisodeStore>(db_path)),
-      writer_store_(std::make_unique<EpisodeStore>(db_path)), log_(logger("store")) {
+    : clock_(clock), db_path_(db_path), store_(std::make_unique<EpisodeStore>(db_path)),
+      log_(logger("store")) {
     update(cfg);
     writer_ = std::thread([this] { write_queued(); });
 }
@@ -115,9 +115,15 @@ void EpisodeIntake::write_queued() {
             std::unique_lock lock(queue_mutex_);
             queue_cv_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
             if (queued_.empty()) return;  // stopping, and everything is written
+            // Out of the reaction's way: the episode's action leaves within about a millisecond,
+            // and a commit started beside it competes for the CPU (and the disk) it needs.
+            queue_cv_.wait_for(lock, kGroupWindow, [this] { return stopping_; });
             batch.swap(queued_);
         }
         try {
+            // Opened on first use: a daemon that never sees a QoS 0 episode keeps no second
+            // connection (its schema and page cache) in memory.
+            if (!writer_store_) writer_store_ = std::make_unique<EpisodeStore>(db_path_);
             const std::vector<EpisodeStore::NewEpisode> episodes(
                 std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
             count(writer_store_->insert_all(episodes));

@@ -15,10 +15,12 @@
 // A QoS 0 episode has no acknowledgement to hold back, so commit() only
 // queues it for a writer thread that commits whatever has queued up in one
 // transaction (group commit): Paho's thread, which holds Paho C's global
-// mutex during the callback, never waits for the disk for it. It is on disk
-// within one commit (well under a second); a QoS 0 episode can be lost only
-// if the process dies inside that window. The destructor commits what is
-// queued before it returns.
+// mutex during the callback, never waits for the disk for it. The writer
+// starts a commit kGroupWindow after the first episode it waits for, once
+// the episode's reaction is out (bench/tail.py measures the tail); it is on
+// disk within that window plus one commit (well under a second), and a QoS 0
+// episode can be lost only if the process dies inside it. The destructor
+// commits what is queued before it returns.
 //
 // Threads: read(), commit() and take() run on Paho's callback thread only;
 // commit() owns one SQLite connection there; the writer thread owns a second
@@ -30,6 +32,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -57,6 +60,8 @@ public:
 
     // QoS 0 episodes queued beyond this are refused (counted as failures).
     static constexpr std::size_t kMaxQueued = 8192;
+    // How long the writer lets QoS 0 episodes gather before it commits them.
+    static constexpr std::chrono::milliseconds kGroupWindow{20};
 
     void update(const config::Config& cfg);  // loop thread
     bool wants(const std::string& topic) const noexcept override;
@@ -87,8 +92,9 @@ private:
     void write_queued();  // the writer thread's body
 
     const Clock& clock_;
+    const std::string db_path_;
     std::unique_ptr<EpisodeStore> store_;         // Paho's thread (QoS >= 1)
-    std::unique_ptr<EpisodeStore> writer_store_;  // the writer thread (QoS 0)
+    std::unique_ptr<EpisodeStore> writer_store_;  // the writer thread (QoS 0), opened on first use
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<EpisodeStore::NewEpisode> queued_;  // QoS 0, read, not yet committed
