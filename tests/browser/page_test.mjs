@@ -19,7 +19,9 @@ const browser = await chromium.launch({
 });
 const result = {};
 try {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  // bypassCSP: playwright's waitForFunction evaluates its predicate as a string,
+  // which the page's strict policy (no eval) would block.
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   page.on('pageerror', e => failures.push('page error: ' + e.message));
