@@ -44,10 +44,9 @@ private:
         parser_->header_limit(server_->limits_.header_bytes);
         parser_->body_limit(server_->limits_.body_bytes);
         stream_.expires_after(server_->limits_.deadline);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_read(ec);
-                         });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
@@ -56,9 +55,10 @@ private:
             ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
             ec == boost::asio::error::connection_reset)
             return close();
-        if (ec) return refuse(ec == http::error::body_limit || ec == http::error::header_limit
-                                  ? "too_large"
-                                  : "malformed");
+        if (ec)
+            return refuse(ec == http::error::body_limit || ec == http::error::header_limit
+                              ? "too_large"
+                              : "malformed");
         const Request request = parser_->release();
         Answer answer;
         try {
@@ -110,17 +110,16 @@ private:
         std::string head = "HTTP/1.1 200 OK\r\n";
         for (const auto& field : response.base())
             if (field.name() != http::field::content_length)
-                head += std::string(field.name_string()) + ": " + std::string(field.value()) +
-                        "\r\n";
+                head +=
+                    std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
         head += "\r\n" + response.body();
         stream_.expires_never();
         outbox_.push_back(std::move(head));
         write_next_event();
         // A read that completes only when the browser goes away.
-        stream_.async_read_some(boost::asio::buffer(sink_),
-                                [self = shared_from_this()](beast::error_code, std::size_t) {
-                                    self->close();
-                                });
+        stream_.async_read_some(
+            boost::asio::buffer(sink_),
+            [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
     }
 
     void write_next_event() {
@@ -143,8 +142,7 @@ private:
     char sink_[256];
 };
 
-HttpServer::HttpServer(boost::asio::io_context& io, Handler handler, Refused refused,
-                       Limits limits)
+HttpServer::HttpServer(boost::asio::io_context& io, Handler handler, Refused refused, Limits limits)
     : io_(io), handler_(std::move(handler)), refused_(std::move(refused)), limits_(limits),
       acceptor_(io) {}
 

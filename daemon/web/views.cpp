@@ -50,12 +50,13 @@ nlohmann::json sensors_json(const Parts& p) {
     const auto& table = p.engine.sensors();
     for (const auto& spec : p.cfg->sensors) {
         const auto it = table.find(spec.name);
-        out.push_back({{"name", spec.name},
-                       {"topic", spec.topic},
-                       {"value", it == table.end() ? nullptr : nlohmann::json(to_text(it->second.value))},
-                       {"last_seen", it == table.end() ? nullptr
-                                                       : nlohmann::json(format_iso8601(it->second.wall))},
-                       {"stale", is_stale(spec, table, now)}});
+        out.push_back(
+            {{"name", spec.name},
+             {"topic", spec.topic},
+             {"value", it == table.end() ? nullptr : nlohmann::json(to_text(it->second.value))},
+             {"last_seen",
+              it == table.end() ? nullptr : nlohmann::json(format_iso8601(it->second.wall))},
+             {"stale", is_stale(spec, table, now)}});
     }
     return out;
 }
@@ -86,7 +87,8 @@ nlohmann::json WebServer::state_json() const {
             {"beds", beds},
             {"sensors", sensors_json(parts_)},
             {"wearables", wearables},
-            {"counters", [&] {
+            {"counters",
+             [&] {
                  auto c = nlohmann::json::parse(parts_.counters.to_json());
                  c["web_requests_refused"] = refused_total_;
                  return c;
@@ -101,7 +103,8 @@ Answer WebServer::metrics(const Request& req) {
         m.counter("bedtimed_" + key + "_total", "bedtimed counter " + key + " (docs/web.md)",
                   value.get<double>());
     const Health h = health_();
-    m.gauge("bedtimed_up", "1 when connected to the broker, the loop answers and the log is writable",
+    m.gauge("bedtimed_up",
+            "1 when connected to the broker, the loop answers and the log is writable",
             {{{}, h.ok() ? 1.0 : 0.0}});
     m.gauge("bedtimed_mqtt_connected", "1 while connected to the MQTT broker",
             {{{}, h.connected ? 1.0 : 0.0}});
@@ -178,15 +181,16 @@ Answer WebServer::episodes(const Request& req, const std::string& query) {
         return refuse(req, http::status::bad_request, "bad_query", why);
     };
     std::optional<WallTime> from, to;
-    if (const auto f = query_value(query, "from"); f && !f->empty() && !(from = day_start(*f, zone)))
+    if (const auto f = query_value(query, "from");
+        f && !f->empty() && !(from = day_start(*f, zone)))
         return bad("from must be a date like 2026-11-02");
     if (const auto t = query_value(query, "to"); t && !t->empty() && !(to = day_start(*t, zone)))
         return bad("to must be a date like 2026-11-02");
     if (!status.empty() && status != "unconfirmed" && status != "confirmed" &&
         status != "false_positive")
         return bad("status must be unconfirmed, confirmed or false_positive");
-    const long limit = std::clamp(std::atol(query_value(query, "limit").value_or("200").c_str()),
-                                  1L, 2000L);
+    const long limit =
+        std::clamp(std::atol(query_value(query, "limit").value_or("200").c_str()), 1L, 2000L);
     nlohmann::json rows = nlohmann::json::array();
     try {
         const EpisodeStore store(db_path_, EpisodeStore::Mode::read_only);

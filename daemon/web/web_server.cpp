@@ -39,8 +39,7 @@ std::string random_token() {
 bool same_secret(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
     return diff == 0;
 }
 
@@ -62,8 +61,9 @@ bool store_writable(const std::string& db_path) {
 
 WebServer::WebServer(boost::asio::io_context& io, Parts parts, config::WebSettings settings,
                      std::string db_path, std::function<Health()> health, std::string token)
-    : parts_(std::move(parts)), settings_(std::move(settings)), db_path_(std::move(db_path)), health_(std::move(health)),
-      token_(std::move(token)), csrf_(random_token()), log_(logger("web")),
+    : parts_(std::move(parts)), settings_(std::move(settings)), db_path_(std::move(db_path)),
+      health_(std::move(health)), token_(std::move(token)), csrf_(random_token()),
+      log_(logger("web")),
       http_(
           io, [this](const Request& r) { return route(r); },
           [this](const char* reason) { count_refusal(reason); }, HttpServer::Limits{}) {}
@@ -73,10 +73,9 @@ WebServer::~WebServer() { stop(); }
 std::uint16_t WebServer::start() {
     const auto& w = settings_;
     const auto port = http_.listen(w.address, static_cast<std::uint16_t>(w.port));
-    log_->info("web page on http://{}:{}{}/{}", w.address.find(':') != std::string::npos
-                                                    ? "[" + w.address + "]"
-                                                    : w.address,
-               port, w.path_prefix, token_.empty() ? "" : " (token required)");
+    log_->info("web page on http://{}:{}{}/{}",
+               w.address.find(':') != std::string::npos ? "[" + w.address + "]" : w.address, port,
+               w.path_prefix, token_.empty() ? "" : " (token required)");
     return port;
 }
 
@@ -112,9 +111,9 @@ bool WebServer::authorised(const Request& req, const std::string& query, Answer&
     if (const auto given = query_value(query, "token"); given && same_secret(*given, token_)) {
         refused = text(req, http::status::see_other, "");
         refused.response.set(http::field::location, "./");
-        refused.response.set(http::field::set_cookie,
-                             "bedtimed_token=" + token_ +
-                                 "; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000");
+        refused.response.set(
+            http::field::set_cookie,
+            "bedtimed_token=" + token_ + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000");
         return false;
     }
     refused = refuse(req, http::status::unauthorized, "unauthorised",
@@ -127,7 +126,8 @@ bool WebServer::same_origin(const Request& req) const {
     const std::string site(req["Sec-Fetch-Site"]);
     if (!site.empty()) return site == "same-origin" || site == "none";
     const std::string origin(req[http::field::origin]);
-    if (origin.empty()) return true;  // not a browser's cross-site request; the CSRF token still counts
+    if (origin.empty())
+        return true;  // not a browser's cross-site request; the CSRF token still counts
     const auto host_at = origin.find("://");
     return host_at != std::string::npos && origin.substr(host_at + 3) == req[http::field::host];
 }
@@ -158,8 +158,7 @@ Answer WebServer::route(const Request& req) {
     return a;
 }
 
-Answer WebServer::route_get(const Request& req, const std::string& path,
-                            const std::string& query) {
+Answer WebServer::route_get(const Request& req, const std::string& path, const std::string& query) {
     if (path == "/metrics") return metrics(req);
     if (path == "/api/state") return json_answer(req, state_json());
     if (path == "/api/episodes") return episodes(req, query);
@@ -201,9 +200,9 @@ Answer WebServer::route_post(const Request& req, const std::string& path) {
     if (!commands::find_verb(verb))
         return refuse(req, http::status::not_found, "unknown_verb", "unknown verb '" + verb + "'");
     const auto reply = parts_.commands.execute(verb, req.body(), "web /api/cmd/" + verb);
-    return json_answer(req, reply,
-                       reply.value("ok", false) ? http::status::ok
-                                                : http::status::unprocessable_entity);
+    return json_answer(
+        req, reply,
+        reply.value("ok", false) ? http::status::ok : http::status::unprocessable_entity);
 }
 
 }  // namespace bedtimed::web

@@ -55,15 +55,16 @@ sleepers:
     bedtime: {weekdays: "22:30", weekends: "22:30"}
     wearable: band
     heating_pad: pad
-web: {port: )" + std::to_string(web_port) +
-           "}\n";
+web: {port: )" +
+           std::to_string(web_port) + "}\n";
 }
 
 // 30 nights of a wearable's episodes, a few each week, some marked false positives.
 void write_simulated_month(const std::string& db) {
     std::filesystem::create_directories(std::filesystem::path(db).parent_path());
     EpisodeStore store(db);
-    const auto now = std::chrono::time_point_cast<WallTime::duration>(std::chrono::system_clock::now());
+    const auto now =
+        std::chrono::time_point_cast<WallTime::duration>(std::chrono::system_clock::now());
     const char* muscles[] = {"calf", "foot", "calf", "hamstring"};
     for (int night = 1, n = 0; night <= 30; ++night) {
         if (night % 3 == 1) continue;
@@ -109,18 +110,24 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
     TestClient mqtt(broker.uri());
     mqtt.subscribe("z2m/pad_plug/set");
     daemon.start();
-    ASSERT_TRUE(wait_until([&] { return http_request(port, "GET", "/healthz").status == 200; }, 20s))
+    ASSERT_TRUE(
+        wait_until([&] { return http_request(port, "GET", "/healthz").status == 200; }, 20s))
         << daemon.output();
     mqtt.publish("wb-sensors/bedroom", R"({"temperature":18.5})");
-    ASSERT_TRUE(wait_until([&] {
-        return json::parse(http_request(port, "GET", "/api/state").body)["sensors"][0]["value"] != nullptr;
-    }, 10s));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return json::parse(
+                       http_request(port, "GET", "/api/state").body)["sensors"][0]["value"] !=
+                   nullptr;
+        },
+        10s));
     const long idle_before_kib = rss_kib(daemon.pid());
 
     const std::string out = std::string(BEDTIMED_BIN_DIR) + "/../artifacts/web";
-    const auto [code, output] = run_to_completion(
-        {"/usr/bin/node", browser_dir + "/page_test.mjs", "http://127.0.0.1:" + std::to_string(port) + "/", out},
-        60s);
+    const auto [code, output] =
+        run_to_completion({"/usr/bin/node", browser_dir + "/page_test.mjs",
+                           "http://127.0.0.1:" + std::to_string(port) + "/", out},
+                          60s);
     ASSERT_EQ(code, 0) << output;
     const auto result = json::parse(output.substr(output.find('{')));
     EXPECT_GE(result["rows"].get<int>(), 20);
@@ -132,7 +139,8 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
     EXPECT_NE(off->payload.find("OFF"), std::string::npos);
     EpisodeStore store(daemon.db(), EpisodeStore::Mode::read_only);
     bool logged = false;
-    for (const auto& e : store.recent(5)) logged |= e.source == "manual" && e.muscle == "hamstring" && e.side == "right";
+    for (const auto& e : store.recent(5))
+        logged |= e.source == "manual" && e.muscle == "hamstring" && e.side == "right";
     EXPECT_TRUE(logged) << "the cramp logged in the browser is not in SQLite";
     const std::string confirmed = result["confirmed"].get<std::string>();
     const auto slash = confirmed.find('/');
@@ -145,9 +153,9 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
     // Idle again (the browser gone): the resident memory, kept with the screenshots.
     std::this_thread::sleep_for(1s);
     const long idle_after_kib = rss_kib(daemon.pid());
-    std::ofstream(out + "/rss.txt") << "idle RSS before the browser: " << idle_before_kib
-                                    << " KiB\nidle RSS after the browser: " << idle_after_kib
-                                    << " KiB\n";
+    std::ofstream(out + "/rss.txt")
+        << "idle RSS before the browser: " << idle_before_kib
+        << " KiB\nidle RSS after the browser: " << idle_after_kib << " KiB\n";
     std::printf("bedtimed idle RSS: %ld KiB before the browser, %ld KiB after\n", idle_before_kib,
                 idle_after_kib);
 }

@@ -96,7 +96,8 @@ TEST_F(WebServerTest, HealthzAndTheRetainedHealthTopicAgree) {
     EXPECT_TRUE(h["loop_alive"].get<bool>());
     EXPECT_TRUE(h["store_writable"].get<bool>());
     std::optional<std::string> retained;
-    ASSERT_TRUE(wait_until([&] { return (retained = retained_payload(broker.uri(), "wt/health")).has_value(); }, 10s));
+    ASSERT_TRUE(wait_until(
+        [&] { return (retained = retained_payload(broker.uri(), "wt/health")).has_value(); }, 10s));
     EXPECT_EQ(json::parse(*retained)["status"], "ok");
     // The log's folder made read-only: /healthz says so with 503.
     std::filesystem::permissions(daemon->state_dir(), std::filesystem::perms::owner_read |
@@ -117,14 +118,14 @@ TEST_F(WebServerTest, MetricsParseWithPromtoolAndCountAnEpisodesLatency) {
     ASSERT_EQ(r.status, 200);
     EXPECT_NE(r.header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
     EXPECT_NE(r.body.find("bedtimed_episodes_accepted_total 1\n"), std::string::npos) << r.body;
-    EXPECT_NE(r.body.find("bedtimed_episode_command_latency_seconds_count 1\n"),
-              std::string::npos);
+    EXPECT_NE(r.body.find("bedtimed_episode_command_latency_seconds_count 1\n"), std::string::npos);
     EXPECT_NE(r.body.find("bedtimed_episode_command_latency_seconds_bucket{le=\"+Inf\"} 1\n"),
               std::string::npos);
     EXPECT_NE(r.body.find("bedtimed_sleeper_cramps_7d{sleeper=\"alex\"}"), std::string::npos);
     EXPECT_NE(r.body.find("bedtimed_pad_on{pad=\"pad\"} "), std::string::npos);
     if (!std::filesystem::exists("/usr/bin/promtool"))
-        GTEST_SKIP() << "promtool missing (Debian package prometheus; scripts/bootstrap installs it)";
+        GTEST_SKIP()
+            << "promtool missing (Debian package prometheus; scripts/bootstrap installs it)";
     const std::string file = make_temp_dir("bedtimed-metrics") + "/metrics.txt";
     write_file(file, r.body);
     const std::string cmd = "/usr/bin/promtool check metrics < " + file + " 2>&1";
@@ -175,10 +176,12 @@ TEST_F(WebServerTest, AllHeatOffFromThePageReachesThePlugOnMqtt) {
 
 TEST_F(WebServerTest, RefusalsHaveTheirStatusAndAreCounted) {
     const std::string csrf = csrf_of(get("/").body);
-    EXPECT_EQ(post("pad_off", json::object(), "").status, 403);           // no CSRF token
+    EXPECT_EQ(post("pad_off", json::object(), "").status, 403);                    // no CSRF token
     EXPECT_EQ(post("pad_off", json::object(), std::string(64, 'a')).status, 403);  // a wrong one
-    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Sec-Fetch-Site", "cross-site"}}).status, 403);
-    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Origin", "http://evil.example"}}).status, 403);
+    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Sec-Fetch-Site", "cross-site"}}).status,
+              403);
+    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Origin", "http://evil.example"}}).status,
+              403);
     EXPECT_EQ(http_request(port, "POST", "/api/cmd/pad_off",
                            {{"X-CSRF-Token", csrf}, {"Content-Type", "text/plain"}}, "{}")
                   .status,
@@ -211,11 +214,12 @@ TEST(WebServerToken, AnotherAddressNeedsTheTokenAsBearerOrCookie) {
     const auto port = daemon.app().web_port();
     ASSERT_NE(port, 0);
     EXPECT_EQ(http_request(port, "GET", "/bt/api/state").status, 401);
-    EXPECT_EQ(http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer wrong"}}).status,
-              401);
     EXPECT_EQ(
-        http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}}).status,
-        200);
+        http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer wrong"}}).status,
+        401);
+    EXPECT_EQ(http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}})
+                  .status,
+              200);
     const auto login = http_request(port, "GET", "/bt/?token=s3cret-token");
     EXPECT_EQ(login.status, 303);
     EXPECT_NE(login.header("set-cookie").find("HttpOnly"), std::string::npos);
@@ -224,7 +228,8 @@ TEST(WebServerToken, AnotherAddressNeedsTheTokenAsBearerOrCookie) {
               200);
     EXPECT_EQ(http_request(port, "GET", "/bt/healthz").status == 401, false)
         << "/healthz is for probes and needs no token";
-    const auto state = http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}});
+    const auto state =
+        http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}});
     EXPECT_EQ(json::parse(state.body)["counters"]["web_requests_refused"], 2);
 }
 
