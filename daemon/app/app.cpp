@@ -111,8 +111,8 @@ web::Health App::health() const {
     web::Health h;
     h.connected = bus_->connected();
     h.loop_alive = true;  // asked on the loop: it answered
-    h.store_writable = household_->intake() != nullptr &&
-                       web::store_writable(options_.state_dir + "/bedtimed.db");
+    h.store_writable =
+        household_->intake() != nullptr && web::store_writable(options_.state_dir + "/bedtimed.db");
     h.safe_mode = safe_mode_->active();
     return h;
 }

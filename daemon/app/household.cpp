@@ -112,8 +112,8 @@ void Household::connect_long_lived() {
     engine_->on_episode([this](const Episode& e, const std::string& sleeper) {
         runner_->on_episode(e, sleeper);
         if (options_.hooks.episode_reacted)
-            options_.hooks.episode_reacted(
-                std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall_now() - e.received));
+            options_.hooks.episode_reacted(std::chrono::duration_cast<std::chrono::microseconds>(
+                clock_.wall_now() - e.received));
         publish_episode_event(sleeper, {{"source", e.source},
                                         {"duration_s", e.duration_s},
                                         {"muscle", e.muscle},
@@ -135,8 +135,8 @@ void Household::connect_long_lived() {
 }
 
 web::Parts Household::web_parts() {
-    return web::Parts{clock_,    counters_, cfg_,     *cramp_log_, runner_,
-                      actuators_, desk_,    *engine_, *commands_};
+    return web::Parts{clock_,     counters_, cfg_,     *cramp_log_, runner_,
+                      actuators_, desk_,     *engine_, *commands_};
 }
 
 void Household::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {
