@@ -95,6 +95,7 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         if (top.has("home_assistant"))
             cfg.home_assistant = parse_home_assistant(top.child("home_assistant"));
         else top.get("home_assistant");
+        top.get("web");  // read by load_web_settings (web_settings.hpp)
         top.warn_unknown_keys();
     } catch (const YAML::Exception& e) {
         // yaml-cpp conversions that slipped past our own checks still get a location.

@@ -12,8 +12,6 @@
 
 namespace bedtimed::config::detail {
 
-namespace {
-
 // `<key>_file`, `<key>_env` or `<key>_credential`: at most one of them.
 SecretRef parse_secret(Block& b, const std::string& key) {
     SecretRef ref;
@@ -40,6 +38,8 @@ SecretRef parse_secret(Block& b, const std::string& key) {
     }
     return ref;
 }
+
+namespace {
 
 // What is wrong with a broker URI, or "" when nothing is: scheme://host[:port],
 // a path only for ws:// and wss://. Paho takes "tcp://127.0.0.1 :1883" or

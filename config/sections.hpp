@@ -24,6 +24,9 @@ RuleSpec parse_rule(Block b, const Config& cfg);
 // `home_assistant` (home_assistant_loader.cpp).
 HomeAssistantSettings parse_home_assistant(Block b);
 
+// `<key>_file`, `<key>_env` or `<key>_credential`, at most one (mqtt_loader.cpp).
+SecretRef parse_secret(Block& b, const std::string& key);
+
 // Quotes (yaml_quotes.cpp). Throws when a quoted scalar of `root` never closes in `text`.
 void check_quotes_closed(const YAML::Node& root, const std::string& text, const std::string& path);
 // After a YAML error at `error_line` (1-based): the first earlier value whose

@@ -38,6 +38,10 @@ App::App(AppOptions options)
     if (options_.state_dir.empty()) options_.state_dir = default_state_dir();
     const auto cfg = load();
     for (const auto& w : cfg->warnings) log_->warn("{}", w);
+    web_settings_ = config::load_web_settings(options_.config_path);
+    for (const auto& w : web_settings_.warnings) log_->warn("{}", w);
+    // An unreadable token will not fix itself by restarting either (78).
+    const std::string web_token = config::read_secret(web_settings_.token);
 
     std::string persist_dir;
     if (cfg->mqtt.persistence == config::MqttPersistence::file) {
@@ -72,6 +76,7 @@ App::App(AppOptions options)
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
     idle_timer_ = clock_.make_timer();
+    if (web_settings_.enabled) start_web(web_token);
     // Discovery before the state topics, so HA knows the entities they feed.
     ha_ = std::make_unique<HaPublisher>(
         clock_, *bus_, cfg, options_.state_dir + "/ha_discovery.json", BEDTIMED_VERSION);
@@ -85,15 +90,61 @@ App::App(AppOptions options)
         publish_all_sleeper_states();
         for (const auto& pad : household_->actuators().pad_names()) publish_pad_state(pad);
         publish_safe_mode();
+        publish_health();
     });
+}
+
+void App::start_web(const std::string& token) {
+    web_ = std::make_unique<web::WebServer>(
+        io_, household_->web_parts(), web_settings_,
+        household_->intake() ? options_.state_dir + "/bedtimed.db" : std::string(),
+        [this] { return health(); }, token);
+    try {
+        // Bound now, so the port is known before the loop runs; served once it runs.
+        web_port_ = web_->start();
+    } catch (const std::exception& e) {
+        // The routine and its heat rules matter more than the page: run on without it.
+        log_->error("the web page cannot listen on {}:{}: {}; running without it",
+                    web_settings_.address, web_settings_.port, e.what());
+    }
+}
+
+web::Health App::health() const {
+    web::Health h;
+    h.connected = bus_->connected();
+    h.loop_alive = true;  // asked on the loop: it answered
+    h.store_writable =
+        household_->intake() != nullptr && web::store_writable(options_.state_dir + "/bedtimed.db");
+    h.safe_mode = safe_mode_->active();
+    return h;
+}
+
+void App::publish_health() {
+    if (!bus_->connected() || !household_) return;
+    const std::string topic = config().mqtt.base_topic + "/health";
+    const std::string payload = health().json().dump();
+    auto& last = last_state_[topic];
+    if (last == payload) return;
+    last = payload;
+    bus_->publish(topic, payload, 1, true);
 }
 
 Household::Hooks App::state_hooks() {
     Household::Hooks hooks;
-    hooks.sleeper_changed = [this](const std::string& sleeper) { publish_sleeper_state(sleeper); };
-    hooks.pad_changed = [this](const std::string& pad) { publish_pad_state(pad); };
+    hooks.sleeper_changed = [this](const std::string& sleeper) {
+        publish_sleeper_state(sleeper);
+        if (web_) web_->changed("sleeper", sleeper);
+    };
+    hooks.pad_changed = [this](const std::string& pad) {
+        publish_pad_state(pad);
+        if (web_) web_->changed("pad", pad);
+    };
     hooks.episode = [this](const std::string& sleeper, const nlohmann::json& fields) {
         publish_episode_event(sleeper, fields);
+        if (web_) web_->changed("episode", sleeper);
+    };
+    hooks.episode_reacted = [this](std::chrono::microseconds latency) {
+        if (web_) web_->observe_episode_latency(latency);
     };
     hooks.safe_mode_changed = [this] { publish_safe_mode(); };
     return hooks;
@@ -196,6 +247,7 @@ void App::publish_episode_event(const std::string& sleeper, const nlohmann::json
 App::~App() {
     // The client goes before the io_context it posts to (Paho c#1669).
     if (bus_) bus_->stop(std::chrono::milliseconds(500));
+    web_.reset();
     ha_.reset();
     watchdog_.reset();
     household_.reset();
@@ -249,6 +301,7 @@ void App::stop() {
     counters_timer_->cancel();
     idle_timer_->cancel();
     watchdog_->stop();
+    if (web_) web_->stop();
     // Heat off and beds stopped before the connection goes.
     household_->actuators().shutdown();
     publish_counters();
@@ -335,6 +388,7 @@ void App::fold_intake_counters() {
 void App::publish_counters() {
     fold_intake_counters();
     if (!bus_->connected()) return;
+    publish_health();
     std::string json = counters_.to_json();
     // Idle stays idle: nothing is sent when nothing changed (bar the publish itself).
     if (json == last_counters_json_) return;

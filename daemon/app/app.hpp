@@ -29,6 +29,8 @@
 #include "paho_bus.hpp"
 #include "safe_mode.hpp"
 #include "watchdog.hpp"
+#include "web_server.hpp"
+#include "web_settings.hpp"
 
 namespace bedtimed {
 
@@ -56,6 +58,8 @@ public:
     Counters counters_snapshot();
 
     boost::asio::io_context& io() noexcept { return io_; }
+    // The web page's port (the kernel's when the config says 0); 0 = not listening.
+    std::uint16_t web_port() const noexcept { return web_port_; }
     static std::string default_state_dir();
 
 private:
@@ -79,6 +83,11 @@ private:
     void publish_sleeper_state(const std::string& sleeper);
     void publish_all_sleeper_states();
     std::string status_text() const;
+    // The web page (daemon/web/), when the config has a `web` section.
+    void start_web(const std::string& token);
+    web::Health health() const;
+    // <base>/health (retained): the same as /healthz, published when it changes.
+    void publish_health();
 
     AppOptions options_;
     std::shared_ptr<spdlog::logger> log_;
@@ -93,6 +102,9 @@ private:
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
     std::unique_ptr<Watchdog> watchdog_;             // WATCHDOG=1 and STATUS= (watchdog.hpp)
     std::unique_ptr<HaPublisher> ha_;                // Home Assistant discovery (ha_publisher.hpp)
+    std::unique_ptr<web::WebServer> web_;            // borrows the household: goes first
+    std::uint16_t web_port_ = 0;
+    config::WebSettings web_settings_;  // read at start; a change applies after a restart
     boost::asio::signal_set signals_{io_};
     std::unique_ptr<Timer> counters_timer_;
     std::string last_counters_json_;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "log.hpp"
+#include "web_server.hpp"
 
 namespace bedtimed {
 
@@ -110,6 +111,9 @@ void Household::connect_long_lived() {
     // The episode's one route: read once (by the intake), routed to its sleeper once.
     engine_->on_episode([this](const Episode& e, const std::string& sleeper) {
         runner_->on_episode(e, sleeper);
+        if (options_.hooks.episode_reacted)
+            options_.hooks.episode_reacted(std::chrono::duration_cast<std::chrono::microseconds>(
+                clock_.wall_now() - e.received));
         publish_episode_event(sleeper, {{"source", e.source},
                                         {"duration_s", e.duration_s},
                                         {"muscle", e.muscle},
@@ -128,6 +132,11 @@ void Household::connect_long_lived() {
         if (auto it = engine_->sensors().find(name); it != engine_->sensors().end())
             cramp_log_->on_sensor(name, it->second.value);
     });
+}
+
+web::Parts Household::web_parts() {
+    return web::Parts{clock_,     counters_, cfg_,     *cramp_log_, runner_,
+                      actuators_, desk_,     *engine_, *commands_};
 }
 
 void Household::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {

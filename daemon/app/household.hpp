@@ -42,6 +42,10 @@
 
 namespace bedtimed {
 
+namespace web {
+struct Parts;  // web_server.hpp
+}
+
 class Household {
 public:
     // The owner's state topics; each may be left empty.
@@ -51,6 +55,8 @@ public:
         // Home Assistant's event for an episode (from a wearable or logged by hand).
         std::function<void(const std::string& sleeper, const nlohmann::json& fields)> episode;
         std::function<void()> safe_mode_changed;  // after a `resume` command
+        // An episode's reaction was handed to the bus this long after it arrived.
+        std::function<void(std::chrono::microseconds)> episode_reacted;
     };
     // (who, what happened): the runner, the actuators, the desk and the cramp log narrate.
     using Timeline = std::function<void(const std::string& who, const std::string& what)>;
@@ -95,6 +101,8 @@ public:
     const RoutineRunner& runner() const noexcept { return *runner_; }
     ReminderDesk& desk() noexcept { return *desk_; }
     CrampLog& cramp_log() noexcept { return *cramp_log_; }
+    // What the web page reads and acts on (daemon/web/), borrowed from this household.
+    web::Parts web_parts();
     // The daemon's episode intake, for its bus; null when not durable or not opened.
     const std::shared_ptr<EpisodeIntake>& intake() const noexcept { return intake_; }
 

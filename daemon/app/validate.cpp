@@ -9,12 +9,16 @@
 #include "loader.hpp"
 #include "manual_clock.hpp"
 #include "recording_bus.hpp"
+#include "web_settings.hpp"
 
 namespace bedtimed {
 
 config::Config load_and_validate(const std::string& path, std::vector<std::string>& warnings) {
     auto cfg = std::make_shared<const config::Config>(config::load_config(path));
     warnings = cfg->warnings;
+    // The `web` section has its own reader (web_settings.hpp); its token is read at start.
+    const auto web = config::load_web_settings(path);
+    warnings.insert(warnings.end(), web.warnings.begin(), web.warnings.end());
     // The daemon's household, on a bus that sends nothing anywhere: building
     // it runs every integration's option checks (and logs unknown options).
     ManualClock clock;

@@ -155,12 +155,33 @@ Dispatcher::Dispatcher(Parts parts) : parts_(std::move(parts)), log_(logger("mai
 }
 
 void Dispatcher::refuse(const Message& msg, const std::string& request_id, const std::string& why) {
+    reply(parts_, request_id, refusal(msg.topic, why));
+}
+
+nlohmann::json Dispatcher::refusal(const std::string& where, const std::string& why) {
     ++parts_.counters.commands_rejected;
     std::uint64_t suppressed = 0;
     if (reject_log_.allow(parts_.clock.steady_now(), suppressed))
-        log_->warn("command refused on {}: {}{}", msg.topic, why,
+        log_->warn("command refused on {}: {}{}", where, why,
                    suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : "");
-    reply(parts_, request_id, {{"ok", false}, {"error", why}});
+    return {{"ok", false}, {"error", why}};
+}
+
+nlohmann::json Dispatcher::run_request(std::string_view verb, const std::string& payload,
+                                       const std::string& where, std::string& request_id) {
+    const auto request = parse_command(verb, payload, parts_.clock.wall_now());
+    request_id = request.request_id;
+    if (const auto* err = std::get_if<CommandError>(&request.command))
+        return refusal(where, err->reason);
+    const Call call{parts_, *log_, where, request.request_id};
+    const Result result = std::visit([&](const auto& args) { return run(call, args); },
+                                     std::get<Command>(request.command));
+    if (!result.ok) return refusal(where, result.error);
+    ++parts_.counters.commands;
+    log_->info("command {} done", verb);
+    auto body = result.reply;
+    body["ok"] = true;
+    return body;
 }
 
 void Dispatcher::on_message(const Message& msg) {
@@ -168,19 +189,16 @@ void Dispatcher::on_message(const Message& msg) {
     // A retained command would run again on every reconnect.
     if (msg.retained)
         return refuse(msg, "", "retained commands are ignored (publish without retain)");
-    const auto request = parse_command(verb, msg.payload, parts_.clock.wall_now());
-    if (const auto* err = std::get_if<CommandError>(&request.command))
-        return refuse(msg, request.request_id, err->reason);
-    const Call call{parts_, *log_, msg.topic, request.request_id};
-    const Result result = std::visit([&](const auto& args) { return run(call, args); },
-                                     std::get<Command>(request.command));
-    if (!result.ok) return refuse(msg, request.request_id, result.error);
-    ++parts_.counters.commands;
-    log_->info("command {} done", verb);
-    if (result.reply.contains("deferred")) return;  // it replies itself when done
-    auto body = result.reply;
-    body["ok"] = true;
-    reply(parts_, request.request_id, body);
+    std::string request_id;
+    const auto body = run_request(verb, msg.payload, msg.topic, request_id);
+    if (body.contains("deferred")) return;  // it replies itself when done
+    reply(parts_, request_id, body);
+}
+
+nlohmann::json Dispatcher::execute(std::string_view verb, const std::string& payload,
+                                   const std::string& origin) {
+    std::string request_id;
+    return run_request(verb, payload, origin, request_id);
 }
 
 }  // namespace bedtimed::commands

@@ -54,9 +54,21 @@ public:
     // One message on <base>/cmd/<verb>: refused when retained, else parsed,
     // run and answered (a pad test answers when it ends).
     void on_message(const Message& msg);
+    // One command from another channel (the web page): the same table, parser,
+    // handler and counters as on_message; `origin` names the channel in the
+    // log (e.g. "web"). Returns the reply body ({"ok":true,...} or
+    // {"ok":false,"error":...}); a deferred verb (pad_test) answers
+    // {"ok":true,"deferred":true} and its result goes to the log only.
+    nlohmann::json execute(std::string_view verb, const std::string& payload,
+                           const std::string& origin);
 
 private:
     void refuse(const Message& msg, const std::string& request_id, const std::string& why);
+    // Counts and logs a refusal (rate-limited); returns its reply body.
+    nlohmann::json refusal(const std::string& where, const std::string& why);
+    // The shared path: parse, run, count. `where` is the topic (or the channel).
+    nlohmann::json run_request(std::string_view verb, const std::string& payload,
+                               const std::string& where, std::string& request_id);
 
     Parts parts_;
     std::shared_ptr<spdlog::logger> log_;

@@ -1,0 +1,228 @@
+// bedtimed's page: plain JavaScript, no build step. Every URL is relative, so
+// the page works under any path prefix (Home Assistant ingress, a proxy).
+'use strict';
+const csrf = document.querySelector('meta[name=csrf]').content;
+let state = null;
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined)
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+function localTime(iso) {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString([], {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
+}
+function toast(text, bad) {
+  const t = document.getElementById('toast');
+  t.textContent = text;
+  t.className = bad ? 'bad shown' : 'shown';
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.className = ''; }, 5000);
+}
+async function getJson(path) {
+  const r = await fetch(path, {credentials: 'same-origin'});
+  if (!r.ok) throw new Error(path + ': ' + r.status);
+  return r.json();
+}
+// A verb of the command table, through the same dispatcher as MQTT and bedtimectl.
+async function cmd(verb, body) {
+  const r = await fetch('api/cmd/' + verb, {
+    method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+    body: JSON.stringify(body || {})});
+  let reply;
+  try { reply = await r.json(); } catch (e) { reply = {ok: false, error: r.status + ' ' + r.statusText}; }
+  toast(reply.ok ? verb.replace('_', ' ') + ': done' : verb + ': ' + reply.error, !reply.ok);
+  refresh();
+  return reply;
+}
+
+// ---- Tonight ---------------------------------------------------------------
+function heatLine(s) {
+  const pad = (state.pads || []).find(p => p.name === s.heating_pad);
+  if (!pad) return el('p', {class: 'heat'}, 'No heating pad');
+  let left = '';
+  if (pad.on && pad.off_at) {
+    const min = Math.max(0, Math.round((new Date(pad.off_at) - new Date(state.now)) / 60000));
+    left = ', ' + min + ' min left';
+  }
+  return el('p', {class: 'heat ' + (pad.on ? 'on' : 'off')},
+    'Heat ' + (pad.on ? 'ON' : 'off') + left + ' · device cap: ' + pad.cap +
+    (pad.manual_off_tonight ? ' · switched off by hand tonight' : ''));
+}
+function stepState(s, step) {
+  // A reminder kept back by quiet hours shows as held (the desk counts them per sleeper).
+  if (step.state === 'pending' && s.held_reminders > 0 && new Date(step.at) <= new Date(state.now)) return 'held';
+  return step.state;
+}
+function logForm(s) {
+  const f = el('form', {class: 'quick-log', 'aria-label': 'Log a cramp for ' + s.name},
+    el('label', {}, 'Muscle ', el('input', {name: 'muscle', value: 'calf', maxlength: 40})),
+    el('label', {}, 'Side ', el('select', {name: 'side'}, el('option', {}, 'left'), el('option', {}, 'right'), el('option', {}, 'both'))),
+    el('label', {}, 'Severity ', el('input', {name: 'severity', type: 'number', min: 0, max: 10, value: 5})),
+    el('button', {type: 'submit', class: 'log-cramp'}, 'Log a cramp'));
+  f.addEventListener('submit', ev => {
+    ev.preventDefault();
+    const d = new FormData(f);
+    cmd('log', {sleeper: s.name, muscle: d.get('muscle'), side: d.get('side'), severity: Number(d.get('severity'))});
+  });
+  return f;
+}
+function sleeperCard(s) {
+  const plan = s.plan || {};
+  const steps = (plan.steps || []).map(step => {
+    const st = stepState(s, step);
+    return el('li', {class: 'step ' + st}, el('span', {class: 'when'}, localTime(step.at)), ' ', step.id, ' ', el('span', {class: 'state'}, st));
+  });
+  return el('article', {class: 'card', 'data-sleeper': s.name},
+    el('h2', {}, s.name),
+    el('p', {}, 'Tier ' + s.stats.tier + (s.stats.tier_override !== 'auto' ? ' (set by hand)' : '') +
+      ' · tonight ' + s.stats.tonight + ' · last 7 days ' + s.stats.last_7_days + ' · trend ' + s.stats.trend),
+    s.stats.notice ? el('p', {class: 'notice'}, 'Notice: ' + s.stats.notice) : null,
+    el('p', {}, plan.bedtime_local ? 'Bedtime ' + plan.bedtime_local + (plan.enabled === false ? ' · routine off' : '') : 'No plan tonight'),
+    el('ol', {class: 'timeline', 'aria-label': 'Tonight\'s plan'}, steps),
+    heatLine(s),
+    el('div', {class: 'actions'},
+      el('button', {class: 'start-routine', onclick: () => cmd('start_routine', {sleeper: s.name})}, 'Start the routine')),
+    logForm(s),
+    // PLACEHOLDER (issue #20): the profile (s.profile) and the morning check-in
+    // (s.checkin, with its answer buttons) render here when those parts exist.
+    s.profile ? el('p', {class: 'profile'}, 'Profile: ' + JSON.stringify(s.profile)) : null,
+    s.checkin ? el('p', {class: 'checkin'}, 'Check-in: ' + JSON.stringify(s.checkin)) : null);
+}
+function renderTonight() {
+  const box = document.getElementById('sleepers');
+  box.replaceChildren(...state.sleepers.map(sleeperCard));
+  if (!state.sleepers.length) box.textContent = 'No sleepers configured.';
+}
+
+// ---- Log -------------------------------------------------------------------
+function episodeRow(e) {
+  const key = {source: e.source, source_id: e.source_id};
+  const del = el('button', {class: 'delete'}, 'Delete');
+  del.addEventListener('click', () => {
+    if (del.dataset.armed) return cmd('delete', key);
+    del.dataset.armed = '1';
+    del.textContent = 'Really delete?';
+  });
+  const row = el('tr', {'data-id': e.source + '/' + e.source_id},
+    el('td', {}, localTime(e.start)), el('td', {}, e.sleeper), el('td', {}, Math.round(e.duration_s) + ' s'),
+    el('td', {}, e.muscle), el('td', {}, e.side), el('td', {}, e.severity === null ? '—' : e.severity),
+    el('td', {class: 'status ' + e.status}, e.status.replace('_', ' ')),
+    el('td', {class: 'row-actions'},
+      el('button', {class: 'confirm', onclick: () => cmd('confirm', key)}, 'Confirm'),
+      el('button', {class: 'false-positive', onclick: () => cmd('false_positive', key)}, 'False positive'),
+      el('button', {class: 'edit', onclick: () => editRow(row, e)}, 'Edit'), del));
+  return row;
+}
+function editRow(row, e) {
+  const f = el('form', {class: 'episode-form'},
+    el('label', {}, 'Duration (s) ', el('input', {name: 'duration_s', type: 'number', min: 0, max: 86400, value: e.duration_s})),
+    el('label', {}, 'Muscle ', el('input', {name: 'muscle', value: e.muscle, maxlength: 40})),
+    el('label', {}, 'Severity ', el('input', {name: 'severity', type: 'number', min: 0, max: 10, value: e.severity === null ? '' : e.severity})),
+    el('label', {}, 'Notes ', el('input', {name: 'notes', value: e.notes, maxlength: 1000})),
+    el('button', {type: 'submit'}, 'Save'));
+  f.addEventListener('submit', ev => {
+    ev.preventDefault();
+    const d = new FormData(f);
+    const body = {source: e.source, source_id: e.source_id, duration_s: Number(d.get('duration_s')), muscle: d.get('muscle'), notes: d.get('notes')};
+    if (d.get('severity') !== '') body.severity = Number(d.get('severity'));
+    cmd('edit', body).then(loadLog);
+  });
+  row.replaceChildren(el('td', {colspan: 8}, f));
+  f.querySelector('input').focus();
+}
+async function loadLog() {
+  const q = new URLSearchParams(new FormData(document.getElementById('log-filter')));
+  const data = await getJson('api/episodes?' + q.toString());
+  document.querySelector('#episodes tbody').replaceChildren(...data.episodes.map(episodeRow));
+  // PLACEHOLDER (issue #20): renderCheckins(data.checkins) when the check-in part exists.
+}
+
+// ---- Charts ----------------------------------------------------------------
+function renderCharts() {
+  const box = document.getElementById('charts');
+  const want = state.sleepers.map(s => s.name).join(',');
+  if (box.dataset.sleepers === want) return;
+  box.dataset.sleepers = want;
+  box.replaceChildren(...state.sleepers.map(s => el('figure', {},
+    el('img', {src: 'charts/' + encodeURIComponent(s.name) + '.svg', alt: 'Cramps of ' + s.name + ' over 8 weeks and by time of night'}),
+    el('figcaption', {}, s.name + ': nights over 8 weeks, time of night'))));
+  // PLACEHOLDER (issue #20): renderExperiment(state) — the experiment's result and
+  // the descriptive "what helps" — when the experiment part exists.
+}
+
+// ---- Devices and health ----------------------------------------------------
+function renderDevices() {
+  const h = state.health;
+  document.getElementById('health').replaceChildren(
+    ...[['Status', h.status], ['Broker', h.connected ? 'connected' : 'not connected'],
+        ['Loop', h.loop_alive ? 'alive' : 'stuck'], ['Cramp log', h.store_writable ? 'writable' : 'NOT writable'],
+        ['Safe mode', h.safe_mode ? 'ON' : 'off'], ['Next', state.next || 'nothing planned'], ['Version', state.version]]
+      .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  document.querySelector('#pads tbody').replaceChildren(...state.pads.map(p => el('tr', {},
+    el('td', {}, p.name), el('td', {class: p.on ? 'on' : 'off'}, p.on ? 'on' : 'off'), el('td', {}, localTime(p.off_at)),
+    el('td', {}, p.cap + (p.cap_method ? ' (' + p.cap_method + ')' : '')),
+    el('td', {}, p.power_w === null ? '—' : p.power_w + ' W'), el('td', {}, p.origin))));
+  document.getElementById('beds').replaceChildren(...state.beds.map(b => el('li', {}, b.name + ' (' + b.integration + ')')));
+  document.querySelector('#sensors tbody').replaceChildren(...state.sensors.map(s => el('tr', {},
+    el('td', {}, s.name), el('td', {}, s.value === null ? '—' : s.value), el('td', {}, localTime(s.last_seen)),
+    el('td', {class: s.stale ? 'bad' : ''}, s.stale ? 'stale' : 'fresh'))));
+  document.getElementById('wearables').replaceChildren(...state.wearables.map(w => el('li', {}, w.name + ' on ' + w.topic)));
+  document.querySelector('#counters tbody').replaceChildren(...Object.entries(state.counters).map(([k, v]) =>
+    el('tr', {}, el('th', {scope: 'row'}, k.replaceAll('_', ' ')), el('td', {}, v))));
+}
+
+// ---- Navigation, refresh, live updates ---------------------------------------
+function page() { return (location.hash || '#tonight').slice(1); }
+function show() {
+  const p = page();
+  for (const s of document.querySelectorAll('section[data-page]')) s.hidden = s.dataset.page !== p;
+  for (const a of document.querySelectorAll('nav a')) a.setAttribute('aria-current', a.dataset.page === p ? 'page' : 'false');
+  if (p === 'log') loadLog().catch(e => toast(e.message, true));
+}
+async function refresh() {
+  try {
+    state = await getJson('api/state');
+  } catch (e) { return toast(e.message, true); }
+  for (const sel of document.querySelectorAll('.sleeper-select')) {
+    const keep = sel.value, all = sel.querySelector('option[value=""]');
+    sel.replaceChildren(...(all ? [all] : []), ...state.sleepers.map(s => el('option', {}, s.name)));
+    sel.value = keep || (all ? '' : (state.sleepers[0] || {}).name || '');
+  }
+  renderTonight(); renderCharts(); renderDevices();
+  if (page() === 'log') loadLog().catch(() => {});
+  document.body.dataset.loaded = '1';
+}
+function live() {
+  const badge = document.getElementById('live');
+  const es = new EventSource('events');
+  let pending = null;
+  es.addEventListener('open', () => { badge.textContent = 'live'; badge.className = 'live on'; });
+  es.addEventListener('error', () => { badge.textContent = 'offline'; badge.className = 'live'; });
+  es.addEventListener('update', () => {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; refresh(); }, 150);
+  });
+}
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('all-heat-off').addEventListener('click', () => cmd('pad_off', {}));
+  document.getElementById('log-filter').addEventListener('submit', ev => { ev.preventDefault(); loadLog(); });
+  document.getElementById('add-form').addEventListener('submit', ev => {
+    ev.preventDefault();
+    const d = new FormData(ev.target);
+    const body = {sleeper: d.get('sleeper'), duration_s: Number(d.get('duration_s')), muscle: d.get('muscle'), side: d.get('side'), notes: d.get('notes')};
+    if (d.get('start')) body.start = new Date(d.get('start')).toISOString().replace(/\.\d+Z$/, 'Z');
+    if (d.get('severity') !== '') body.severity = Number(d.get('severity'));
+    cmd('log', body).then(loadLog);
+  });
+  window.addEventListener('hashchange', show);
+  show(); refresh(); live();
+});

@@ -1,0 +1,237 @@
+// The web page's server inside a whole bedtimed (DaemonHarness) against a real
+// mosquitto: /healthz and the retained health topic, /metrics read by
+// Prometheus' own parser (promtool), the page's POSTs through the command
+// table (a cramp in SQLite, all heat off on MQTT), and every refusal with its
+// status and counter. The browser's view is tests/browser/ (web_browser_test.cpp).
+//
+// No assertion depends on timing: every wait is a bounded poll.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "child_process.hpp"
+#include "daemon_harness.hpp"
+#include "daemon_process.hpp"
+#include "episode_store.hpp"
+#include "http_get.hpp"
+#include "mosquitto_fixture.hpp"
+#include "test_client.hpp"
+
+namespace bedtimed::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string config(const std::string& web_block) {
+    return R"(
+mqtt:
+  client_id: bedtimed-web
+  base_topic: wt
+  reconnect: {min: 1s, max: 2s}
+wearables:
+  - name: band
+    topic: wt-band/episode
+    qos: 1
+    fields: {id: id, duration: duration_s, muscle: muscle}
+actuators:
+  - name: pad
+    kind: heating_pad
+    integration: zigbee2mqtt
+    max_on: 30m
+    confirm_timeout: 5m
+    device: pad_plug
+    base_topic: z2m
+sleepers:
+  - name: alex
+    timezone: UTC
+    bedtime: {weekdays: "22:30", weekends: "22:30"}
+    wearable: band
+    heating_pad: pad
+    routine:
+      prewarm: {enabled: false}
+)" + web_block;
+}
+
+const std::string kLoopbackWeb = "web: {port: 0}\n";
+
+std::string csrf_of(const std::string& html) {
+    std::smatch m;
+    static const std::regex meta(R"re(<meta name="csrf" content="([0-9a-f]{64})">)re");
+    return std::regex_search(html, m, meta) ? m[1].str() : std::string();
+}
+
+class WebServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        broker.start();
+        daemon = std::make_unique<DaemonHarness>(config(kLoopbackWeb), broker.uri());
+        port = daemon->app().web_port();
+        ASSERT_NE(port, 0) << "the web page did not listen";
+        ASSERT_TRUE(wait_until([&] { return daemon->counters().connects > 0; }, 15s));
+    }
+    HttpReply get(const std::string& target, const std::map<std::string, std::string>& h = {}) {
+        return http_request(port, "GET", target, h);
+    }
+    HttpReply post(const std::string& verb, const json& body, const std::string& csrf,
+                   std::map<std::string, std::string> h = {}) {
+        h.emplace("Content-Type", "application/json");
+        if (!csrf.empty()) h.emplace("X-CSRF-Token", csrf);
+        return http_request(port, "POST", "/api/cmd/" + verb, h, body.dump());
+    }
+    Mosquitto broker;
+    std::unique_ptr<DaemonHarness> daemon;
+    std::uint16_t port = 0;
+};
+
+TEST_F(WebServerTest, HealthzAndTheRetainedHealthTopicAgree) {
+    HttpReply r;
+    ASSERT_TRUE(wait_until([&] { return (r = get("/healthz")).status == 200; }, 10s)) << r.body;
+    const auto h = json::parse(r.body);
+    EXPECT_EQ(h["status"], "ok");
+    EXPECT_TRUE(h["connected"].get<bool>());
+    EXPECT_TRUE(h["loop_alive"].get<bool>());
+    EXPECT_TRUE(h["store_writable"].get<bool>());
+    std::optional<std::string> retained;
+    ASSERT_TRUE(wait_until(
+        [&] { return (retained = retained_payload(broker.uri(), "wt/health")).has_value(); }, 10s));
+    EXPECT_EQ(json::parse(*retained)["status"], "ok");
+    // The log's folder made read-only: /healthz says so with 503.
+    std::filesystem::permissions(daemon->state_dir(), std::filesystem::perms::owner_read |
+                                                          std::filesystem::perms::owner_exec);
+    if (::geteuid() != 0) {  // root writes anyway
+        r = get("/healthz");
+        EXPECT_EQ(r.status, 503) << r.body;
+        EXPECT_FALSE(json::parse(r.body)["store_writable"].get<bool>());
+    }
+    std::filesystem::permissions(daemon->state_dir(), std::filesystem::perms::owner_all);
+}
+
+TEST_F(WebServerTest, MetricsParseWithPromtoolAndCountAnEpisodesLatency) {
+    TestClient wearable(broker.uri());
+    wearable.publish("wt-band/episode", R"({"id":"m1","duration_s":30,"muscle":"calf"})", 1);
+    ASSERT_TRUE(wait_until([&] { return daemon->counters().episodes_accepted == 1; }, 10s));
+    const auto r = get("/metrics");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
+    EXPECT_NE(r.body.find("bedtimed_episodes_accepted_total 1\n"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("bedtimed_episode_command_latency_seconds_count 1\n"), std::string::npos);
+    EXPECT_NE(r.body.find("bedtimed_episode_command_latency_seconds_bucket{le=\"+Inf\"} 1\n"),
+              std::string::npos);
+    EXPECT_NE(r.body.find("bedtimed_sleeper_cramps_7d{sleeper=\"alex\"}"), std::string::npos);
+    EXPECT_NE(r.body.find("bedtimed_pad_on{pad=\"pad\"} "), std::string::npos);
+    if (!std::filesystem::exists("/usr/bin/promtool"))
+        GTEST_SKIP()
+            << "promtool missing (Debian package prometheus; scripts/bootstrap installs it)";
+    const std::string file = make_temp_dir("bedtimed-metrics") + "/metrics.txt";
+    write_file(file, r.body);
+    const std::string cmd = "/usr/bin/promtool check metrics < " + file + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    EXPECT_EQ(::pclose(p), 0) << "promtool check metrics:\n" << out;
+}
+
+TEST_F(WebServerTest, APageLoggedCrampGoesThroughTheCommandTableIntoSqlite) {
+    const auto page = get("/");
+    ASSERT_EQ(page.status, 200);
+    const std::string csrf = csrf_of(page.body);
+    ASSERT_FALSE(csrf.empty()) << "no CSRF token in the page";
+    auto r = post("log", {{"sleeper", "alex"}, {"muscle", "calf"}, {"side", "left"}}, csrf,
+                  {{"Sec-Fetch-Site", "same-origin"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(json::parse(r.body)["ok"].get<bool>());
+    EpisodeStore store(daemon->state_dir() + "/bedtimed.db", EpisodeStore::Mode::read_only);
+    const auto rows = store.recent(10);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].source, "manual");
+    EXPECT_EQ(rows[0].muscle, "calf");
+    // The same validation as MQTT: a bad field is refused with its reason, and counted.
+    r = post("log", {{"sleeper", "alex"}, {"severity", 11}}, csrf);
+    EXPECT_EQ(r.status, 422);
+    EXPECT_NE(json::parse(r.body)["error"].get<std::string>().find("severity"), std::string::npos);
+    EXPECT_EQ(daemon->counters().commands_rejected, 1u);
+    // The Log page's read of it.
+    const auto list = json::parse(get("/api/episodes?sleeper=alex").body);
+    ASSERT_EQ(list["episodes"].size(), 1u);
+    EXPECT_EQ(list["episodes"][0]["muscle"], "calf");
+    EXPECT_EQ(get("/api/episodes?from=yesterday").status, 400);
+}
+
+TEST_F(WebServerTest, AllHeatOffFromThePageReachesThePlugOnMqtt) {
+    TestClient plug(broker.uri());
+    plug.subscribe("z2m/pad_plug/set");
+    const std::string csrf = csrf_of(get("/").body);
+    const auto r = post("pad_off", json::object(), csrf);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto m = plug.next_on("z2m/pad_plug/set", 10s);
+    ASSERT_TRUE(m) << "no OFF reached the plug";
+    EXPECT_NE(m->payload.find("OFF"), std::string::npos);
+}
+
+TEST_F(WebServerTest, RefusalsHaveTheirStatusAndAreCounted) {
+    const std::string csrf = csrf_of(get("/").body);
+    EXPECT_EQ(post("pad_off", json::object(), "").status, 403);                    // no CSRF token
+    EXPECT_EQ(post("pad_off", json::object(), std::string(64, 'a')).status, 403);  // a wrong one
+    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Sec-Fetch-Site", "cross-site"}}).status,
+              403);
+    EXPECT_EQ(post("pad_off", json::object(), csrf, {{"Origin", "http://evil.example"}}).status,
+              403);
+    EXPECT_EQ(http_request(port, "POST", "/api/cmd/pad_off",
+                           {{"X-CSRF-Token", csrf}, {"Content-Type", "text/plain"}}, "{}")
+                  .status,
+              415);
+    EXPECT_EQ(post("no_such_verb", json::object(), csrf).status, 404);
+    EXPECT_EQ(get("/nothing-here").status, 404);
+    EXPECT_EQ(http_request(port, "DELETE", "/api/state").status, 405);
+    EXPECT_EQ(http_request(port, "POST", "/api/cmd/log",
+                           {{"X-CSRF-Token", csrf}, {"Content-Type", "application/json"}},
+                           std::string(20000, ' '))
+                  .status,
+              413);
+    const auto metrics = get("/metrics").body;
+    EXPECT_EQ(json::parse(get("/api/state").body)["counters"]["web_requests_refused"], 9);
+    EXPECT_NE(metrics.find("bedtimed_http_refused_total{reason=\"csrf\"} 2\n"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("bedtimed_http_refused_total{reason=\"cross_site\"} 2\n"),
+              std::string::npos);
+    EXPECT_EQ(daemon->counters().commands, 0u) << "a refused POST ran a command";
+}
+
+TEST(WebServerToken, AnotherAddressNeedsTheTokenAsBearerOrCookie) {
+    Mosquitto broker;
+    broker.start();
+    const std::string dir = make_temp_dir("bedtimed-web-token");
+    write_file(dir + "/token", "s3cret-token\n");
+    DaemonHarness daemon(config("web: {address: 0.0.0.0, port: 0, token_file: " + dir +
+                                "/token, path_prefix: /bt}\n"),
+                         broker.uri());
+    const auto port = daemon.app().web_port();
+    ASSERT_NE(port, 0);
+    EXPECT_EQ(http_request(port, "GET", "/bt/api/state").status, 401);
+    EXPECT_EQ(
+        http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer wrong"}}).status,
+        401);
+    EXPECT_EQ(http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}})
+                  .status,
+              200);
+    const auto login = http_request(port, "GET", "/bt/?token=s3cret-token");
+    EXPECT_EQ(login.status, 303);
+    EXPECT_NE(login.header("set-cookie").find("HttpOnly"), std::string::npos);
+    EXPECT_EQ(http_request(port, "GET", "/bt/metrics", {{"Cookie", "bedtimed_token=s3cret-token"}})
+                  .status,
+              200);
+    EXPECT_EQ(http_request(port, "GET", "/bt/healthz").status == 401, false)
+        << "/healthz is for probes and needs no token";
+    const auto state =
+        http_request(port, "GET", "/bt/api/state", {{"Authorization", "Bearer s3cret-token"}});
+    EXPECT_EQ(json::parse(state.body)["counters"]["web_requests_refused"], 2);
+}
+
+}  // namespace
+}  // namespace bedtimed::test
