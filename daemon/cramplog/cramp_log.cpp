@@ -9,7 +9,8 @@
 #include "night.hpp"
 #include "notices.hpp"
 #include "routine.hpp"
-#include "sleeper_view.hpp"
+#include "checkin.hpp"
+#include "cramp_log_sleeper.hpp"
 
 namespace bedtimed {
 
@@ -26,13 +27,6 @@ constexpr int kWindowNights = 60;
 // far above any real night (the stats then cover the newest rows).
 constexpr std::size_t kMaxRowsPerSleeper = 10'000;
 
-std::optional<Tier> tier_from(const std::string& name) {
-    if (name == "calm") return Tier::calm;
-    if (name == "moderate") return Tier::moderate;
-    if (name == "frequent") return Tier::frequent;
-    return std::nullopt;
-}
-
 std::optional<local_days> night_from_text(const std::string& text) {
     // By hand: date::parse trips GCC 12's -Wmaybe-uninitialized.
     int y = 0;
@@ -47,23 +41,6 @@ std::string fixed1(double v) { return fmt::format("{:.1f}", v); }
 
 }  // namespace
 
-// What the cramp log keeps per sleeper, beside the shared view of its config
-// (`configured` is null for the episodes of a sleeper no longer configured).
-struct CrampLog::SleeperLog : SleeperView {
-    std::vector<StoredEpisode> recent;  // oldest first
-    std::vector<WallTime> travel;
-    std::vector<cramplog::SentNotice> sent;
-    std::optional<WallTime> last_digest;
-    cramplog::TierState tier;
-    std::string override_tier;  // "" = automatic
-    bool clustered = false;
-    std::optional<local_days> decided;
-    config::SleeperSpec evening;
-    std::optional<WallTime> immobile_since;
-
-    Tier effective_tier() const { return tier_from(override_tier).value_or(tier.tier); }
-};
-
 CrampLog::CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const config::Config> cfg,
                    Options options)
     : clock_(clock), counters_(counters), cfg_(std::move(cfg)), options_(std::move(options)),
@@ -72,22 +49,6 @@ CrampLog::CrampLog(Clock& clock, Counters& counters, std::shared_ptr<const confi
 }
 
 CrampLog::~CrampLog() = default;
-
-template <typename Fn>
-bool CrampLog::write(const char* what, Fn&& fn) {
-    try {
-        fn();
-        if (failing_) log_->info("cramp log writable again");
-        failing_ = false;
-        return true;
-    } catch (const std::exception& e) {
-        ++counters_.store_failures;
-        // Once per streak: a full disk would otherwise log every event.
-        if (!failing_) log_->error("cramp log: {} not saved: {}", what, e.what());
-        failing_ = true;
-        return false;
-    }
-}
 
 void CrampLog::say(const std::string& sleeper, const std::string& text) {
     log_->info("{}: {}", sleeper, text);
@@ -139,6 +100,7 @@ void CrampLog::start() {
                 if (n.condition == "weekly_digest") s->last_digest = n.at;
                 else s->sent.push_back({n.condition, n.at});
             }
+            load_checkins(*s, cramplog::night_of(s->zone, now) - days(kWindowNights));
             if (auto t = store_->tier(name)) {
                 s->tier = {tier_from(t->tier).value_or(Tier::calm), t->days_in_tier};
                 s->override_tier = t->override_tier;
@@ -194,6 +156,14 @@ std::vector<int> CrampLog::nightly_counts(const SleeperLog& s, local_days first,
         if (n < first || n > last) continue;
         ++counts[static_cast<std::size_t>((n - first).count())];
     }
+    // A morning check-in counts once with the episodes of its night (checkin.hpp).
+    for (const auto& c : s.checkins) {
+        const auto n = cramplog::parse_night(c.night);
+        const auto answer = cramplog::answer_from(c.answer);
+        if (!n || !answer || *n < first || *n > last) continue;
+        auto& count = counts[static_cast<std::size_t>((*n - first).count())];
+        count = std::max(count, cramplog::answer_count(*answer));
+    }
     return counts;
 }
 
@@ -218,6 +188,7 @@ void CrampLog::refresh_evening(SleeperLog& s) {
     s.evening = cramplog::adapted_spec(
         *s.configured,
         cramplog::adjustments_for(s.effective_tier(), *s.configured, cap, s.clustered));
+    apply_experiment(s);
     // New for every evening built here (across reloads too: the log outlives
     // them): RoutineRunner's plan cache keys on it.
     s.evening.revision = ++evenings_built_;
@@ -227,6 +198,7 @@ void CrampLog::decide_night(SleeperLog& s, const std::string& name, WallTime now
     if (!s.configured) return;
     const local_days night = cramplog::night_of(s.zone, now);
     if (s.decided && *s.decided >= night) return;
+    finish_experiment(s, night);
     // Catch up the nights bedtimed was down for, so the tier's age is right.
     local_days from = s.decided ? *s.decided + days(1) : night;
     if (night - from > days(kWindowNights)) from = night - days(kWindowNights);
@@ -542,7 +514,7 @@ cramplog::Stats CrampLog::stats(const std::string& name) const {
     if (!s) return {};
     cramplog::StatsOptions opts;
     if (s->configured) opts.bedtime = s->configured->bedtime;
-    return cramplog::compute_stats(s->recent, s->zone, clock_.wall_now(), opts);
+    return with_checkins(*s, cramplog::compute_stats(s->recent, s->zone, clock_.wall_now(), opts));
 }
 
 Tier CrampLog::tier(const std::string& name) const {

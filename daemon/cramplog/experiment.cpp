@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace bedtimed::cramplog {
 
@@ -59,6 +60,17 @@ std::optional<Arm> arm_from(std::string_view name) {
     if (name == "with") return Arm::with_step;
     if (name == "without") return Arm::without_step;
     return std::nullopt;
+}
+
+std::optional<date::local_days> parse_night(const std::string& text) {
+    // By hand: date::parse trips GCC 12's -Wmaybe-uninitialized.
+    int y = 0;
+    unsigned m = 0, d = 0;
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%d-%u-%u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+    const date::year_month_day ymd{date::year(y), date::month(m), date::day(d)};
+    if (!ymd.ok()) return std::nullopt;
+    return date::local_days(ymd);
 }
 
 int planned_nights(int weeks) {

@@ -55,6 +55,9 @@ struct ExperimentDesign {
     int nights = 0;                // planned, even (a whole number of pairs)
     std::uint64_t seed = 0;
 };
+// "2026-11-26" → that night; nullopt when malformed.
+std::optional<date::local_days> parse_night(const std::string& text);
+
 // Planned nights for `weeks` weeks: weeks × 7, rounded up to whole pairs.
 int planned_nights(int weeks);
 // The arm of `night`; nullopt before the first or after the last planned night.

@@ -218,8 +218,9 @@ int run_why(Invocation& inv) {
 
 int run_export(Invocation& inv) {
     std::string format = inv.get("--format").value_or(inv.json ? "json" : "csv");
+    if (format == "fhir") return export_fhir(inv), kExitOk;
     if (format != "csv" && format != "json")
-        throw CtlError(kExitUsage, "--format wants csv or json");
+        throw CtlError(kExitUsage, "--format wants csv, json or fhir");
     const std::string sleeper = inv.get("--sleeper").value_or("");
     std::vector<StoredEpisode> rows;
     with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = all_rows(store, sleeper); });
@@ -295,7 +296,7 @@ std::vector<CommandSpec> db_commands() {
                    {sleeper, {"--limit", "N", "at most N decisions (default 20)"}, zone}, run_why),
         db_command("export", "the whole log as CSV or JSON, oldest first",
                    "Example: bedtimectl export --format csv > cramps.csv  (--json = --format json)",
-                   {{"--format", "F", "csv (default) or json"}, sleeper}, run_export),
+                   {{"--format", "F", "csv (default), json or fhir (a FHIR R4 Bundle)"}, sleeper}, run_export),
         db_command("report", "an SVG report: cramps per night and the time-of-night histogram",
                    "Example: bedtimectl report --svg cramps.svg --nights 56",
                    {{"--svg", "FILE", "where to write the SVG (required)"},
