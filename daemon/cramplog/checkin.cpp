@@ -91,6 +91,20 @@ std::vector<ReconciledNight> reconcile(const std::vector<StoredEpisode>& episode
     return out;
 }
 
+bool should_prompt(const PromptInput& in) {
+    if (in.answered || in.prompted) return false;
+    if (in.local_minutes >= 12 * 60) return false;  // the night has ended: "no answer"
+    if (in.has_bed_sensor) {
+        if (in.local_minutes >= kGetUpFromMinutes && in.in_bed == false) return true;
+        return in.local_minutes >= kFallbackMinutes;
+    }
+    return in.local_minutes >= in.prompt_at;
+}
+
+int prompt_minutes(bool quiet_hours_on, int quiet_hours_to) {
+    return quiet_hours_on ? quiet_hours_to : 7 * 60 + 30;
+}
+
 void apply_checkins(Stats& stats, const std::vector<ReconciledNight>& nights) {
     std::map<std::string, int> count_of;
     for (const auto& n : nights)

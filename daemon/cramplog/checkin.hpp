@@ -59,6 +59,27 @@ std::vector<ReconciledNight> reconcile(const std::vector<StoredEpisode>& episode
                                        const date::time_zone* zone, date::local_days first,
                                        date::local_days last, bool has_wearable);
 
+// When the morning check-in's question goes out, once per night:
+// - with a bed sensor: when the sleeper is out of bed from 04:00 (getting
+//   up after the night), else at kFallbackMinutes (10:00) at the latest;
+// - without one: at prompt_at (the end of quiet hours when they are on, else
+//   07:30).
+// Never once the night is answered or the night has ended (noon). Quiet hours
+// and Snooze apply downstream, as for reminders (the reminder desk).
+struct PromptInput {
+    int local_minutes = 0;  // local time after midnight, now
+    bool answered = false;  // the night has a check-in
+    bool prompted = false;  // already asked this night
+    bool has_bed_sensor = false;
+    std::optional<bool> in_bed;  // the bed sensor's last reading
+    int prompt_at = 7 * 60 + 30;
+};
+inline constexpr int kGetUpFromMinutes = 4 * 60;
+inline constexpr int kFallbackMinutes = 10 * 60;
+bool should_prompt(const PromptInput& in);
+// prompt_at for a sleeper: the end of quiet hours when on, else 07:30.
+int prompt_minutes(bool quiet_hours_on, int quiet_hours_to);
+
 // The stats' nightly counts (per_night, tonight, the 7/14/28-night windows,
 // rates, trend) from the reconciled nights, for a sleeper who checks in:
 // the histograms, duration and severity stay the episodes' (only they have

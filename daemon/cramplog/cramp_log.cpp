@@ -113,6 +113,7 @@ void CrampLog::start() {
         decide_night(s, spec.name, now);
         refresh_evening(s);
     }
+    arm_checkin_timer();
     log_->info(
         "cramp log {}: {} episodes in the last {} nights", options_.db_path,
         [&] {
@@ -356,6 +357,12 @@ void CrampLog::on_sensor(const std::string& name, const Value& value) {
     const auto* b = std::get_if<bool>(&value);
     if (!b) return;
     const WallTime now = clock_.wall_now();
+    for (const auto& spec : cfg_->sleepers)
+        if (spec.occupancy_sensor == name) {
+            auto& s = sleeper(spec.name);
+            s.in_bed = *b;
+            maybe_prompt_checkin(s);  // out of bed in the morning: the check-in's question
+        }
     for (const auto& spec : cfg_->sleepers) {
         if (!spec.immobility || spec.immobility->sensor != name) continue;
         auto& s = sleeper(spec.name);

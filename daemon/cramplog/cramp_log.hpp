@@ -130,6 +130,8 @@ private:
     void apply_experiment(SleeperLog& s);
     void finish_experiment(SleeperLog& s, date::local_days night);
     cramplog::Stats with_checkins(const SleeperLog& s, cramplog::Stats stats) const;
+    void arm_checkin_timer();
+    void maybe_prompt_checkin(SleeperLog& s);
     void forget(const std::string& source, const std::string& source_id);
     void send(const std::string& sleeper, const std::string& step, const std::string& title,
               const std::string& text, bool urgent);
@@ -151,6 +153,7 @@ private:
     // How many adapted evenings refresh_evening() has built: each one's
     // SleeperSpec::revision, so a cached night plan knows its spec changed.
     std::uint64_t evenings_built_ = 0;
+    std::unique_ptr<Timer> checkin_timer_;  // the check-in's question, every few minutes
     Send send_;
     Timeline timeline_;
     Changed changed_;

@@ -59,6 +59,46 @@ void CrampLog::finish_experiment(SleeperLog& s, local_days night) {
     s.experiment.reset();
 }
 
+void CrampLog::arm_checkin_timer() {
+    if (!checkin_timer_) checkin_timer_ = clock_.make_timer();
+    checkin_timer_->arm(std::chrono::minutes(5), [this] {
+        for (const auto& spec : cfg_->sleepers) maybe_prompt_checkin(sleeper(spec.name));
+        arm_checkin_timer();
+    });
+}
+
+void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
+    if (!s.configured) return;
+    const WallTime now = clock_.wall_now();
+    const local_days night = cramplog::night_of(s.zone, now);
+    const std::string night_name = cramplog::night_text(night);
+    const auto local = date::make_zoned(s.zone, now).get_local_time();
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
+                             local - date::floor<date::days>(local))
+                             .count();
+    cramplog::PromptInput in;
+    in.local_minutes = static_cast<int>(minutes);
+    in.answered = std::any_of(s.checkins.begin(), s.checkins.end(),
+                              [&](const CheckinRecord& c) { return c.night == night_name; });
+    in.prompted = s.prompted == night;
+    in.has_bed_sensor = !s.configured->occupancy_sensor.empty();
+    in.in_bed = s.in_bed;
+    const auto& q = s.configured->quiet_hours;
+    in.prompt_at = cramplog::prompt_minutes(q.enabled, q.to);
+    if (!cramplog::should_prompt(in)) return;
+    s.prompted = night;
+    integrations::Reminder r{s.name, "checkin", "How was the night?",
+                             "Leg cramps last night? Details (muscle, side, severity) can follow "
+                             "later with bedtimectl checkin or Home Assistant.",
+                             false, now};
+    for (auto a : {cramplog::CheckinAnswer::none, cramplog::CheckinAnswer::one,
+                   cramplog::CheckinAnswer::two_or_more})
+        r.answers.push_back({cramplog::answer_label(a),
+                             integrations::checkin_action_id(s.name, cramplog::answer_name(a))});
+    if (send_) send_(r);
+    say(s.name, "check-in asked for the night of " + night_name);
+}
+
 cramplog::Stats CrampLog::with_checkins(const SleeperLog& s, cramplog::Stats stats) const {
     const bool wearable = s.configured && !s.configured->wearable.empty();
     // A sleeper with a wearable and no check-in keeps the episodes' stats as they were.

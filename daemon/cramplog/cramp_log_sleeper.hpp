@@ -43,6 +43,8 @@ struct CrampLog::SleeperLog : SleeperView {
     std::optional<WallTime> immobile_since;
     std::vector<CheckinRecord> checkins;  // the window's, oldest night first
     std::optional<RunningExperiment> experiment;
+    std::optional<date::local_days> prompted;  // the night the check-in was last asked for
+    std::optional<bool> in_bed;                // the occupancy sensor's last reading
 
     cramplog::Tier effective_tier() const { return tier_from(override_tier).value_or(tier.tier); }
 };
