@@ -320,6 +320,9 @@ void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     // Each step by its label in the step catalogue (routine/steps.hpp).
     const std::string helps = cramplog::describe_what_helps(cramplog::what_helps(records));
     if (!helps.empty()) text += "\n\n" + helps;
+    // The randomised comparison, when one runs (experiments.md).
+    if (const auto x = experiment_json(name); x.is_object() && x.contains("text"))
+        text += "\n\nExperiment: " + x["text"].get<std::string>();
     send(name, "digest", "Your week of nights", text, false);
     const NoticeRecord record{name, "weekly_digest", now, text};
     write("weekly digest", [&] { store_->record_notice(record); });
