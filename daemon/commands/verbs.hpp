@@ -103,8 +103,8 @@ struct SetBedtime {
 // button's action id: BEDTIMED_CHECKIN:<sleeper>:<answer>.
 struct CheckIn {
     std::string sleeper;
-    std::string answer;  // none, one, two_or_more (0, 1, 2, 2+ accepted)
-    std::string night;   // "" = the night that ends at the coming noon
+    std::string answer;   // none, one, two_or_more (0, 1, 2, 2+ accepted)
+    std::string night;    // "" = the night that ends at the coming noon
     std::string channel;  // ctl, home_assistant, phone
     std::string muscle, side, notes;
     std::optional<double> severity;
@@ -249,8 +249,7 @@ inline Command checkin(Fields& f, WallTime) {
 inline Command experiment(Fields& f, WallTime) {
     Experiment c;
     const std::string action = f.text("action", 10, true);
-    if (action != "start" && action != "stop")
-        throw Refused{"\"action\" must be start or stop"};
+    if (action != "start" && action != "stop") throw Refused{"\"action\" must be start or stop"};
     c.start = action == "start";
     c.sleeper = f.text("sleeper", 64);
     c.step = f.text("step", 40, c.start);

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "checkin.hpp"
+#include "cramp_log_sleeper.hpp"
 #include "local_time.hpp"
 #include "night.hpp"
 #include "notices.hpp"
 #include "routine.hpp"
-#include "checkin.hpp"
-#include "cramp_log_sleeper.hpp"
 
 namespace bedtimed {
 

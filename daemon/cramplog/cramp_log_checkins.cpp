@@ -20,7 +20,6 @@ namespace {
 
 constexpr const char* kWriteFailed = "the cramp log could not be written (see the daemon's log)";
 
-
 }  // namespace
 
 void CrampLog::load_checkins(SleeperLog& s, local_days from) {
@@ -73,9 +72,9 @@ void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
     const local_days night = cramplog::night_of(s.zone, now);
     const std::string night_name = cramplog::night_text(night);
     const auto local = date::make_zoned(s.zone, now).get_local_time();
-    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
-                             local - date::floor<date::days>(local))
-                             .count();
+    const auto minutes =
+        std::chrono::duration_cast<std::chrono::minutes>(local - date::floor<date::days>(local))
+            .count();
     cramplog::PromptInput in;
     in.local_minutes = static_cast<int>(minutes);
     in.answered = std::any_of(s.checkins.begin(), s.checkins.end(),
@@ -87,10 +86,13 @@ void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
     in.prompt_at = cramplog::prompt_minutes(q.enabled, q.to);
     if (!cramplog::should_prompt(in)) return;
     s.prompted = night;
-    integrations::Reminder r{s.name, "checkin", "How was the night?",
+    integrations::Reminder r{s.name,
+                             "checkin",
+                             "How was the night?",
                              "Leg cramps last night? Details (muscle, side, severity) can follow "
                              "later with bedtimectl checkin or Home Assistant.",
-                             false, now};
+                             false,
+                             now};
     for (auto a : {cramplog::CheckinAnswer::none, cramplog::CheckinAnswer::one,
                    cramplog::CheckinAnswer::two_or_more})
         r.answers.push_back({cramplog::answer_label(a),
@@ -105,8 +107,8 @@ cramplog::Stats CrampLog::with_checkins(const SleeperLog& s, cramplog::Stats sta
     if (wearable && s.checkins.empty()) return stats;
     const local_days current = cramplog::night_of(s.zone, clock_.wall_now());
     const int span = std::max<int>(28, static_cast<int>(stats.per_night.size()));
-    const auto nights = cramplog::reconcile(s.recent, s.checkins, s.zone,
-                                            current - days(span - 1), current, wearable);
+    const auto nights = cramplog::reconcile(s.recent, s.checkins, s.zone, current - days(span - 1),
+                                            current, wearable);
     cramplog::apply_checkins(stats, nights);
     return stats;
 }
@@ -123,7 +125,8 @@ CrampLog::Result CrampLog::checkin(const commands::CheckIn& c) {
     if (current - *night > days(60)) return {false, "a check-in answers the last 60 nights", {}};
     CheckinRecord row;
     std::optional<CheckinRecord> before;
-    write("reading a check-in", [&] { before = store_->checkin(name, cramplog::night_text(*night)); });
+    write("reading a check-in",
+          [&] { before = store_->checkin(name, cramplog::night_text(*night)); });
     if (before) row = *before;  // details sent later keep what was said before
     row.sleeper = name;
     row.night = cramplog::night_text(*night);
@@ -173,17 +176,17 @@ CrampLog::Result CrampLog::experiment(const commands::Experiment& c) {
                     "supplement, elevation)",
                 {}};
     if (!s.configured || !cramplog::step_configured(*s.configured, c.step))
-        return {false, "\"" + c.step + "\" is off in " + name + "'s config: nothing to withhold",
-                {}};
+        return {
+            false, "\"" + c.step + "\" is off in " + name + "'s config: nothing to withhold", {}};
     // The first night is the next one to begin (nights begin at noon, night.hpp).
-    cramplog::ExperimentDesign d{name, c.step, cramplog::night_of(s.zone, now) + days(1),
-                                 cramplog::planned_nights(c.weeks),
-                                 c.seed.value_or(std::random_device{}() ^
-                                                 static_cast<std::uint64_t>(
-                                                     now.time_since_epoch().count()))};
+    cramplog::ExperimentDesign d{
+        name, c.step, cramplog::night_of(s.zone, now) + days(1), cramplog::planned_nights(c.weeks),
+        c.seed.value_or(std::random_device{}() ^
+                        static_cast<std::uint64_t>(now.time_since_epoch().count()))};
     d.seed &= (1ULL << 53) - 1;  // a seed one can type back in (JSON numbers)
-    ExperimentRecord record{0, name, c.step, cramplog::night_text(d.first_night), d.nights,
-                            d.seed, now, std::nullopt, ""};
+    ExperimentRecord record{0,        name,   c.step, cramplog::night_text(d.first_night),
+                            d.nights, d.seed, now,    std::nullopt,
+                            ""};
     std::vector<ExperimentNightRecord> nights;
     const auto arms = cramplog::all_assignments(d);
     for (std::size_t i = 0; i < arms.size(); ++i)

@@ -57,7 +57,7 @@ ExperimentReport experiment_report(const EpisodeStore& store, const ExperimentRe
         const auto arm = arm_from(n.arm);
         if (!night || !arm || *night < *first || *night > last) continue;
         const auto& c = counts[static_cast<std::size_t>((*night - *first).count())];
-        ExperimentNight x{n.night, *arm, c.known, c.count, ran.count(n.night) > 0,
+        ExperimentNight x{n.night,         *arm, c.known, c.count, ran.count(n.night) > 0,
                           *night < current};
         const std::string why = excluded_because(x, recorded);
         if (x.finished && !why.empty()) r.excluded.push_back(n.night + ": " + why);

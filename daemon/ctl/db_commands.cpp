@@ -207,9 +207,10 @@ int run_why(Invocation& inv) {
             rec->override_tier.empty() ? "" : (", overridden to " + rec->override_tier).c_str());
     }
     for (const auto& e : running)
-        std::printf("%s: experiment on %s running since the night of %s: the adaptive tier does "
-                    "not move %s while it runs (the other steps adapt as before)\n",
-                    e.sleeper.c_str(), e.step.c_str(), e.first_night.c_str(), e.step.c_str());
+        std::printf(
+            "%s: experiment on %s running since the night of %s: the adaptive tier does "
+            "not move %s while it runs (the other steps adapt as before)\n",
+            e.sleeper.c_str(), e.step.c_str(), e.first_night.c_str(), e.step.c_str());
     if (decisions.empty()) {
         std::puts("no adaptation decisions recorded yet");
         return kExitOk;
@@ -303,7 +304,8 @@ std::vector<CommandSpec> db_commands() {
                    {sleeper, {"--limit", "N", "at most N decisions (default 20)"}, zone}, run_why),
         db_command("export", "the whole log as CSV or JSON, oldest first",
                    "Example: bedtimectl export --format csv > cramps.csv  (--json = --format json)",
-                   {{"--format", "F", "csv (default), json or fhir (a FHIR R4 Bundle)"}, sleeper}, run_export),
+                   {{"--format", "F", "csv (default), json or fhir (a FHIR R4 Bundle)"}, sleeper},
+                   run_export),
         db_command("report", "an SVG report: cramps per night and the time-of-night histogram",
                    "Example: bedtimectl report --svg cramps.svg --nights 56",
                    {{"--svg", "FILE", "where to write the SVG (required)"},

@@ -45,19 +45,19 @@ std::string ratio(const nlohmann::json& v) {
 void print_report(const cramplog::ExperimentReport& r, bool with_nights) {
     const auto j = cramplog::experiment_report_json(r);
     std::printf("%s: experiment on %s (%s), %d of %d nights from %s, seed %s\n",
-                r.record.sleeper.c_str(), r.record.step.c_str(), r.status.c_str(),
-                r.result.done, r.result.planned, r.record.first_night.c_str(),
+                r.record.sleeper.c_str(), r.record.step.c_str(), r.status.c_str(), r.result.done,
+                r.result.planned, r.record.first_night.c_str(),
                 std::to_string(r.record.seed).c_str());
     std::printf("  %-8s %6s %12s %7s %9s\n", "arm", "nights", "with cramp", "cramps", "per night");
-    for (const auto& [name, arm] : {std::pair{"with", r.result.with_step},
-                                    std::pair{"without", r.result.without_step}})
+    for (const auto& [name, arm] :
+         {std::pair{"with", r.result.with_step}, std::pair{"without", r.result.without_step}})
         std::printf("  %-8s %6d %12d %7d %9.2f\n", name, arm.nights, arm.nights_with_cramp,
                     arm.cramps, arm.rate);
     if (j["rate_ratio"].is_object())
-        std::printf("  rate ratio %s, exact 95%% interval %s to %s; P(lower with the step) %.0f%%\n",
-                    ratio(j["rate_ratio"]["estimate"]).c_str(),
-                    ratio(j["rate_ratio"]["lower_95"]).c_str(),
-                    ratio(j["rate_ratio"]["upper_95"]).c_str(), 100 * r.result.probability_lower);
+        std::printf(
+            "  rate ratio %s, exact 95%% interval %s to %s; P(lower with the step) %.0f%%\n",
+            ratio(j["rate_ratio"]["estimate"]).c_str(), ratio(j["rate_ratio"]["lower_95"]).c_str(),
+            ratio(j["rate_ratio"]["upper_95"]).c_str(), 100 * r.result.probability_lower);
     std::printf("  %s\n", r.text.c_str());
     if (!with_nights) return;
     std::puts("  Nights:");
@@ -139,28 +139,29 @@ void export_fhir(Invocation& inv) {
 
 std::vector<CommandSpec> experiment_commands() {
     return {
-        verb_command("checkin", "none|one|two_or_more",
-                     "What the morning check-in's buttons send: the night's answer (0, 1 and 2+\n"
-                     "work too). Details may follow later with the same command.\n"
-                     "Example: bedtimectl checkin one --muscle calf --side left --severity 6",
-                     {kSleeper,
-                      {"--night", "DATE", "the night's evening (default: the night ending at noon)"},
-                      {"--muscle", "M", "where"},
-                      {"--side", "S", "left, right or both"},
-                      {"--severity", "N", "0 to 10"},
-                      {"--notes", "TEXT", "free text"}},
-                     1, run_checkin),
-        verb_command("experiment", "start|stop|status|report",
-                     "start: withhold STEP on one night of each pair, in random order, for WEEKS\n"
-                     "weeks from the next night (docs/experiments.md). status: the latest\n"
-                     "experiment's numbers; report: every experiment, night by night.\n"
-                     "Example: bedtimectl experiment start --sleeper alex --step prewarm --weeks 6",
-                     {kSleeper,
-                      {"--step", "STEP",
-                       "prewarm, prewarm_cold, stretch, hydration, supplement, elevation"},
-                      {"--weeks", "N", "planned length (default 6)"},
-                      {"--seed", "N", "the random seed (default: drawn by bedtimed)"}},
-                     1, run_experiment),
+        verb_command(
+            "checkin", "none|one|two_or_more",
+            "What the morning check-in's buttons send: the night's answer (0, 1 and 2+\n"
+            "work too). Details may follow later with the same command.\n"
+            "Example: bedtimectl checkin one --muscle calf --side left --severity 6",
+            {kSleeper,
+             {"--night", "DATE", "the night's evening (default: the night ending at noon)"},
+             {"--muscle", "M", "where"},
+             {"--side", "S", "left, right or both"},
+             {"--severity", "N", "0 to 10"},
+             {"--notes", "TEXT", "free text"}},
+            1, run_checkin),
+        verb_command(
+            "experiment", "start|stop|status|report",
+            "start: withhold STEP on one night of each pair, in random order, for WEEKS\n"
+            "weeks from the next night (docs/experiments.md). status: the latest\n"
+            "experiment's numbers; report: every experiment, night by night.\n"
+            "Example: bedtimectl experiment start --sleeper alex --step prewarm --weeks 6",
+            {kSleeper,
+             {"--step", "STEP", "prewarm, prewarm_cold, stretch, hydration, supplement, elevation"},
+             {"--weeks", "N", "planned length (default 6)"},
+             {"--seed", "N", "the random seed (default: drawn by bedtimed)"}},
+            1, run_experiment),
     };
 }
 

@@ -53,8 +53,8 @@ protected:
     }
     // An answer as a phone button sends it, through the verb table's parser.
     commands::CheckIn button(const std::string& answer) {
-        const auto r = commands::parse_command("checkin", "BEDTIMED_CHECKIN:sam:" + answer,
-                                               clock.wall_now());
+        const auto r =
+            commands::parse_command("checkin", "BEDTIMED_CHECKIN:sam:" + answer, clock.wall_now());
         return std::get<commands::CheckIn>(std::get<commands::Command>(r.command));
     }
 };
