@@ -69,6 +69,7 @@ CrampLog::SleeperLog& CrampLog::sleeper(const std::string& name) {
     auto& slot = sleepers_[name];
     if (!slot) {
         slot = std::make_unique<SleeperLog>();
+        slot->name = name;  // also for a sleeper no longer configured (its check-ins are its own)
         slot->zone = zone_named("");
     }
     return *slot;
