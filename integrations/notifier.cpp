@@ -12,4 +12,8 @@ std::string snooze_action_id(const std::string& sleeper, const std::string& step
     return "BEDTIMED_SNOOZE:" + sleeper + ":" + step;
 }
 
+std::string checkin_action_id(const std::string& sleeper, const std::string& answer) {
+    return "BEDTIMED_CHECKIN:" + sleeper + ":" + answer;
+}
+
 }  // namespace bedtimed::integrations

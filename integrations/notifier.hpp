@@ -39,12 +39,20 @@ struct Reminder {
     // How long "Snooze" puts it off; zero = no Snooze button (urgent, or
     // snoozed twice already). Set by the ReminderDesk (daemon/routine/reminder_desk.hpp).
     std::chrono::minutes snooze{10};
+    // Answer buttons instead of "Done" (the morning check-in): each sends its
+    // action id back as a button does (BEDTIMED_CHECKIN:<sleeper>:<answer>).
+    struct Answer {
+        std::string label, action_id;
+    };
+    std::vector<Answer> answers{};
 };
 
 // The ids of the Done / Snooze buttons, as the phone sends them back
 // (`<base>/cmd/ack` and `<base>/cmd/snooze` accept them as the payload).
 std::string done_action_id(const std::string& sleeper, const std::string& step);
 std::string snooze_action_id(const std::string& sleeper, const std::string& step);
+// The morning check-in's answer buttons (`<base>/cmd/checkin` accepts them).
+std::string checkin_action_id(const std::string& sleeper, const std::string& answer);
 
 class Notifier {
 public:

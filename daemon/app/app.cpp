@@ -206,6 +206,8 @@ void App::publish_sleeper_state(const std::string& sleeper) {
         {"trend", cramplog::trend_text(st.trend)},
         {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nlohmann::json()},
         {"tier_override", cramp_log.tier_override(sleeper)},
+        {"count_source", st.count_source},
+        {"experiment", cramp_log.experiment_json(sleeper)},
         {"notice", [&] {
              const auto n = cramp_log.recent_notice(sleeper);
              return n.empty() ? nlohmann::json() : nlohmann::json(n);

@@ -42,7 +42,8 @@ std::variant<Command, CommandError> parse_action_id(const Verb& verb, std::strin
     if (!plain_word(sleeper, 64) || !plain_word(step, 40))
         return CommandError{"an action id must read " + std::string(verb.action_prefix) +
                             "<sleeper>:<step>"};
-    const json obj = {{"sleeper", sleeper}, {"step", step}};
+    json obj = {{"sleeper", sleeper}, {std::string(verb.action_field), step}};
+    if (verb.action_field != "step") obj["channel"] = "phone";
     Fields f(obj);
     return verb.parse(f, now);
 }

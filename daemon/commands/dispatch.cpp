@@ -52,6 +52,15 @@ Result run(const Call& call, const SetTier& c) {
     return result;
 }
 
+Result run(const Call& call, const CheckIn& c) { return call.parts.cramp_log.checkin(c); }
+
+Result run(const Call& call, const Experiment& c) {
+    auto result = call.parts.cramp_log.experiment(c);
+    // Tonight's steps follow the experiment's arm at once.
+    if (result.ok) call.parts.runner->reevaluate();
+    return result;
+}
+
 // ---- The reminders ------------------------------------------------------
 
 Result run(const Call& call, const Acknowledge& c) {

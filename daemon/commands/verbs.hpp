@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,9 +98,29 @@ struct SetBedtime {
         minutes;  // local minutes after midnight; nullopt ("auto") = the configured bedtimes
 };
 
+// The morning check-in's answer for a night (cramplog/checkin.hpp), and details
+// added later. Payload {"sleeper","answer","night"?, details?}, or the
+// button's action id: BEDTIMED_CHECKIN:<sleeper>:<answer>.
+struct CheckIn {
+    std::string sleeper;
+    std::string answer;   // none, one, two_or_more (0, 1, 2, 2+ accepted)
+    std::string night;    // "" = the night that ends at the coming noon
+    std::string channel;  // ctl, home_assistant, phone
+    std::string muscle, side, notes;
+    std::optional<double> severity;
+    std::optional<EpisodeFlags> flags;
+};
+// Start or stop an n-of-1 experiment on one step (cramplog/experiment.hpp).
+struct Experiment {
+    bool start = true;
+    std::string sleeper, step;
+    int weeks = 6;
+    std::optional<std::uint64_t> seed;  // nullopt = drawn by the daemon
+};
+
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, PadOff, TestNotify,
                              Acknowledge, SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine,
-                             SetBedtime, Snooze, PadTest, Resume>;
+                             SetBedtime, Snooze, PadTest, Resume, CheckIn, Experiment>;
 
 // ---- The parsers (one per verb; the table below names them) ------------
 
@@ -199,6 +220,45 @@ inline Command bedtime(Fields& f, WallTime) {
     return c;
 }
 
+inline Command checkin(Fields& f, WallTime) {
+    CheckIn c;
+    c.sleeper = f.text("sleeper", 64);
+    c.answer = f.text("answer", 20, true);
+    if (c.answer == "0" || c.answer == "no_cramps") c.answer = "none";
+    else if (c.answer == "1") c.answer = "one";
+    else if (c.answer == "2" || c.answer == "2+") c.answer = "two_or_more";
+    if (c.answer != "none" && c.answer != "one" && c.answer != "two_or_more")
+        throw Refused{"\"answer\" must be none, one or two_or_more (0, 1, 2+)"};
+    c.night = f.text("night", 10);
+    if (!c.night.empty() && !(c.night.size() == 10 && c.night[4] == '-' && c.night[7] == '-'))
+        throw Refused{"\"night\" must be YYYY-MM-DD (the night's evening)"};
+    c.channel = f.text("channel", 20);
+    if (c.channel.empty()) c.channel = "ctl";
+    if (c.channel != "ctl" && c.channel != "home_assistant" && c.channel != "phone")
+        throw Refused{"\"channel\" must be ctl, home_assistant or phone"};
+    c.muscle = f.text("muscle", 40);
+    c.side = f.side();
+    c.notes = f.text("notes", 1000);
+    c.severity = f.number("severity", 0, 10);
+    bool given = false;
+    const auto flags = f.flags(given);
+    if (given) c.flags = flags;
+    return c;
+}
+
+inline Command experiment(Fields& f, WallTime) {
+    Experiment c;
+    const std::string action = f.text("action", 10, true);
+    if (action != "start" && action != "stop") throw Refused{"\"action\" must be start or stop"};
+    c.start = action == "start";
+    c.sleeper = f.text("sleeper", 64);
+    c.step = f.text("step", 40, c.start);
+    c.weeks = static_cast<int>(f.number("weeks", 1, 52).value_or(6));
+    if (auto seed = f.number("seed", 0, 9007199254740991.0))
+        c.seed = static_cast<std::uint64_t>(*seed);
+    return c;
+}
+
 }  // namespace parse
 
 // ---- The table ---------------------------------------------------------
@@ -219,12 +279,15 @@ struct Verb {
     std::string_view action_prefix;  // kByPhone: "BEDTIMED_DONE:" answers this verb
     // The reply comes when the work ends, up to this long (bedtimectl waits so long at least).
     std::chrono::seconds reply_within{0};
+    // kByPhone: the field the action id's last part fills (<prefix><sleeper>:<value>).
+    std::string_view action_field = "step";
 };
 
 constexpr Verb row(std::string_view name, std::string_view alias, unsigned callers,
                    Command (*parse)(Fields&, WallTime), std::string_view summary,
-                   std::string_view action_prefix = {}, std::chrono::seconds reply_within = {}) {
-    return Verb{name, alias, callers, parse, summary, action_prefix, reply_within};
+                   std::string_view action_prefix = {}, std::chrono::seconds reply_within = {},
+                   std::string_view action_field = "step") {
+    return Verb{name, alias, callers, parse, summary, action_prefix, reply_within, action_field};
 }
 
 inline constexpr unsigned kCtlAndHa = kByCtl | kByHomeAssistant;
@@ -235,11 +298,16 @@ inline constexpr Verb kVerbs[] = {
         "\"Done\" on tonight's reminder of a step (for \"what helps\")", "BEDTIMED_DONE:"),
     row("bedtime", "", kCtlAndHa, parse::bedtime,
         "set a sleeper's bedtime (HH:MM, every night), or auto: the config's again"),
+    row("checkin", "", kCtlAndHa | kByPhone, parse::checkin,
+        "answer the morning check-in for a night (none, one, two_or_more), details optional",
+        "BEDTIMED_CHECKIN:", {}, "answer"),
     row("confirm", "", kByCtl, parse::mark<MarkEpisode::Mark::confirm>,
         "confirm that an episode from a wearable was a real cramp"),
     row("delete", "", kByCtl, parse::mark<MarkEpisode::Mark::remove>,
         "delete an episode from the log"),
     row("edit", "", kByCtl, parse::edit, "correct a logged episode"),
+    row("experiment", "", kCtlAndHa, parse::experiment,
+        "start or stop an n-of-1 experiment that withholds one step on random nights"),
     row("false_positive", "", kByCtl, parse::mark<MarkEpisode::Mark::false_positive>,
         "mark an episode as a false positive (kept, but left out of all stats)"),
     row("log", "", kCtlAndHa, parse::log,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "checkin.hpp"
 #include "cramp_log_sleeper.hpp"
 #include "local_time.hpp"
 #include "night.hpp"
@@ -18,6 +19,7 @@ using cramplog::Tier;
 using cramplog_detail::kMaxRowsPerSleeper;
 using cramplog_detail::kWindowNights;
 using cramplog_detail::tier_from;
+using date::days;
 using date::local_days;
 
 namespace {
@@ -62,6 +64,7 @@ CrampLog::SleeperLog& CrampLog::sleeper(const std::string& name) {
     auto& slot = sleepers_[name];
     if (!slot) {
         slot = std::make_unique<SleeperLog>();
+        slot->name = name;  // also for a sleeper no longer configured (its check-ins are its own)
         slot->zone = zone_named("");
     }
     return *slot;
@@ -93,6 +96,7 @@ void CrampLog::start() {
                 if (n.condition == "weekly_digest") s->last_digest = n.at;
                 else s->sent.push_back({n.condition, n.at});
             }
+            load_checkins(*s, cramplog::night_of(s->zone, now) - days(kWindowNights));
             if (auto t = store_->tier(name)) {
                 s->tier = {tier_from(t->tier).value_or(Tier::calm), t->days_in_tier};
                 s->override_tier = t->override_tier;
@@ -105,6 +109,7 @@ void CrampLog::start() {
         decide_night(s, spec.name, now);
         refresh_evening(s);
     }
+    arm_checkin_timer();
     log_->info(
         "cramp log {}: {} episodes in the last {} nights", options_.db_path,
         [&] {
@@ -167,6 +172,12 @@ void CrampLog::on_sensor(const std::string& name, const Value& value) {
     const auto* b = std::get_if<bool>(&value);
     if (!b) return;
     const WallTime now = clock_.wall_now();
+    for (const auto& spec : cfg_->sleepers)
+        if (spec.occupancy_sensor == name) {
+            auto& s = sleeper(spec.name);
+            s.in_bed = *b;
+            maybe_prompt_checkin(s);  // out of bed in the morning: the check-in's question
+        }
     for (const auto& spec : cfg_->sleepers) {
         if (!spec.immobility || spec.immobility->sensor != name) continue;
         auto& s = sleeper(spec.name);
@@ -196,7 +207,7 @@ cramplog::Stats CrampLog::stats(const std::string& name) const {
     if (!s) return {};
     cramplog::StatsOptions opts;
     if (s->configured) opts.bedtime = s->configured->bedtime;
-    return cramplog::compute_stats(s->recent, s->zone, clock_.wall_now(), opts);
+    return with_checkins(*s, cramplog::compute_stats(s->recent, s->zone, clock_.wall_now(), opts));
 }
 
 Tier CrampLog::tier(const std::string& name) const {

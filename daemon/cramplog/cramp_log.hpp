@@ -97,6 +97,11 @@ public:
     Result acknowledge(const std::string& sleeper, const std::string& night,
                        const std::string& step);
     Result set_tier(const commands::SetTier& c);
+    // The morning check-in and experiments (cramp_log_checkins.cpp).
+    Result checkin(const commands::CheckIn& c);
+    Result experiment(const commands::Experiment& c);
+    // The running (or latest) experiment's state for the stats topic; null when none.
+    nlohmann::json experiment_json(const std::string& sleeper) const;
 
     cramplog::Stats stats(const std::string& sleeper) const;
     cramplog::Tier tier(const std::string& sleeper) const;
@@ -120,6 +125,13 @@ private:
     void check_notices(const std::string& name, SleeperLog& s);
     void maybe_send_digest(const std::string& name, SleeperLog& s);
     void remember(SleeperLog& s, StoredEpisode row);
+    // Check-ins and experiments (cramp_log_checkins.cpp).
+    void load_checkins(SleeperLog& s, date::local_days from);
+    void apply_experiment(SleeperLog& s);
+    void finish_experiment(SleeperLog& s, date::local_days night);
+    cramplog::Stats with_checkins(const SleeperLog& s, cramplog::Stats stats) const;
+    void arm_checkin_timer();
+    void maybe_prompt_checkin(SleeperLog& s);
     void forget(const std::string& source, const std::string& source_id);
     void send(const std::string& sleeper, const std::string& step, const std::string& title,
               const std::string& text, bool urgent);
@@ -141,6 +153,7 @@ private:
     // How many adapted evenings refresh_evening() has built: each one's
     // SleeperSpec::revision, so a cached night plan knows its spec changed.
     std::uint64_t evenings_built_ = 0;
+    std::unique_ptr<Timer> checkin_timer_;  // the check-in's question, every few minutes
     Send send_;
     Timeline timeline_;
     Changed changed_;

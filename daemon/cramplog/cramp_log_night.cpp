@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cramp_log.hpp"
+#include "checkin.hpp"
 #include "cramp_log_sleeper.hpp"
 #include "local_time.hpp"
 #include "night.hpp"
@@ -36,6 +37,14 @@ std::vector<int> CrampLog::nightly_counts(const SleeperLog& s, local_days first,
         if (n < first || n > last) continue;
         ++counts[static_cast<std::size_t>((n - first).count())];
     }
+    // A morning check-in counts once with the episodes of its night (checkin.hpp).
+    for (const auto& c : s.checkins) {
+        const auto n = cramplog::parse_night(c.night);
+        const auto answer = cramplog::answer_from(c.answer);
+        if (!n || !answer || *n < first || *n > last) continue;
+        auto& count = counts[static_cast<std::size_t>((*n - first).count())];
+        count = std::max(count, cramplog::answer_count(*answer));
+    }
     return counts;
 }
 
@@ -60,6 +69,7 @@ void CrampLog::refresh_evening(SleeperLog& s) {
     s.evening = cramplog::adapted_spec(
         *s.configured,
         cramplog::adjustments_for(s.effective_tier(), *s.configured, cap, s.clustered));
+    apply_experiment(s);
     // New for every evening built here (across reloads too: the log outlives
     // them): RoutineRunner's plan cache keys on it.
     s.evening.revision = ++evenings_built_;
@@ -69,6 +79,7 @@ void CrampLog::decide_night(SleeperLog& s, const std::string& name, WallTime now
     if (!s.configured) return;
     const local_days night = cramplog::night_of(s.zone, now);
     if (s.decided && *s.decided >= night) return;
+    finish_experiment(s, night);
     // Catch up the nights bedtimed was down for, so the tier's age is right.
     local_days from = s.decided ? *s.decided + days(1) : night;
     if (night - from > days(kWindowNights)) from = night - days(kWindowNights);
@@ -189,6 +200,9 @@ void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     // Each step by its label in the step catalogue (routine/steps.hpp).
     const std::string helps = cramplog::describe_what_helps(cramplog::what_helps(records));
     if (!helps.empty()) text += "\n\n" + helps;
+    // The randomised comparison, when one runs (experiments.md).
+    if (const auto x = experiment_json(name); x.is_object() && x.contains("text"))
+        text += "\n\nExperiment: " + x["text"].get<std::string>();
     send(name, "digest", "Your week of nights", text, false);
     const NoticeRecord record{name, "weekly_digest", now, text};
     write("weekly digest", [&] { store_->record_notice(record); });

@@ -1,5 +1,7 @@
 // Internal to the cramp log's executor (cramp_log*.cpp): what it keeps per
-// sleeper, the window it keeps in memory, and its one way to write the store.
+// sleeper, the window it keeps in memory, and its one way to write the store;
+// shared by cramp_log.cpp, cramp_log_night.cpp, cramp_log_edits.cpp and
+// cramp_log_checkins.cpp.
 // Not part of the library's interface; loop thread only, like CrampLog.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "cramp_log.hpp"
+#include "experiment.hpp"
 #include "notices.hpp"
 #include "sleeper_view.hpp"
 
@@ -38,6 +41,12 @@ inline std::optional<cramplog::Tier> tier_from(const std::string& name) {
 
 namespace bedtimed {
 
+// A running experiment as the daemon holds it (the store has the same).
+struct RunningExperiment {
+    ExperimentRecord record;
+    cramplog::ExperimentDesign design;
+};
+
 // What the cramp log keeps per sleeper, beside the shared view of its config
 // (`configured` is null for the episodes of a sleeper no longer configured).
 struct CrampLog::SleeperLog : SleeperView {
@@ -51,6 +60,10 @@ struct CrampLog::SleeperLog : SleeperView {
     std::optional<date::local_days> decided;
     config::SleeperSpec evening;
     std::optional<WallTime> immobile_since;
+    std::vector<CheckinRecord> checkins;  // the window's, oldest night first
+    std::optional<RunningExperiment> experiment;
+    std::optional<date::local_days> prompted;  // the night the check-in was last asked for
+    std::optional<bool> in_bed;                // the occupancy sensor's last reading
 
     cramplog::Tier effective_tier() const {
         return cramplog_detail::tier_from(override_tier).value_or(tier.tier);

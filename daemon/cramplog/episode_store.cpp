@@ -79,6 +79,43 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX notices_by_sleeper ON notices (sleeper, at_ms);
     )",
+    // 2 → 3: the morning check-in, and n-of-1 experiments with every night's arm.
+    R"(
+    CREATE TABLE checkins (
+        sleeper     TEXT NOT NULL,
+        night       TEXT NOT NULL,
+        answer      TEXT NOT NULL CHECK (answer IN ('none', 'one', 'two_or_more')),
+        answered_ms INTEGER NOT NULL,
+        channel     TEXT NOT NULL DEFAULT '',
+        muscle      TEXT NOT NULL DEFAULT '',
+        side        TEXT NOT NULL DEFAULT '',
+        severity    REAL,
+        swelling    INTEGER NOT NULL DEFAULT 0,
+        redness     INTEGER NOT NULL DEFAULT 0,
+        warmth      INTEGER NOT NULL DEFAULT 0,
+        numbness    INTEGER NOT NULL DEFAULT 0,
+        back_pain   INTEGER NOT NULL DEFAULT 0,
+        notes       TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (sleeper, night)
+    );
+    CREATE TABLE experiments (
+        id          INTEGER PRIMARY KEY,
+        sleeper     TEXT NOT NULL,
+        step        TEXT NOT NULL,
+        first_night TEXT NOT NULL,
+        nights      INTEGER NOT NULL,
+        seed        TEXT NOT NULL,
+        started_ms  INTEGER NOT NULL,
+        stopped_ms  INTEGER,
+        stop_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE experiment_nights (
+        experiment  INTEGER NOT NULL REFERENCES experiments (id),
+        night       TEXT NOT NULL,
+        arm         TEXT NOT NULL CHECK (arm IN ('with', 'without')),
+        PRIMARY KEY (experiment, night)
+    );
+    )",
 };
 
 }  // namespace

@@ -72,6 +72,37 @@ struct RoutineRun {
     bool acknowledged = false;
 };
 
+// The morning check-in's answer for one log night (cramplog/checkin.hpp);
+// one row per (sleeper, night): a later answer or details replace it.
+struct CheckinRecord {
+    std::string sleeper, night;  // night: the log night (night.hpp), "2026-11-26"
+    std::string answer;          // "none", "one", "two_or_more"
+    WallTime answered;
+    std::string channel;  // how it came: "ctl", "home_assistant", "phone"
+    // Details added later (all optional).
+    std::string muscle, side;
+    std::optional<double> severity;
+    EpisodeFlags flags;
+    std::string notes;
+};
+
+// An n-of-1 experiment (cramplog/experiment.hpp) as stored: its design and
+// every planned night's arm, written once at the start.
+struct ExperimentRecord {
+    std::int64_t id = 0;
+    std::string sleeper, step;
+    std::string first_night;  // log night
+    int nights = 0;
+    std::uint64_t seed = 0;
+    WallTime started;
+    std::optional<WallTime> stopped;
+    std::string stop_reason;  // "" while running; "completed", "stopped"
+};
+struct ExperimentNightRecord {
+    std::string night;  // log night
+    std::string arm;    // "with", "without"
+};
+
 struct AdaptationRecord {
     std::string sleeper;
     WallTime at;
@@ -95,7 +126,7 @@ struct TierRecord {
 
 class EpisodeStore {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     enum class Mode { read_write, read_only };
 
     explicit EpisodeStore(const std::string& path, Mode mode = Mode::read_write);
@@ -146,6 +177,21 @@ public:
     std::vector<WallTime> travel(const std::string& sleeper, WallTime from) const;
     void save_tier(const std::string& sleeper, const TierRecord& t);
     std::optional<TierRecord> tier(const std::string& sleeper) const;
+    // Check-ins (episode_store_checkins.cpp): one per (sleeper, night), replaced by a new answer.
+    void save_checkin(const CheckinRecord& c);
+    std::optional<CheckinRecord> checkin(const std::string& sleeper,
+                                         const std::string& night) const;
+    // Oldest first, nights >= from_night (all sleepers when `sleeper` is empty).
+    std::vector<CheckinRecord> checkins(const std::string& sleeper,
+                                        const std::string& from_night) const;
+    // Experiments: the design and every night's arm in one transaction; the id.
+    std::int64_t start_experiment(const ExperimentRecord& e,
+                                  const std::vector<ExperimentNightRecord>& nights);
+    void stop_experiment(std::int64_t id, WallTime at, const std::string& reason);
+    // Newest first; all sleepers when `sleeper` is empty.
+    std::vector<ExperimentRecord> experiments(const std::string& sleeper = {}) const;
+    std::vector<ExperimentNightRecord> experiment_nights(std::int64_t id) const;
+
     // When the first episode or routine run was recorded (the log's start).
     std::optional<WallTime> first_record() const;
     int schema_version() const;

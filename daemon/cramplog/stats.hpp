@@ -85,6 +85,11 @@ struct Stats {
     std::optional<double> median_duration_s;  // even count: mean of the middle two
     std::optional<double> mean_severity;      // only rows that have a severity
 
+    // Where the nightly counts came from: "episodes", or "episodes+checkins"
+    // when the morning check-ins were reconciled in (checkin.hpp).
+    std::string count_source = "episodes";
+    int nights_no_answer = 0;  // in the 28-night window: neither an episode nor an answer
+
     Trend trend = Trend::steady;
     int last_14_days = 0;   // the trend's inputs, for display
     int prior_14_days = 0;  // nights 15 .. 28 back

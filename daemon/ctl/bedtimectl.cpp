@@ -25,7 +25,7 @@ std::vector<CommandSpec> all_commands() {
     std::vector<CommandSpec> all;
     for (auto group : {bedtimed::ctl::live_commands(), bedtimed::ctl::daemon_commands(),
                        bedtimed::ctl::house_commands(), bedtimed::ctl::db_commands(),
-                       bedtimed::ctl::setup_commands()})
+                       bedtimed::ctl::setup_commands(), bedtimed::ctl::experiment_commands()})
         for (auto& c : group) all.push_back(std::move(c));
     all.push_back(
         CommandSpec{.name = "check-config",

@@ -80,6 +80,9 @@ daemon_commands();  // log, edit, confirm, ...: the cramp log, via command topic
 std::vector<CommandSpec> house_commands();  // pad-off, tier, routine, ...: heat, reminders, routine
 std::vector<CommandSpec> live_commands();   // status, tonight (retained messages)
 std::vector<CommandSpec> setup_commands();  // setup: a config from the broker's announcements
+std::vector<CommandSpec> experiment_commands();  // checkin, experiment (experiment_commands.cpp)
+// `export --format fhir`: the log as a FHIR R4 Bundle on stdout (experiment_commands.cpp).
+void export_fhir(Invocation& inv);
 
 // One run of bedtimectl: the command and what the command line said.
 struct Invocation {

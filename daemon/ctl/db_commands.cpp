@@ -158,6 +158,7 @@ int run_why(Invocation& inv) {
     const int limit = parse_int(inv, "--limit", 20, 1, 100'000);
     std::vector<AdaptationRecord> decisions;
     std::vector<std::pair<std::string, std::optional<TierRecord>>> tiers;
+    std::vector<ExperimentRecord> running;
     with_log(inv.state_dir, [&](const EpisodeStore& store) {
         decisions = store.decisions(static_cast<std::size_t>(limit), only);
         // The sleepers to show a tier for: the one asked for, else those the
@@ -170,6 +171,8 @@ int run_why(Invocation& inv) {
             for (const auto& d : store.decisions(1'000'000)) names.insert(d.sleeper);
         }
         for (const auto& n : names) tiers.emplace_back(n, store.tier(n));
+        for (const auto& e : store.experiments(only))
+            if (!e.stopped) running.push_back(e);
     });
     if (inv.json) {
         nlohmann::json t = nlohmann::json::array(), d = nlohmann::json::array();
@@ -203,6 +206,11 @@ int run_why(Invocation& inv) {
             rec->night.c_str(),
             rec->override_tier.empty() ? "" : (", overridden to " + rec->override_tier).c_str());
     }
+    for (const auto& e : running)
+        std::printf(
+            "%s: experiment on %s running since the night of %s: the adaptive tier does "
+            "not move %s while it runs (the other steps adapt as before)\n",
+            e.sleeper.c_str(), e.step.c_str(), e.first_night.c_str(), e.step.c_str());
     if (decisions.empty()) {
         std::puts("no adaptation decisions recorded yet");
         return kExitOk;
@@ -218,8 +226,9 @@ int run_why(Invocation& inv) {
 
 int run_export(Invocation& inv) {
     std::string format = inv.get("--format").value_or(inv.json ? "json" : "csv");
+    if (format == "fhir") return export_fhir(inv), kExitOk;
     if (format != "csv" && format != "json")
-        throw CtlError(kExitUsage, "--format wants csv or json");
+        throw CtlError(kExitUsage, "--format wants csv, json or fhir");
     const std::string sleeper = inv.get("--sleeper").value_or("");
     std::vector<StoredEpisode> rows;
     with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = all_rows(store, sleeper); });
@@ -295,7 +304,8 @@ std::vector<CommandSpec> db_commands() {
                    {sleeper, {"--limit", "N", "at most N decisions (default 20)"}, zone}, run_why),
         db_command("export", "the whole log as CSV or JSON, oldest first",
                    "Example: bedtimectl export --format csv > cramps.csv  (--json = --format json)",
-                   {{"--format", "F", "csv (default) or json"}, sleeper}, run_export),
+                   {{"--format", "F", "csv (default), json or fhir (a FHIR R4 Bundle)"}, sleeper},
+                   run_export),
         db_command("report", "an SVG report: cramps per night and the time-of-night histogram",
                    "Example: bedtimectl report --svg cramps.svg --nights 56",
                    {{"--svg", "FILE", "where to write the SVG (required)"},

@@ -36,7 +36,11 @@ public:
         data["tag"] = "bedtimed-" + r.sleeper + "-" + r.step;
         if (actions_) {
             OrderedJson list = OrderedJson::array();
-            list.push_back({{"action", ha_done_action_id(r.sleeper, r.step)}, {"title", "Done"}});
+            for (const auto& a : r.answers)
+                list.push_back({{"action", a.action_id}, {"title", a.label}});
+            if (r.answers.empty())
+                list.push_back(
+                    {{"action", ha_done_action_id(r.sleeper, r.step)}, {"title", "Done"}});
             if (!r.urgent && r.snooze.count() > 0)
                 list.push_back({{"action", ha_snooze_action_id(r.sleeper, r.step)},
                                 {"title", "Snooze " + std::to_string(r.snooze.count()) + " min"}});

@@ -224,10 +224,56 @@ private:
                         {"entity_category", "config"},
                         {"icon", "mdi:clock-outline"}});
 
+        checkin_and_experiment(n, stats);
+
         auto& episode = add(n, "event", "cramp", "Cramp");
         episode.update({{"state_topic", base_ + "/" + n + "/episode"},
                         {"event_types", {"cramp"}},
                         {"icon", "mdi:foot-print"}});
+    }
+
+    // The morning check-in's answers, and an experiment (docs/experiments.md):
+    // the select starts one on a step (6 weeks) or stops it ("none").
+    void checkin_and_experiment(const std::string& n, const std::string& stats) {
+        const std::string who = "\"sleeper\": " + json(n).dump();
+        for (const auto& [answer, label] :
+             {std::pair{"none", "Check-in: no cramps"}, std::pair{"one", "Check-in: 1 cramp"},
+              std::pair{"two_or_more", "Check-in: 2 or more"}}) {
+            auto& b = add(n, "button", std::string("checkin_") + answer, label);
+            b.update({{"command_topic", base_ + "/cmd/checkin"},
+                      {"payload_press", "{" + who + ", \"answer\": \"" + answer +
+                                            "\", \"channel\": \"home_assistant\"}"},
+                      {"icon", "mdi:weather-sunset-up"}});
+        }
+        // The same steps as cramplog::experiment_steps().
+        auto& x = add(n, "select", "experiment", "Experiment");
+        x.update({{"command_topic", base_ + "/cmd/experiment"},
+                  {"command_template", "{% if value == 'none' %}{" + who +
+                                           ", \"action\": \"stop\"}{% else %}{" + who +
+                                           ", \"action\": \"start\", \"step\": {{ value | "
+                                           "tojson }}, \"weeks\": 6}{% endif %}"},
+                  {"options",
+                   {"none", "prewarm", "prewarm_cold", "stretch", "hydration", "supplement",
+                    "elevation"}},
+                  {"state_topic", stats},
+                  {"value_template",
+                   "{{ value_json.experiment.step if value_json.experiment else 'none' }}"},
+                  {"entity_category", "config"},
+                  {"icon", "mdi:flask-outline"}});
+        auto& done = add(n, "sensor", "experiment_nights_done", "Experiment nights done");
+        done.update({{"state_topic", stats},
+                     {"value_template",
+                      "{{ value_json.experiment.nights_done if value_json.experiment else 0 }}"},
+                     {"icon", "mdi:flask-outline"}});
+        auto& estimate = add(n, "sensor", "experiment_rate_ratio", "Experiment rate ratio");
+        estimate.update(
+            {{"state_topic", stats},
+             {"value_template",
+              "{{ value_json.experiment.rate_ratio.estimate if value_json.experiment and "
+              "value_json.experiment.rate_ratio else None }}"},
+             {"json_attributes_topic", stats},
+             {"json_attributes_template", "{{ (value_json.experiment or {}) | tojson }}"},
+             {"icon", "mdi:scale-balance"}});
     }
 
     const config::Config& cfg_;

@@ -154,7 +154,13 @@ public:
                         a[key] = http::fill_placeholders(a[key].get<std::string>(), r);
                 list.push_back(std::move(a));
             }
-            if (!s_.ack_url.empty()) {
+            if (!s_.ack_url.empty() && !r.answers.empty()) {
+                // ntfy shows at most 3 buttons: the answers take them all.
+                list = OrderedJson::array();
+                for (const auto& a : r.answers)
+                    if (list.size() < kMaxActions)
+                        list.push_back(answer_button(a.label, a.action_id, r));
+            } else if (!s_.ack_url.empty()) {
                 list.push_back(answer_button("Done", done_action_id(r.sleeper, r.step), r));
                 if (!r.urgent && r.snooze.count() > 0)
                     list.push_back(

@@ -139,7 +139,7 @@ TEST_F(EpisodeStoreTest, AVersionOneDatabaseIsMigratedKeepingItsEpisodes) {
         sqlite3_close(db);
     }
     EpisodeStore store(path);
-    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(store.schema_version(), EpisodeStore::kSchemaVersion);
     ASSERT_TRUE(store.find("band", "old-1"));
     EXPECT_EQ(store.find("band", "old-1")->duration_s, 42);
     EXPECT_FALSE(store.tier("sam")) << "the new table starts empty";

@@ -221,7 +221,9 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
           "bedtimed_alex_routine_running", "bedtimed_alex_heating_pad", "bedtimed_alex_notice",
           "bedtimed_alex_routine_enabled", "bedtimed_alex_step_prewarm",
           "bedtimed_alex_step_stretch", "bedtimed_alex_log_cramp", "bedtimed_alex_start_routine",
-          "bedtimed_alex_tier_override", "bedtimed_alex_bedtime", "bedtimed_alex_cramp"})
+          "bedtimed_alex_tier_override", "bedtimed_alex_bedtime", "bedtimed_alex_cramp",
+          "bedtimed_alex_checkin_none", "bedtimed_alex_checkin_two_or_more",
+          "bedtimed_alex_experiment", "bedtimed_alex_experiment_nights_done"})
         EXPECT_TRUE(alex["components"].contains(uid)) << uid;
     EXPECT_FALSE(configs.at("homeassistant/device/bedtimed_sam/config")["components"].contains(
         "bedtimed_sam_heating_pad"));
@@ -229,7 +231,7 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
     EXPECT_EQ(hub["bedtimed_notify_failures"]["value_template"],
               "{{ value_json.notify_failures }}");
     EXPECT_EQ(hub["bedtimed_all_heat_off"]["command_topic"], "bedtimed/cmd/heat_off");
-    EXPECT_EQ(platforms["select"], 2);
+    EXPECT_EQ(platforms["select"], 4);  // the tier override and the experiment, per sleeper
     EXPECT_EQ(platforms["text"], 2);
     EXPECT_EQ(platforms["event"], 2);
     const auto& tier = alex["components"]["bedtimed_alex_tier"];
