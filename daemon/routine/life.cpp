@@ -85,7 +85,7 @@ AwayState decide_away(const SleeperSpec& s, const AwayInputs& in, WallTime now) 
     if (in.in_bed) return {false, "in bed"};
     const auto& rule = *s.away;
     const bool used_since_change =
-        in.last_bed_use && in.presence_change && *in.last_bed_use >= *in.presence_change;
+        in.last_bed_use && in.presence_change && *in.last_bed_use > *in.presence_change;
     if (in.presence_away && *in.presence_away && !used_since_change)
         return {true, "presence sensor '" + rule.presence_sensor + "' says away"};
     if (rule.unused_after.count() > 0 && !s.occupancy_sensor.empty() && in.last_bed_use) {

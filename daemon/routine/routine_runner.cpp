@@ -318,9 +318,10 @@ void RoutineRunner::on_sensor(const std::string& name) {
             if (const auto* b = std::get_if<bool>(&it->second.value); b && s->st.in_bed != *b) {
                 const bool first = !s->st.in_bed.has_value();
                 const RoutineDecision d = routine::decide_occupancy(spec, s->st, *b, inputs(*s));
+                // Into bed, or just out of it (not the first "not in bed" after start-up).
+                if (*b || s->st.in_bed.value_or(false)) s->life.last_bed_use = clock_.wall_now();
                 s->st.in_bed = *b;
                 if (*b) s->st.in_bed_since = clock_.wall_now();
-                s->life.last_bed_use = clock_.wall_now();  // in, or just out of it
                 // The first reading after start-up is a state, not a movement.
                 if (!first) apply(*s, d);
             }
