@@ -162,10 +162,10 @@ struct AwayRule {
 // Tonight's bedtime from a reading: an HA input_datetime, a phone's next
 // alarm, any timestamp or HH:MM; the schedule is the fallback.
 struct BedtimeSource {
-    std::string sensor;                        // a `time` sensor
-    std::chrono::minutes offset{-8 * 60};      // bedtime = reading + offset
-    int earliest = 20 * 60, latest = 1 * 60;   // local bounds of the evening (may wrap)
-    std::chrono::minutes fixed_before{60};     // the plan is fixed this long before bedtime
+    std::string sensor;                       // a `time` sensor
+    std::chrono::minutes offset{-8 * 60};     // bedtime = reading + offset
+    int earliest = 20 * 60, latest = 1 * 60;  // local bounds of the evening (may wrap)
+    std::chrono::minutes fixed_before{60};    // the plan is fixed this long before bedtime
 };
 
 // Hand-offs: a device changed by other means is left alone this long
@@ -196,8 +196,8 @@ struct SleeperSpec {
 
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};
-    ReminderStep stretch{true, std::chrono::minutes(-20), "Stretch before bed", "", {},
-                         std::chrono::minutes(10), 2};
+    ReminderStep stretch{
+        true, std::chrono::minutes(-20), "Stretch before bed", "", {}, std::chrono::minutes(10), 2};
     // Not configurable: the adaptive "frequent" tier switches it on (cramplog/adaptation.hpp).
     ReminderStep extra_stretch{
         false,

@@ -10,11 +10,11 @@ namespace {
 
 // The switchable steps (daemon/routine/steps.hpp: a row that is its own
 // switch); tests/unit/routine/life_test.cpp checks the two agree.
-const std::set<std::string> kSwitchableSteps = {"hydration", "supplement", "stretch",
-                                                "active_day", "prewarm"};
+const std::set<std::string> kSwitchableSteps = {"hydration", "supplement", "stretch", "active_day",
+                                                "prewarm"};
 
-std::chrono::minutes signed_minutes(Block& b, const std::string& key,
-                                    std::chrono::minutes fallback, std::chrono::hours limit) {
+std::chrono::minutes signed_minutes(Block& b, const std::string& key, std::chrono::minutes fallback,
+                                    std::chrono::hours limit) {
     if (!b.has(key)) return (b.get(key), fallback);
     YAML::Node n = b.get(key);
     std::string s = b.scalar(n, key);
@@ -87,19 +87,19 @@ void parse_away(Block& b, SleeperSpec& s, const Config& cfg) {
     AwayRule rule;
     if (a.has("presence_sensor"))
         rule.presence_sensor =
-            require_sensor(a, "presence_sensor", cfg, SensorType::enumeration, "bool or enum")
-                .name;
+            require_sensor(a, "presence_sensor", cfg, SensorType::enumeration, "bool or enum").name;
     else a.get("presence_sensor");
     rule.away_values = a.string_list_or("away_values", rule.away_values);
     if (a.has("bed_unused_for") && a.scalar(a.node()["bed_unused_for"], "bed_unused_for") == "off")
         rule.unused_after = std::chrono::minutes(0), a.get("bed_unused_for");
     else
-        rule.unused_after =
-            minutes_or(a, "bed_unused_for", rule.unused_after, std::chrono::hours(1),
-                       std::chrono::hours(24 * 30));
+        rule.unused_after = minutes_or(a, "bed_unused_for", rule.unused_after,
+                                       std::chrono::hours(1), std::chrono::hours(24 * 30));
     if (rule.unused_after.count() > 0 && s.occupancy_sensor.empty() && a.has("bed_unused_for"))
-        a.fail(a.node()["bed_unused_for"], "'bed_unused_for' needs the sleeper's 'occupancy_sensor'");
-    if (rule.presence_sensor.empty() && (s.occupancy_sensor.empty() || rule.unused_after.count() == 0))
+        a.fail(a.node()["bed_unused_for"],
+               "'bed_unused_for' needs the sleeper's 'occupancy_sensor'");
+    if (rule.presence_sensor.empty() &&
+        (s.occupancy_sensor.empty() || rule.unused_after.count() == 0))
         a.fail("'away' needs a 'presence_sensor' or the bed's use ('occupancy_sensor')");
     a.warn_unknown_keys();
     s.away = rule;

@@ -59,7 +59,8 @@ void print_life(const nlohmann::json& plan, const date::time_zone* zone) {
     };
     const auto profile = field("profile");
     if (profile.contains("name"))
-        std::printf("  profile %s: %s\n", str(profile, "name").c_str(), str(profile, "why").c_str());
+        std::printf("  profile %s: %s\n", str(profile, "name").c_str(),
+                    str(profile, "why").c_str());
     if (const auto away = field("away"); away.value("away", false))
         std::printf("  away: %s\n", str(away, "why").c_str());
     if (const auto from = field("bedtime_from"); from.contains("why"))

@@ -52,7 +52,8 @@ void Actuators::on_bed_position(Bed& bed, double position) {
     // A move bedtimed did not ask for: a remote, the HA UI, the bed's own buttons.
     const bool by_hand = !bed.target && bed.reported && std::fabs(*bed.reported - position) > 2.0;
     bed.reported = position;
-    if (by_hand && hand_change_) hand_change_(bed.spec->name, fmt::format("moved to {}%", position));
+    if (by_hand && hand_change_)
+        hand_change_(bed.spec->name, fmt::format("moved to {}%", position));
     if (bed.target && std::fabs(*bed.target - position) <= 2.0) {
         bed.target.reset();
         bed.confirm_timer->cancel();

@@ -62,19 +62,17 @@ HouseBedtime decide_house_bedtime(const config::BedtimeSource& src, const NightP
         return {applied, fmt::format("tonight's plan is fixed (from {} min before bedtime {})",
                                      src.fixed_before.count(), hhmm(zone, in_force))};
     const std::string schedule = "the schedule's bedtime " + hhmm(zone, scheduled.bedtime);
-    if (!reading)
-        return {std::nullopt, "no fresh reading from '" + src.sensor + "': " + schedule};
+    if (!reading) return {std::nullopt, "no fresh reading from '" + src.sensor + "': " + schedule};
     const WallTime at = reading_instant(*reading, src, zone, scheduled.bedtime);
     WallTime bedtime = at + src.offset;
     if (distance(bedtime, scheduled.bedtime) > std::chrono::hours(12))
         return {std::nullopt, "'" + src.sensor + "' reads " + local_text(zone, at) +
                                   ", not tonight's: " + schedule};
     const auto offset_min = std::chrono::duration_cast<std::chrono::minutes>(src.offset).count();
-    std::string why = fmt::format("bedtime {{}} from '{}' ({} {} {} min)", src.sensor,
-                                  hhmm(zone, at), offset_min < 0 ? "-" : "+",
-                                  offset_min < 0 ? -offset_min : offset_min);
-    const date::local_days evening =
-        local_day(zone, scheduled.bedtime - std::chrono::hours(12));
+    std::string why =
+        fmt::format("bedtime {{}} from '{}' ({} {} {} min)", src.sensor, hhmm(zone, at),
+                    offset_min < 0 ? "-" : "+", offset_min < 0 ? -offset_min : offset_min);
+    const date::local_days evening = local_day(zone, scheduled.bedtime - std::chrono::hours(12));
     const WallTime earliest = bound_on(zone, evening, src.earliest);
     const WallTime latest = bound_on(zone, evening, src.latest);
     if (bedtime < earliest) {

@@ -96,7 +96,8 @@ AwayState decide_away(const SleeperSpec& s, const AwayInputs& in, WallTime now) 
         if (now - since >= rule.unused_after)
             return {true, "bed not used for " + hours_text(now - since)};
     }
-    if (in.presence_away && *in.presence_away) return {false, "in bed since the presence said away"};
+    if (in.presence_away && *in.presence_away)
+        return {false, "in bed since the presence said away"};
     return {false, in.presence_away ? "presence sensor says home"
                                     : "no fresh presence reading, and the bed is in use"};
 }

@@ -14,9 +14,8 @@ namespace bedtimed {
 bool RoutineRunner::step_enabled(const SleeperRun& s, const std::string& step_id) const {
     if (!s.enabled) return false;
     const routine::StepRow* switched = routine::find_step(step_id);
-    const std::string switch_id = switched && !switched->switched_by.empty()
-                                      ? std::string(switched->switched_by)
-                                      : step_id;
+    const std::string switch_id =
+        switched && !switched->switched_by.empty() ? std::string(switched->switched_by) : step_id;
     // The profile in force may switch it off.
     if (const auto* p = s.configured->find_profile(s.life.profile.name))
         if (std::find(p->steps_off.begin(), p->steps_off.end(), switch_id) != p->steps_off.end())

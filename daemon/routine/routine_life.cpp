@@ -43,8 +43,8 @@ const config::SleeperSpec& RoutineRunner::shape_life(SleeperRun& s, const config
     if (in_bed) L.last_bed_use = now;
     routine::AwayInputs in{std::nullopt, L.presence_change, L.last_bed_use, in_bed};
     if (base.away)
-        if (const auto* r = fresh_reading(cfg_, sensors_, base.away->presence_sensor,
-                                          clock_.steady_now()))
+        if (const auto* r =
+                fresh_reading(cfg_, sensors_, base.away->presence_sensor, clock_.steady_now()))
             in.presence_away = routine::presence_says_away(*base.away, r->value);
     const auto away = routine::decide_away(base, in, now);
     if (!L.away_known || away.away != L.away.away) {
@@ -206,12 +206,11 @@ nlohmann::json RoutineRunner::life_json(const SleeperRun& s) const {
               {"until", time_or_null(L.profile.until)},
               {"options", options}}},
             {"away", {{"away", L.away.away}, {"why", L.away.why}}},
-            {"bedtime_from",
-             s.configured->bedtime_from
-                 ? nlohmann::json{{"sensor", s.configured->bedtime_from->sensor},
-                                  {"applied", L.house_bedtime.has_value()},
-                                  {"why", L.house_why}}
-                 : nlohmann::json()},
+            {"bedtime_from", s.configured->bedtime_from
+                                 ? nlohmann::json{{"sensor", s.configured->bedtime_from->sensor},
+                                                  {"applied", L.house_bedtime.has_value()},
+                                                  {"why", L.house_why}}
+                                 : nlohmann::json()},
             {"hand_offs", hand_offs},
             {"handed_off", !hand_offs.empty()}};
 }
@@ -224,8 +223,8 @@ nlohmann::json RoutineRunner::life_state() const {
         for (const auto& [device, until] : L.hand_offs) hand_offs[device] = format_iso8601(until);
         out[name] = {{"profile", L.choice ? nlohmann::json(L.choice->name) : nlohmann::json()},
                      {"profile_until", time_or_null(L.choice ? L.choice->until : std::nullopt)},
-                     {"profile_since", time_or_null(L.choice ? std::optional(L.choice->since)
-                                                             : std::nullopt)},
+                     {"profile_since",
+                      time_or_null(L.choice ? std::optional(L.choice->since) : std::nullopt)},
                      {"last_bed_use", time_or_null(L.last_bed_use)},
                      {"presence_change", time_or_null(L.presence_change)},
                      {"house_night", L.house_night},

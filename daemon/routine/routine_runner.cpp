@@ -60,8 +60,9 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
             }
         persist();
     });
-    actuators_.on_hand_change(
-        [this](const std::string& device, const std::string& what) { on_hand_change(device, what); });
+    actuators_.on_hand_change([this](const std::string& device, const std::string& what) {
+        on_hand_change(device, what);
+    });
 }
 
 RoutineRunner::~RoutineRunner() {

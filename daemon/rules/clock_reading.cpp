@@ -44,8 +44,8 @@ std::optional<ClockReading> epoch(std::string_view s) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
     // Sleep as Android sends milliseconds; 1e11 s is the year 5138.
-    const auto since = v >= 100'000'000'000 ? std::chrono::milliseconds(v)
-                                            : std::chrono::milliseconds(v * 1000);
+    const auto since =
+        v >= 100'000'000'000 ? std::chrono::milliseconds(v) : std::chrono::milliseconds(v * 1000);
     ClockReading r;
     r.instant = WallTime(std::chrono::duration_cast<WallTime::duration>(since));
     return r;
@@ -57,7 +57,8 @@ std::optional<ClockReading> parse_clock_reading(std::string_view s) {
     while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'))
         s.remove_suffix(1);
     if (s.empty()) return std::nullopt;
-    if (const auto m = time_of_day(s)) return ClockReading{ClockReading::Kind::local_time, {}, {}, *m};
+    if (const auto m = time_of_day(s))
+        return ClockReading{ClockReading::Kind::local_time, {}, {}, *m};
     if (s.find_first_not_of("0123456789") == std::string_view::npos) return epoch(s);
     if (s.size() >= 16 && (s[10] == ' ' || s[10] == 'T')) {
         const auto day = calendar_day(s.substr(0, 10));
@@ -65,7 +66,8 @@ std::optional<ClockReading> parse_clock_reading(std::string_view s) {
             return ClockReading{ClockReading::Kind::local_date, {}, *day, *m};
         std::string iso(s);
         iso[10] = 'T';
-        if (const auto t = parse_iso8601(iso)) return ClockReading{ClockReading::Kind::instant, *t, {}, 0};
+        if (const auto t = parse_iso8601(iso))
+            return ClockReading{ClockReading::Kind::instant, *t, {}, 0};
     }
     return std::nullopt;
 }

@@ -28,18 +28,18 @@ void life_entities(const config::SleeperSpec& s, const std::string& base, const 
     if (s.away) {
         auto& away = add("binary_sensor", "away", "Away");
         away.update({{"state_topic", plan},
-                      {"value_template", "{{ 'ON' if value_json.away.away else 'OFF' }}"},
-                      {"json_attributes_topic", plan},
-                      {"json_attributes_template", "{{ value_json.away | tojson }}"},
-                      {"icon", "mdi:bag-suitcase"}});
+                     {"value_template", "{{ 'ON' if value_json.away.away else 'OFF' }}"},
+                     {"json_attributes_topic", plan},
+                     {"json_attributes_template", "{{ value_json.away | tojson }}"},
+                     {"icon", "mdi:bag-suitcase"}});
     }
     if (s.hand_off.enabled && (!s.heating_pad.empty() || !s.bed.empty())) {
         auto& hand = add("binary_sensor", "hand_off", "Left alone (hand-off)");
         hand.update({{"state_topic", plan},
-                      {"value_template", "{{ 'ON' if value_json.handed_off else 'OFF' }}"},
-                      {"json_attributes_topic", plan},
-                      {"json_attributes_template", "{{ value_json.hand_offs | tojson }}"},
-                      {"icon", "mdi:hand-back-right"}});
+                     {"value_template", "{{ 'ON' if value_json.handed_off else 'OFF' }}"},
+                     {"json_attributes_topic", plan},
+                     {"json_attributes_template", "{{ value_json.hand_offs | tojson }}"},
+                     {"icon", "mdi:hand-back-right"}});
         auto& back = add("button", "hand_back", "Hand control back");
         back.update({{"command_topic", base + "/cmd/hand_back"},
                      {"payload_press", json{{"sleeper", n}}.dump()},

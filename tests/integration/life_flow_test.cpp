@@ -62,9 +62,8 @@ TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
 
     // What HA's select sends: its command_template with the option.
     client.publish("bt/cmd/profile", R"({"sleeper": "alex", "profile": "guest"})");
-    const auto guest = plan_where(client, [](const json& j) {
-        return j["profile"].value("name", "") == "guest";
-    });
+    const auto guest =
+        plan_where(client, [](const json& j) { return j["profile"].value("name", "") == "guest"; });
     ASSERT_TRUE(guest) << "the plan topic shows the profile";
     EXPECT_NE((*guest)["profile"]["why"].get<std::string>().find("chosen at"), std::string::npos);
     EXPECT_TRUE((*guest)["steps"].empty()) << "reminders off: no timed steps tonight";

@@ -61,7 +61,8 @@ sleepers:
     notify: [ntfy, ha]
     routine:
       hydration: {enabled: false}
-      stretch: {at: -20m, repeat: )" + repeat + R"(}
+      stretch: {at: -20m, repeat: )" +
+           repeat + R"(}
 )";
 }
 
@@ -107,7 +108,8 @@ protected:
         client = std::make_unique<TestClient>(broker.uri());
         client->subscribe("bt/status");
         client->subscribe("bt/reply/#");
-        daemon = std::make_unique<DaemonHarness>(config_for(server, repeat()), broker.uri(), &clock);
+        daemon =
+            std::make_unique<DaemonHarness>(config_for(server, repeat()), broker.uri(), &clock);
         const auto deadline = std::chrono::steady_clock::now() + 15s;
         bool online = false;
         while (!online && std::chrono::steady_clock::now() < deadline) {

@@ -26,8 +26,9 @@ TEST(LifeSimulate, TheScenarioDrivesProfilesPresenceAlarmsAndHandOffs) {
     EXPECT_TRUE(has("away (presence sensor 'alex_home' says away)"));
     EXPECT_TRUE(has("profile guest over"));
     // Friday night under the guest profile: no heat from bedtimed at all.
-    const auto friday = text.substr(text.find("profile guest chosen"),
-                                    text.find("2026-11-28 10:00") - text.find("profile guest chosen"));
+    const auto friday =
+        text.substr(text.find("profile guest chosen"),
+                    text.find("2026-11-28 10:00") - text.find("profile guest chosen"));
     EXPECT_EQ(friday.find("ON for"), std::string::npos) << friday;
     // Saturday, away from 10:00: no reminder and no heat until the end.
     const auto saturday = text.substr(text.find("2026-11-28 10:00"));

@@ -176,7 +176,7 @@ TEST(Profiles, StepsOffNamesTheCataloguesSwitches) {
     for (const auto& row : kSteps)
         if (row.switched_by == row.id) switches.insert(std::string(row.id));
     EXPECT_EQ(switches, (std::set<std::string>{"hydration", "supplement", "stretch", "active_day",
-                                                "prewarm"}));
+                                               "prewarm"}));
 }
 
 }  // namespace
