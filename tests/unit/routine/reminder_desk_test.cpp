@@ -45,10 +45,11 @@ config::Config household(const std::string& sleeper_extra) {
         "  - name: alex\n"
         "    timezone: UTC\n"
         "    bedtime: \"22:30\"\n"
-        "    notify: [log]\n"
-        // Each send counts here; repeats are reminder_repeat_test.cpp's.
-        "    routine: {stretch: {repeat: off}}\n" +
-            sleeper_extra,
+        "    notify: [log]\n" +
+            sleeper_extra +
+            // Each send counts here; repeats are reminder_repeat_test.cpp's. Last, so
+            // that the errors' line numbers stay those of `sleeper_extra`.
+            "    routine: {stretch: {repeat: off}}\n",
         "mem.yaml");
 }
 
