@@ -65,7 +65,8 @@ struct MqttSettings {
     MqttPersistence persistence = MqttPersistence::memory;
 };
 
-enum class SensorType { number, boolean, enumeration };
+// time: a time of day or an instant (daemon/rules/clock_reading.hpp), kept as its text.
+enum class SensorType { number, boolean, enumeration, time };
 
 struct SensorSpec {
     std::string name;

@@ -74,6 +74,10 @@ struct ReminderStep {
     std::string title;
     std::string message;
     StepConditions when;
+    // An unanswered reminder is sent again every `repeat_every`, at most
+    // `repeat_times` more times (0 = never); Done or Snooze stops it.
+    std::chrono::minutes repeat_every{10};
+    int repeat_times = 0;
 };
 
 struct PrewarmStep {
@@ -132,6 +136,45 @@ struct QuietHours {
     enum class Mode { hold, drop } mode = Mode::hold;
 };
 
+// A named profile (guest, travel, sick, vacation): what it switches off and
+// how it moves or fixes the bedtime. "normal" is the config as written and is
+// never listed here (config/life_loader.cpp).
+struct ProfileSpec {
+    std::string name;
+    std::vector<std::string> steps_off;  // switchable step ids (daemon/routine/steps.hpp)
+    bool heat = true;                    // false: no pre-warm, no heat for an episode
+    bool elevation = true;               // false: the bed never moves
+    bool reminders = true;               // false: no timed reminder steps
+    std::optional<int> bedtime;          // local minutes, every night; wins over bedtime_shift
+    std::chrono::minutes bedtime_shift{0};
+    int line = 0, column = 0;
+};
+
+// Away: no heat, no bed moves, no reminders. From a presence sensor (bool:
+// true = home; enum: one of away_values = away), or the bed unused this long.
+struct AwayRule {
+    std::string presence_sensor;  // "" = none
+    std::vector<std::string> away_values{"not_home", "away"};
+    // 0 = the bed's use is not looked at; needs the occupancy sensor.
+    std::chrono::minutes unused_after{36 * 60};
+};
+
+// Tonight's bedtime from a reading: an HA input_datetime, a phone's next
+// alarm, any timestamp or HH:MM; the schedule is the fallback.
+struct BedtimeSource {
+    std::string sensor;                       // a `time` sensor
+    std::chrono::minutes offset{-8 * 60};     // bedtime = reading + offset
+    int earliest = 20 * 60, latest = 1 * 60;  // local bounds of the evening (may wrap)
+    std::chrono::minutes fixed_before{60};    // the plan is fixed this long before bedtime
+};
+
+// Hand-offs: a device changed by other means is left alone this long
+// (0 = for the rest of the night).
+struct HandOffRule {
+    bool enabled = true;
+    std::chrono::minutes hold{0};
+};
+
 struct SleeperSpec {
     std::string name;
     std::string timezone;  // IANA name; empty = the system's
@@ -153,7 +196,8 @@ struct SleeperSpec {
 
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};
-    ReminderStep stretch{true, std::chrono::minutes(-20), "Stretch before bed", "", {}};
+    ReminderStep stretch{
+        true, std::chrono::minutes(-20), "Stretch before bed", "", {}, std::chrono::minutes(10), 2};
     // Not configurable: the adaptive "frequent" tier switches it on (cramplog/adaptation.hpp).
     ReminderStep extra_stretch{
         false,
@@ -165,6 +209,16 @@ struct SleeperSpec {
     ElevationStep elevation;
     ActiveDayStep active_day;
     EpisodeResponse episode;
+    // Nights that follow life (config/life_loader.cpp, daemon/routine/life.hpp).
+    std::vector<ProfileSpec> profiles;
+    std::optional<AwayRule> away;
+    std::optional<BedtimeSource> bedtime_from;
+    HandOffRule hand_off;
+    const ProfileSpec* find_profile(const std::string& n) const {
+        for (const auto& p : profiles)
+            if (p.name == n) return &p;
+        return nullptr;
+    }
     int line = 0, column = 0;
     // Not configuration: bedtimed gives every adapted evening it builds a new
     // revision, so a cached night plan knows when the spec under it changed.

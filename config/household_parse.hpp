@@ -44,4 +44,7 @@ void parse_routine(Block& sleeper, SleeperSpec& s, const SleeperDevices& devices
                    const Config& cfg);
 void parse_episode_response(Block& sleeper, SleeperSpec& s, const SleeperDevices& devices);
 
+// The sleeper's `profiles`, `away`, `bedtime_from` and `hand_off` (life_loader.cpp).
+void parse_life(Block& sleeper, SleeperSpec& s, const Config& cfg);
+
 }  // namespace bedtimed::config::detail

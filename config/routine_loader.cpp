@@ -75,6 +75,20 @@ void parse_step_conditions(Block& b, StepConditions& c, const Config& cfg) {
     else b.get("in_bed");
 }
 
+// `repeat: {every: 10m, times: 2}`, or `repeat: off`.
+void parse_repeat(Block& b, ReminderStep& step) {
+    if (!b.has("repeat")) return (void)b.get("repeat");
+    if (b.node()["repeat"].IsScalar() && b.scalar(b.get("repeat"), "repeat") == "off") {
+        step.repeat_times = 0;
+        return;
+    }
+    Block r = b.child("repeat");
+    step.repeat_times = static_cast<int>(r.integer_or("times", 2, 0, 10));
+    step.repeat_every = minutes_or(r, "every", step.repeat_every, std::chrono::minutes(1),
+                                   std::chrono::minutes(120));
+    r.warn_unknown_keys();
+}
+
 void parse_reminder(Block& routine, const std::string& key, ReminderStep& step, const Config& cfg) {
     if (!routine.has(key)) return (void)routine.get(key);
     Block b = routine.child(key);
@@ -82,6 +96,7 @@ void parse_reminder(Block& routine, const std::string& key, ReminderStep& step, 
     step.offset = parse_offset(b, "at", step.offset);
     step.title = b.string_or("title", step.title);
     step.message = b.string_or("message", step.message);
+    parse_repeat(b, step);
     parse_step_conditions(b, step.when, cfg);
     b.warn_unknown_keys();
 }

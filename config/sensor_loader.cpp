@@ -19,7 +19,8 @@ SensorSpec parse_sensor(Block b) {
     if (type == "number") s.type = SensorType::number;
     else if (type == "bool" || type == "boolean") s.type = SensorType::boolean;
     else if (type == "enum") s.type = SensorType::enumeration;
-    else b.fail(b.get("type"), "sensor type '" + type + "' must be number, bool or enum");
+    else if (type == "time") s.type = SensorType::time;
+    else b.fail(b.get("type"), "sensor type '" + type + "' must be number, bool, enum or time");
     s.unit = b.string_or("unit", "");
     s.stale_after = b.duration_or("stale_after", std::chrono::seconds(0), std::chrono::seconds(0),
                                   std::chrono::hours(24 * 7));

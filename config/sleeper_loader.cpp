@@ -191,6 +191,7 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
     parse_immobility(b, s, cfg);
     parse_routine(b, s, devices, cfg);
     parse_episode_response(b, s, devices);
+    parse_life(b, s, cfg);
     default_messages(s);
     b.warn_unknown_keys();
     return s;

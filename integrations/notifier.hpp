@@ -58,6 +58,10 @@ class Notifier {
 public:
     virtual ~Notifier() = default;
     virtual void notify(const Reminder& reminder) = 0;
+    // Done came back (from this phone or another): take the reminder away
+    // where the channel can (docs/notifications.md says which can); the
+    // default does nothing. Must not throw.
+    virtual void clear(const Reminder&) {}
 };
 
 struct NotifierContext {

@@ -114,6 +114,17 @@ Result run(const Call& call, const SetBedtime& c) {
     });
 }
 
+Result run(const Call& call, const SetProfile& c) {
+    return on_sleeper(call, c.sleeper, [&](const std::string& s) {
+        return call.parts.runner->set_profile(s, c.profile, c.until);
+    });
+}
+Result run(const Call& call, const HandBack& c) {
+    return on_sleeper(call, c.sleeper, [&](const std::string& s) {
+        return call.parts.runner->hand_back(s, c.device);
+    });
+}
+
 // ---- Heat and safe mode ---------------------------------------------------
 
 Result run(const Call& call, const PadOff&) {

@@ -117,10 +117,21 @@ struct Experiment {
     int weeks = 6;
     std::optional<std::uint64_t> seed;  // nullopt = drawn by the daemon
 };
+// Nights that follow life (routine/life.hpp): a profile for the sleeper
+// ("normal" = the config as written), optionally until a time; control of a
+// device a hand changed back to bedtimed ("" = every one).
+struct SetProfile {
+    std::string sleeper, profile;
+    std::string until;  // "" = until changed; RFC 3339, "YYYY-MM-DD HH:MM" or "HH:MM" (local)
+};
+struct HandBack {
+    std::string sleeper, device;
+};
 
 using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, PadOff, TestNotify,
                              Acknowledge, SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine,
-                             SetBedtime, Snooze, PadTest, Resume, CheckIn, Experiment>;
+                             SetBedtime, Snooze, PadTest, Resume, CheckIn, Experiment,
+                             SetProfile, HandBack>;
 
 // ---- The parsers (one per verb; the table below names them) ------------
 
@@ -259,6 +270,18 @@ inline Command experiment(Fields& f, WallTime) {
     return c;
 }
 
+inline Command profile(Fields& f, WallTime) {
+    SetProfile c;
+    c.sleeper = f.text("sleeper", 64);
+    c.profile = f.text("profile", 32, true);
+    c.until = f.text("until", 40);
+    return c;
+}
+
+inline Command hand_back(Fields& f, WallTime) {
+    return HandBack{f.text("sleeper", 64), f.text("device", 64)};
+}
+
 }  // namespace parse
 
 // ---- The table ---------------------------------------------------------
@@ -310,12 +333,16 @@ inline constexpr Verb kVerbs[] = {
         "start or stop an n-of-1 experiment that withholds one step on random nights"),
     row("false_positive", "", kByCtl, parse::mark<MarkEpisode::Mark::false_positive>,
         "mark an episode as a false positive (kept, but left out of all stats)"),
+    row("hand_back", "", kCtlAndHa, parse::hand_back,
+        "hand a device a person switched back to bedtimed (the routine looks after it again)"),
     row("log", "", kCtlAndHa, parse::log,
         "log a cramp by hand (sent to bedtimed, which writes it to the log)"),
     row("pad_off", "heat_off", kCtlAndHa, parse::pad_off,
         "EMERGENCY: switch every heating pad off now"),
     row("pad_test", "", kCtlAndHa, parse::pad_test,
         "prove that a heating pad's plug switches itself off", "", std::chrono::seconds(30)),
+    row("profile", "", kCtlAndHa, parse::profile,
+        "choose a sleeper's profile (normal, guest, travel...), optionally until a time"),
     row("resume", "", kCtlAndHa, parse::resume,
         "end crash-loop safe mode (heat and the routine run again)"),
     row("routine", "", kCtlAndHa, parse::routine,

@@ -103,6 +103,19 @@ int run_bedtime(Invocation& inv) {
     return send_verb(inv, std::move(j), done);
 }
 
+int run_profile(Invocation& inv) {
+    nlohmann::json j = sleeper_fields(inv);
+    j["profile"] = inv.positional.at(0);
+    if (const auto until = inv.get("--until")) j["until"] = *until;
+    return send_verb(inv, std::move(j), done);
+}
+
+int run_hand_back(Invocation& inv) {
+    nlohmann::json j = sleeper_fields(inv);
+    if (const auto device = inv.get("--device")) j["device"] = *device;
+    return send_verb(inv, std::move(j), done);
+}
+
 const OptionSpec kSleeper{"--sleeper", "NAME", "which sleeper (optional with one sleeper)"};
 
 }  // namespace
@@ -156,6 +169,17 @@ std::vector<CommandSpec> house_commands() {
                      "back to the configured bedtimes.\n"
                      "Example: bedtimectl bedtime 23:15",
                      {kSleeper}, 1, run_bedtime),
+        verb_command("profile", "PROFILE",
+                     "PROFILE is normal (the config as written) or one of the sleeper's profiles\n"
+                     "(guest, travel, sick, vacation, ...), kept across restarts. --until ends it\n"
+                     "then (local \"YYYY-MM-DD HH:MM\", \"HH:MM\" = the next one, or RFC 3339).\n"
+                     "Example: bedtimectl profile guest --until \"2026-12-06 18:00\"",
+                     {kSleeper, {"--until", "TIME", "back to normal at TIME"}}, 1, run_profile),
+        verb_command("hand_back", "",
+                     "A pad or bed a person switched is left alone for a while (the hand-off);\n"
+                     "this hands --device (default: every one) back. A pad switched OFF by hand\n"
+                     "still gets no more heat tonight: that rule of the heat governor stays.",
+                     {kSleeper, {"--device", "NAME", "only this pad or bed"}}, 0, run_hand_back),
     };
 }
 

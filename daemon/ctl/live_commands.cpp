@@ -50,12 +50,35 @@ Progress progress_of(const nlohmann::json& plan, const date::time_zone* zone) {
     return p;
 }
 
+// The nights that follow life (docs/life.md): the profile in force and why,
+// away, the bedtime from the house, the devices left alone.
+void print_life(const nlohmann::json& plan, const date::time_zone* zone) {
+    const auto field = [&](const char* key) {
+        const auto it = plan.find(key);
+        return it != plan.end() && it->is_object() ? *it : nlohmann::json::object();
+    };
+    const auto profile = field("profile");
+    if (profile.contains("name"))
+        std::printf("  profile %s: %s\n", str(profile, "name").c_str(),
+                    str(profile, "why").c_str());
+    if (const auto away = field("away"); away.value("away", false))
+        std::printf("  away: %s\n", str(away, "why").c_str());
+    if (const auto from = field("bedtime_from"); from.contains("why"))
+        std::printf("  bedtime from the house: %s\n", str(from, "why").c_str());
+    const auto hand_offs = field("hand_offs");
+    for (const auto& [device, until] : hand_offs.items())
+        if (until.is_string())
+            std::printf("  left alone (hand-off): %s until %s\n", device.c_str(),
+                        clock_text(zone, until.get<std::string>()).c_str());
+}
+
 void print_plan(const std::string& sleeper, const nlohmann::json& plan,
                 const date::time_zone* zone) {
     const Progress p = progress_of(plan, zone);
     std::printf("%s: night of %s, bedtime %s, tier %s: %d of %d done\n", sleeper.c_str(),
                 str(plan, "night").c_str(), clock_text(zone, str(plan, "bedtime", "")).c_str(),
                 str(plan, "tier").c_str(), p.done, p.total);
+    print_life(plan, zone);
     const auto it = plan.find("steps");
     if (it == plan.end() || !it->is_array()) return;
     for (const auto& step : *it) {

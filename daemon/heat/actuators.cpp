@@ -105,6 +105,9 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
          std::holds_alternative<heat::ConfirmTimeout>(event)) &&
         manual_off_)
         manual_off_(pad.spec->name);
+    if (std::holds_alternative<heat::Report>(event) && !a.on && b.on &&
+        b.origin == heat::Origin::outside && hand_change_)
+        hand_change_(pad.spec->name, "switched on");
     if (a.on != b.on || a.off_at != b.off_at || a.manual_off_tonight != b.manual_off_tonight)
         changed(pad);
     // A pad test that something else ended (sleep, a release, a reconnect);

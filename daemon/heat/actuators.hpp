@@ -62,6 +62,12 @@ public:
         manual_off_ = std::move(fn);
     }
     void on_alert(Alert fn) { alert_ = std::move(fn); }
+    // A device changed by other means (a wall switch, the HA UI, a remote):
+    // (device, "switched on" / "moved to 40%"), for the routine's hand-offs.
+    // The governor's rules still hold for such a pad (it goes off at its cap).
+    void on_hand_change(std::function<void(const std::string&, const std::string&)> fn) {
+        hand_change_ = std::move(fn);
+    }
     // Called when a pad's state, device cap or power reading changes (for <base>/pads/<pad>).
     void on_pad_changed(std::function<void(const std::string& pad)> fn) {
         pad_changed_ = std::move(fn);
@@ -148,6 +154,7 @@ private:
     Journal journal_;
     Alert alert_;
     std::function<void(const std::string&)> manual_off_;
+    std::function<void(const std::string&, const std::string&)> hand_change_;
     std::function<void(const std::string&)> pad_changed_;
 };
 

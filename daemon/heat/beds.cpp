@@ -49,7 +49,11 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset,
 }
 
 void Actuators::on_bed_position(Bed& bed, double position) {
+    // A move bedtimed did not ask for: a remote, the HA UI, the bed's own buttons.
+    const bool by_hand = !bed.target && bed.reported && std::fabs(*bed.reported - position) > 2.0;
     bed.reported = position;
+    if (by_hand && hand_change_)
+        hand_change_(bed.spec->name, fmt::format("moved to {}%", position));
     if (bed.target && std::fabs(*bed.target - position) <= 2.0) {
         bed.target.reset();
         bed.confirm_timer->cancel();

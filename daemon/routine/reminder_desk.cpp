@@ -92,6 +92,7 @@ int ReminderDesk::submit(integrations::Reminder r) {
     // A new reminder for the step starts its snoozes afresh.
     Track& t = s->steps[r.step];
     if (t.again) t.again->cancel();
+    cancel_repeat(t);
     t.state = reminders::StepState{};
     t.state.urgent = r.urgent;
     return gate(*s, std::move(r));
@@ -122,7 +123,9 @@ int ReminderDesk::deliver(SleeperDesk& s, integrations::Reminder r) {
     t.state.sent = true;
     t.state.resend_pending = false;
     t.last = r;
-    return send_(r);
+    const int sent = send_(r);
+    arm_repeat(s, t.last.step);
+    return sent;
 }
 
 void ReminderDesk::hold(SleeperDesk& s, integrations::Reminder r, WallTime until) {
@@ -174,6 +177,7 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
     const auto d = reminders::decide_snooze(it == s->steps.end() ? nullptr : &it->second.state);
     if (!d.ok) return {false, d.refusal, {}};
     Track& t = it->second;
+    cancel_repeat(t);
     ++t.state.snoozes;
     t.state.resend_pending = true;
     ++counters_.reminders_snoozed;
@@ -201,9 +205,13 @@ void ReminderDesk::done(const std::string& sleeper, const std::string& step) {
     if (s == nullptr) return;
     auto it = s->steps.find(step);
     if (it == s->steps.end()) return;
+    const bool was_open = it->second.state.sent && !it->second.state.done;
     it->second.state.done = true;
     it->second.state.resend_pending = false;
     if (it->second.again) it->second.again->cancel();
+    cancel_repeat(it->second);
+    // Done on one phone: the others' copy goes where the channel can clear it.
+    if (was_open && clear_) clear_(it->second.last);
     // A held reminder for a step already done has nothing left to say.
     s->held.erase(std::remove_if(s->held.begin(), s->held.end(),
                                  [&](const integrations::Reminder& h) { return h.step == step; }),
@@ -229,6 +237,7 @@ std::unique_ptr<ReminderDesk> attach_reminder_desk(Clock& clock, Counters& count
         [r](const std::string& sleeper) { return r->bedtime_of(sleeper); });
     ReminderDesk* d = desk.get();
     runner.set_outgoing([d](const integrations::Reminder& m) { return d->submit(m); });
+    desk->set_clear([r](const integrations::Reminder& m) { r->clear_now(m); });
     return desk;
 }
 

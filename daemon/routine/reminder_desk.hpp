@@ -65,7 +65,14 @@ struct StepState {
     bool done = false;            // "Done" came back
     bool resend_pending = false;  // snoozed, not sent again yet
     int snoozes = 0;              // since the reminder was first sent
+    int repeats = 0;              // sent again unanswered (reminder_repeat.cpp)
 };
+
+// An unanswered reminder comes again `repeat_every` later, at most
+// `repeat_times` times (config::ReminderStep; `step` null = a step that does
+// not repeat): never once Done, snoozed or urgent. nullopt = no more.
+std::optional<std::chrono::minutes> repeat_after(const StepState& state,
+                                                 const config::ReminderStep* step);
 
 struct SnoozeDecision {
     bool ok = false;
@@ -107,6 +114,11 @@ public:
     void done(const std::string& sleeper, const std::string& step);
 
     std::size_t held(const std::string& sleeper) const;
+    // Clears a reminder on the phones where the channel can (Done on one
+    // phone clears the others); unset = nothing to clear.
+    void set_clear(std::function<void(const integrations::Reminder&)> fn) {
+        clear_ = std::move(fn);
+    }
     // (sleeper, what happened) for `simulate`'s timeline: held, dropped, released, snoozed.
     void set_timeline(std::function<void(const std::string&, const std::string&)> fn) {
         timeline_ = std::move(fn);
@@ -117,6 +129,7 @@ private:
         integrations::Reminder last;
         reminders::StepState state;
         std::unique_ptr<Timer> again;
+        std::unique_ptr<Timer> repeat;  // reminder_repeat.cpp
     };
     // What the desk keeps per sleeper, beside the shared view of its config.
     struct SleeperDesk : SleeperView {
@@ -131,6 +144,8 @@ private:
     void arm_release(SleeperDesk& s);
     void release(SleeperDesk& s);
     SleeperDesk* find(const std::string& sleeper);
+    void arm_repeat(SleeperDesk& s, const std::string& step);  // reminder_repeat.cpp
+    static void cancel_repeat(Track& t);
     void say(const std::string& sleeper, const std::string& text);
 
     Clock& clock_;
@@ -140,6 +155,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     std::map<std::string, SleeperDesk> sleepers_;
     std::function<void(const std::string&, const std::string&)> timeline_;
+    std::function<void(const integrations::Reminder&)> clear_;
 };
 
 class RoutineRunner;

@@ -13,6 +13,13 @@ namespace bedtimed {
 
 bool RoutineRunner::step_enabled(const SleeperRun& s, const std::string& step_id) const {
     if (!s.enabled) return false;
+    const routine::StepRow* switched = routine::find_step(step_id);
+    const std::string switch_id =
+        switched && !switched->switched_by.empty() ? std::string(switched->switched_by) : step_id;
+    // The profile in force may switch it off.
+    if (const auto* p = s.configured->find_profile(s.life.profile.name))
+        if (std::find(p->steps_off.begin(), p->steps_off.end(), switch_id) != p->steps_off.end())
+            return false;
     // A step without a switch of its own goes with the one that covers it.
     const routine::StepRow* row = routine::find_step(step_id);
     return !s.disabled_steps.count(row && !row->switched_by.empty() ? std::string(row->switched_by)
@@ -113,6 +120,22 @@ void RoutineRunner::load_controls(const nlohmann::json& doc) {
     }
 }
 
+std::string RoutineRunner::next_step_text() const {
+    const WallTime now = clock_.wall_now();
+    std::string text;
+    std::optional<WallTime> best;
+    for (const auto& [name, s] : sleepers_) {
+        if (!s->plan) continue;
+        for (const auto& step : s->plan->steps) {
+            if (step.at <= now || s->st.done.count(step.id) || (best && step.at >= *best)) continue;
+            best = step.at;
+            text =
+                fmt::format("{} {} {}", name, step.id, local_text(s->zone, step.at).substr(11, 5));
+        }
+    }
+    return text;
+}
+
 nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return {{"night", nullptr}, {"steps", nlohmann::json::array()}};
@@ -132,6 +155,7 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
     for (const auto& id : routine::switchable_steps(*s.spec))
         switches[id] = !s.disabled_steps.count(id);
     controls["steps_enabled"] = switches;
+    controls.update(life_json(s));
     if (!s.plan) {
         controls.update({{"night", nullptr},
                          {"steps", nlohmann::json::array()},
@@ -199,6 +223,7 @@ void RoutineRunner::persist() {
                   std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
     }
     doc["controls"] = controls;
+    doc["life"] = life_state();
     state_.save(doc);
 }
 

@@ -60,9 +60,13 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
             }
         persist();
     });
+    actuators_.on_hand_change([this](const std::string& device, const std::string& what) {
+        on_hand_change(device, what);
+    });
 }
 
 RoutineRunner::~RoutineRunner() {
+    actuators_.on_hand_change(nullptr);
     actuators_.on_manual_off(nullptr);
     actuators_.on_alert(nullptr);
 }
@@ -88,6 +92,7 @@ void RoutineRunner::start() {
     const auto doc = persist_ ? state_.load() : nlohmann::json::object();
     const WallTime now = clock_.wall_now();
     load_controls(doc);
+    load_life(doc);
     for (auto& [name, s] : sleepers_) {
         roll_night(*s, now);
         // Steps already run tonight stay run across a restart.
@@ -128,7 +133,7 @@ void RoutineRunner::start() {
 }
 
 void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
-    if (evening_) s.spec = &evening_(s.name, now);
+    s.spec = &shape_life(s, evening_ ? evening_(s.name, now) : *s.configured, now);
     const config::SleeperSpec* planned = s.spec;
     if (s.bedtime_override) {
         s.with_bedtime = *s.spec;
@@ -145,10 +150,20 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
                                       routine::current_plan(*planned, s.zone, now)};
     }
     auto plan = cache->plan;
+    house_bedtime(s, plan, now);
     const std::string night = plan ? routine::plan_night_text(plan->night) : "";
     if (plan && !s.started_night.empty() && s.started_night == night) {
         plan->bedtime += s.start_shift;
         for (auto& step : plan->steps) step.at += s.start_shift;
+    }
+    // The same evening re-planned (a profile's bedtime moved it past
+    // midnight): the steps already done stay done.
+    if (plan && s.plan && night != s.st.night && now < s.plan->ends() &&
+        plan->bedtime - s.plan->bedtime < std::chrono::hours(12) &&
+        s.plan->bedtime - plan->bedtime < std::chrono::hours(12)) {
+        say(s.name, "night of " + s.st.night + " re-planned as the night of " + night +
+                        "; steps already done stay done");
+        s.st.night = night;
     }
     if (night == s.st.night && plan) {
         // Same night; the adapted evening may have moved steps that are still to come.
@@ -253,22 +268,6 @@ void RoutineRunner::arm(SleeperRun& s) {
     s.timer->arm(wait, [this, sp] { evaluate(*sp); });
 }
 
-std::string RoutineRunner::next_step_text() const {
-    const WallTime now = clock_.wall_now();
-    std::string text;
-    std::optional<WallTime> best;
-    for (const auto& [name, s] : sleepers_) {
-        if (!s->plan) continue;
-        for (const auto& step : s->plan->steps) {
-            if (step.at <= now || s->st.done.count(step.id) || (best && step.at >= *best)) continue;
-            best = step.at;
-            text =
-                fmt::format("{} {} {}", name, step.id, local_text(s->zone, step.at).substr(11, 5));
-        }
-    }
-    return text;
-}
-
 void RoutineRunner::apply(SleeperRun& s, const RoutineDecision& d, bool from_episode) {
     if (!d.reason.empty()) say(s.spec->name, d.reason);
     const WallTime now = clock_.wall_now();
@@ -278,10 +277,18 @@ void RoutineRunner::apply(SleeperRun& s, const RoutineDecision& d, bool from_epi
                                           now});
             ++counters_.reminders_sent;
         } else if (const auto* h = std::get_if<routine::HeatOn>(&action)) {
+            if (left_alone(s, s.spec->heating_pad, now)) {
+                say(s.spec->name, "no heat from the routine: the pad is left alone (hand-off)");
+                continue;
+            }
             if (actuators_.heat_on(s.spec->heating_pad, h->duration, d.reason).count() > 0 &&
                 from_episode)
                 ++s.st.heats_tonight;
         } else if (const auto* m = std::get_if<routine::MoveBed>(&action)) {
+            if (left_alone(s, s.spec->bed, now)) {
+                say(s.spec->name, "bed stays: it is left alone (hand-off)");
+                continue;
+            }
             if (actuators_.move_bed(s.spec->bed, m->preset, d.reason)) s.st.last_bed_move = now;
         }
     }
@@ -312,13 +319,16 @@ void RoutineRunner::on_sensor(const std::string& name) {
             if (const auto* b = std::get_if<bool>(&it->second.value); b && s->st.in_bed != *b) {
                 const bool first = !s->st.in_bed.has_value();
                 const RoutineDecision d = routine::decide_occupancy(spec, s->st, *b, inputs(*s));
+                // Into bed, or just out of it (not the first "not in bed" after start-up).
+                if (*b || s->st.in_bed.value_or(false)) s->life.last_bed_use = clock_.wall_now();
                 s->st.in_bed = *b;
                 if (*b) s->st.in_bed_since = clock_.wall_now();
                 // The first reading after start-up is a state, not a movement.
                 if (!first) apply(*s, d);
             }
         }
-        if (spec.occupancy_sensor == name || spec.sleep_sensor == name || reads_sensor(spec, name))
+        if (life_on_sensor(*s, name) || spec.occupancy_sensor == name ||
+            spec.sleep_sensor == name || reads_sensor(spec, name))
             evaluate(*s);
     }
 }

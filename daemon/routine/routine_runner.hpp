@@ -70,6 +70,8 @@ public:
     }
     // To the sleeper's notifiers now; returns how many.
     int send_now(const integrations::Reminder& r);
+    // Clears `r` on the sleeper's notifiers that can (Notifier::clear).
+    void clear_now(const integrations::Reminder& r);
     // Tonight's bedtime (the current plan's), if there is one.
     std::optional<WallTime> bedtime_of(const std::string& sleeper) const;
     // Every sleeper's pad off now, and no more routine heat tonight (pad-off).
@@ -106,6 +108,14 @@ public:
     // pending; the grace period then decides). Sleep is still reported.
     void set_paused(bool paused);
 
+    // Nights that follow life (routine_life.cpp). A profile of the sleeper's
+    // config, or "normal"; `until` ("" = until changed) is RFC 3339, a local
+    // "YYYY-MM-DD HH:MM" or "HH:MM" (the next one). Persisted; "" or why not.
+    std::string set_profile(const std::string& sleeper, const std::string& profile,
+                            const std::string& until);
+    // Control of `device` ("" = every one of the sleeper's) back to bedtimed.
+    std::string hand_back(const std::string& sleeper, const std::string& device);
+
     // "alex prewarm 21:30" (local time) for the earliest timed step not yet
     // run tonight, over all sleepers; "" when there is none. For STATUS=.
     std::string next_step_text() const;
@@ -126,6 +136,16 @@ private:
     bool step_enabled(const SleeperRun& s, const std::string& step_id) const;
     void changed(SleeperRun& s);
     void say(const std::string& sleeper, const std::string& text);
+    // routine_life.cpp
+    const config::SleeperSpec& shape_life(SleeperRun& s, const config::SleeperSpec& base,
+                                          WallTime now);
+    void house_bedtime(SleeperRun& s, std::optional<routine::NightPlan>& plan, WallTime now);
+    bool life_on_sensor(SleeperRun& s, const std::string& sensor);
+    bool left_alone(SleeperRun& s, const std::string& device, WallTime now);
+    void on_hand_change(const std::string& device, const std::string& what);
+    nlohmann::json life_json(const SleeperRun& s) const;
+    nlohmann::json life_state() const;
+    void load_life(const nlohmann::json& doc);
 
     Clock& clock_;
     Counters& counters_;

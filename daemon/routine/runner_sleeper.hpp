@@ -9,6 +9,7 @@
 #include <string>
 
 #include "routine_runner.hpp"
+#include "runner_life.hpp"
 #include "sleeper_view.hpp"
 
 namespace bedtimed {
@@ -39,6 +40,7 @@ struct RoutineRunner::SleeperRun : SleeperView {
         std::optional<routine::NightPlan> plan;
     };
     std::optional<PlanCache> plan_cache;
+    RunnerLife life;  // profiles, away, the house's bedtime, hand-offs (routine_life.cpp)
 };
 
 }  // namespace bedtimed

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "clock_reading.hpp"
 #include "json_path.hpp"
 
 namespace bedtimed {
@@ -65,6 +66,14 @@ std::variant<Value, Rejection> typed_value(const config::SensorSpec& spec, const
             if (std::find(spec.options.begin(), spec.options.end(), s) == spec.options.end())
                 return Rejection{"'" + s.substr(0, 32) + "' is not one of the sensor's options"};
             return Value(s);
+        }
+        case SensorType::time: {
+            std::string text;
+            if (j.is_string()) text = j.get<std::string>();
+            else if (j.is_number_integer()) text = std::to_string(j.get<long long>());
+            if (text.size() > 64 || !parse_clock_reading(text))
+                return Rejection{"value is not a time (HH:MM, a date and time, or epoch)"};
+            return Value(text);
         }
     }
     return Rejection{"unknown sensor type"};

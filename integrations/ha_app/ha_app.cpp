@@ -60,6 +60,19 @@ public:
         outbox_.send(std::move(req), r.urgent, "'" + r.step + "' for " + r.sleeper);
     }
 
+    // The companion app's own way: the message "clear_notification" with the tag.
+    void clear(const Reminder& r) override {
+        OrderedJson j;
+        j["message"] = "clear_notification";
+        j["data"]["tag"] = "bedtimed-" + r.sleeper + "-" + r.step;
+        http::Request req;
+        req.url = url_;
+        req.headers.emplace_back("Content-Type", "application/json");
+        req.headers.emplace_back("Authorization", authorization_);
+        req.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        outbox_.send(std::move(req), false, "clearing '" + r.step + "' for " + r.sleeper);
+    }
+
 private:
     http::Url url_;
     std::string authorization_;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "ha_discovery_life.hpp"
 #include "steps.hpp"
 
 namespace bedtimed::integrations::ha_discovery {
@@ -90,6 +91,11 @@ private:
                        {"device_class", "problem"}});
         switches(s, plan);
         controls(s.name, plan, stats);
+        detail::life_entities(
+            s, base_, plan,
+            [&](const std::string& platform, const std::string& object, std::string name) -> json& {
+                return add(s.name, platform, object, std::move(name));
+            });
     }
 
     // What the cramp log and the plan say: counts, the tier, the next step.

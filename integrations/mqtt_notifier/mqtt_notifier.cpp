@@ -44,6 +44,18 @@ public:
                      retain_);
     }
 
+    // `<topic>/clear`, so that whatever shows the reminder can take it away.
+    void clear(const Reminder& r) override {
+        const std::string topic = replace_all(topic_, kSleeperPlaceholder, r.sleeper) + "/clear";
+        if (!is_valid_publish_topic(topic)) return;
+        detail::OrderedJson j;
+        j["sleeper"] = r.sleeper;
+        j["step"] = r.step;
+        j["cleared_at"] = detail::iso8601_utc(clock_.wall_now());
+        bus_.publish(topic, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), qos_,
+                     false);
+    }
+
 private:
     std::string topic_;
     int qos_;

@@ -36,7 +36,7 @@ using nlohmann::json;
 constexpr const char* kNtfyTarget = "/";
 constexpr const char* kHaTarget = "/api/services/notify/mobile_app_alex";
 
-std::string config_for(const HttpTestServer& server) {
+std::string config_for(const HttpTestServer& server, const std::string& repeat) {
     return R"(
 mqtt:
   client_id: bedtimed-answers
@@ -61,7 +61,8 @@ sleepers:
     notify: [ntfy, ha]
     routine:
       hydration: {enabled: false}
-      stretch: {at: -20m}
+      stretch: {at: -20m, repeat: )" +
+           repeat + R"(}
 )";
 }
 
@@ -91,6 +92,8 @@ bool eventually(Pred done) {
 
 class ReminderAnswers : public ::testing::Test {
 protected:
+    // Snooze's tests count every send: no repeats (ReminderRepeats below has them).
+    virtual std::string repeat() const { return "off"; }
     Mosquitto broker;
     HttpTestServer server;
     ManualClock clock{*parse_iso8601("2026-11-26T22:05:00Z")};  // a Thursday; stretch at 22:10
@@ -105,7 +108,8 @@ protected:
         client = std::make_unique<TestClient>(broker.uri());
         client->subscribe("bt/status");
         client->subscribe("bt/reply/#");
-        daemon = std::make_unique<DaemonHarness>(config_for(server), broker.uri(), &clock);
+        daemon =
+            std::make_unique<DaemonHarness>(config_for(server, repeat()), broker.uri(), &clock);
         const auto deadline = std::chrono::steady_clock::now() + 15s;
         bool online = false;
         while (!online && std::chrono::steady_clock::now() < deadline) {
@@ -219,6 +223,47 @@ TEST_F(ReminderAnswers, AnAnswerOnTheWrongTopicOrForNothingSentIsRefusedAndCount
     ASSERT_TRUE(reply);
     EXPECT_EQ(json::parse(reply->payload)["error"], "no reminder for that step was sent");
     EXPECT_EQ(daemon->counters().commands_rejected, 2u);
+}
+
+// Reminders that see it through (docs/life.md): repeated while unanswered,
+// stopped by Done from the other phone, and cleared in the companion app.
+class ReminderRepeats : public ReminderAnswers {
+protected:
+    std::string repeat() const override { return "{every: 10m, times: 2}"; }
+};
+
+TEST_F(ReminderRepeats, DoneFromTheOtherPhoneStopsTheRepeatsAndClearsTheAppsCopy) {
+    advance(5min);  // 22:10: the stretch
+    ASSERT_TRUE(
+        eventually([&] { return stretches(kNtfyTarget) == 1 && stretches(kHaTarget) == 1; }));
+    advance(10min);  // 22:20: no answer: again
+    ASSERT_TRUE(
+        eventually([&] { return stretches(kNtfyTarget) == 2 && stretches(kHaTarget) == 2; }));
+    // Done on the ntfy phone, through the webhook automation.
+    client->publish("bt/cmd/ack", "BEDTIMED_DONE:alex:stretch");
+    const auto cleared = [&] {
+        for (const auto& r : server.requests())
+            if (r.target == kHaTarget) {
+                const auto j = json::parse(r.body);
+                if (j.value("message", "") == "clear_notification" &&
+                    j["data"].value("tag", "") == "bedtimed-alex-stretch")
+                    return true;
+            }
+        return false;
+    };
+    ASSERT_TRUE(eventually(cleared)) << "the companion app's copy is cleared by its tag";
+    advance(30min);
+    barrier(1);
+    EXPECT_EQ(stretches(kNtfyTarget), 2u) << "no repeat after Done";
+    EXPECT_EQ(stretches(kHaTarget), 2u);
+}
+
+TEST_F(ReminderRepeats, AnUnansweredReminderComesKMoreTimesThenStops) {
+    advance(5min);
+    for (int i = 0; i < 4; ++i) advance(10min);  // 22:50
+    barrier(1);
+    EXPECT_EQ(stretches(kNtfyTarget), 3u) << "the reminder and its 2 repeats";
+    EXPECT_EQ(stretches(kHaTarget), 3u);
 }
 
 }  // namespace

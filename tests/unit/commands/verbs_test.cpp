@@ -104,6 +104,7 @@ sleepers:
     heating_pad: pad
     routine:
       prewarm: {minutes: 15}
+    profiles: {guest: {heat: false}}
 home_assistant: {}
 )",
                                           "test.yaml");

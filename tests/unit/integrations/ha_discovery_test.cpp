@@ -24,6 +24,8 @@ std::string household(const std::string& ha_block, bool with_second_sleeper = tr
                       bool with_stretch = true) {
     std::string y = R"(
 mqtt: {client_id: bedtimed, base_topic: bedtimed}
+sensors:
+  - {name: alex_home, topic: ha/alex, type: enum, options: [home, not_home]}
 actuators:
   - {name: pad, kind: heating_pad, integration: zigbee2mqtt, device: pad, max_on: 30m}
 sleepers:
@@ -31,6 +33,8 @@ sleepers:
     timezone: Europe/Berlin
     bedtime: "22:30"
     heating_pad: pad
+    profiles: {guest: {heat: false}, travel: {reminders: false}}
+    away: {presence_sensor: alex_home}
     routine:
       prewarm: {minutes: 15}
 )";
@@ -223,7 +227,10 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
           "bedtimed_alex_step_stretch", "bedtimed_alex_log_cramp", "bedtimed_alex_start_routine",
           "bedtimed_alex_tier_override", "bedtimed_alex_bedtime", "bedtimed_alex_cramp",
           "bedtimed_alex_checkin_none", "bedtimed_alex_checkin_two_or_more",
-          "bedtimed_alex_experiment", "bedtimed_alex_experiment_nights_done"})
+          "bedtimed_alex_experiment", "bedtimed_alex_experiment_nights_done",
+          // The nights that follow life (docs/life.md).
+          "bedtimed_alex_profile", "bedtimed_alex_away", "bedtimed_alex_hand_off",
+          "bedtimed_alex_hand_back"})
         EXPECT_TRUE(alex["components"].contains(uid)) << uid;
     EXPECT_FALSE(configs.at("homeassistant/device/bedtimed_sam/config")["components"].contains(
         "bedtimed_sam_heating_pad"));
@@ -231,7 +238,13 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
     EXPECT_EQ(hub["bedtimed_notify_failures"]["value_template"],
               "{{ value_json.notify_failures }}");
     EXPECT_EQ(hub["bedtimed_all_heat_off"]["command_topic"], "bedtimed/cmd/heat_off");
-    EXPECT_EQ(platforms["select"], 4);  // the tier override and the experiment, per sleeper
+    EXPECT_EQ(platforms["select"], 5)
+        << "two tier overrides, two experiments (one per sleeper) and alex's profile";
+    EXPECT_EQ(alex["components"]["bedtimed_alex_profile"]["options"],
+              json({"normal", "guest", "travel"}));
+    EXPECT_FALSE(configs.at("homeassistant/device/bedtimed_sam/config")["components"].contains(
+        "bedtimed_sam_profile"))
+        << "no profiles, no select";
     EXPECT_EQ(platforms["text"], 2);
     EXPECT_EQ(platforms["event"], 2);
     const auto& tier = alex["components"]["bedtimed_alex_tier"];
@@ -259,6 +272,11 @@ TEST(HaDiscovery, CommandPayloadsAreWhatTheCommandParserAccepts) {
     std::string tier = c["bedtimed_alex_tier_override"]["command_template"];
     tier.replace(tier.find("{{ value | tojson }}"), 20, "\"calm\"");
     EXPECT_EQ(json::parse(tier), json({{"sleeper", "alex"}, {"tier", "calm"}}));
+    std::string profile = c["bedtimed_alex_profile"]["command_template"];
+    profile.replace(profile.find("{{ value | tojson }}"), 20, "\"guest\"");
+    EXPECT_EQ(json::parse(profile), json({{"sleeper", "alex"}, {"profile", "guest"}}));
+    EXPECT_EQ(json::parse(c["bedtimed_alex_hand_back"]["payload_press"].get<std::string>()),
+              json({{"sleeper", "alex"}}));
     std::string bedtime = c["bedtimed_alex_bedtime"]["command_template"];
     bedtime.replace(bedtime.find("{{ value | tojson }}"), 20, "\"22:45\"");
     EXPECT_EQ(json::parse(bedtime), json({{"sleeper", "alex"}, {"bedtime", "22:45"}}));

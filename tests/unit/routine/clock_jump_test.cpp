@@ -30,6 +30,7 @@ sleepers:
     notify: [phone]
     routine:
       prewarm: {minutes: 15}
+      stretch: {repeat: off}  # each send counts here; repeats: reminder_repeat_test.cpp
 )";
 
 const char* kPower = "cmnd/pad/POWER1";

@@ -1,0 +1,86 @@
+// The nights that follow life end to end (docs/life.md): the daemon on a
+// ManualClock and a real mosquitto. Home Assistant's profile select payload
+// chooses a profile, and the retained plan topic says which and why; the
+// phone's next-alarm reading moves tonight's bedtime on the same topic.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <future>
+
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
+#include <boost/asio/post.hpp>
+
+#include "daemon_harness.hpp"
+#include "ingest.hpp"
+#include "manual_clock.hpp"
+#include "mosquitto_fixture.hpp"
+#include "test_client.hpp"
+
+namespace bedtimed::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const char* kConfig = R"(
+mqtt: {client_id: bedtimed-life, base_topic: bt}
+sensors:
+  - {name: alarm, topic: phone/next_alarm, type: time}
+notifiers:
+  - {name: phone, type: mqtt, topic: "bt/notify/{sleeper}"}
+sleepers:
+  - name: alex
+    timezone: UTC
+    bedtime: "23:00"
+    notify: [phone]
+    profiles: {guest: {reminders: false}}
+    bedtime_from: {sensor: alarm, offset: -8h, earliest: "21:00", latest: "00:30"}
+)";
+
+// The next retained plan of alex that satisfies `pred`, within the limit.
+template <class Pred>
+std::optional<json> plan_where(TestClient& client, Pred pred) {
+    const auto limit = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < limit) {
+        auto m = client.next_on("bt/alex/plan", 1s);
+        if (!m) continue;
+        auto j = json::parse(m->payload, nullptr, false);
+        if (!j.is_discarded() && pred(j)) return j;
+    }
+    return std::nullopt;
+}
+
+TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
+    Mosquitto broker;
+    ManualClock clock{*parse_iso8601("2026-11-26T18:00:00Z")};
+    TestClient client(broker.uri());
+    client.subscribe("bt/alex/plan");
+    DaemonHarness daemon(kConfig, broker.uri(), &clock);
+    ASSERT_TRUE(plan_where(client, [](const json& j) { return j.contains("profile"); }));
+
+    // What HA's select sends: its command_template with the option.
+    client.publish("bt/cmd/profile", R"({"sleeper": "alex", "profile": "guest"})");
+    const auto guest =
+        plan_where(client, [](const json& j) { return j["profile"].value("name", "") == "guest"; });
+    ASSERT_TRUE(guest) << "the plan topic shows the profile";
+    EXPECT_NE((*guest)["profile"]["why"].get<std::string>().find("chosen at"), std::string::npos);
+    EXPECT_TRUE((*guest)["steps"].empty()) << "reminders off: no timed steps tonight";
+
+    client.publish("phone/next_alarm", "2026-11-27T05:30:00Z");
+    // The sensor reading reaches the runner on the loop; a look at the plan follows.
+    std::promise<void> done;
+    boost::asio::post(daemon.app().io(), [&] {
+        clock.advance(1min);
+        done.set_value();
+    });
+    done.get_future().wait();
+    const auto moved =
+        plan_where(client, [](const json& j) { return j.value("bedtime_local", "") == "21:30"; });
+    ASSERT_TRUE(moved) << "the alarm moved tonight's bedtime";
+    EXPECT_EQ((*moved)["bedtime_from"]["applied"], true);
+}
+
+}  // namespace
+}  // namespace bedtimed::test
