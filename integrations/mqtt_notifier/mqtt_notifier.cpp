@@ -51,7 +51,7 @@ public:
         detail::OrderedJson j;
         j["sleeper"] = r.sleeper;
         j["step"] = r.step;
-        j["cleared_at"] = detail::iso8601_utc(clock_.wall_now());
+        j["cleared_at"] = format_iso8601(clock_.wall_now());
         bus_.publish(topic, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), qos_,
                      false);
     }
