@@ -8,6 +8,7 @@ std::string Counters::to_json() const {
     nlohmann::json j{{"connects", connects},
                      {"disconnects", disconnects},
                      {"connect_failures", connect_failures},
+                     {"mqtt_client_resets", mqtt_client_resets},
                      {"messages_in", messages_in},
                      {"messages_out", messages_out},
                      {"publish_failures", publish_failures},

@@ -11,6 +11,7 @@ struct Counters {
     std::uint64_t connects = 0;
     std::uint64_t disconnects = 0;
     std::uint64_t connect_failures = 0;
+    std::uint64_t mqtt_client_resets = 0;  // a fresh Paho client after repeated drops at connect
     std::uint64_t messages_in = 0;
     std::uint64_t messages_out = 0;
     std::uint64_t publish_failures = 0;

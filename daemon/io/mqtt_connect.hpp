@@ -10,6 +10,7 @@
 
 #include <mqtt/ssl_options.h>
 
+#include <cstdint>
 #include <string>
 
 #include "config.hpp"
@@ -24,6 +25,14 @@ std::string read_password(const config::MqttSettings& s);
 // Paho 1.3.12 knows tcp:// and ssl://; the common mqtt:// and mqtts://
 // spellings are mapped onto them.
 std::string paho_uri(std::string uri);
+
+// The broker's host and TCP port in a URI (tcp://host:port, ssl://[::1]:8883,
+// mqtt://host); the port defaults per scheme (1883, 8883 for ssl/mqtts).
+struct BrokerAddress {
+    std::string host;
+    std::uint16_t port = 1883;
+};
+BrokerAddress broker_address(const std::string& uri);
 
 // TLS options for `tls`: server certificate checked, hostname checked as
 // configured, CA file and client certificate when given.

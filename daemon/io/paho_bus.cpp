@@ -12,33 +12,22 @@
 
 namespace bedtimed {
 
-namespace {
-
-std::uint16_t port_of(const std::string& uri) {
-    // tcp://host:port, ssl://[::1]:8883 ...; defaults per scheme.
-    const auto scheme_end = uri.find("://");
-    const std::string scheme = scheme_end == std::string::npos ? "tcp" : uri.substr(0, scheme_end);
-    const auto colon = uri.rfind(':');
-    const auto bracket = uri.rfind(']');
-    if (colon != std::string::npos && colon > scheme_end + 2 &&
-        (bracket == std::string::npos || colon > bracket)) {
-        return static_cast<std::uint16_t>(std::atoi(uri.c_str() + colon + 1));
-    }
-    return (scheme == "ssl" || scheme == "mqtts") ? 8883 : 1883;
-}
-
-}  // namespace
-
-// Runs on Paho's thread: copy, post, return. Nothing else.
+// Runs on Paho's thread: copy, post, return. Nothing else. `generation`
+// names the client it belongs to: the loop ignores a replaced client's
+// connection events (reset_client()).
 class PahoBus::Callbacks final : public mqtt::callback, public mqtt::iaction_listener {
 public:
-    explicit Callbacks(PahoBus& bus) : bus_(bus) {}
+    Callbacks(PahoBus& bus, std::uint64_t generation) : bus_(bus), generation_(generation) {}
 
     void connected(const std::string&) override {
-        boost::asio::post(bus_.io_, [b = &bus_] { b->handle_connected(); });
+        boost::asio::post(bus_.io_, [b = &bus_, g = generation_] {
+            if (g == b->generation_) b->handle_connected();
+        });
     }
     void connection_lost(const std::string& cause) override {
-        boost::asio::post(bus_.io_, [b = &bus_, cause] { b->handle_connection_lost(cause); });
+        boost::asio::post(bus_.io_, [b = &bus_, g = generation_, cause] {
+            if (g == b->generation_) b->handle_connection_lost(cause);
+        });
     }
     void message_arrived(mqtt::const_message_ptr msg) override {
         DurableIntake* intake = bus_.intake_.get();
@@ -59,40 +48,51 @@ public:
     // arrives through connected().
     void on_failure(const mqtt::token& tok) override {
         const int code = tok.get_return_code();
-        boost::asio::post(bus_.io_, [b = &bus_, code] {
-            b->handle_connect_failed("code " + std::to_string(code), code);
+        boost::asio::post(bus_.io_, [b = &bus_, g = generation_, code] {
+            if (g == b->generation_) b->handle_connect_failed("code " + std::to_string(code), code);
         });
     }
     void on_success(const mqtt::token&) override {}
 
 private:
     PahoBus& bus_;
+    const std::uint64_t generation_;
 };
 
 // Completion of one publish, on Paho's thread: tell the loop, nothing else.
-// A failure frees the window slot as well; Paho has given up on it.
+// A failure frees the window slot as well; Paho has given up on it. A
+// replaced client's completions free nothing: its window was emptied.
 class PahoBus::PublishListener final : public mqtt::iaction_listener {
 public:
-    PublishListener(PahoBus& bus, bool qos2) : bus_(bus), qos2_(qos2) {}
+    PublishListener(PahoBus& bus, bool qos2, std::uint64_t generation)
+        : bus_(bus), qos2_(qos2), generation_(generation) {}
     void on_success(const mqtt::token&) override { done(); }
     void on_failure(const mqtt::token&) override { done(); }
 
 private:
     void done() {
-        boost::asio::post(bus_.io_, [b = &bus_, q = qos2_] { b->handle_publish_done(q); });
+        boost::asio::post(bus_.io_, [b = &bus_, q = qos2_, g = generation_] {
+            if (g == b->generation_) b->handle_publish_done(q);
+        });
     }
     PahoBus& bus_;
     const bool qos2_;
+    const std::uint64_t generation_;
 };
 
 PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                  config::MqttSettings settings, std::string persist_dir)
     : io_(io), clock_(clock), counters_(counters), settings_(std::move(settings)),
-      log_(logger("bus")), callbacks_(std::make_unique<Callbacks>(*this)),
-      publish_listener_(std::make_unique<PublishListener>(*this, false)),
-      qos2_publish_listener_(std::make_unique<PublishListener>(*this, true)),
-      retry_timer_(clock.make_timer()), retry_delay_(settings_.reconnect_min),
-      stall_timer_(clock.make_timer()) {
+      log_(logger("bus")), persist_dir_(std::move(persist_dir)), retry_timer_(clock.make_timer()),
+      retry_delay_(settings_.reconnect_min), stall_timer_(clock.make_timer()),
+      stuck_timer_(clock.make_timer()) {
+    create_client();
+}
+
+void PahoBus::create_client() {
+    callbacks_ = std::make_unique<Callbacks>(*this, generation_);
+    publish_listener_ = std::make_unique<PublishListener>(*this, false, generation_);
+    qos2_publish_listener_ = std::make_unique<PublishListener>(*this, true, generation_);
     // Publishes made while the broker is away are buffered (bounded) rather than lost.
     auto create = mqtt::create_options_builder()
                       .mqtt_version(MQTTVERSION_3_1_1)
@@ -102,15 +102,34 @@ PahoBus::PahoBus(boost::asio::io_context& io, Clock& clock, Counters& counters,
                       .persist_qos0(false)
                       .finalize();
     const std::string uri = paho_uri(settings_.uri);
-    if (persist_dir.empty()) {
+    if (persist_dir_.empty()) {
         client_ = std::make_unique<mqtt::async_client>(
             uri, settings_.client_id, create, static_cast<mqtt::iclient_persistence*>(nullptr));
     } else {
-        std::filesystem::create_directories(persist_dir);
+        std::filesystem::create_directories(persist_dir_);
         client_ =
-            std::make_unique<mqtt::async_client>(uri, settings_.client_id, create, persist_dir);
+            std::make_unique<mqtt::async_client>(uri, settings_.client_id, create, persist_dir_);
     }
     client_->set_callback(*callbacks_);
+}
+
+// The old client's teardown: it must happen here, where Callbacks and
+// PublishListener are complete types (paho_bus_recovery.cpp decides when).
+void PahoBus::retire_client() {
+    ++generation_;  // from here the old client's events are ignored
+    auto old_client = std::move(client_);
+    auto old_callbacks = std::move(callbacks_);
+    auto old_listener = std::move(publish_listener_);
+    auto old_qos2_listener = std::move(qos2_publish_listener_);
+    if (!old_client) return;
+    try {
+        // Not connected, so this only stops Paho's automatic reconnect.
+        old_client->disconnect(0);
+    } catch (const mqtt::exception&) {
+    }
+    old_client.reset();  // MQTTAsync_destroy: waits for Paho's threads to leave our callbacks
+    in_flight_ = 0;
+    qos2_in_flight_ = 0;
 }
 
 PahoBus::~PahoBus() = default;
@@ -118,7 +137,7 @@ PahoBus::~PahoBus() = default;
 void PahoBus::start() { connect_now(); }
 
 void PahoBus::connect_now() {
-    if (stopping_) return;
+    if (stopping_ || !client_) return;
     auto builder = mqtt::connect_options_builder()
                        .keep_alive_interval(settings_.keepalive)
                        .clean_session(false)  // keep subscriptions and queued QoS 1 while away
@@ -188,11 +207,13 @@ void PahoBus::handle_connected() {
     if (stopping_) return;
     connected_ = true;
     ever_connected_ = true;
+    connected_at_ = clock_.steady_now();
+    stuck_timer_->cancel();
     credentials_refused_ = false;
     retry_timer_->cancel();
     retry_delay_ = settings_.reconnect_min;
     ++counters_.connects;
-    const int changed = set_tcp_nodelay_to_peer_port(port_of(settings_.uri));
+    const int changed = set_tcp_nodelay_to_peer_port(broker_address(settings_.uri).port);
     log_->info("connected to {} (TCP_NODELAY on {} socket{})", settings_.uri, changed,
                changed == 1 ? "" : "s");
     // Paho never re-subscribes; with clean_session=false the broker may still
@@ -214,6 +235,12 @@ void PahoBus::handle_connection_lost(const std::string& cause) {
     ++counters_.disconnects;
     log_->warn("lost the broker connection{}{}; reconnecting with backoff",
                cause.empty() ? "" : ": ", cause);
+    watch_for_stuck_client();
+    if (clock_.steady_now() - connected_at_ < kQuickDropWindow) {
+        if (++quick_drops_ >= kQuickDropsBeforeReset && !stopping_) reset_client("dropped");
+    } else {
+        quick_drops_ = 0;
+    }
 }
 
 void PahoBus::handle_message(const Message& msg) {
@@ -248,6 +275,10 @@ void PahoBus::publish(std::string topic, std::string payload, int qos, bool reta
 }
 
 void PahoBus::hand_to_paho(PendingPublish p) {
+    if (!client_) {
+        count_publish_failure(fmt::format("publish to {} dropped: no MQTT client", p.topic));
+        return;
+    }
     try {
         const bool counted = p.topic != uncounted_topic_;
         const bool qos2 = p.qos >= 2;
@@ -331,6 +362,9 @@ void PahoBus::stop(std::chrono::milliseconds budget) noexcept {
     stopping_ = true;
     retry_timer_->cancel();
     stall_timer_->cancel();
+    stuck_timer_->cancel();
+    probe_.reset();
+    if (!client_) return;
     // What waits for the window goes to Paho now (an OFF for a heating pad
     // may be among it), ahead of "offline" and the DISCONNECT that waits for
     // it to leave.

@@ -3,7 +3,23 @@
 // Threads: every public method runs on the loop thread. Paho's callbacks run
 // on Paho's own thread; they copy what they got and post() it to the loop,
 // and never block, wait or call back into the client (docs/architecture.md, Threads). All
-// callbacks are registered once, before the first connect() (Paho #481).
+// callbacks are registered once per client, before its first connect() (Paho #481).
+//
+// A fresh client: a broker that drops the connection right after CONNACK
+// kQuickDropsBeforeReset times in a row gets a new Paho client (and an empty
+// persistence directory). Why: Paho C 1.3.12, Debian 12's, can resend an
+// in-flight QoS 1 publish from freed memory after the broker restarts
+// (eclipse-paho/paho.mqtt.c #1310, #1592; seen here as topic 0x01 with heap
+// pointers for payload); the broker refuses it as a malformed packet, and
+// Paho resends it at every reconnect, so the daemon would never get through.
+// The same when the bus stays disconnected for kStuckAfter while the
+// broker's port takes a TCP connection (the broker is up, the client is not
+// getting through: with file persistence Paho resends before it reports the
+// connection, so no quick drop is ever seen). A broker that is down is left
+// to Paho's own retries.
+// What Paho held in flight is dropped with that client: the loop re-sends
+// what matters on connect (status, discovery, every actuator's desired
+// state), and inbound messages stay queued at the broker (clean_session off).
 //
 // Ownership: PahoBus owns the client. It must be destroyed before the
 // io_context it posts to, and stop() must have run first (Paho c#1669).
@@ -97,6 +113,14 @@ public:
     std::size_t qos2_in_flight() const noexcept { return qos2_in_flight_; }
     std::size_t publishes_waiting() const noexcept { return waiting_.size(); }
 
+    // A connection lost within kQuickDropWindow of its CONNACK is a quick
+    // drop; kQuickDropsBeforeReset of them in a row replace the client.
+    static constexpr std::chrono::seconds kQuickDropWindow{5};
+    static constexpr int kQuickDropsBeforeReset = 3;
+    // Disconnected this long while the broker's port takes a TCP connection:
+    // the client is stuck and is replaced too (paho_bus_recovery.cpp).
+    static constexpr std::chrono::seconds kStuckAfter{30};
+
 private:
     class Callbacks;
     class PublishListener;
@@ -125,6 +149,17 @@ private:
     void handle_connect_failed(const std::string& why, int code = 0);
     void handle_message(const Message& msg);
     void connect_now();
+    // Builds client_ (and its callbacks and listeners) for generation_.
+    void create_client();
+    // Ends the current client: its events are ignored from now on, its
+    // automatic reconnect stopped, the client destroyed, the window emptied.
+    void retire_client();
+    // Drops the client and what it held, then connects a fresh one; `why`
+    // is "dropped" (quick drops) or "answers" (the probe found the broker up).
+    void reset_client(const char* why);
+    void watch_for_stuck_client();
+    void probe_broker();
+    void probed(bool broker_answers);
 
     boost::asio::io_context& io_;
     Clock& clock_;
@@ -136,6 +171,14 @@ private:
     std::unique_ptr<PublishListener> qos2_publish_listener_;  // QoS 2
     std::shared_ptr<DurableIntake> intake_;
     std::unique_ptr<mqtt::async_client> client_;
+    std::string persist_dir_;
+    // Which client the callbacks speak for: events of a replaced one, still
+    // in the loop's queue, are ignored (messages excepted: they were committed).
+    std::uint64_t generation_ = 0;
+    SteadyTime connected_at_{};
+    int quick_drops_ = 0;  // in a row
+    struct Probe;
+    std::shared_ptr<Probe> probe_;  // the TCP probe under way, if any
     std::unique_ptr<Timer> retry_timer_;
     std::chrono::seconds retry_delay_{1};
     bool connected_ = false;
@@ -156,6 +199,7 @@ private:
     std::uint64_t completions_ = 0;           // publishes Paho has completed, ever
     std::uint64_t completions_at_check_ = 0;  // ... at the last stall check
     std::unique_ptr<Timer> stall_timer_;
+    std::unique_ptr<Timer> stuck_timer_;
 };
 
 }  // namespace bedtimed

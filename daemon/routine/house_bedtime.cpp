@@ -56,12 +56,15 @@ NightPlan replan_at(const config::SleeperSpec&, const NightPlan& scheduled, Wall
 HouseBedtime decide_house_bedtime(const config::BedtimeSource& src, const NightPlan& scheduled,
                                   const std::optional<ClockReading>& reading,
                                   const std::optional<WallTime>& applied,
-                                  const date::time_zone* zone, WallTime now) {
+                                  const date::time_zone* zone, WallTime now, bool says_none) {
     const WallTime in_force = applied.value_or(scheduled.bedtime);
     if (now >= in_force - src.fixed_before)
         return {applied, fmt::format("tonight's plan is fixed (from {} min before bedtime {})",
                                      src.fixed_before.count(), hhmm(zone, in_force))};
     const std::string schedule = "the schedule's bedtime " + hhmm(zone, scheduled.bedtime);
+    if (!reading && says_none)
+        return {std::nullopt,
+                "'" + src.sensor + "' says there is none (no alarm set): " + schedule};
     if (!reading) return {std::nullopt, "no fresh reading from '" + src.sensor + "': " + schedule};
     const WallTime at = reading_instant(*reading, src, zone, scheduled.bedtime);
     WallTime bedtime = at + src.offset;

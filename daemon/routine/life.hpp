@@ -77,10 +77,13 @@ struct HouseBedtime {
 // [earliest, latest] of that evening; a reading for another night falls back
 // to the schedule. From `fixed_before` before the bedtime in force (`applied`,
 // or the schedule's) on, the plan is fixed: `applied` is kept.
+// `says_none`: the sensor's fresh reading says there is no time (no alarm
+// set: names_no_time), which the reason says instead of "no fresh reading".
 HouseBedtime decide_house_bedtime(const config::BedtimeSource& src, const NightPlan& scheduled,
                                   const std::optional<ClockReading>& reading,
                                   const std::optional<WallTime>& applied,
-                                  const date::time_zone* zone, WallTime now);
+                                  const date::time_zone* zone, WallTime now,
+                                  bool says_none = false);
 // `scheduled` with its bedtime at `bedtime` and its steps moved with it; the
 // night keeps its name, so the steps already done stay done.
 NightPlan replan_at(const config::SleeperSpec& s, const NightPlan& scheduled, WallTime bedtime);

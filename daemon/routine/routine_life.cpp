@@ -86,9 +86,14 @@ void RoutineRunner::house_bedtime(SleeperRun& s, std::optional<routine::NightPla
         L.house_bedtime.reset();
     }
     std::optional<ClockReading> reading;
-    if (const auto* r = fresh_reading(cfg_, sensors_, src->sensor, clock_.steady_now()))
-        reading = parse_clock_reading(to_text(r->value));
-    auto d = routine::decide_house_bedtime(*src, *plan, reading, L.house_bedtime, s.zone, now);
+    bool says_none = false;
+    if (const auto* r = fresh_reading(cfg_, sensors_, src->sensor, clock_.steady_now())) {
+        const std::string text = to_text(r->value);
+        reading = parse_clock_reading(text);
+        says_none = !reading && names_no_time(text);
+    }
+    auto d = routine::decide_house_bedtime(*src, *plan, reading, L.house_bedtime, s.zone, now,
+                                           says_none);
     if (d.bedtime != L.house_bedtime || d.why != L.house_why) {
         if (d.bedtime != L.house_bedtime)
             say(s.name, "re-planned: " + d.why +

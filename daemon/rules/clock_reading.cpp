@@ -53,6 +53,12 @@ std::optional<ClockReading> epoch(std::string_view s) {
 
 }  // namespace
 
+bool names_no_time(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s.empty() || s == "unavailable" || s == "unknown" || s == "none" || s == "None";
+}
+
 std::optional<ClockReading> parse_clock_reading(std::string_view s) {
     while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'))
         s.remove_suffix(1);

@@ -30,4 +30,11 @@ struct ClockReading {
 // nullopt for anything else (an empty string, "unknown", "unavailable").
 std::optional<ClockReading> parse_clock_reading(std::string_view text);
 
+// Whether `text` says there is no time at all: Home Assistant's "unavailable"
+// and "unknown" (the companion app's next-alarm sensor with no alarm set),
+// "none", or nothing. A `time` sensor takes it as a reading (ingest.cpp), so
+// an alarm switched off takes tonight's bedtime back to the schedule instead
+// of leaving the last alarm in force until it goes stale.
+bool names_no_time(std::string_view text);
+
 }  // namespace bedtimed

@@ -71,7 +71,10 @@ std::variant<Value, Rejection> typed_value(const config::SensorSpec& spec, const
             std::string text;
             if (j.is_string()) text = j.get<std::string>();
             else if (j.is_number_integer()) text = std::to_string(j.get<long long>());
-            if (text.size() > 64 || !parse_clock_reading(text))
+            if (j.is_null()) text.clear();  // Home Assistant's template for "no alarm"
+            else if (!j.is_string() && !j.is_number_integer())
+                return Rejection{"value is not a time (HH:MM, a date and time, or epoch)"};
+            if (text.size() > 64 || (!parse_clock_reading(text) && !names_no_time(text)))
                 return Rejection{"value is not a time (HH:MM, a date and time, or epoch)"};
             return Value(text);
         }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "codec_util.hpp"
 #include "http/http_options.hpp"
@@ -22,6 +23,17 @@ bool valid_topic(const std::string& t) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '_' || c == '-';
     });
+}
+
+// The id ntfy (2.16 and later) keeps for a reminder's notification, the same
+// for every send of one step to one sleeper: a repeat or snooze replaces the
+// copy on the phone, and Done clears it by this id. ntfy takes 1-64 of
+// A-Z a-z 0-9 _ -, so anything else becomes '_'.
+std::string sequence_id(const Reminder& r) {
+    std::string id = "bedtimed-" + r.sleeper + "-" + r.step;
+    for (char& c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+    return id.substr(0, 64);
 }
 
 int priority_option(OptionReader& options) {
@@ -141,6 +153,7 @@ public:
         }
         OrderedJson j;
         j["topic"] = topic;
+        j["sequence_id"] = sequence_id(r);
         j["title"] = r.title;
         j["message"] = r.message.empty() ? r.title : r.message;
         j["priority"] = r.urgent ? kUrgentPriority : s_.priority;
@@ -176,6 +189,20 @@ public:
         // Replace invalid UTF-8 rather than throw: notify() must not throw.
         req.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         outbox_.send(std::move(req), r.urgent, "'" + r.step + "' for " + r.sleeper);
+    }
+
+    // Done came back: `PUT <url>/<topic>/<sequence id>/clear` dismisses the
+    // copy on every phone subscribed to the topic (ntfy 2.16 and later; an
+    // older server answers 404, logged as a failure and not retried).
+    void clear(const Reminder& r) override {
+        const std::string topic = http::fill_placeholders(s_.topic, r);
+        if (!valid_topic(topic)) return;  // never sent (notify() said so)
+        http::Request req;
+        req.method = "PUT";
+        req.url =
+            s_.url.with_path(http::join_path(s_.url.path, topic + "/" + sequence_id(r) + "/clear"));
+        if (!s_.authorization.empty()) req.headers.emplace_back("Authorization", s_.authorization);
+        outbox_.send(std::move(req), false, "clearing '" + r.step + "' for " + r.sleeper);
     }
 
 private:

@@ -5,7 +5,7 @@
 //   Authorization: Bearer <token>          (token_file or token_credential), or
 //   Authorization: Basic base64(user:pw)   (user + password_file or password_credential), or none
 //   Content-Type: application/json
-//   {"topic":"bedtime-alex","title":"…","message":"…","priority":3,
+//   {"topic":"bedtime-alex","sequence_id":"bedtimed-alex-stretch","title":"…","message":"…","priority":3,
 //    "tags":["zzz"],"click":"https://…","actions":[{"action":"view","label":"…","url":"…"}]}
 //
 // Options: url (required), topic (required; "{sleeper}" allowed; after it is
@@ -20,6 +20,9 @@
 // for a Home Assistant webhook that forwards it to MQTT (README, "Done and
 // Snooze"); urgent reminders and twice-snoozed ones get no Snooze. With
 // ack_url at most one of `actions` fits.
+// Done clears the reminder on every phone: PUT <url>/<topic>/<sequence_id>/clear
+// (ntfy 2.16 and later; sequence_id is the same for each send of a step, so
+// a repeat replaces the copy rather than adding one).
 // Sending, retries and counting: http/outbox.hpp.
 #pragma once
 

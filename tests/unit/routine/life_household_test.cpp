@@ -170,6 +170,18 @@ TEST(LifeHouseBedtime, AnAlarmMovedAtEightMovesTonightAndNeverRerunsAStep) {
     EXPECT_EQ(count_on(h), 1);
 }
 
+// The companion app's next-alarm sensor with the alarm switched off.
+TEST(LifeHouseBedtime, AnAlarmSwitchedOffTakesTonightBackToTheSchedule) {
+    Household h(kHousehold, kEvening);
+    h.bus.inject("s/alarm", "05:30");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "21:30");
+    h.bus.inject("s/alarm", "unavailable");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "23:00");
+    EXPECT_TRUE(h.said("'alarm' says there is none (no alarm set): the schedule's bedtime 23:00"));
+    h.bus.inject("s/alarm", "06:00");
+    EXPECT_EQ(h.runner->plan_json("sam")["bedtime_local"], "22:00");
+}
+
 TEST(LifeHouseBedtime, OutOfBoundsAndLateChangesAreHeld) {
     Household h(kHousehold, kEvening);
     h.bus.inject("s/alarm", "03:00");  // 19:00 would be too early

@@ -147,6 +147,18 @@ TEST(HouseBedtime, AlarmMinusOffsetWithinBoundsElseTheSchedule) {
     d = decide_house_bedtime(src, plan, std::nullopt, {}, berlin(), eight);
     EXPECT_FALSE(d.bedtime);
     EXPECT_NE(d.why.find("the schedule's bedtime 23:00"), std::string::npos) << d.why;
+    // The alarm switched off: the companion app's sensor reads "unavailable".
+    EXPECT_TRUE(names_no_time("unavailable"));
+    EXPECT_TRUE(names_no_time("unknown"));
+    EXPECT_TRUE(names_no_time(""));
+    EXPECT_FALSE(names_no_time("05:30"));
+    EXPECT_FALSE(names_no_time("soon"));
+    d = decide_house_bedtime(src, plan, parse_clock_reading("unavailable"), {}, berlin(), eight,
+                             true);
+    EXPECT_FALSE(d.bedtime);
+    EXPECT_NE(d.why.find("'alarm' says there is none (no alarm set): the schedule's bedtime 23:00"),
+              std::string::npos)
+        << d.why;
     // An alarm three days away is not tonight's.
     d = decide_house_bedtime(src, plan, parse_clock_reading("2026-11-30 07:00"), {}, berlin(),
                              eight);
