@@ -193,9 +193,9 @@ function experimentBlock(s) {
   const rr = x.rate_ratio;
   const label = x.interim ? 'Interim: ' + x.nights_done + ' of ' + x.planned_nights + ' nights, the numbers can still change'
     : 'Final: all ' + x.planned_nights + ' planned nights';
-  return el('article', {class: 'experiment', 'data-sleeper': s.name},
+  return el('div', {class: 'experiment', 'data-sleeper': s.name},
     el('h3', {}, s.name + ': experiment on ' + x.step + ' (' + x.status + ', from the night of ' + x.first_night + ')'),
-    el('p', {class: 'interim'}, label),
+    el('p', {class: 'interim'}, label + (x.tonight ? ' · tonight: ' + (x.tonight === 'with' ? 'with the step' : 'without the step') : '')),
     el('table', {}, el('caption', {}, 'Nights by arm (assigned at random)'),
       el('thead', {}, el('tr', {}, el('th', {}, 'Arm'), el('th', {}, 'Nights'), el('th', {}, 'Nights with a cramp'),
         el('th', {}, 'Cramps'), el('th', {}, 'Cramps per night'))),
