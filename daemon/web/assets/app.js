@@ -87,12 +87,12 @@ function sleeperCard(s) {
       ' · tonight ' + s.stats.tonight + ' · last 7 days ' + s.stats.last_7_days + ' · trend ' + s.stats.trend),
     s.stats.notice ? el('p', {class: 'notice'}, 'Notice: ' + s.stats.notice) : null,
     el('p', {}, plan.bedtime_local ? 'Bedtime ' + plan.bedtime_local + (plan.enabled === false ? ' · routine off' : '') : 'No plan tonight'),
+    profileLine(s),
     el('ol', {class: 'timeline', 'aria-label': 'Tonight\'s plan'}, steps),
     heatLine(s),
     el('div', {class: 'actions'},
       el('button', {class: 'start-routine', onclick: () => cmd('start_routine', {sleeper: s.name})}, 'Start the routine')),
     logForm(s),
-    profileLine(s),
     checkinBox(s));
 }
 // The profile in force tonight (routine/life.hpp): its name, why, and until when.
