@@ -105,7 +105,7 @@ struct CheckIn {
     std::string sleeper;
     std::string answer;   // none, one, two_or_more (0, 1, 2, 2+ accepted)
     std::string night;    // "" = the night that ends at the coming noon
-    std::string channel;  // ctl, home_assistant, phone
+    std::string channel;  // ctl, home_assistant, phone, web (the page)
     std::string muscle, side, notes;
     std::optional<double> severity;
     std::optional<EpisodeFlags> flags;
@@ -245,8 +245,9 @@ inline Command checkin(Fields& f, WallTime) {
         throw Refused{"\"night\" must be YYYY-MM-DD (the night's evening)"};
     c.channel = f.text("channel", 20);
     if (c.channel.empty()) c.channel = "ctl";
-    if (c.channel != "ctl" && c.channel != "home_assistant" && c.channel != "phone")
-        throw Refused{"\"channel\" must be ctl, home_assistant or phone"};
+    if (c.channel != "ctl" && c.channel != "home_assistant" && c.channel != "phone" &&
+        c.channel != "web")
+        throw Refused{"\"channel\" must be ctl, home_assistant, phone or web"};
     c.muscle = f.text("muscle", 40);
     c.side = f.side();
     c.notes = f.text("notes", 1000);

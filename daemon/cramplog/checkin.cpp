@@ -101,6 +101,11 @@ bool should_prompt(const PromptInput& in) {
     return in.local_minutes >= in.prompt_at;
 }
 
+bool checkin_open(int local_minutes, bool asked) {
+    if (local_minutes >= 12 * 60) return false;  // the night has ended
+    return asked || local_minutes >= kGetUpFromMinutes;
+}
+
 int prompt_minutes(bool quiet_hours_on, int quiet_hours_to) {
     return quiet_hours_on ? quiet_hours_to : 7 * 60 + 30;
 }

@@ -77,6 +77,13 @@ struct PromptInput {
 inline constexpr int kGetUpFromMinutes = 4 * 60;
 inline constexpr int kFallbackMinutes = 10 * 60;
 bool should_prompt(const PromptInput& in);
+// Whether the page offers the current night's answer buttons: from when the
+// question went out (`asked`) or from kGetUpFromMinutes in the morning, until
+// the night ends at noon. An answer stays changeable while it is open.
+bool checkin_open(int local_minutes, bool asked);
+// The question, as the reminder and the page ask it.
+inline constexpr const char* kCheckinTitle = "How was the night?";
+inline constexpr const char* kCheckinQuestion = "Leg cramps last night?";
 // prompt_at for a sleeper: the end of quiet hours when on, else 07:30.
 int prompt_minutes(bool quiet_hours_on, int quiet_hours_to);
 

@@ -88,8 +88,13 @@ void CrampLog::start() {
     const WallTime window_start = now - std::chrono::hours(24 * (kWindowNights + 1));
     write("loading", [&] {
         log_started_ = store_->first_record();
-        for (auto& row : store_->since(window_start))
-            remember(sleeper(row.sleeper), std::move(row));
+        for (auto& row : store_->since(window_start)) {
+            // The sleeper first: in remember(sleeper(row.sleeper), std::move(row))
+            // the by-value argument may be moved from before row.sleeper is read
+            // (GCC does), which put every stored row under sleeper "".
+            SleeperLog& s = sleeper(row.sleeper);
+            remember(s, std::move(row));
+        }
         for (auto& [name, s] : sleepers_) {
             s->travel = store_->travel(name, now - std::chrono::hours(24 * 8));
             for (const auto& n : store_->notices(name, now - std::chrono::hours(24 * 8))) {

@@ -37,6 +37,7 @@
 #include "episode_store.hpp"
 #include "ingest.hpp"
 #include "log.hpp"
+#include "notices.hpp"
 #include "notifier.hpp"
 #include "stats.hpp"
 #include "value.hpp"
@@ -100,8 +101,15 @@ public:
     // The morning check-in and experiments (cramp_log_checkins.cpp).
     Result checkin(const commands::CheckIn& c);
     Result experiment(const commands::Experiment& c);
-    // The running (or latest) experiment's state for the stats topic; null when none.
+    // The running experiment's state for the stats topic; null when none.
     nlohmann::json experiment_json(const std::string& sleeper) const;
+    // The current night's check-in for the page (docs/web.md): the night it
+    // answers, whether it is open (checkin_open), the answer so far; null for
+    // a sleeper not configured.
+    nlohmann::json checkin_json(const std::string& sleeper) const;
+    // The descriptive "what helps" of the last 28 finished nights
+    // (notices.hpp what_helps): {"nights", "steps": [...], "text"} (cramp_log_night.cpp).
+    nlohmann::json what_helps_json(const std::string& sleeper) const;
 
     cramplog::Stats stats(const std::string& sleeper) const;
     cramplog::Tier tier(const std::string& sleeper) const;
@@ -122,6 +130,10 @@ private:
     bool clustered_early(const SleeperLog& s, date::local_days night) const;
     std::vector<int> nightly_counts(const SleeperLog& s, date::local_days first,
                                     date::local_days last) const;
+    // The nights first..last with the steps acknowledged in them (for "what helps").
+    std::vector<cramplog::NightRecord> night_records(const SleeperLog& s, date::local_days first,
+                                                     date::local_days last,
+                                                     const std::vector<RoutineRun>& runs) const;
     void check_notices(const std::string& name, SleeperLog& s);
     void maybe_send_digest(const std::string& name, SleeperLog& s);
     void remember(SleeperLog& s, StoredEpisode row);

@@ -9,6 +9,7 @@
 #include "cramp_log.hpp"
 #include "cramp_log_sleeper.hpp"
 #include "experiment_report.hpp"
+#include "local_time.hpp"
 #include "night.hpp"
 
 namespace bedtimed {
@@ -19,6 +20,10 @@ using date::local_days;
 namespace {
 
 constexpr const char* kWriteFailed = cramplog_detail::kNotWritten;
+
+constexpr cramplog::CheckinAnswer kAnswers[] = {cramplog::CheckinAnswer::none,
+                                                cramplog::CheckinAnswer::one,
+                                                cramplog::CheckinAnswer::two_or_more};
 
 }  // namespace
 
@@ -71,12 +76,8 @@ void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
     const WallTime now = clock_.wall_now();
     const local_days night = cramplog::night_of(s.zone, now);
     const std::string night_name = cramplog::night_text(night);
-    const auto local = date::make_zoned(s.zone, now).get_local_time();
-    const auto minutes =
-        std::chrono::duration_cast<std::chrono::minutes>(local - date::floor<date::days>(local))
-            .count();
     cramplog::PromptInput in;
-    in.local_minutes = static_cast<int>(minutes);
+    in.local_minutes = local_minutes(s.zone, now);
     in.answered = std::any_of(s.checkins.begin(), s.checkins.end(),
                               [&](const CheckinRecord& c) { return c.night == night_name; });
     in.prompted = s.prompted == night;
@@ -88,13 +89,12 @@ void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
     s.prompted = night;
     integrations::Reminder r{s.name,
                              "checkin",
-                             "How was the night?",
+                             cramplog::kCheckinTitle,
                              "Leg cramps last night? Details (muscle, side, severity) can follow "
                              "later with bedtimectl checkin or Home Assistant.",
                              false,
                              now};
-    for (auto a : {cramplog::CheckinAnswer::none, cramplog::CheckinAnswer::one,
-                   cramplog::CheckinAnswer::two_or_more})
+    for (auto a : kAnswers)
         r.answers.push_back({cramplog::answer_label(a),
                              integrations::checkin_action_id(s.name, cramplog::answer_name(a))});
     if (send_) send_(r);
@@ -205,6 +205,39 @@ CrampLog::Result CrampLog::experiment(const commands::Experiment& c) {
              {"first_night", record.first_night},
              {"nights", d.nights},
              {"seed", std::to_string(d.seed)}}};
+}
+
+nlohmann::json CrampLog::checkin_json(const std::string& name) const {
+    const SleeperLog* s = find(name);
+    if (!s || !s->configured) return nullptr;
+    const WallTime now = clock_.wall_now();
+    const local_days night = cramplog::night_of(s->zone, now);
+    const std::string night_name = cramplog::night_text(night);
+    const bool asked = s->prompted == night;
+    nlohmann::json answers = nlohmann::json::array();
+    for (auto a : kAnswers)
+        answers.push_back(
+            {{"answer", cramplog::answer_name(a)}, {"label", cramplog::answer_label(a)}});
+    nlohmann::json out{{"night", night_name},
+                       {"open", cramplog::checkin_open(local_minutes(s->zone, now), asked)},
+                       {"asked", asked},
+                       {"title", cramplog::kCheckinTitle},
+                       {"question", cramplog::kCheckinQuestion},
+                       {"answers", answers},
+                       {"answer", nullptr},
+                       {"answer_label", nullptr},
+                       {"answered_at", nullptr},
+                       {"channel", nullptr}};
+    const auto it = std::find_if(s->checkins.begin(), s->checkins.end(),
+                                 [&](const CheckinRecord& c) { return c.night == night_name; });
+    if (it != s->checkins.end()) {
+        const auto a = cramplog::answer_from(it->answer).value_or(cramplog::CheckinAnswer::none);
+        out["answer"] = cramplog::answer_name(a);
+        out["answer_label"] = cramplog::answer_label(a);
+        out["answered_at"] = format_iso8601(it->answered);
+        out["channel"] = it->channel;
+    }
+    return out;
 }
 
 nlohmann::json CrampLog::experiment_json(const std::string& name) const {

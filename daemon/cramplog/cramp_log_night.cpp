@@ -13,6 +13,7 @@
 #include "night.hpp"
 #include "notices.hpp"
 #include "routine.hpp"
+#include "steps.hpp"
 
 namespace bedtimed {
 
@@ -166,20 +167,11 @@ void CrampLog::check_notices(const std::string& name, SleeperLog& s) {
     });
 }
 
-void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
-    const WallTime now = clock_.wall_now();
-    const auto week = std::chrono::hours(24 * 7);
-    if (!log_started_ || now - *log_started_ < week) return;
-    // An hour's slack: the digest goes out at the same night change each week.
-    if (s.last_digest && now - *s.last_digest < week - std::chrono::hours(1)) return;
-    const local_days night = cramplog::night_of(s.zone, now);
-    const local_days first = night - days(28);
-    std::vector<RoutineRun> runs;
-    if (!write("reading routine runs",
-               [&] { runs = store_->routine_runs(name, cramplog::night_text(first)); }))
-        return;
+std::vector<cramplog::NightRecord> CrampLog::night_records(
+    const SleeperLog& s, local_days first, local_days last,
+    const std::vector<RoutineRun>& runs) const {
     std::map<std::string, cramplog::NightRecord> nights;
-    const auto counts = nightly_counts(s, first, night - days(1));
+    const auto counts = nightly_counts(s, first, last);
     for (std::size_t i = 0; i < counts.size(); ++i) {
         const std::string text = cramplog::night_text(first + days(static_cast<int>(i)));
         nights[text] = cramplog::NightRecord{text, counts[i], {}};
@@ -192,6 +184,54 @@ void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
     }
     std::vector<cramplog::NightRecord> records;
     for (auto& [k, v] : nights) records.push_back(std::move(v));
+    return records;
+}
+
+nlohmann::json CrampLog::what_helps_json(const std::string& name) const {
+    constexpr int kNights = 28;  // the digest's window: the same sentences
+    nlohmann::json out{{"nights", kNights}, {"steps", nlohmann::json::array()}, {"text", ""}};
+    const SleeperLog* s = find(name);
+    if (!s) return out;
+    const local_days night = cramplog::night_of(s->zone, clock_.wall_now());
+    const local_days first = night - days(kNights);
+    std::vector<RoutineRun> runs;
+    try {
+        runs = store_->routine_runs(name, cramplog::night_text(first));
+    } catch (const std::exception& e) {
+        log_->warn("what helps not read: {}", e.what());
+        return out;
+    }
+    const auto steps = cramplog::what_helps(night_records(*s, first, night - days(1), runs));
+    for (const auto& c : steps) {
+        const std::string_view label = routine::step_label(c.step);
+        if (label.empty()) continue;  // as the digest: an id is not a sentence
+        out["steps"].push_back({{"step", c.step},
+                                {"label", std::string(label)},
+                                {"nights_with", c.nights_with},
+                                {"nights_without", c.nights_without},
+                                {"cramps_with", c.cramps_with},
+                                {"cramps_without", c.cramps_without},
+                                {"rate_with", c.rate_with},
+                                {"rate_without", c.rate_without},
+                                {"caution", c.caution}});
+    }
+    out["text"] = cramplog::describe_what_helps(steps);
+    return out;
+}
+
+void CrampLog::maybe_send_digest(const std::string& name, SleeperLog& s) {
+    const WallTime now = clock_.wall_now();
+    const auto week = std::chrono::hours(24 * 7);
+    if (!log_started_ || now - *log_started_ < week) return;
+    // An hour's slack: the digest goes out at the same night change each week.
+    if (s.last_digest && now - *s.last_digest < week - std::chrono::hours(1)) return;
+    const local_days night = cramplog::night_of(s.zone, now);
+    const local_days first = night - days(28);
+    std::vector<RoutineRun> runs;
+    if (!write("reading routine runs",
+               [&] { runs = store_->routine_runs(name, cramplog::night_text(first)); }))
+        return;
+    const auto records = night_records(s, first, night - days(1), runs);
     const auto st = stats(name);
     std::string text =
         fmt::format("Last 7 nights: {} cramp{}; 28-night average {}/week; trend {}; tier {}.",

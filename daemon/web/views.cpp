@@ -1,5 +1,6 @@
-// What the page and /metrics show: the state JSON (Tonight, Devices and
-// health), the cramp log's rows, the SVG chart, the Prometheus text.
+// What the page and /metrics show: the state JSON (Tonight, Charts, Devices
+// and health), the cramp log's rows and check-ins, the SVG chart, the
+// Prometheus text.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,18 +13,37 @@
 #include "report.hpp"
 #include "responses.hpp"
 #include "rules.hpp"
+#include "views_nights.hpp"
 #include "web_server.hpp"
 
 namespace bedtimed::web {
 
 namespace {
 
-nlohmann::json sleeper_json(const Parts& p, const config::SleeperSpec& spec) {
+// The experiment the Charts show: the running one as the stats topic has it
+// (with tonight's arm), else the latest finished one from the file; null when none.
+nlohmann::json experiment_view(const Parts& p, const std::string& db_path,
+                               const config::SleeperSpec& spec) {
+    auto running = p.cramp_log.experiment_json(spec.name);
+    if (!running.is_null()) return running;
+    try {
+        return latest_experiment_json(db_path, spec, p.clock.wall_now());
+    } catch (const std::exception& e) {
+        logger("web")->warn("the page cannot read the experiments in {}: {}", db_path, e.what());
+        return nullptr;
+    }
+}
+
+nlohmann::json sleeper_json(const Parts& p, const std::string& db_path,
+                            const config::SleeperSpec& spec) {
     CrampLog& log = p.cramp_log;
     const auto st = log.stats(spec.name);
     const auto last = log.last_episode(spec.name);
+    auto plan = p.runner->plan_json(spec.name);
+    // The profile in force is the plan's (routine/life.hpp): name, why, until.
+    auto profile = plan.contains("profile") ? plan["profile"] : nlohmann::json();
     return {{"name", spec.name},
-            {"plan", p.runner->plan_json(spec.name)},
+            {"plan", std::move(plan)},
             {"heating_pad", spec.heating_pad},
             {"bed", spec.bed},
             {"held_reminders", p.desk->held(spec.name)},
@@ -32,16 +52,15 @@ nlohmann::json sleeper_json(const Parts& p, const config::SleeperSpec& spec) {
               {"last_7_days", st.last_7_days},
               {"rate_28d_per_week", st.rate_28d_per_week},
               {"trend", cramplog::trend_text(st.trend)},
+              {"count_source", st.count_source},
               {"tier", cramplog::tier_name(log.tier(spec.name))},
               {"tier_override", log.tier_override(spec.name)},
               {"notice", log.recent_notice(spec.name)},
               {"last_episode", last ? nlohmann::json(format_iso8601(*last)) : nullptr}}},
-            // PLACEHOLDER (issue #20, other helpers): the sleeper's profile, tonight's
-            // check-in question and answer, and the running experiment's result go here
-            // when their parts exist; app.js renders them where it says PLACEHOLDER.
-            {"profile", nullptr},
-            {"checkin", nullptr},
-            {"experiment", nullptr}};
+            {"profile", std::move(profile)},
+            {"checkin", log.checkin_json(spec.name)},
+            {"experiment", experiment_view(p, db_path, spec)},
+            {"what_helps", log.what_helps_json(spec.name)}};
 }
 
 nlohmann::json sensors_json(const Parts& p) {
@@ -66,7 +85,7 @@ nlohmann::json sensors_json(const Parts& p) {
 nlohmann::json WebServer::state_json() const {
     const auto& cfg = *parts_.cfg;
     nlohmann::json sleepers = nlohmann::json::array();
-    for (const auto& s : cfg.sleepers) sleepers.push_back(sleeper_json(parts_, s));
+    for (const auto& s : cfg.sleepers) sleepers.push_back(sleeper_json(parts_, db_path_, s));
     nlohmann::json pads = nlohmann::json::array();
     for (const auto& name : parts_.actuators->pad_names()) {
         auto j = parts_.actuators->pad_json(name);
@@ -191,7 +210,7 @@ Answer WebServer::episodes(const Request& req, const std::string& query) {
         return bad("status must be unconfirmed, confirmed or false_positive");
     const long limit =
         std::clamp(std::atol(query_value(query, "limit").value_or("200").c_str()), 1L, 2000L);
-    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::json rows = nlohmann::json::array(), checkins;
     try {
         const EpisodeStore store(db_path_, EpisodeStore::Mode::read_only);
         auto all = store.since(from.value_or(WallTime{}), sleeper);
@@ -201,11 +220,13 @@ Answer WebServer::episodes(const Request& req, const std::string& query) {
             if (!status.empty() && it->status != status) continue;
             rows.push_back(episode_json(*it));
         }
+        checkins = checkin_rows(store, sleeper, query_value(query, "from").value_or(""),
+                                query_value(query, "to").value_or(""), limit);
     } catch (const std::exception& e) {
         log_->warn("the page cannot read the cramp log {}: {}", db_path_, e.what());
         return text(req, http::status::service_unavailable, "the cramp log cannot be read\n");
     }
-    return json_answer(req, {{"episodes", rows}});
+    return json_answer(req, {{"episodes", rows}, {"checkins", checkins}});
 }
 
 Answer WebServer::chart(const Request& req, const std::string& sleeper) {

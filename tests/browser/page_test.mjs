@@ -1,9 +1,10 @@
 // The web page in a real headless browser (Debian's /usr/bin/chromium driven
 // by playwright-core, which never downloads a browser of its own). Run by
 // tests/integration/web_browser_test.cpp against a real bedtimed with a
-// simulated month in its log; it checks what the browser sees and clicks
-// through logging a cramp and all heat off; the C++ side then checks MQTT
-// and SQLite. Screenshots go to the folder given.
+// simulated month in its log and an experiment started; it checks what the
+// browser sees (the profile, the check-in, the experiment's result) and
+// clicks through a check-in answer, logging a cramp and all heat off; the
+// C++ side then checks MQTT and SQLite. Screenshots go to the folder given.
 //
 // Usage: node page_test.mjs URL OUT_DIR   (prints one JSON line; exit 1 on a failure)
 import { chromium } from 'playwright-core';
@@ -35,6 +36,9 @@ try {
   check(await card.count() === 1, 'no card for alex');
   check((await card.locator('.heat').textContent()).includes('device cap'), 'no device cap state');
   check(await card.locator('.timeline li').count() > 0, 'an empty timeline');
+  result.tonight_line = await card.locator('p').first().textContent();
+  check((await card.locator('.profile').textContent()).includes('Profile normal'), 'no profile in force');
+  check(await card.locator('.checkin button.checkin-answer').count() === 3, 'no open check-in with its three answers');
   await page.screenshot({ path: out + '/tonight.png', fullPage: true });
 
   // Keyboard: Tab from the top reaches the pages' links first.
@@ -55,10 +59,23 @@ try {
   await page.waitForFunction(() => document.getElementById('toast').textContent.startsWith('pad off'));
   check(!(await page.locator('#toast').getAttribute('class')).includes('bad'), 'all heat off was refused');
 
+  // The morning check-in, after the cramp (so its count above changed): "1 cramp",
+  // through the checkin verb; the button then shows it pressed.
+  await card.locator('.checkin button[data-answer=one]').click();
+  await page.waitForFunction(() => document.getElementById('toast').textContent.startsWith('checkin'));
+  check(!(await page.locator('#toast').getAttribute('class')).includes('bad'), 'the check-in was refused: ' + await page.locator('#toast').textContent());
+  await page.waitForSelector('article[data-sleeper="alex"] .checkin button[data-answer=one][aria-pressed=true]');
+  result.checkin = 'one';
+
   // Log: the month's rows, a filter, a confirm.
   await page.click('nav a[data-page=log]');
   await page.waitForFunction(() => document.querySelectorAll('#episodes tbody tr').length >= 20);
   result.rows = await page.locator('#episodes tbody tr').count();
+  await page.waitForSelector('#checkins tbody tr');
+  const checkinRow = page.locator('#checkins tbody tr').first();
+  result.checkin_night = (await checkinRow.getAttribute('data-night')).split('/')[1];
+  check((await checkinRow.locator('.answer').textContent()) === '1 cramp', 'the Log shows another answer');
+  check((await checkinRow.locator('.channel').textContent()) === 'web', 'the Log does not say the page sent it');
   await page.screenshot({ path: out + '/log.png', fullPage: true });
   await page.selectOption('#log-filter select[name=status]', 'false_positive');
   await page.click('#log-filter button[type=submit]');
@@ -75,6 +92,14 @@ try {
   // Charts: the server's SVG report, loaded as an image.
   await page.click('nav a[data-page=charts]');
   await page.waitForFunction(() => { const i = document.querySelector('#charts img'); return i && i.complete && i.naturalWidth > 0; });
+  const x = page.locator('#experiments .experiment[data-sleeper="alex"]');
+  await x.waitFor();
+  check((await x.locator('h3').textContent()).includes('stretch'), 'the experiment is not the one started');
+  check(await x.locator('tbody tr').count() === 2, 'the experiment has not one row per arm');
+  check((await x.locator('.interim').textContent()).startsWith('Interim'), 'a new experiment not labelled interim');
+  result.probability = await x.locator('.probability').textContent();
+  check((await page.locator('#experiments table.what-helps caption').textContent()).includes('descriptive'), 'what helps not labelled descriptive');
+  check(!/\b(cures?|treats|prevents)\b/i.test(await page.locator('#experiments').textContent()), 'the Charts claim a treatment');
   await page.screenshot({ path: out + '/charts.png', fullPage: true });
 
   // Devices and health.

@@ -1,22 +1,30 @@
 // The web page's server inside a whole bedtimed (DaemonHarness) against a real
 // mosquitto: /healthz and the retained health topic, /metrics read by
 // Prometheus' own parser (promtool), the page's POSTs through the command
-// table (a cramp in SQLite, all heat off on MQTT), and every refusal with its
-// status and counter. The browser's view is tests/browser/ (web_browser_test.cpp).
+// table (a cramp in SQLite, all heat off on MQTT, a check-in, an experiment),
+// the profile, check-ins and experiment in the page's JSON, and every refusal
+// with its status and counter. The browser's view is tests/browser/ (web_browser_test.cpp).
 //
 // No assertion depends on timing: every wait is a bounded poll.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
+
+#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
+
+#include <boost/asio/post.hpp>
 
 #include "child_process.hpp"
 #include "daemon_harness.hpp"
 #include "daemon_process.hpp"
 #include "episode_store.hpp"
 #include "http_get.hpp"
+#include "ingest.hpp"
+#include "manual_clock.hpp"
 #include "mosquitto_fixture.hpp"
 #include "test_client.hpp"
 
@@ -51,6 +59,7 @@ sleepers:
     bedtime: {weekdays: "22:30", weekends: "22:30"}
     wearable: band
     heating_pad: pad
+    profiles: {guest: {reminders: false}}
     routine:
       prewarm: {enabled: false}
 )" + web_block;
@@ -201,6 +210,111 @@ TEST_F(WebServerTest, RefusalsHaveTheirStatusAndAreCounted) {
     EXPECT_NE(metrics.find("bedtimed_http_refused_total{reason=\"cross_site\"} 2\n"),
               std::string::npos);
     EXPECT_EQ(daemon->counters().commands, 0u) << "a refused POST ran a command";
+}
+
+// The nights' parts of the page on a ManualClock at 08:00 UTC, when the
+// morning check-in is open: the profile in force, a check-in through the
+// command table into SQLite and the Log, an experiment for the Charts.
+class WebNights : public ::testing::Test {
+protected:
+    void SetUp() override {
+        broker.start();
+        daemon = std::make_unique<DaemonHarness>(config(kLoopbackWeb), broker.uri(), &clock);
+        port = daemon->app().web_port();
+        ASSERT_NE(port, 0) << "the web page did not listen";
+        csrf = csrf_of(http_request(port, "GET", "/").body);
+        ASSERT_FALSE(csrf.empty());
+    }
+    json alex() { return json::parse(http_request(port, "GET", "/api/state").body)["sleepers"][0]; }
+    HttpReply post(const std::string& verb, const json& body) {
+        return http_request(port, "POST", "/api/cmd/" + verb,
+                            {{"Content-Type", "application/json"},
+                             {"X-CSRF-Token", csrf},
+                             {"Sec-Fetch-Site", "same-origin"}},
+                            body.dump());
+    }
+    Mosquitto broker;
+    ManualClock clock{*parse_iso8601("2026-11-26T08:00:00Z")};
+    std::unique_ptr<DaemonHarness> daemon;
+    std::uint16_t port = 0;
+    std::string csrf;
+};
+
+TEST_F(WebNights, TonightShowsTheProfileInForce) {
+    EXPECT_EQ(alex()["profile"]["name"], "normal");
+    const auto r = post("profile", {{"sleeper", "alex"}, {"profile", "guest"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto profile = alex()["profile"];
+    EXPECT_EQ(profile["name"], "guest");
+    EXPECT_FALSE(profile["why"].get<std::string>().empty()) << profile.dump();
+    EXPECT_TRUE(profile.contains("until"));
+}
+
+TEST_F(WebNights, ACheckinAnsweredOnThePageIsTheNightsCheckinInSqliteAndTheLog) {
+    auto checkin = alex()["checkin"];
+    ASSERT_TRUE(checkin.is_object()) << checkin.dump();
+    EXPECT_TRUE(checkin["open"].get<bool>()) << "08:00: the morning check-in is open";
+    EXPECT_EQ(checkin["night"], "2026-11-25") << "the night that began yesterday evening";
+    ASSERT_EQ(checkin["answers"].size(), 3u);
+    EXPECT_EQ(checkin["answers"][2]["label"], "2 or more");
+    EXPECT_TRUE(checkin["answer"].is_null());
+    const auto r = post("checkin", {{"sleeper", "alex"},
+                                    {"night", "2026-11-25"},
+                                    {"answer", "two_or_more"},
+                                    {"channel", "web"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EpisodeStore store(daemon->state_dir() + "/bedtimed.db", EpisodeStore::Mode::read_only);
+    const auto row = store.checkin("alex", "2026-11-25");
+    ASSERT_TRUE(row) << "the answer is not in SQLite";
+    EXPECT_EQ(row->answer, "two_or_more");
+    EXPECT_EQ(row->channel, "web");
+    const auto after = alex();
+    EXPECT_EQ(after["checkin"]["answer"], "two_or_more");
+    EXPECT_EQ(after["checkin"]["channel"], "web");
+    EXPECT_EQ(after["stats"]["tonight"], 2) << "the answer counts for its night";
+    EXPECT_EQ(after["stats"]["count_source"], "episodes+checkins");
+    const auto log = json::parse(http_request(port, "GET", "/api/episodes?sleeper=alex").body);
+    ASSERT_EQ(log["checkins"].size(), 1u) << log.dump();
+    EXPECT_EQ(log["checkins"][0]["night"], "2026-11-25");
+    EXPECT_EQ(log["checkins"][0]["answer_label"], "2 or more");
+    EXPECT_EQ(log["checkins"][0]["channel"], "web");
+    EXPECT_TRUE(
+        json::parse(http_request(port, "GET", "/api/episodes?to=2026-11-24").body)["checkins"]
+            .empty())
+        << "the Log's dates filter the check-ins too";
+    // Past noon the night has ended: the answer shows, the buttons do not.
+    std::promise<void> moved;
+    boost::asio::post(daemon->app().io(), [&] {
+        clock.advance(std::chrono::hours(5));
+        moved.set_value();
+    });
+    moved.get_future().wait();
+    EXPECT_FALSE(alex()["checkin"]["open"].get<bool>());
+}
+
+TEST_F(WebNights, TheChartsHaveTheExperimentsResultOnceOneIsStarted) {
+    EXPECT_TRUE(alex()["experiment"].is_null());
+    EXPECT_TRUE(alex()["what_helps"]["steps"].is_array());
+    auto r = post(
+        "experiment",
+        {{"action", "start"}, {"sleeper", "alex"}, {"step", "stretch"}, {"weeks", 2}, {"seed", 7}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto x = alex()["experiment"];
+    ASSERT_TRUE(x.is_object()) << "no experiment on the page";
+    EXPECT_EQ(x["step"], "stretch");
+    EXPECT_EQ(x["status"], "running");
+    EXPECT_EQ(x["planned_nights"], 14);
+    EXPECT_TRUE(x["interim"].get<bool>());
+    EXPECT_EQ(x["with"]["nights"], 0);
+    EXPECT_TRUE(x.contains("rate_ratio"));
+    EXPECT_TRUE(x.contains("probability_step_lowers"));
+    // Stopped, the Charts keep its result (read from the file), labelled stopped.
+    r = post("experiment", {{"action", "stop"}, {"sleeper", "alex"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    x = alex()["experiment"];
+    ASSERT_TRUE(x.is_object());
+    EXPECT_EQ(x["status"], "stopped");
+    EXPECT_TRUE(x["interim"].get<bool>());
 }
 
 TEST(WebServerToken, AnotherAddressNeedsTheTokenAsBearerOrCookie) {

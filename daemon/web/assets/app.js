@@ -87,15 +87,34 @@ function sleeperCard(s) {
       ' · tonight ' + s.stats.tonight + ' · last 7 days ' + s.stats.last_7_days + ' · trend ' + s.stats.trend),
     s.stats.notice ? el('p', {class: 'notice'}, 'Notice: ' + s.stats.notice) : null,
     el('p', {}, plan.bedtime_local ? 'Bedtime ' + plan.bedtime_local + (plan.enabled === false ? ' · routine off' : '') : 'No plan tonight'),
+    profileLine(s),
     el('ol', {class: 'timeline', 'aria-label': 'Tonight\'s plan'}, steps),
     heatLine(s),
     el('div', {class: 'actions'},
       el('button', {class: 'start-routine', onclick: () => cmd('start_routine', {sleeper: s.name})}, 'Start the routine')),
     logForm(s),
-    // PLACEHOLDER (issue #20): the profile (s.profile) and the morning check-in
-    // (s.checkin, with its answer buttons) render here when those parts exist.
-    s.profile ? el('p', {class: 'profile'}, 'Profile: ' + JSON.stringify(s.profile)) : null,
-    s.checkin ? el('p', {class: 'checkin'}, 'Check-in: ' + JSON.stringify(s.checkin)) : null);
+    checkinBox(s));
+}
+// The profile in force tonight (routine/life.hpp): its name, why, and until when.
+function profileLine(s) {
+  const p = s.profile;
+  if (!p || !p.name) return null;
+  return el('p', {class: 'profile'}, 'Profile ', el('strong', {}, p.name),
+    p.why ? ' · ' + p.why : '', p.until ? ' · until ' + localTime(p.until) : '');
+}
+// The morning check-in: the question and its three answers while the night is
+// open; each button sends the checkin verb (the same dispatcher as the rest).
+function checkinBox(s) {
+  const c = s.checkin;
+  if (!c) return null;
+  const said = c.answer ? 'Answered: ' + c.answer_label + ' (' + localTime(c.answered_at) + ', ' + c.channel + ')' : null;
+  if (!c.open) return said ? el('p', {class: 'checkin answered'}, 'Check-in for the night of ' + c.night + ': ' + said) : null;
+  return el('div', {class: 'checkin', role: 'group', 'aria-label': 'Morning check-in for the night of ' + c.night},
+    el('p', {}, el('strong', {}, c.title), ' ' + c.question + ' (the night of ' + c.night + ')'),
+    el('div', {class: 'actions'}, c.answers.map(a => el('button', {
+      class: 'checkin-answer', 'data-answer': a.answer, 'aria-pressed': c.answer === a.answer ? 'true' : 'false',
+      onclick: () => cmd('checkin', {sleeper: s.name, night: c.night, answer: a.answer, channel: 'web'})}, a.label))),
+    said ? el('p', {class: 'answered'}, said) : null);
 }
 function renderTonight() {
   const box = document.getElementById('sleepers');
@@ -143,20 +162,67 @@ async function loadLog() {
   const q = new URLSearchParams(new FormData(document.getElementById('log-filter')));
   const data = await getJson('api/episodes?' + q.toString());
   document.querySelector('#episodes tbody').replaceChildren(...data.episodes.map(episodeRow));
-  // PLACEHOLDER (issue #20): renderCheckins(data.checkins) when the check-in part exists.
+  renderCheckins(data.checkins || []);
+}
+function renderCheckins(rows) {
+  document.querySelector('#checkins tbody').replaceChildren(...rows.map(c => el('tr', {'data-night': c.sleeper + '/' + c.night},
+    el('td', {}, c.night), el('td', {}, c.sleeper), el('td', {class: 'answer'}, c.answer_label),
+    el('td', {}, localTime(c.answered_at)), el('td', {class: 'channel'}, c.channel))));
+  document.getElementById('no-checkins').hidden = rows.length > 0;
 }
 
 // ---- Charts ----------------------------------------------------------------
 function renderCharts() {
   const box = document.getElementById('charts');
   const want = state.sleepers.map(s => s.name).join(',');
+  renderExperiments();
   if (box.dataset.sleepers === want) return;
   box.dataset.sleepers = want;
   box.replaceChildren(...state.sleepers.map(s => el('figure', {},
     el('img', {src: 'charts/' + encodeURIComponent(s.name) + '.svg', alt: 'Cramps of ' + s.name + ' over 8 weeks and by time of night'}),
     el('figcaption', {}, s.name + ': nights over 8 weeks, time of night'))));
-  // PLACEHOLDER (issue #20): renderExperiment(state) — the experiment's result and
-  // the descriptive "what helps" — when the experiment part exists.
+}
+function fixed(v, digits) { return v === null || v === undefined ? '—' : Number(v).toFixed(digits); }
+// The experiment's result per arm (cramplog/experiment_report.hpp): what the
+// numbers show about these nights, with its uncertainty; never a claim of treatment.
+function experimentBlock(s) {
+  const x = s.experiment;
+  if (!x) return el('p', {class: 'experiment none'}, s.name + ': no experiment started (bedtimectl experiment start).');
+  const arm = (name, a) => el('tr', {}, el('th', {scope: 'row'}, name), el('td', {}, a.nights),
+    el('td', {}, a.nights_with_cramp), el('td', {}, a.cramps), el('td', {}, fixed(a.rate_per_night, 2)));
+  const rr = x.rate_ratio;
+  const label = x.interim ? 'Interim: ' + x.nights_done + ' of ' + x.planned_nights + ' nights, the numbers can still change'
+    : 'Final: all ' + x.planned_nights + ' planned nights';
+  return el('div', {class: 'experiment', 'data-sleeper': s.name},
+    el('h3', {}, s.name + ': experiment on ' + x.step + ' (' + x.status + ', from the night of ' + x.first_night + ')'),
+    el('p', {class: 'interim'}, label + (x.tonight ? ' · tonight: ' + (x.tonight === 'with' ? 'with the step' : 'without the step') : '')),
+    el('table', {}, el('caption', {}, 'Nights by arm (assigned at random)'),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Arm'), el('th', {}, 'Nights'), el('th', {}, 'Nights with a cramp'),
+        el('th', {}, 'Cramps'), el('th', {}, 'Cramps per night'))),
+      el('tbody', {}, arm('With the step', x.with), arm('Without the step', x.without))),
+    el('dl', {},
+      el('dt', {}, 'Rate ratio (with ÷ without)'),
+      el('dd', {class: 'rate-ratio'}, rr && rr.estimate !== null ? fixed(rr.estimate, 2) + ' (95% interval ' + fixed(rr.lower_95, 2) + ' to ' + fixed(rr.upper_95, 2) + ')' : 'not yet: too few nights'),
+      el('dt', {}, 'Probability the rate is lower on nights with the step'),
+      el('dd', {class: 'probability'}, Math.round(100 * x.probability_step_lowers) + '%')),
+    x.excluded.length ? el('p', {}, 'Left out: ' + x.excluded.join('; ')) : null,
+    el('p', {class: 'result-text'}, x.text));
+}
+// "What helps": nights with and without each step, descriptive only.
+function whatHelpsBlock(s) {
+  const w = s.what_helps || {steps: []};
+  const body = w.steps.map(c => el('tr', {}, el('th', {scope: 'row'}, c.label), el('td', {}, c.nights_with),
+    el('td', {}, fixed(c.rate_with, 1)), el('td', {}, c.nights_without), el('td', {}, fixed(c.rate_without, 1)),
+    el('td', {}, c.caution ? 'few nights, read with care' : '')));
+  return el('table', {class: 'what-helps', 'data-sleeper': s.name},
+    el('caption', {}, s.name + ': what helps, descriptive (the last ' + w.nights + ' nights; it compares these nights and does not show what caused a difference)'),
+    el('thead', {}, el('tr', {}, el('th', {}, 'Step'), el('th', {}, 'Nights done'), el('th', {}, 'Cramps per night'),
+      el('th', {}, 'Nights not done'), el('th', {}, 'Cramps per night'), el('th', {}, 'Note'))),
+    el('tbody', {}, body.length ? body : el('tr', {}, el('td', {colspan: 6}, 'No step acknowledged with Done in these nights yet.'))));
+}
+function renderExperiments() {
+  document.getElementById('experiments').replaceChildren(
+    ...state.sleepers.flatMap(s => [experimentBlock(s), whatHelpsBlock(s)]));
 }
 
 // ---- Devices and health ----------------------------------------------------

@@ -172,6 +172,27 @@ TEST_F(CrampLogTest, CrampsMostNightsRaiseTheTierAfterItsMinimumAgeAndItIsKeptAc
         << "the tier is read back, not recomputed from calm";
 }
 
+// The history read back at a start is the sleeper's: the stats and the last
+// episode count it (once every stored row went to sleeper "").
+TEST_F(CrampLogTest, AfterARestartTheStatsCountTheStoredEpisodes) {
+    clock.advance(std::chrono::hours(24 * 2 + 10));  // 04:00 in the third night
+    auto log = open();
+    commands::LogEpisode c;
+    c.sleeper = "sam";
+    for (int night = 0; night < 3; ++night) {
+        c.start = kEvening + std::chrono::hours(24 * night + 9);  // 03:00 each night
+        const auto r = log->log(c);
+        ASSERT_TRUE(r.ok) << r.error;
+    }
+    EXPECT_EQ(log->stats("sam").last_7_days, 3);
+    log.reset();
+    log = open();
+    const auto st = log->stats("sam");
+    EXPECT_EQ(st.tonight, 1);
+    EXPECT_EQ(st.last_7_days, 3);
+    EXPECT_TRUE(log->last_episode("sam").has_value());
+}
+
 TEST(CrampLogImmobility, FourHoursSittingStillRecordTravelAndACrampAfterItGetsTheClotNotice) {
     const std::string dir = ::testing::TempDir() + "bt-cramplog-immobility";
     std::filesystem::remove_all(dir);

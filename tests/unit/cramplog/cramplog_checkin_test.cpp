@@ -1,7 +1,8 @@
 // The morning check-in's reconciliation (daemon/cramplog/checkin.hpp): a
 // night is counted once, a disagreement is kept, an unanswered night without
 // a wearable is "no answer" (never "no cramps"), and the stats of a sleeper
-// without a wearable come from the check-ins alone.
+// without a wearable come from the check-ins alone; the page offers the
+// answers while the night's check-in is open.
 #include <gtest/gtest.h>
 
 #include "checkin.hpp"
@@ -39,6 +40,16 @@ TEST(CramplogCheckin, AnswersReadTheirShortForms) {
     EXPECT_EQ(answer_from("two_or_more"), CheckinAnswer::two_or_more);
     EXPECT_FALSE(answer_from("three"));
     EXPECT_STREQ(answer_label(CheckinAnswer::two_or_more), "2 or more");
+}
+
+// The page's answer buttons: from the question, or 04:00 at the latest, until noon.
+TEST(CramplogCheckin, TheCheckinIsOpenFromTheQuestionOrTheSmallHoursUntilNoon) {
+    EXPECT_FALSE(checkin_open(2 * 60, false)) << "02:00, nobody asked: the night goes on";
+    EXPECT_TRUE(checkin_open(2 * 60, true)) << "asked early: open from then";
+    EXPECT_TRUE(checkin_open(kGetUpFromMinutes, false));
+    EXPECT_TRUE(checkin_open(11 * 60 + 59, false));
+    EXPECT_FALSE(checkin_open(12 * 60, true)) << "noon: the night has ended";
+    EXPECT_FALSE(checkin_open(22 * 60, false)) << "the evening: a new night has begun";
 }
 
 TEST(CramplogCheckin, ACrampSeenByBothIsCountedOnce) {
