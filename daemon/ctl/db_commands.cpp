@@ -243,7 +243,14 @@ std::optional<cramplog::ExperimentReport> latest_experiment(Invocation& inv,
                                                             const EpisodeStore& store,
                                                             const std::string& sleeper,
                                                             WallTime now) {
-    const auto all = store.experiments(sleeper);
+    std::vector<ExperimentRecord> all;
+    try {
+        all = store.experiments(sleeper);
+    } catch (const StoreError&) {
+        // A log from before experiments (schema 2, its daemon not yet
+        // restarted): the charts are still worth drawing.
+        return std::nullopt;
+    }
     if (all.empty()) return std::nullopt;
     const auto& e = all.front();
     bool wearable = false;
