@@ -92,7 +92,7 @@ std::string experiment_section(const ExperimentReport& x, int top, int margin) {
         r.ratio ? fmt::format("Rate ratio {} (exact 95% interval {} to {})",
                               ratio_text(r.ratio->estimate), ratio_text(r.ratio->interval.lower),
                               ratio_text(r.ratio->interval.upper))
-                : std::string("No cramps in either arm yet: no rate ratio");
+                : std::string("No rate ratio yet (it needs nights in both arms and a cramp)");
     svg += fmt::format("<text x=\"{}\" y=\"{}\">{}. Probability that the rate was lower with "
                        "the step: {}%.</text>\n",
                        margin, top + 104, ratio, fixed(100 * r.probability_lower, 0));
