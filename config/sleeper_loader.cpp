@@ -142,7 +142,8 @@ void parse_quiet_hours(Block& b, SleeperSpec& s) {
 void parse_checkin(Block& b, SleeperSpec& s) {
     if (!b.has("checkin")) return (void)b.get("checkin");
     Block c = b.child("checkin");
-    if (!c.has("at")) c.fail("'checkin' needs 'at' (\"HH:MM\", when the morning question goes out)");
+    if (!c.has("at"))
+        c.fail("'checkin' needs 'at' (\"HH:MM\", when the morning question goes out)");
     const YAML::Node at = c.get("at");
     const int minutes = parse_clock(c, at, "at");
     if (minutes < 4 * 60 || minutes >= 12 * 60)

@@ -66,7 +66,7 @@ struct CrampLog::SleeperLog : SleeperView {
     // answered nor closed as "no answer" (both loaded from checkin_prompts).
     std::optional<date::local_days> prompted;
     std::vector<date::local_days> open_prompts;
-    std::optional<bool> in_bed;                // the occupancy sensor's last reading
+    std::optional<bool> in_bed;  // the occupancy sensor's last reading
 
     cramplog::Tier effective_tier() const {
         return cramplog_detail::tier_from(override_tier).value_or(tier.tier);

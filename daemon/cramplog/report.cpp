@@ -63,9 +63,9 @@ constexpr int kExperimentHeight = 170;
 // experiment status` (both come from experiment_report()).
 std::string experiment_section(const ExperimentReport& x, int top, int margin) {
     const auto& r = x.result;
-    const std::string interim =
-        r.interim ? fmt::format("Interim ({} of {} nights)", r.done, r.planned)
-                  : fmt::format("{} of {} nights", r.done, r.planned);
+    const std::string interim = r.interim
+                                    ? fmt::format("Interim ({} of {} nights)", r.done, r.planned)
+                                    : fmt::format("{} of {} nights", r.done, r.planned);
     std::string svg = fmt::format(
         "<g class=\"experiment\"><title>{}</title>\n"
         "<text x=\"{}\" y=\"{}\" font-size=\"13\">Experiment: {} ({}, from {}). {}</text>\n",
@@ -81,8 +81,8 @@ std::string experiment_section(const ExperimentReport& x, int top, int margin) {
     for (int i = 0; i < 2; ++i) {
         const ArmResult& a = *arms[i].second;
         const std::string cells[] = {arms[i].first, std::to_string(a.nights),
-                                     std::to_string(a.nights_with_cramp),
-                                     std::to_string(a.cramps), fixed(a.rate, 2)};
+                                     std::to_string(a.nights_with_cramp), std::to_string(a.cramps),
+                                     fixed(a.rate, 2)};
         for (int c = 0; c < 5; ++c)
             svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"arm-{}\">{}</text>\n",
                                margin + cols[c], top + 52 + 18 * i, i == 0 ? "with" : "without",
@@ -93,13 +93,15 @@ std::string experiment_section(const ExperimentReport& x, int top, int margin) {
                               ratio_text(r.ratio->estimate), ratio_text(r.ratio->interval.lower),
                               ratio_text(r.ratio->interval.upper))
                 : std::string("No rate ratio yet (it needs nights in both arms and a cramp)");
-    svg += fmt::format("<text x=\"{}\" y=\"{}\">{}. Probability that the rate was lower with "
-                       "the step: {}%.</text>\n",
-                       margin, top + 104, ratio, fixed(100 * r.probability_lower, 0));
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\">{}. Probability that the rate was lower with "
+        "the step: {}%.</text>\n",
+        margin, top + 104, ratio, fixed(100 * r.probability_lower, 0));
     if (r.excluded)
-        svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{} nights left out (not as "
-                           "assigned, or no answer).</text>\n",
-                           margin, top + 122, r.excluded);
+        svg += fmt::format(
+            "<text x=\"{}\" y=\"{}\" fill=\"#555\">{} nights left out (not as "
+            "assigned, or no answer).</text>\n",
+            margin, top + 122, r.excluded);
     svg += fmt::format(
         "<text x=\"{}\" y=\"{}\" fill=\"#555\">These numbers describe these nights only; they "
         "do not show that a step treats or prevents cramps.</text>\n</g>\n",

@@ -61,8 +61,8 @@ TEST_F(CheckinExperimentCommands, AnAnswerOnTheCommandTopicIsStoredAsTheNightsCh
         EXPECT_EQ(row->channel, "home_assistant");
     }
     // Details later keep the answer; a bad answer is refused and changes nothing.
-    const json details = command(
-        "checkin", {{"sleeper", "alex"}, {"answer", "one"}, {"muscle", "calf"}}, "ci-2");
+    const json details =
+        command("checkin", {{"sleeper", "alex"}, {"answer", "one"}, {"muscle", "calf"}}, "ci-2");
     ASSERT_EQ(details.value("ok", false), true) << details.dump();
     const json refused = command("checkin", {{"sleeper", "alex"}, {"answer", "three"}}, "ci-3");
     EXPECT_EQ(refused.value("ok", true), false) << refused.dump();

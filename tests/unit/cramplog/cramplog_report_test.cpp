@@ -94,11 +94,14 @@ TEST(CramplogReport, SvgDrawsOneBarPerNightAndPerTimeBin) {
 ExperimentReport experiment_of_42_nights() {
     std::vector<ExperimentNight> nights;
     for (int i = 0; i < 20; ++i)
-        nights.push_back({"2026-10-" + std::to_string(i), Arm::with_step, true, i < 3 ? 1 : 0,
-                          true, true});
+        nights.push_back(
+            {"2026-10-" + std::to_string(i), Arm::with_step, true, i < 3 ? 1 : 0, true, true});
     for (int i = 0; i < 22; ++i)
         nights.push_back({"2026-11-" + std::to_string(i), Arm::without_step, true,
-                          i < 2 ? 2 : i < 7 ? 1 : 0, false, true});
+                          i < 2   ? 2
+                          : i < 7 ? 1
+                                  : 0,
+                          false, true});
     ExperimentReport x;
     x.record.first_night = "2026-10-01";
     x.step_label = "the pre-warm";
@@ -117,8 +120,9 @@ TEST(CramplogReport, SvgShowsTheExperimentPerArmWithItsInterval) {
     d.experiment = experiment_of_42_nights();
     const std::string svg = svg_report(d);
     auto has = [&](const std::string& text) { return svg.find(text) != std::string::npos; };
-    EXPECT_TRUE(has("Experiment: the pre-warm (running, from 2026-10-01). Interim (42 of 56 "
-                    "nights)"));
+    EXPECT_TRUE(
+        has("Experiment: the pre-warm (running, from 2026-10-01). Interim (42 of 56 "
+            "nights)"));
     // Per arm: nights, nights with a cramp, cramps, cramps per night.
     for (const char* cell : {">20<", ">3<", ">0.15<"})
         EXPECT_TRUE(has(std::string("class=\"arm-with\"") + cell)) << cell;
