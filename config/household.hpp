@@ -136,6 +136,17 @@ struct QuietHours {
     enum class Mode { hold, drop } mode = Mode::hold;
 };
 
+// The morning check-in (daemon/cramplog/checkin.hpp): `checkin: {at: "07:30"}`.
+// Without a bed sensor the question goes out at `at`; with one it goes out
+// when the sleeper gets up, and `at` is the latest time (the sleeper may stay
+// in bed, or the sensor may miss the getting up). Between 04:00 and 11:59:
+// the question is about a night, and the night ends at noon.
+struct CheckinSpec {
+    // Minutes after local midnight; nullopt = the default: the end of quiet
+    // hours when they are on, else 07:30 (without a bed sensor); 10:00 with one.
+    std::optional<int> at;
+};
+
 // A named profile (guest, travel, sick, vacation): what it switches off and
 // how it moves or fixes the bedtime. "normal" is the config as written and is
 // never listed here (config/life_loader.cpp).
@@ -193,6 +204,7 @@ struct SleeperSpec {
     // "Snooze" on a reminder sends it again this much later (at most twice).
     std::chrono::minutes snooze{10};
     std::optional<ImmobilityRule> immobility;
+    CheckinSpec checkin;
 
     ReminderStep hydration{true, std::chrono::minutes(-90), "Time for a glass of water", "", {}};
     ReminderStep supplement{false, std::chrono::minutes(-60), "Evening reminder", "", {}};

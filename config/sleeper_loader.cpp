@@ -1,6 +1,6 @@
 // Parsing of one entry of `sleepers`: who, when, which sensors and devices,
-// where reminders go, quiet hours and immobility; the routine and the episode
-// response are in routine_loader.cpp. One parser per section, called in the
+// where reminders go, quiet hours, immobility and the morning check-in; the
+// routine and the episode response are in routine_loader.cpp. One parser per section, called in the
 // order the checks have always run (an error's position depends on it).
 #include <date/tz.h>
 
@@ -137,6 +137,23 @@ void parse_quiet_hours(Block& b, SleeperSpec& s) {
     q.warn_unknown_keys();
 }
 
+// `checkin: {at: "07:30"}`: from 04:00 (the night is over for most) to 11:59
+// (the night ends at noon, after which an unanswered night is "no answer").
+void parse_checkin(Block& b, SleeperSpec& s) {
+    if (!b.has("checkin")) return (void)b.get("checkin");
+    Block c = b.child("checkin");
+    if (!c.has("at"))
+        c.fail("'checkin' needs 'at' (\"HH:MM\", when the morning question goes out)");
+    const YAML::Node at = c.get("at");
+    const int minutes = parse_clock(c, at, "at");
+    if (minutes < 4 * 60 || minutes >= 12 * 60)
+        c.fail(at,
+               "'at' of 'checkin' must be between 04:00 and 11:59 (the night ends at noon), not '" +
+                   c.scalar(at, "at") + "'");
+    s.checkin.at = minutes;
+    c.warn_unknown_keys();
+}
+
 void parse_immobility(Block& b, SleeperSpec& s, const Config& cfg) {
     if (!b.has("immobility")) return (void)b.get("immobility");
     Block im = b.child("immobility");
@@ -189,6 +206,7 @@ SleeperSpec parse_sleeper(Block b, const Config& cfg) {
     s.snooze = minutes_or(b, "snooze_minutes", s.snooze, std::chrono::minutes(1),
                           std::chrono::minutes(120));
     parse_immobility(b, s, cfg);
+    parse_checkin(b, s);
     parse_routine(b, s, devices, cfg);
     parse_episode_response(b, s, devices);
     parse_life(b, s, cfg);

@@ -96,7 +96,7 @@ bool should_prompt(const PromptInput& in) {
     if (in.local_minutes >= 12 * 60) return false;  // the night has ended: "no answer"
     if (in.has_bed_sensor) {
         if (in.local_minutes >= kGetUpFromMinutes && in.in_bed == false) return true;
-        return in.local_minutes >= kFallbackMinutes;
+        return in.local_minutes >= in.latest_at;
     }
     return in.local_minutes >= in.prompt_at;
 }
@@ -106,8 +106,15 @@ bool checkin_open(int local_minutes, bool asked) {
     return asked || local_minutes >= kGetUpFromMinutes;
 }
 
-int prompt_minutes(bool quiet_hours_on, int quiet_hours_to) {
+int prompt_minutes(std::optional<int> configured, bool quiet_hours_on, int quiet_hours_to) {
+    if (configured) return *configured;
     return quiet_hours_on ? quiet_hours_to : 7 * 60 + 30;
+}
+
+int latest_minutes(std::optional<int> configured) { return configured.value_or(kFallbackMinutes); }
+
+bool unanswered_by_noon(date::local_days asked, date::local_days current, bool answered) {
+    return !answered && asked < current;
 }
 
 void apply_checkins(Stats& stats, const std::vector<ReconciledNight>& nights) {

@@ -61,9 +61,10 @@ std::vector<ReconciledNight> reconcile(const std::vector<StoredEpisode>& episode
 
 // When the morning check-in's question goes out, once per night:
 // - with a bed sensor: when the sleeper is out of bed from 04:00 (getting
-//   up after the night), else at kFallbackMinutes (10:00) at the latest;
-// - without one: at prompt_at (the end of quiet hours when they are on, else
-//   07:30).
+//   up after the night), else at latest_at (10:00, or the sleeper's
+//   `checkin: {at}`) at the latest;
+// - without one: at prompt_at (`checkin: {at}`; by default the end of quiet
+//   hours when they are on, else 07:30).
 // Never once the night is answered or the night has ended (noon). Quiet hours
 // and Snooze apply downstream, as for reminders (the reminder desk).
 struct PromptInput {
@@ -73,6 +74,7 @@ struct PromptInput {
     bool has_bed_sensor = false;
     std::optional<bool> in_bed;  // the bed sensor's last reading
     int prompt_at = 7 * 60 + 30;
+    int latest_at = 10 * 60;
 };
 inline constexpr int kGetUpFromMinutes = 4 * 60;
 inline constexpr int kFallbackMinutes = 10 * 60;
@@ -84,8 +86,17 @@ bool checkin_open(int local_minutes, bool asked);
 // The question, as the reminder and the page ask it.
 inline constexpr const char* kCheckinTitle = "How was the night?";
 inline constexpr const char* kCheckinQuestion = "Leg cramps last night?";
-// prompt_at for a sleeper: the end of quiet hours when on, else 07:30.
-int prompt_minutes(bool quiet_hours_on, int quiet_hours_to);
+// prompt_at for a sleeper without a bed sensor: the configured time, else the
+// end of quiet hours when on, else 07:30.
+int prompt_minutes(std::optional<int> configured, bool quiet_hours_on, int quiet_hours_to);
+// latest_at for a sleeper with a bed sensor: the configured time, else 10:00.
+int latest_minutes(std::optional<int> configured);
+
+// A question asked and not answered by the end of its night (noon) has the
+// outcome "no answer" (docs/experiments.md#morning-check-in). True when the
+// night `asked` was asked for is over at `current` (the night now) and no
+// check-in answers it.
+bool unanswered_by_noon(date::local_days asked, date::local_days current, bool answered);
 
 // The stats' nightly counts (per_night, tonight, the 7/14/28-night windows,
 // rates, trend) from the reconciled nights, for a sleeper who checks in:

@@ -113,6 +113,7 @@ void CrampLog::start() {
         auto& s = sleeper(spec.name);
         decide_night(s, spec.name, now);
         refresh_evening(s);
+        close_unanswered(s);  // a restart after noon still notes the morning's "no answer"
     }
     arm_checkin_timer();
     log_->info(

@@ -144,6 +144,8 @@ private:
     cramplog::Stats with_checkins(const SleeperLog& s, cramplog::Stats stats) const;
     void arm_checkin_timer();
     void maybe_prompt_checkin(SleeperLog& s);
+    // Notes "no answer" for asked nights that ended (noon) without an answer.
+    void close_unanswered(SleeperLog& s);
     void forget(const std::string& source, const std::string& source_id);
     void send(const std::string& sleeper, const std::string& step, const std::string& title,
               const std::string& text, bool urgent);

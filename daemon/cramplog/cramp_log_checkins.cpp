@@ -25,10 +25,32 @@ constexpr cramplog::CheckinAnswer kAnswers[] = {cramplog::CheckinAnswer::none,
                                                 cramplog::CheckinAnswer::one,
                                                 cramplog::CheckinAnswer::two_or_more};
 
+constexpr int kPromptNights = 7;  // open questions older than this are not looked at
+
+bool answered(const std::vector<CheckinRecord>& checkins, const std::string& night) {
+    return std::any_of(checkins.begin(), checkins.end(),
+                       [&](const CheckinRecord& c) { return c.night == night; });
+}
+
 }  // namespace
 
+// The question's state (asked, "no answer" by noon) is kept in SQLite beside
+// the answers, not in routine.json: this class owns the store and the answers
+// it is checked against, routine.json is the routine runner's (tonight's
+// steps, which CrampLog cannot reach), and which nights were asked and not
+// answered is part of the log's history, not of one night's plan.
 void CrampLog::load_checkins(SleeperLog& s, local_days from) {
     s.checkins = store_->checkins(s.name, cramplog::night_text(from));
+    s.open_prompts.clear();
+    const local_days current = cramplog::night_of(s.zone, clock_.wall_now());
+    const auto prompts =
+        store_->checkin_prompts(s.name, cramplog::night_text(current - days(kPromptNights)));
+    for (const auto& p : prompts) {  // oldest first: `prompted` ends on the latest
+        const auto night = cramplog::parse_night(p.night);
+        if (!night) continue;
+        s.prompted = *night;
+        if (!p.no_answer) s.open_prompts.push_back(*night);
+    }
     for (const auto& e : store_->experiments(s.name)) {
         if (e.stopped) continue;
         const auto first = cramplog::parse_night(e.first_night);
@@ -71,22 +93,42 @@ void CrampLog::arm_checkin_timer() {
     });
 }
 
+void CrampLog::close_unanswered(SleeperLog& s) {
+    const WallTime now = clock_.wall_now();
+    const local_days current = cramplog::night_of(s.zone, now);
+    std::erase_if(s.open_prompts, [&](local_days night) {
+        const std::string name = cramplog::night_text(night);
+        const bool has_answer = answered(s.checkins, name);
+        if (has_answer) return true;  // the checkins table has the outcome
+        if (!cramplog::unanswered_by_noon(night, current, has_answer)) return false;
+        // Kept open when the write fails: the next tick tries again.
+        if (!write("check-in outcome", [&] { store_->close_checkin_prompt(s.name, name, now); }))
+            return false;
+        say(s.name, "check-in for the night of " + name + ": no answer by noon");
+        return true;
+    });
+}
+
 void CrampLog::maybe_prompt_checkin(SleeperLog& s) {
     if (!s.configured) return;
+    close_unanswered(s);
     const WallTime now = clock_.wall_now();
     const local_days night = cramplog::night_of(s.zone, now);
     const std::string night_name = cramplog::night_text(night);
     cramplog::PromptInput in;
     in.local_minutes = local_minutes(s.zone, now);
-    in.answered = std::any_of(s.checkins.begin(), s.checkins.end(),
-                              [&](const CheckinRecord& c) { return c.night == night_name; });
+    in.answered = answered(s.checkins, night_name);
     in.prompted = s.prompted == night;
     in.has_bed_sensor = !s.configured->occupancy_sensor.empty();
     in.in_bed = s.in_bed;
     const auto& q = s.configured->quiet_hours;
-    in.prompt_at = cramplog::prompt_minutes(q.enabled, q.to);
+    in.prompt_at = cramplog::prompt_minutes(s.configured->checkin.at, q.enabled, q.to);
+    in.latest_at = cramplog::latest_minutes(s.configured->checkin.at);
     if (!cramplog::should_prompt(in)) return;
     s.prompted = night;
+    // Asked once even when this write fails (then in memory until a restart).
+    write("check-in asked", [&] { store_->save_checkin_prompt(s.name, night_name, now); });
+    s.open_prompts.push_back(night);
     integrations::Reminder r{s.name,
                              "checkin",
                              cramplog::kCheckinTitle,

@@ -62,8 +62,11 @@ struct CrampLog::SleeperLog : SleeperView {
     std::optional<WallTime> immobile_since;
     std::vector<CheckinRecord> checkins;  // the window's, oldest night first
     std::optional<RunningExperiment> experiment;
-    std::optional<date::local_days> prompted;  // the night the check-in was last asked for
-    std::optional<bool> in_bed;                // the occupancy sensor's last reading
+    // The night the check-in was last asked for, and the asked nights not yet
+    // answered nor closed as "no answer" (both loaded from checkin_prompts).
+    std::optional<date::local_days> prompted;
+    std::vector<date::local_days> open_prompts;
+    std::optional<bool> in_bed;  // the occupancy sensor's last reading
 
     cramplog::Tier effective_tier() const {
         return cramplog_detail::tier_from(override_tier).value_or(tier.tier);

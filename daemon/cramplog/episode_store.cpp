@@ -116,6 +116,17 @@ const char* const kMigrations[] = {
         PRIMARY KEY (experiment, night)
     );
     )",
+    // 3 → 4: the check-in's question, so a restart neither asks twice nor
+    // forgets a night that had no answer by noon.
+    R"(
+    CREATE TABLE checkin_prompts (
+        sleeper      TEXT NOT NULL,
+        night        TEXT NOT NULL,
+        asked_ms     INTEGER NOT NULL,
+        no_answer_ms INTEGER,
+        PRIMARY KEY (sleeper, night)
+    );
+    )",
 };
 
 }  // namespace

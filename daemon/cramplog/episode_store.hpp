@@ -86,6 +86,16 @@ struct CheckinRecord {
     std::string notes;
 };
 
+// The morning check-in's question for one log night: when it was asked and,
+// once the night ended (noon) without an answer, when that was noted as "no
+// answer". One row per (sleeper, night); it is what keeps a restart from
+// asking twice or forgetting the outcome (cramp_log_checkins.cpp).
+struct CheckinPromptRecord {
+    std::string sleeper, night;  // night: the log night
+    WallTime asked;
+    std::optional<WallTime> no_answer;  // nullopt: open, or answered (see `checkins`)
+};
+
 // An n-of-1 experiment (cramplog/experiment.hpp) as stored: its design and
 // every planned night's arm, written once at the start.
 struct ExperimentRecord {
@@ -126,7 +136,7 @@ struct TierRecord {
 
 class EpisodeStore {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     enum class Mode { read_write, read_only };
 
     explicit EpisodeStore(const std::string& path, Mode mode = Mode::read_write);
@@ -184,6 +194,13 @@ public:
     // Oldest first, nights >= from_night (all sleepers when `sleeper` is empty).
     std::vector<CheckinRecord> checkins(const std::string& sleeper,
                                         const std::string& from_night) const;
+    // The check-in's question: asked (a second ask of the same night is
+    // ignored), and closed as "no answer" (only an open one).
+    void save_checkin_prompt(const std::string& sleeper, const std::string& night, WallTime asked);
+    void close_checkin_prompt(const std::string& sleeper, const std::string& night, WallTime at);
+    // Oldest first, nights >= from_night.
+    std::vector<CheckinPromptRecord> checkin_prompts(const std::string& sleeper,
+                                                     const std::string& from_night) const;
     // Experiments: the design and every night's arm in one transaction; the id.
     std::int64_t start_experiment(const ExperimentRecord& e,
                                   const std::vector<ExperimentNightRecord>& nights);

@@ -1,4 +1,5 @@
-// The cramp log's check-ins and experiments (schema version 3).
+// The cramp log's check-ins, the check-in's questions (schema version 4) and
+// experiments (schema version 3).
 #include <sqlite3.h>
 
 #include <string>
@@ -57,6 +58,36 @@ std::optional<CheckinRecord> EpisodeStore::checkin(const std::string& sleeper,
     for (auto& c : checkins(sleeper, night))
         if (c.night == night) return std::move(c);
     return std::nullopt;
+}
+
+void EpisodeStore::save_checkin_prompt(const std::string& sleeper, const std::string& night,
+                                       WallTime asked) {
+    Statement st(*this,
+                 "INSERT OR IGNORE INTO checkin_prompts (sleeper, night, asked_ms) VALUES (?,?,?)");
+    st.bind(sleeper).bind(night).bind(asked).run();
+}
+
+void EpisodeStore::close_checkin_prompt(const std::string& sleeper, const std::string& night,
+                                        WallTime at) {
+    Statement st(*this,
+                 "UPDATE checkin_prompts SET no_answer_ms = ? "
+                 "WHERE sleeper = ? AND night = ? AND no_answer_ms IS NULL");
+    st.bind(at).bind(sleeper).bind(night).run();
+}
+
+std::vector<CheckinPromptRecord> EpisodeStore::checkin_prompts(
+    const std::string& sleeper, const std::string& from_night) const {
+    Statement st(*this,
+                 "SELECT sleeper, night, asked_ms, no_answer_ms FROM checkin_prompts "
+                 "WHERE sleeper = ? AND night >= ? ORDER BY night");
+    st.bind(sleeper).bind(from_night);
+    std::vector<CheckinPromptRecord> out;
+    while (st.row()) {
+        CheckinPromptRecord p{st.text(0), st.text(1), st.time(2), std::nullopt};
+        if (!st.null(3)) p.no_answer = st.time(3);
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 std::int64_t EpisodeStore::start_experiment(const ExperimentRecord& e,

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "ingest.hpp"
@@ -51,6 +52,61 @@ std::string xml_escape(const std::string& s) {
         }
     }
     return out;
+}
+
+std::string fixed(double v, int digits) { return fmt::format("{:.{}f}", v, digits); }
+std::string ratio_text(double v) { return std::isinf(v) ? "unbounded" : fixed(v, 2); }
+
+constexpr int kExperimentHeight = 170;
+
+// The experiment's result as a small table; the same numbers as `bedtimectl
+// experiment status` (both come from experiment_report()).
+std::string experiment_section(const ExperimentReport& x, int top, int margin) {
+    const auto& r = x.result;
+    const std::string interim = r.interim
+                                    ? fmt::format("Interim ({} of {} nights)", r.done, r.planned)
+                                    : fmt::format("{} of {} nights", r.done, r.planned);
+    std::string svg = fmt::format(
+        "<g class=\"experiment\"><title>{}</title>\n"
+        "<text x=\"{}\" y=\"{}\" font-size=\"13\">Experiment: {} ({}, from {}). {}</text>\n",
+        xml_escape(x.text), margin, top + 12, xml_escape(x.step_label), xml_escape(x.status),
+        xml_escape(x.record.first_night), interim);
+    const int cols[] = {0, 130, 200, 330, 400};
+    const char* heads[] = {"", "Nights", "Nights with a cramp", "Cramps", "Cramps per night"};
+    for (int c = 0; c < 5; ++c)
+        svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", margin + cols[c],
+                           top + 34, heads[c]);
+    const std::pair<const char*, const ArmResult*> arms[] = {{"With the step", &r.with_step},
+                                                             {"Without", &r.without_step}};
+    for (int i = 0; i < 2; ++i) {
+        const ArmResult& a = *arms[i].second;
+        const std::string cells[] = {arms[i].first, std::to_string(a.nights),
+                                     std::to_string(a.nights_with_cramp), std::to_string(a.cramps),
+                                     fixed(a.rate, 2)};
+        for (int c = 0; c < 5; ++c)
+            svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"arm-{}\">{}</text>\n",
+                               margin + cols[c], top + 52 + 18 * i, i == 0 ? "with" : "without",
+                               cells[c]);
+    }
+    const std::string ratio =
+        r.ratio ? fmt::format("Rate ratio {} (exact 95% interval {} to {})",
+                              ratio_text(r.ratio->estimate), ratio_text(r.ratio->interval.lower),
+                              ratio_text(r.ratio->interval.upper))
+                : std::string("No rate ratio yet (it needs nights in both arms and a cramp)");
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\">{}. Probability that the rate was lower with "
+        "the step: {}%.</text>\n",
+        margin, top + 104, ratio, fixed(100 * r.probability_lower, 0));
+    if (r.excluded)
+        svg += fmt::format(
+            "<text x=\"{}\" y=\"{}\" fill=\"#555\">{} nights left out (not as "
+            "assigned, or no answer).</text>\n",
+            margin, top + 122, r.excluded);
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\" fill=\"#555\">These numbers describe these nights only; they "
+        "do not show that a step treats or prevents cramps.</text>\n</g>\n",
+        margin, top + 140);
+    return svg;
 }
 
 }  // namespace
@@ -106,7 +162,8 @@ ReportData report_data(const std::vector<StoredEpisode>& episodes, const date::t
 std::string svg_report(const ReportData& data) {
     // Two charts, one above the other: cramps per night, then time of night.
     const int width = 760, chart_h = 160, margin = 40, gap = 70;
-    const int height = margin + chart_h + gap + chart_h + margin;
+    const int height =
+        margin + chart_h + gap + chart_h + margin + (data.experiment ? kExperimentHeight : 0);
     int max_night = 1, max_bin = 1;
     for (const auto& [night, n] : data.per_night) max_night = std::max(max_night, n);
     for (int n : data.clock_histogram) max_bin = std::max(max_bin, n);
@@ -160,6 +217,8 @@ std::string svg_report(const ReportData& data) {
             svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#555\">{:02}:00</text>\n",
                                margin + k * bin_w, top2 + chart_h + 14, bin / 4);
     }
+    if (data.experiment)
+        svg += experiment_section(*data.experiment, top2 + chart_h + margin, margin);
     svg += "</svg>\n";
     return svg;
 }

@@ -237,15 +237,43 @@ int run_export(Invocation& inv) {
     return kExitOk;
 }
 
+// The sleeper's (or, without --sleeper, anyone's) newest experiment, running
+// or not, as `experiment status` shows it; nullopt when there is none.
+std::optional<cramplog::ExperimentReport> latest_experiment(Invocation& inv,
+                                                            const EpisodeStore& store,
+                                                            const std::string& sleeper,
+                                                            WallTime now) {
+    std::vector<ExperimentRecord> all;
+    try {
+        all = store.experiments(sleeper);
+    } catch (const StoreError&) {
+        // A log from before experiments (schema 2, its daemon not yet
+        // restarted): the charts are still worth drawing.
+        return std::nullopt;
+    }
+    if (all.empty()) return std::nullopt;
+    const auto& e = all.front();
+    bool wearable = false;
+    if (const auto* c = inv.config())
+        for (const auto& s : c->sleepers)
+            if (s.name == e.sleeper) wearable = !s.wearable.empty();
+    return cramplog::experiment_report(store, e, inv.zone(e.sleeper), wearable, now);
+}
+
 int run_report(Invocation& inv) {
     const auto svg_path = inv.get("--svg");
     if (!svg_path) throw CtlError(kExitUsage, "report needs --svg FILE");
     const std::string sleeper = inv.get("--sleeper").value_or("");
     const int nights = parse_int(inv, "--nights", 56, 1, 3660);
     std::vector<StoredEpisode> rows;
-    with_log(inv.state_dir, [&](const EpisodeStore& store) { rows = all_rows(store, sleeper); });
-    const auto data =
-        cramplog::report_data(rows, inv.zone(sleeper), std::chrono::system_clock::now(), nights);
+    const WallTime now = std::chrono::system_clock::now();
+    std::optional<cramplog::ExperimentReport> experiment;
+    with_log(inv.state_dir, [&](const EpisodeStore& store) {
+        rows = all_rows(store, sleeper);
+        experiment = latest_experiment(inv, store, sleeper, now);
+    });
+    auto data = cramplog::report_data(rows, inv.zone(sleeper), now, nights);
+    data.experiment = std::move(experiment);
     std::ofstream out(*svg_path, std::ios::trunc);
     out << cramplog::svg_report(data);
     out.close();

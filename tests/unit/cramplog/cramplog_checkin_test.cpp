@@ -1,7 +1,8 @@
 // The morning check-in's reconciliation (daemon/cramplog/checkin.hpp): a
 // night is counted once, a disagreement is kept, an unanswered night without
 // a wearable is "no answer" (never "no cramps"), and the stats of a sleeper
-// without a wearable come from the check-ins alone; the page offers the
+// without a wearable come from the check-ins alone; when the question goes
+// out (a set time, or getting up with a bed sensor); the page offers the
 // answers while the night's check-in is open.
 #include <gtest/gtest.h>
 
@@ -105,6 +106,29 @@ TEST(CramplogCheckin, StatsFromCheckinsAlone) {
     EXPECT_EQ(stats.per_night.front().count, 1);
     EXPECT_EQ(stats.per_night[5].count, 2);
     EXPECT_EQ(stats.last_7_days, 0);
+}
+
+TEST(CramplogCheckin, TheSetTimeWinsOverQuietHoursAndIsTheBedSensorsLatest) {
+    EXPECT_EQ(prompt_minutes(std::nullopt, false, 0), 7 * 60 + 30);
+    EXPECT_EQ(prompt_minutes(std::nullopt, true, 6 * 60 + 45), 6 * 60 + 45);
+    EXPECT_EQ(prompt_minutes(6 * 60 + 15, true, 6 * 60 + 45), 6 * 60 + 15);
+    EXPECT_EQ(latest_minutes(std::nullopt), kFallbackMinutes);
+    PromptInput bed;
+    bed.has_bed_sensor = true;
+    bed.in_bed = true;
+    bed.latest_at = latest_minutes(8 * 60);
+    bed.local_minutes = 8 * 60 - 1;
+    EXPECT_FALSE(should_prompt(bed));  // still in bed before the set time
+    bed.local_minutes = 8 * 60;
+    EXPECT_TRUE(should_prompt(bed));  // the set time is the latest
+    bed.prompted = true;
+    EXPECT_FALSE(should_prompt(bed));
+}
+
+TEST(CramplogCheckin, AnUnansweredQuestionIsNoAnswerOnceItsNightEnds) {
+    EXPECT_FALSE(unanswered_by_noon(kNight, kNight, false));  // before noon: still open
+    EXPECT_TRUE(unanswered_by_noon(kNight, kNight + days(1), false));
+    EXPECT_FALSE(unanswered_by_noon(kNight, kNight + days(1), true));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Export formats and the SVG report of the cramp log.
+// Export formats and the SVG report of the cramp log, with an experiment's
+// result per arm.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -85,6 +86,54 @@ TEST(CramplogReport, SvgDrawsOneBarPerNightAndPerTimeBin) {
         ++rects;
     EXPECT_EQ(rects, 56u + 72u);
     EXPECT_NE(svg.find("<title>02:00: 4</title>"), std::string::npos);
+    EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
+}
+
+// 42 finished nights of a 56-night experiment: with the step 20 nights, 3 with
+// one cramp each; without 22 nights, 9 cramps on 7 of them.
+ExperimentReport experiment_of_42_nights() {
+    std::vector<ExperimentNight> nights;
+    for (int i = 0; i < 20; ++i)
+        nights.push_back(
+            {"2026-10-" + std::to_string(i), Arm::with_step, true, i < 3 ? 1 : 0, true, true});
+    for (int i = 0; i < 22; ++i)
+        nights.push_back({"2026-11-" + std::to_string(i), Arm::without_step, true,
+                          i < 2   ? 2
+                          : i < 7 ? 1
+                                  : 0,
+                          false, true});
+    ExperimentReport x;
+    x.record.first_night = "2026-10-01";
+    x.step_label = "the pre-warm";
+    x.status = "running";
+    x.nights = nights;
+    x.result = summarize(nights, 56, true);
+    x.text = describe_result(x.result, x.step_label);
+    return x;
+}
+
+TEST(CramplogReport, SvgShowsTheExperimentPerArmWithItsInterval) {
+    ReportData d;
+    d.title = "Leg cramps";
+    d.per_night.emplace_back("2026-11-26", 0);
+    EXPECT_EQ(svg_report(d).find("Experiment:"), std::string::npos);  // none: no section
+    d.experiment = experiment_of_42_nights();
+    const std::string svg = svg_report(d);
+    auto has = [&](const std::string& text) { return svg.find(text) != std::string::npos; };
+    EXPECT_TRUE(
+        has("Experiment: the pre-warm (running, from 2026-10-01). Interim (42 of 56 "
+            "nights)"));
+    // Per arm: nights, nights with a cramp, cramps, cramps per night.
+    for (const char* cell : {">20<", ">3<", ">0.15<"})
+        EXPECT_TRUE(has(std::string("class=\"arm-with\"") + cell)) << cell;
+    for (const char* cell : {">22<", ">7<", ">9<", ">0.41<"})
+        EXPECT_TRUE(has(std::string("class=\"arm-without\"") + cell)) << cell;
+    // Rate ratio (3/20)/(9/22) = 0.367 with the exact interval 0.0638 to 1.469, and
+    // P(lower) = 0.9448: the mpmath values of cramplog_rate_ratio_test.cpp
+    // (rate_ratio_expected.py), rounded as shown.
+    EXPECT_TRUE(has("Rate ratio 0.37 (exact 95% interval 0.06 to 1.47)"));
+    EXPECT_TRUE(has("Probability that the rate was lower with the step: 94%."));
+    EXPECT_TRUE(has("do not show that a step treats or prevents cramps"));
     EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
