@@ -72,6 +72,13 @@ void Household::open_cramp_log() {
     }
 }
 
+namespace {
+// How long a changed state file waits for more changes before it is saved:
+// a burst of 20 QoS 1 episodes arrives within about this (one commit each on
+// Paho's thread), and nothing said about a pad waits longer than this.
+constexpr auto kStateSaveWindow = std::chrono::milliseconds(50);
+}  // namespace
+
 Household::Evening Household::build_evening(const config::Config& cfg) {
     Evening evening;
     evening.actuators = std::make_unique<Actuators>(
@@ -81,6 +88,11 @@ Household::Evening Household::build_evening(const config::Config& cfg) {
         clock_, bus_, counters_, cfg, engine_->sensors(), *evening.actuators,
         state_file("routine.json"), options_.http_notifiers ? &io_ : nullptr,
         options_.read_secrets);
+    // One save of each whole-house state file per burst of changes, not
+    // one per episode (state_file.hpp); tonight's state is read back only
+    // after the parts that wrote it are gone (their destructors flush).
+    evening.actuators->defer_saves(kStateSaveWindow);
+    evening.runner->defer_saves(kStateSaveWindow);
     // The hooks check the members, not the new parts: a state topic is only
     // published for the parts in place (none while the first are built).
     evening.actuators->on_pad_changed([this](const std::string& pad) {

@@ -60,7 +60,9 @@ struct ClockPair {
     explicit ClockPair(const Clock& clock)
         : wall_now(clock.wall_now()), steady_now(clock.steady_now()) {}
     WallTime wall(SteadyTime t) const {
-        return wall_now + std::chrono::duration_cast<std::chrono::seconds>(t - steady_now);
+        // Whole seconds only in epoch_s(): truncating here as well lost a
+        // second whenever the pair was taken off a whole second.
+        return wall_now + std::chrono::duration_cast<WallTime::duration>(t - steady_now);
     }
     SteadyTime steady(WallTime t) const {
         return steady_now + std::chrono::duration_cast<Duration>(t - wall_now);

@@ -45,7 +45,11 @@ void Actuators::restore(Pad& pad, const nlohmann::json& entry) {
 
 void Actuators::persist() {
     if (options_.state_path.empty()) return;
-    nlohmann::json doc = state_.load();
+    // Built when the (possibly deferred) save runs: it writes the latest state.
+    state_.save_soon([this](nlohmann::json& doc) { doc["pads"] = pads_document(); });
+}
+
+nlohmann::json Actuators::pads_document() const {
     nlohmann::json pads = nlohmann::json::object();
     const ClockPair clocks(clock_);
     auto wall = [&](SteadyTime t) { return epoch_s(clocks.wall(t)); };
@@ -66,8 +70,7 @@ void Actuators::persist() {
         if (pad->test_result.is_object()) entry["test"] = pad->test_result;
         if (!entry.empty()) pads[name] = entry;
     }
-    doc["pads"] = pads;
-    state_.save(doc);
+    return pads;
 }
 
 }  // namespace bedtimed

@@ -52,17 +52,25 @@ Actuators::Actuators(Clock& clock, Bus& bus, Counters& counters, const config::C
 }
 
 Actuators::~Actuators() {
+    // Before the members go: the pending save reads them, and a successor
+    // (a reload) reads the file.
+    state_.flush();
     // Handlers capture this object: take them out of the bus with it.
     for (const auto& [topic, handlers] : listeners_) bus_.unsubscribe(topic);
 }
 
+// Said once what it is about is on disk (state_file.hpp).
 void Actuators::note(const std::string& actuator, const std::string& what) {
-    log_->info("{}: {}", actuator, what);
-    if (journal_) journal_(actuator, what);
+    state_.after_saved([this, actuator, what] {
+        log_->info("{}: {}", actuator, what);
+        if (journal_) journal_(actuator, what);
+    });
 }
 
 void Actuators::changed(const Pad& pad) {
-    if (pad_changed_) pad_changed_(pad.spec->name);
+    state_.after_saved([this, name = pad.spec->name] {
+        if (pad_changed_) pad_changed_(name);
+    });
 }
 
 void Actuators::send(const std::vector<DeviceCommand>& cmds) {
@@ -97,6 +105,8 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
         a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until ||
         a.origin != b.origin || a.last_off_at != b.last_off_at)
         persist();
+    // A hand's OFF never waits for the window: it must hold after any crash.
+    if (b.manual_off_tonight && !a.manual_off_tonight) state_.flush();
     if (!v.reason.empty()) note(pad.spec->name, v.reason);
     // A hand at the plug: the routine must hear of it (a Release by_hand came
     // from the routine itself).
@@ -217,6 +227,7 @@ void Actuators::shutdown() noexcept {
             send(bed->device->stop());
         }
         persist();
+        state_.flush();
     } catch (const std::exception& e) {
         log_->error("shutdown: {}", e.what());
     }

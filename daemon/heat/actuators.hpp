@@ -72,6 +72,9 @@ public:
     void on_pad_changed(std::function<void(const std::string& pad)> fn) {
         pad_changed_ = std::move(fn);
     }
+    // Saves actuators.json `window` after the first unsaved change
+    // (state_file.hpp); a hand's OFF at once. Unset = at every change.
+    void defer_saves(Duration window) { state_.defer_saves(clock_.make_timer(), window); }
 
     // Subscribes to state and fact topics and commands every pad off (fail safe).
     void start();
@@ -133,6 +136,7 @@ private:
     void finish_pad_test(Pad& pad, const std::string& result, bool verified);
     void on_bed_position(Bed& bed, double position);      // beds.cpp
     void persist();                                       // actuator_state.cpp
+    nlohmann::json pads_document() const;                 // actuator_state.cpp
     void restore(Pad& pad, const nlohmann::json& entry);  // actuator_state.cpp
     void changed(const Pad& pad);
     // One bus subscription per topic, shared by every device that reports on it

@@ -218,7 +218,7 @@ void PahoBus::handle_connected() {
                changed == 1 ? "" : "s");
     // Paho never re-subscribes; with clean_session=false the broker may still
     // have them, but a broker restarted without persistence has not.
-    for (const auto& [filter, sub] : subscriptions_) {
+    for (const auto& [filter, sub] : subscriptions_.all()) {
         try {
             client_->subscribe(filter, sub.qos);
         } catch (const mqtt::exception& e) {
@@ -246,9 +246,7 @@ void PahoBus::handle_connection_lost(const std::string& cause) {
 void PahoBus::handle_message(const Message& msg) {
     if (msg.topic != uncounted_topic_) ++counters_.messages_in;
     log_->debug("in  {} q{} {}B", msg.topic, msg.qos, msg.payload.size());
-    for (const auto& [filter, sub] : subscriptions_) {
-        if (topic_matches(filter, msg.topic)) sub.handler(msg);
-    }
+    for (const auto& sub : subscriptions_.matching(msg.topic)) sub.handler(msg);
 }
 
 void PahoBus::publish(std::string topic, std::string payload, int qos, bool retain) {
@@ -339,7 +337,7 @@ void PahoBus::check_publish_stall() {
 }
 
 void PahoBus::subscribe(const std::string& filter, int qos, MessageHandler handler) {
-    subscriptions_[filter] = Subscription{qos, std::move(handler)};
+    subscriptions_.set(filter, Subscription{qos, std::move(handler)});
     if (!connected_) return;  // sent from handle_connected()
     try {
         client_->subscribe(filter, qos);
@@ -349,7 +347,7 @@ void PahoBus::subscribe(const std::string& filter, int qos, MessageHandler handl
 }
 
 void PahoBus::unsubscribe(const std::string& filter) {
-    if (subscriptions_.erase(filter) == 0 || !connected_) return;
+    if (!subscriptions_.erase(filter) || !connected_) return;
     try {
         client_->unsubscribe(filter);
     } catch (const mqtt::exception& e) {

@@ -43,6 +43,7 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "log.hpp"
+#include "subscriptions.hpp"
 
 namespace mqtt {
 class async_client;
@@ -189,7 +190,7 @@ private:
         int qos;
         MessageHandler handler;
     };
-    std::map<std::string, Subscription> subscriptions_;
+    Subscriptions<Subscription> subscriptions_;
     std::vector<std::function<void()>> connected_hooks_;
     std::string uncounted_topic_;
     RateLimitedLog publish_fail_log_{5, std::chrono::minutes(1)};

@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "mqtt_topic.hpp"
-
 namespace bedtimed {
 
 void RecordingBus::publish(std::string topic, std::string payload, int qos, bool retain) {
@@ -13,18 +11,13 @@ void RecordingBus::publish(std::string topic, std::string payload, int qos, bool
 }
 
 void RecordingBus::subscribe(const std::string& filter, int, MessageHandler handler) {
-    handlers_[filter] = std::move(handler);
+    handlers_.set(filter, std::move(handler));
 }
 
 void RecordingBus::unsubscribe(const std::string& filter) { handlers_.erase(filter); }
 
 void RecordingBus::inject(const Message& msg) {
-    // Copies of the matching handlers only: copying the whole map for every
-    // message dominated a simulated year.
-    std::vector<MessageHandler> matching;
-    for (const auto& [filter, handler] : handlers_)
-        if (topic_matches(filter, msg.topic)) matching.push_back(handler);
-    for (const auto& handler : matching) handler(msg);
+    for (const auto& handler : handlers_.matching(msg.topic)) handler(msg);
 }
 
 void RecordingBus::inject(const std::string& topic, const std::string& payload) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bus.hpp"
+#include "subscriptions.hpp"
 
 namespace bedtimed {
 
@@ -45,14 +46,14 @@ public:
 
     // The payloads published to exactly `topic`, from index `from` of `published` on.
     std::vector<std::string> payloads_on(const std::string& topic, std::size_t from = 0) const;
-    bool subscribed(const std::string& filter) const { return handlers_.count(filter) != 0; }
+    bool subscribed(const std::string& filter) const { return handlers_.contains(filter); }
 
     // Every publish, oldest first (empty when an observer takes them).
     std::vector<Message> published;
 
 private:
     PublishObserver observer_;
-    std::map<std::string, MessageHandler> handlers_;
+    Subscriptions<MessageHandler> handlers_;
     bool connected_ = true;
 };
 

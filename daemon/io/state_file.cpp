@@ -23,6 +23,8 @@ nlohmann::json StateFile::load() {
         log_->warn("{} is not valid JSON; starting from an empty state", path_);
         return nlohmann::json::object();
     }
+    doc_ = doc;
+    have_doc_ = true;
     return doc;
 }
 
@@ -54,6 +56,38 @@ bool StateFile::save(const nlohmann::json& doc) {
     if (failing_) log_->info("{} saved again", path_);
     failing_ = false;
     return true;
+}
+
+void StateFile::defer_saves(std::unique_ptr<Timer> timer, Duration window) {
+    timer_ = std::move(timer);
+    window_ = window;
+}
+
+void StateFile::save_soon(Update update) {
+    const bool armed = pending();
+    update_ = std::move(update);
+    if (!timer_) return flush();
+    if (!armed) timer_->arm(window_, [this] { flush(); });
+}
+
+void StateFile::after_saved(std::function<void()> fn) {
+    if (pending()) waiting_.push_back(std::move(fn));
+    else fn();
+}
+
+void StateFile::flush() {
+    if (!pending()) return;
+    if (timer_) timer_->cancel();
+    const Update update = std::move(update_);
+    update_ = nullptr;
+    if (!have_doc_) doc_ = load();
+    have_doc_ = true;
+    update(doc_);
+    save(doc_);
+    // Said even when the save failed: safety never depends on the disk.
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& fn : waiting) fn();
 }
 
 }  // namespace bedtimed

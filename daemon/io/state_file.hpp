@@ -3,31 +3,68 @@
 // the old one, fsync the directory. A crash leaves the old or the new file,
 // never a torn one.
 //
+// Saving once per burst (bench/house.py): each save costs two fsyncs and
+// the serialisation of a whole-house document, and a house of 500 sleepers
+// used to write both of its documents for every episode of a burst, on the
+// loop thread. With a timer (defer_saves), save_soon() only records the
+// change; one save, `window` after the first unsaved change, writes the
+// latest state of everything changed since. after_saved() holds back what
+// may be said only once the state is on disk ("on disk before anything is
+// said": a kill -9 right after a log line still finds the state). What must
+// never wait (a hand's OFF) calls flush() at once. Without a timer every
+// save_soon() saves at once.
+//
 // Threads: loop thread only. load() never throws (a missing or corrupt file
 // reads as an empty object, and is logged); save() returns false on failure
 // (logged once per failure streak) so that safety never depends on the disk.
+// The owner must call flush() in its destructor (and before a successor
+// reads the file): the pending update reads the owner's members.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "clock.hpp"
 #include "log.hpp"
 
 namespace bedtimed {
 
 class StateFile {
 public:
+    // Brings the document up to date; it holds what was last loaded or saved.
+    using Update = std::function<void(nlohmann::json& doc)>;
+
     explicit StateFile(std::string path);
     nlohmann::json load();
     bool save(const nlohmann::json& doc);
     const std::string& path() const noexcept { return path_; }
 
+    // From now on save_soon() saves `window` after the first unsaved change.
+    void defer_saves(std::unique_ptr<Timer> timer, Duration window);
+    // Applies `update` (the latest replaces any earlier one) and saves, at
+    // once or when the window closes.
+    void save_soon(Update update);
+    // `fn` now when no save is pending, else right after the pending save.
+    void after_saved(std::function<void()> fn);
+    // Saves what is pending now and runs what waited for it.
+    void flush();
+    bool pending() const noexcept { return static_cast<bool>(update_); }
+
 private:
     std::string path_;
     std::shared_ptr<spdlog::logger> log_;
     bool failing_ = false;
+    std::unique_ptr<Timer> timer_;  // destroyed with this: a pending save never fires late
+    Duration window_{};
+    Update update_;
+    std::vector<std::function<void()>> waiting_;
+    // The document as last loaded or saved, so that a save need not read the file.
+    nlohmann::json doc_;
+    bool have_doc_ = false;
 };
 
 }  // namespace bedtimed

@@ -201,7 +201,11 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
 
 void RoutineRunner::persist() {
     if (!persist_) return;
-    nlohmann::json doc = state_.load();
+    // Built when the (possibly deferred) save runs: it writes the latest state.
+    state_.save_soon([this](nlohmann::json& doc) { update_state_document(doc); });
+}
+
+void RoutineRunner::update_state_document(nlohmann::json& doc) const {
     nlohmann::json sleepers = nlohmann::json::object();
     for (const auto& [name, s] : sleepers_)
         sleepers[name] = {{"night", s->st.night},
@@ -224,7 +228,6 @@ void RoutineRunner::persist() {
     }
     doc["controls"] = controls;
     doc["life"] = life_state();
-    state_.save(doc);
 }
 
 }  // namespace bedtimed

@@ -59,6 +59,7 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
                 say(name, "pad switched off by hand: no more routine heat tonight");
             }
         persist();
+        state_.flush();  // a hand's OFF never waits for the window
     });
     actuators_.on_hand_change([this](const std::string& device, const std::string& what) {
         on_hand_change(device, what);
@@ -66,6 +67,7 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
 }
 
 RoutineRunner::~RoutineRunner() {
+    state_.flush();  // before the members the pending save reads
     actuators_.on_hand_change(nullptr);
     actuators_.on_manual_off(nullptr);
     actuators_.on_alert(nullptr);
@@ -368,6 +370,7 @@ std::vector<std::string> RoutineRunner::all_heat_off(const std::string& reason) 
         say(name, "all heat off (" + reason + "): no more routine heat tonight");
     }
     persist();
+    state_.flush();  // as a hand's OFF: never waits for the window
     if (plan_changed_)
         for (const auto& [name, s] : sleepers_) plan_changed_(name);
     return pads;

@@ -45,6 +45,9 @@ public:
     ~RoutineRunner();
 
     void set_timeline(Timeline t) { timeline_ = std::move(t); }
+    // Saves routine.json `window` after the first unsaved change
+    // (state_file.hpp); a hand's OFF at once. Unset = at every change.
+    void defer_saves(Duration window) { state_.defer_saves(clock_.make_timer(), window); }
     // Where tonight's evening comes from (the cramp log's adaptive tier);
     // unset = the configured routine. The reference must stay valid until the
     // next call for that sleeper.
@@ -132,6 +135,7 @@ private:
     void arm(SleeperRun& s);
     routine::Inputs inputs(const SleeperRun& s) const;
     void persist();
+    void update_state_document(nlohmann::json& doc) const;  // routine_controls.cpp
     void load_controls(const nlohmann::json& doc);
     bool step_enabled(const SleeperRun& s, const std::string& step_id) const;
     void changed(SleeperRun& s);

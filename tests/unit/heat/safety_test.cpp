@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "household_fixture.hpp"
 #include "ingest.hpp"
@@ -110,6 +113,7 @@ TEST(Safety, TheCapSurvivesARestartAndOnlyTheRemainingTimeIsHonoured) {
         << again.timeline.size();
     again.advance(14min);
     EXPECT_FALSE(again.actuators->pad_on("pad")) << "20 min in all, not 20 more";
+    again.advance(50ms);  // its state files' window: on disk before the next one reads them
 
     // A session that ran out while bedtimed was down is not resumed.
     {
@@ -120,6 +124,43 @@ TEST(Safety, TheCapSurvivesARestartAndOnlyTheRemainingTimeIsHonoured) {
     Household late(kHousehold, kEvening + 4h + 11min, dir);
     EXPECT_FALSE(late.actuators->pad_on("pad"));
     EXPECT_TRUE(late.said("ran out while bedtimed was stopped"));
+    std::filesystem::remove_all(dir);
+}
+
+// The house's bursts (bench/house.py): actuators.json is saved once per
+// 50 ms window, not once per change, and what is said about a change waits for it.
+TEST(Safety, HeatChangesAreSavedOncePerWindowAndSaidOnlyOnceOnDisk) {
+    const std::string dir = std::filesystem::temp_directory_path() / "bt-safety-burst";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const auto pads_on_disk = [&] {
+        std::ifstream in(dir + "/actuators.json");
+        return nlohmann::json::parse(in, nullptr, false).value("pads", nlohmann::json::object());
+    };
+    {
+        Household h(kHousehold, kEvening + 4h, dir);
+        h.advance(50ms);
+        const auto said_before = h.timeline.size();
+        ASSERT_EQ(h.actuators->heat_on("pad", 10min, "test"), 10min);
+        EXPECT_TRUE(has_on(h.bus.payloads_on(kPadSet))) << "the command is not held back";
+        EXPECT_FALSE(pads_on_disk().contains("pad")) << "not saved within the window";
+        EXPECT_EQ(h.timeline.size(), said_before) << "nothing said before it is on disk";
+        h.actuators->heat_off("pad", "test");
+        h.actuators->heat_on("pad", 5min, "test");
+        h.advance(50ms);  // the state files' window
+        EXPECT_TRUE(pads_on_disk()["pad"].contains("off_at")) << "the window's last state";
+        EXPECT_GT(h.timeline.size(), said_before) << "said after the save";
+        // The session's end in a window that never closed: the destructor saves it.
+        h.actuators->heat_off("pad", "test");
+    }
+    EXPECT_FALSE(pads_on_disk()["pad"].contains("off_at")) << "the end is on record";
+    Household again(kHousehold, kEvening + 4h + 1min, dir);
+    EXPECT_FALSE(again.actuators->pad_on("pad")) << "an ended session is not resumed";
+    // A hand's OFF at the plug is on disk at once, without the window.
+    ASSERT_GT(again.actuators->heat_on("pad", 10min, "test").count(), 0);
+    again.advance(50ms);
+    again.bus.inject("zigbee2mqtt/pad", R"({"state":"OFF"})");
+    EXPECT_TRUE(pads_on_disk()["pad"].value("manual_off", false));
     std::filesystem::remove_all(dir);
 }
 
