@@ -174,6 +174,17 @@ ExperimentResult summarize(const std::vector<ExperimentNight>& nights, int plann
     return r;
 }
 
+std::string why_no_ratio(const ExperimentResult& r, std::string_view step_label) {
+    if (r.ratio) return {};
+    // rate_ratio_interval has nothing to estimate: say which of its two reasons.
+    if (r.with_step.nights == 0 && r.without_step.nights == 0)
+        return "No counted nights in either arm yet";
+    if (r.with_step.nights == 0) return fmt::format("No counted nights with {} yet", step_label);
+    if (r.without_step.nights == 0)
+        return fmt::format("No counted nights without {} yet", step_label);
+    return "No cramps in either arm yet";
+}
+
 std::string describe_result(const ExperimentResult& r, std::string_view step_label) {
     std::string text = fmt::format(
         "{}With {}: {} nights, {} with a cramp, {} cramps ({}/night). Without: {} nights, {} with "
@@ -184,17 +195,7 @@ std::string describe_result(const ExperimentResult& r, std::string_view step_lab
         r.without_step.cramps, fixed(r.without_step.rate, 2));
     const std::string left_out =
         r.excluded ? fmt::format(" {} nights left out.", r.excluded) : std::string();
-    if (!r.ratio) {
-        // rate_ratio_interval has nothing to estimate: say which of its two reasons.
-        if (r.with_step.nights == 0 && r.without_step.nights == 0)
-            text += " No counted nights in either arm yet: no rate ratio.";
-        else if (r.with_step.nights == 0)
-            text += fmt::format(" No counted nights with {} yet: no rate ratio.", step_label);
-        else if (r.without_step.nights == 0)
-            text += fmt::format(" No counted nights without {} yet: no rate ratio.", step_label);
-        else text += " No cramps in either arm yet: no rate ratio.";
-        return text + left_out;
-    }
+    if (!r.ratio) return text + " " + why_no_ratio(r, step_label) + ": no rate ratio." + left_out;
     const auto& i = r.ratio->interval;
     text += fmt::format(
         " Rate ratio {} (95% interval {} to {}); probability that the rate was lower with the "

@@ -111,6 +111,9 @@ struct ExperimentResult {
 };
 ExperimentResult summarize(const std::vector<ExperimentNight>& nights, int planned,
                            bool recorded_as_run);
+// Why `r` has no rate ratio, in words ("No counted nights with the pre-warm
+// yet", ... "No cramps in either arm yet"); "" when it has one.
+std::string why_no_ratio(const ExperimentResult& r, std::string_view step_label);
 // The result in words about these nights, never a claim of treatment.
 std::string describe_result(const ExperimentResult& r, std::string_view step_label);
 
