@@ -78,6 +78,7 @@ void App::publish_sleeper_state(const std::string& sleeper) {
         {"tier_override", cramp_log.tier_override(sleeper)},
         {"count_source", st.count_source},
         {"experiment", cramp_log.experiment_json(sleeper)},
+        {"experiment_weeks", cramp_log.experiment_weeks(sleeper)},
         {"notice", [&] {
              const auto n = cramp_log.recent_notice(sleeper);
              return n.empty() ? nlohmann::json() : nlohmann::json(n);

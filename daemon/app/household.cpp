@@ -111,6 +111,11 @@ Household::Evening Household::build_evening(const config::Config& cfg) {
     });
     // Between the runner and its notifiers: quiet hours, Done and Snooze.
     evening.desk = attach_reminder_desk(clock_, counters_, cfg, runner);
+    // The morning check-in's question, snoozed or held through quiet hours,
+    // goes out again only while it is open (answered elsewhere, or noon: not).
+    evening.desk->set_still_wanted([this](const integrations::Reminder& r) {
+        return r.step != "checkin" || cramp_log_->checkin_waiting(r.sleeper);
+    });
     if (options_.timeline) {
         runner.set_timeline(options_.timeline);
         evening.actuators->set_journal(options_.timeline);

@@ -52,7 +52,14 @@ Result run(const Call& call, const SetTier& c) {
     return result;
 }
 
-Result run(const Call& call, const CheckIn& c) { return call.parts.cramp_log.checkin(c); }
+Result run(const Call& call, const CheckIn& c) {
+    auto result = call.parts.cramp_log.checkin(c);
+    // This morning's question is answered: as Done on a reminder, no snoozed
+    // copy comes again and the other phones' copies are cleared.
+    if (result.ok && c.night.empty())
+        call.parts.desk->done(call.parts.cramp_log.resolve_sleeper(c.sleeper), "checkin");
+    return result;
+}
 
 Result run(const Call& call, const Experiment& c) {
     auto result = call.parts.cramp_log.experiment(c);

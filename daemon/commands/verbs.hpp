@@ -112,10 +112,13 @@ struct CheckIn {
 };
 // Start or stop an n-of-1 experiment on one step (cramplog/experiment.hpp).
 struct Experiment {
-    bool start = true;
+    bool start = true;  // start, else stop (unless set_weeks)
     std::string sleeper, step;
-    int weeks = 6;
+    // nullopt = the sleeper's chosen length (CrampLog::experiment_weeks, 6 until set).
+    std::optional<int> weeks;
     std::optional<std::uint64_t> seed;  // nullopt = drawn by the daemon
+    // Action "weeks": only sets the length the next start takes (HA's number).
+    bool set_weeks = false;
 };
 // Nights that follow life (routine/life.hpp): a profile for the sleeper
 // ("normal" = the config as written), optionally until a time; control of a
@@ -128,10 +131,10 @@ struct HandBack {
     std::string sleeper, device;
 };
 
-using Command = std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, PadOff, TestNotify,
-                             Acknowledge, SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine,
-                             SetBedtime, Snooze, PadTest, Resume, CheckIn, Experiment,
-                             SetProfile, HandBack>;
+using Command =
+    std::variant<LogEpisode, EditEpisode, MarkEpisode, Travel, PadOff, TestNotify, Acknowledge,
+                 SetTier, SetRoutineEnabled, SetStepEnabled, StartRoutine, SetBedtime, Snooze,
+                 PadTest, Resume, CheckIn, Experiment, SetProfile, HandBack>;
 
 // ---- The parsers (one per verb; the table below names them) ------------
 
@@ -261,11 +264,14 @@ inline Command checkin(Fields& f, WallTime) {
 inline Command experiment(Fields& f, WallTime) {
     Experiment c;
     const std::string action = f.text("action", 10, true);
-    if (action != "start" && action != "stop") throw Refused{"\"action\" must be start or stop"};
+    if (action != "start" && action != "stop" && action != "weeks")
+        throw Refused{"\"action\" must be start, stop or weeks"};
     c.start = action == "start";
+    c.set_weeks = action == "weeks";
     c.sleeper = f.text("sleeper", 64);
     c.step = f.text("step", 40, c.start);
-    c.weeks = static_cast<int>(f.number("weeks", 1, 52).value_or(6));
+    if (const auto weeks = f.number("weeks", 1, 52)) c.weeks = static_cast<int>(*weeks);
+    if (c.set_weeks && !c.weeks) throw Refused{"\"weeks\" is required with action weeks"};
     if (auto seed = f.number("seed", 0, 9007199254740991.0))
         c.seed = static_cast<std::uint64_t>(*seed);
     return c;
@@ -331,7 +337,8 @@ inline constexpr Verb kVerbs[] = {
         "delete an episode from the log"),
     row("edit", "", kByCtl, parse::edit, "correct a logged episode"),
     row("experiment", "", kCtlAndHa, parse::experiment,
-        "start or stop an n-of-1 experiment that withholds one step on random nights"),
+        "start or stop an n-of-1 experiment that withholds one step on random nights, or set "
+        "the weeks the next start takes"),
     row("false_positive", "", kByCtl, parse::mark<MarkEpisode::Mark::false_positive>,
         "mark an episode as a false positive (kept, but left out of all stats)"),
     row("hand_back", "", kCtlAndHa, parse::hand_back,

@@ -103,6 +103,14 @@ public:
     Result experiment(const commands::Experiment& c);
     // The running experiment's state for the stats topic; null when none.
     nlohmann::json experiment_json(const std::string& sleeper) const;
+    // The planned length in weeks: the running experiment's, else the one the
+    // next start without `weeks` takes (the `weeks` action, Home Assistant's
+    // number; 6 until set, in memory only).
+    int experiment_weeks(const std::string& sleeper) const;
+    // Whether this morning's check-in question was asked and is still open
+    // (not answered, its night not over): a snoozed or held copy goes out
+    // again only then (ReminderDesk::set_still_wanted).
+    bool checkin_waiting(const std::string& sleeper) const;
     // The current night's check-in for the page (docs/web.md): the night it
     // answers, whether it is open (checkin_open), the answer so far; null for
     // a sleeper not configured.

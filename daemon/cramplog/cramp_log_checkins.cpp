@@ -198,6 +198,19 @@ CrampLog::Result CrampLog::experiment(const commands::Experiment& c) {
     if (name.empty()) return {false, "unknown sleeper \"" + c.sleeper + "\"", {}};
     auto& s = sleeper(name);
     const WallTime now = clock_.wall_now();
+    if (c.set_weeks) {
+        // Fixed at the start: the stored assignment covers the planned nights.
+        if (s.experiment)
+            return {false,
+                    fmt::format("{}'s experiment on {} runs for {} nights: its length is fixed "
+                                "at the start",
+                                name, s.experiment->design.step, s.experiment->design.nights),
+                    {}};
+        s.next_experiment_weeks = c.weeks.value_or(6);
+        say(name, fmt::format("the next experiment runs {} weeks", s.next_experiment_weeks));
+        if (changed_) changed_(name);
+        return {true, {}, {{"weeks", s.next_experiment_weeks}}};
+    }
     if (!c.start) {
         if (!s.experiment) return {false, name + " has no experiment running", {}};
         const auto id = s.experiment->record.id;
@@ -221,8 +234,9 @@ CrampLog::Result CrampLog::experiment(const commands::Experiment& c) {
         return {
             false, "\"" + c.step + "\" is off in " + name + "'s config: nothing to withhold", {}};
     // The first night is the next one to begin (nights begin at noon, night.hpp).
+    const int weeks = c.weeks.value_or(s.next_experiment_weeks);
     cramplog::ExperimentDesign d{
-        name, c.step, cramplog::night_of(s.zone, now) + days(1), cramplog::planned_nights(c.weeks),
+        name, c.step, cramplog::night_of(s.zone, now) + days(1), cramplog::planned_nights(weeks),
         c.seed.value_or(std::random_device{}() ^
                         static_cast<std::uint64_t>(now.time_since_epoch().count()))};
     d.seed &= (1ULL << 53) - 1;  // a seed one can type back in (JSON numbers)
@@ -280,6 +294,20 @@ nlohmann::json CrampLog::checkin_json(const std::string& name) const {
         out["channel"] = it->channel;
     }
     return out;
+}
+
+int CrampLog::experiment_weeks(const std::string& name) const {
+    const SleeperLog* s = find(name);
+    if (!s) return 6;
+    // planned_nights() rounds 7 × weeks up to whole pairs: the division undoes it.
+    return s->experiment ? s->experiment->design.nights / 7 : s->next_experiment_weeks;
+}
+
+bool CrampLog::checkin_waiting(const std::string& name) const {
+    const SleeperLog* s = find(name);
+    if (!s) return false;
+    const local_days night = cramplog::night_of(s->zone, clock_.wall_now());
+    return s->prompted == night && !answered(s->checkins, cramplog::night_text(night));
 }
 
 nlohmann::json CrampLog::experiment_json(const std::string& name) const {

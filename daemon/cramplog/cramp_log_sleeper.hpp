@@ -62,6 +62,7 @@ struct CrampLog::SleeperLog : SleeperView {
     std::optional<WallTime> immobile_since;
     std::vector<CheckinRecord> checkins;  // the window's, oldest night first
     std::optional<RunningExperiment> experiment;
+    int next_experiment_weeks = 6;  // the length a start without `weeks` takes
     // The night the check-in was last asked for, and the asked nights not yet
     // answered nor closed as "no answer" (both loaded from checkin_prompts).
     std::optional<date::local_days> prompted;

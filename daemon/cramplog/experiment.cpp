@@ -5,19 +5,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 
 namespace bedtimed::cramplog {
 
 namespace {
 
 constexpr ExperimentStep kSteps[] = {
-    {"prewarm", "the pre-warm", true},
-    {"prewarm_cold", "the long pre-warm", true},
-    {"stretch", "the stretch reminder", true},
-    {"hydration", "the hydration reminder", true},
-    {"supplement", "the supplement reminder", true},
-    {"elevation", "the elevation", false},
+    {"prewarm", "the pre-warm"},
+    {"prewarm_cold", "the long pre-warm"},
+    {"stretch", "the stretch reminder"},
+    {"hydration", "the hydration reminder"},
+    {"supplement", "the supplement reminder"},
+    {"elevation", "the elevation"},
 };
+
+bool any_of(std::span<const std::string> runs, std::initializer_list<std::string_view> ids) {
+    return std::any_of(runs.begin(), runs.end(), [&](const std::string& r) {
+        return std::find(ids.begin(), ids.end(), r) != ids.end();
+    });
+}
 
 // SplitMix64: a fixed, documented mixer, so that a seed draws the same pairs
 // on every build and platform (std::mt19937's distributions are not portable).
@@ -116,6 +123,21 @@ void freeze_step(config::SleeperSpec& evening, const config::SleeperSpec& calm,
     else if (step == "elevation") evening.elevation = calm.elevation;
 }
 
+bool step_ran_as(std::string_view step, Arm arm, std::span<const std::string> runs) {
+    // Withholding the pre-warm switches off both pre-warm rows, and the long
+    // one leaves the plain one nothing to do (the pad is already warming).
+    if (step == "prewarm") return any_of(runs, {"prewarm", "prewarm_cold"});
+    // The cold-room rule: on a "with" night a warm room leaves only the plain
+    // pre-warm, which still shows the pad warmed and the rule had its look;
+    // on a "without" night only the long pre-warm itself breaks the arm.
+    if (step == "prewarm_cold")
+        return arm == Arm::with_step ? any_of(runs, {"prewarm_cold", "prewarm"})
+                                     : any_of(runs, {"prewarm_cold"});
+    // Withholding the stretch reminder withholds the tier's extra stretch too.
+    if (step == "stretch") return any_of(runs, {"stretch", "extra_stretch"});
+    return any_of(runs, {step});
+}
+
 std::string excluded_because(const ExperimentNight& n, bool recorded_as_run) {
     if (!n.finished) return "not over yet";
     if (recorded_as_run && n.arm == Arm::with_step && !n.step_ran)
@@ -152,6 +174,17 @@ ExperimentResult summarize(const std::vector<ExperimentNight>& nights, int plann
     return r;
 }
 
+std::string why_no_ratio(const ExperimentResult& r, std::string_view step_label) {
+    if (r.ratio) return {};
+    // rate_ratio_interval has nothing to estimate: say which of its two reasons.
+    if (r.with_step.nights == 0 && r.without_step.nights == 0)
+        return "No counted nights in either arm yet";
+    if (r.with_step.nights == 0) return fmt::format("No counted nights with {} yet", step_label);
+    if (r.without_step.nights == 0)
+        return fmt::format("No counted nights without {} yet", step_label);
+    return "No cramps in either arm yet";
+}
+
 std::string describe_result(const ExperimentResult& r, std::string_view step_label) {
     std::string text = fmt::format(
         "{}With {}: {} nights, {} with a cramp, {} cramps ({}/night). Without: {} nights, {} with "
@@ -160,7 +193,9 @@ std::string describe_result(const ExperimentResult& r, std::string_view step_lab
         r.with_step.nights, r.with_step.nights_with_cramp, r.with_step.cramps,
         fixed(r.with_step.rate, 2), r.without_step.nights, r.without_step.nights_with_cramp,
         r.without_step.cramps, fixed(r.without_step.rate, 2));
-    if (!r.ratio) return text + " No cramps in either arm yet: no rate ratio.";
+    const std::string left_out =
+        r.excluded ? fmt::format(" {} nights left out.", r.excluded) : std::string();
+    if (!r.ratio) return text + " " + why_no_ratio(r, step_label) + ": no rate ratio." + left_out;
     const auto& i = r.ratio->interval;
     text += fmt::format(
         " Rate ratio {} (95% interval {} to {}); probability that the rate was lower with the "
@@ -172,8 +207,7 @@ std::string describe_result(const ExperimentResult& r, std::string_view step_lab
     else if (i.lower > 1)
         text += " On these nights, there were more cramps with the step than without it.";
     else text += " On these nights, the numbers do not tell the two arms apart.";
-    if (r.excluded) text += fmt::format(" {} nights left out.", r.excluded);
-    return text;
+    return text + left_out;
 }
 
 }  // namespace bedtimed::cramplog

@@ -36,9 +36,9 @@ namespace bedtimed::cramplog {
 struct ExperimentStep {
     std::string_view id;     // "prewarm", "prewarm_cold", "stretch", ...
     std::string_view label;  // "the pre-warm"
-    // Recorded as a routine run when it acts (the check "ran as assigned");
-    // the elevation is not a timed step and counts as assigned.
-    bool recorded_as_run;
+    // Every step leaves a routine run when it acts (the check "ran as
+    // assigned"): the timed steps when they send or heat, the elevation when
+    // the bed is raised on getting into bed (RoutineRunner::on_sensor).
 };
 std::span<const ExperimentStep> experiment_steps();
 const ExperimentStep* find_experiment_step(std::string_view id);
@@ -79,11 +79,19 @@ struct ExperimentNight {
     // Known: the night's cramp count is known (a wearable, a hand log or a check-in).
     bool known = false;
     int cramps = 0;
-    // Whether the step ran that night (from the routine runs).
+    // Whether the step ran that night (step_ran_as over the night's routine runs).
     bool step_ran = false;
     bool finished = false;  // the night is over (noon after it has passed)
 };
-// Why a night is left out: "" = counted.
+// Whether a night's routine runs (their step ids) show `step` acting, as
+// the arm's check needs it: a "with" night counts when the step was in force
+// and acted, a "without" night breaks when the withheld step acted anyway.
+// The rows that go with a step count for it: the pre-warm's two rows, the
+// stretch with the tier's extra stretch; for the long pre-warm's "with"
+// nights the plain pre-warm too (a warm room: the rule looked, found no need).
+bool step_ran_as(std::string_view step, Arm arm, std::span<const std::string> runs);
+// Why a night is left out: "" = counted. `recorded_as_run` false (a step no
+// longer in experiment_steps(), from an older log) skips the run checks.
 std::string excluded_because(const ExperimentNight& n, bool recorded_as_run);
 
 struct ArmResult {
@@ -103,6 +111,9 @@ struct ExperimentResult {
 };
 ExperimentResult summarize(const std::vector<ExperimentNight>& nights, int planned,
                            bool recorded_as_run);
+// Why `r` has no rate ratio, in words ("No counted nights with the pre-warm
+// yet", ... "No cramps in either arm yet"); "" when it has one.
+std::string why_no_ratio(const ExperimentResult& r, std::string_view step_label);
 // The result in words about these nights, never a claim of treatment.
 std::string describe_result(const ExperimentResult& r, std::string_view step_label);
 

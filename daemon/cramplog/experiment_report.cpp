@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include "checkin.hpp"
 #include "ingest.hpp"
@@ -14,14 +15,16 @@ using nlohmann::json;
 
 namespace {
 
-// The log nights on which the step ran: a run is stored under its plan night,
-// and counts for the log night of the time it ran (routine.hpp).
-std::map<std::string, bool> nights_step_ran(const EpisodeStore& store, const ExperimentRecord& e,
-                                            const date::time_zone* zone, date::local_days first) {
-    std::map<std::string, bool> ran;
+// The step ids of each log night's routine runs: a run is stored under its
+// plan night, and counts for the log night of the time it ran (routine.hpp).
+std::map<std::string, std::vector<std::string>> runs_by_night(const EpisodeStore& store,
+                                                              const ExperimentRecord& e,
+                                                              const date::time_zone* zone,
+                                                              date::local_days first) {
+    std::map<std::string, std::vector<std::string>> runs;
     for (const auto& r : store.routine_runs(e.sleeper, night_text(first - date::days(1))))
-        if (r.step == e.step) ran[night_text(night_of(zone, r.ran))] = true;
-    return ran;
+        runs[night_text(night_of(zone, r.ran))].push_back(r.step);
+    return runs;
 }
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
@@ -41,7 +44,8 @@ ExperimentReport experiment_report(const EpisodeStore& store, const ExperimentRe
     r.record = e;
     const auto* step = find_experiment_step(e.step);
     r.step_label = step ? std::string(step->label) : e.step;
-    const bool recorded = step ? step->recorded_as_run : true;
+    // A step no longer in the catalogue (an older log) has no runs to check.
+    const bool recorded = step != nullptr;
     const auto first = parse_night(e.first_night);
     if (!first) return r;
     const auto last = *first + date::days(std::max(0, e.nights - 1));
@@ -51,14 +55,15 @@ ExperimentReport experiment_report(const EpisodeStore& store, const ExperimentRe
     const auto episodes = store.since(at_local(zone, *first, 12 * 60), e.sleeper);
     const auto checkins = store.checkins(e.sleeper, e.first_night);
     const auto counts = reconcile(episodes, checkins, zone, *first, last, has_wearable);
-    const auto ran = nights_step_ran(store, e, zone, *first);
+    const auto runs = runs_by_night(store, e, zone, *first);
     for (const auto& n : store.experiment_nights(e.id)) {
         const auto night = parse_night(n.night);
         const auto arm = arm_from(n.arm);
         if (!night || !arm || *night < *first || *night > last) continue;
         const auto& c = counts[static_cast<std::size_t>((*night - *first).count())];
-        ExperimentNight x{n.night,         *arm, c.known, c.count, ran.count(n.night) > 0,
-                          *night < current};
+        const auto night_runs = runs.find(n.night);
+        const bool ran = night_runs != runs.end() && step_ran_as(e.step, *arm, night_runs->second);
+        ExperimentNight x{n.night, *arm, c.known, c.count, ran, *night < current};
         const std::string why = excluded_because(x, recorded);
         if (x.finished && !why.empty()) r.excluded.push_back(n.night + ": " + why);
         r.nights.push_back(std::move(x));

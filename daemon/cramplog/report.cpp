@@ -57,7 +57,7 @@ std::string xml_escape(const std::string& s) {
 std::string fixed(double v, int digits) { return fmt::format("{:.{}f}", v, digits); }
 std::string ratio_text(double v) { return std::isinf(v) ? "unbounded" : fixed(v, 2); }
 
-constexpr int kExperimentHeight = 170;
+constexpr int kExperimentHeight = 188;
 
 // The experiment's result as a small table; the same numbers as `bedtimectl
 // experiment status` (both come from experiment_report()).
@@ -88,24 +88,32 @@ std::string experiment_section(const ExperimentReport& x, int top, int margin) {
                                margin + cols[c], top + 52 + 18 * i, i == 0 ? "with" : "without",
                                cells[c]);
     }
+    // One statement a line, 18 px apart below the table: the ratio with its
+    // reason or interval, the probability, the nights left out, the caveat.
+    // Kept apart, the longest (a long step label in the reason, "unbounded"
+    // twice) stays inside the 680 px between the margins at 11 px.
     const std::string ratio =
-        r.ratio ? fmt::format("Rate ratio {} (exact 95% interval {} to {})",
+        r.ratio ? fmt::format("Rate ratio {} (exact 95% interval {} to {}).",
                               ratio_text(r.ratio->estimate), ratio_text(r.ratio->interval.lower),
                               ratio_text(r.ratio->interval.upper))
-                : std::string("No rate ratio yet (it needs nights in both arms and a cramp)");
-    svg += fmt::format(
-        "<text x=\"{}\" y=\"{}\">{}. Probability that the rate was lower with "
-        "the step: {}%.</text>\n",
-        margin, top + 104, ratio, fixed(100 * r.probability_lower, 0));
+                : why_no_ratio(r, x.step_label) + ": no rate ratio.";
+    int y = top + 104;
+    const auto line = [&](const std::string& text, bool grey) {
+        svg += fmt::format("<text x=\"{}\" y=\"{}\"{}>{}</text>\n", margin, y,
+                           grey ? " fill=\"#555\"" : "", xml_escape(text));
+        y += 18;
+    };
+    line(ratio, false);
+    line(fmt::format("Probability that the rate was lower with the step: {}%.",
+                     fixed(100 * r.probability_lower, 0)),
+         false);
     if (r.excluded)
-        svg += fmt::format(
-            "<text x=\"{}\" y=\"{}\" fill=\"#555\">{} nights left out (not as "
-            "assigned, or no answer).</text>\n",
-            margin, top + 122, r.excluded);
-    svg += fmt::format(
-        "<text x=\"{}\" y=\"{}\" fill=\"#555\">These numbers describe these nights only; they "
-        "do not show that a step treats or prevents cramps.</text>\n</g>\n",
-        margin, top + 140);
+        line(fmt::format("{} nights left out (not as assigned, or no answer).", r.excluded), true);
+    line(
+        "These numbers describe these nights only; they do not show that a step treats or "
+        "prevents cramps.",
+        true);
+    svg += "</g>\n";
     return svg;
 }
 

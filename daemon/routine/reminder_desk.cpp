@@ -167,7 +167,13 @@ void ReminderDesk::release(SleeperDesk& s) {
     due.swap(s.held);
     say(s.configured->name,
         fmt::format("quiet hours over: sending {} held reminder(s)", due.size()));
-    for (auto& r : due) deliver(s, std::move(r));
+    for (auto& r : due) {
+        if (!wanted(r)) {
+            say(s.configured->name, "'" + r.step + "' held and no longer wanted: not sent");
+            continue;
+        }
+        deliver(s, std::move(r));
+    }
 }
 
 ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std::string& step) {
@@ -177,6 +183,7 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
     const auto d = reminders::decide_snooze(it == s->steps.end() ? nullptr : &it->second.state);
     if (!d.ok) return {false, d.refusal, {}};
     Track& t = it->second;
+    if (!wanted(t.last)) return {false, "that question is already answered or over", {}};
     cancel_repeat(t);
     ++t.state.snoozes;
     t.state.resend_pending = true;
@@ -189,6 +196,10 @@ ReminderDesk::Answer ReminderDesk::snooze(const std::string& sleeper, const std:
         if (!again.state.resend_pending) return;
         again.state.resend_pending = false;
         integrations::Reminder r = again.last;
+        if (!wanted(r)) {
+            say(sp->configured->name, "'" + step + "' snoozed and no longer wanted: not sent");
+            return;
+        }
         r.at = clock_.wall_now();
         log_->info("{}: '{}' again after a snooze ({} of {})", sp->configured->name, step,
                    again.state.snoozes, reminders::kMaxSnoozes);

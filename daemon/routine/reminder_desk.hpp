@@ -119,6 +119,12 @@ public:
     void set_clear(std::function<void(const integrations::Reminder&)> fn) {
         clear_ = std::move(fn);
     }
+    // Whether a reminder is still wanted when it would go out again (after a
+    // snooze, or held through quiet hours); unset = always. The morning
+    // check-in's question is not once it is answered or its night is over.
+    void set_still_wanted(std::function<bool(const integrations::Reminder&)> fn) {
+        still_wanted_ = std::move(fn);
+    }
     // (sleeper, what happened) for `simulate`'s timeline: held, dropped, released, snoozed.
     void set_timeline(std::function<void(const std::string&, const std::string&)> fn) {
         timeline_ = std::move(fn);
@@ -156,6 +162,10 @@ private:
     std::map<std::string, SleeperDesk> sleepers_;
     std::function<void(const std::string&, const std::string&)> timeline_;
     std::function<void(const integrations::Reminder&)> clear_;
+    std::function<bool(const integrations::Reminder&)> still_wanted_;
+    bool wanted(const integrations::Reminder& r) const {
+        return !still_wanted_ || still_wanted_(r);
+    }
 };
 
 class RoutineRunner;

@@ -40,7 +40,11 @@ std::string RoutineRunner::set_step_enabled(const std::string& sleeper, const st
                                             bool enabled) {
     auto it = sleepers_.find(sleeper);
     if (it == sleepers_.end()) return "unknown sleeper \"" + sleeper + "\"";
-    const auto steps = routine::switchable_steps(*it->second->spec);
+    // The configured routine's switches, as Home Assistant offers them: not
+    // tonight's evening, in which an experiment's "without" night or a
+    // profile has the step off (a switch turned off on one night could then
+    // not be turned back on until a night that has the step).
+    const auto steps = routine::switchable_steps(*it->second->configured);
     if (std::find(steps.begin(), steps.end(), step) == steps.end()) {
         std::string list;
         for (const auto& id : steps) list += (list.empty() ? "" : ", ") + id;

@@ -326,7 +326,15 @@ void RoutineRunner::on_sensor(const std::string& name) {
                 s->st.in_bed = *b;
                 if (*b) s->st.in_bed_since = clock_.wall_now();
                 // The first reading after start-up is a state, not a movement.
-                if (!first) apply(*s, d);
+                if (!first) {
+                    const auto moved_before = s->st.last_bed_move;
+                    apply(*s, d);
+                    // The elevation's routine run: the bed raised on getting
+                    // into bed (an experiment's "ran as assigned", experiment.hpp).
+                    if (*b && s->st.last_bed_move != moved_before && step_ran_ &&
+                        !s->st.night.empty())
+                        step_ran_(s->name, s->st.night, "elevation", clock_.wall_now());
+                }
             }
         }
         if (life_on_sensor(*s, name) || spec.occupancy_sensor == name ||

@@ -54,7 +54,8 @@ public:
     using EveningSource =
         std::function<const config::SleeperSpec&(const std::string& sleeper, WallTime now)>;
     void set_evening_source(EveningSource fn) { evening_ = std::move(fn); }
-    // A step ran and acted (a reminder sent, heat on), for "what helps".
+    // A step ran and acted (a reminder sent, heat on, the bed raised on getting
+    // into bed as "elevation"), for "what helps" and the experiments.
     using StepRan = std::function<void(const std::string& sleeper, const std::string& night,
                                        const std::string& step, WallTime at)>;
     void on_step_ran(StepRan fn) { step_ran_ = std::move(fn); }

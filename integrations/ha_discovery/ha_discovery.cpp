@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "experiment.hpp"
 #include "ha_discovery_life.hpp"
 #include "steps.hpp"
 
@@ -90,7 +91,7 @@ private:
                        {"value_template", "{{ 'ON' if value_json.notice else 'OFF' }}"},
                        {"device_class", "problem"}});
         switches(s, plan);
-        controls(s.name, plan, stats);
+        controls(s, plan, stats);
         detail::life_entities(
             s, base_, plan,
             [&](const std::string& platform, const std::string& object, std::string name) -> json& {
@@ -196,7 +197,8 @@ private:
     }
 
     // Buttons, the tier override, the bedtime and the cramp event.
-    void controls(const std::string& n, const std::string& plan, const std::string& stats) {
+    void controls(const config::SleeperSpec& s, const std::string& plan, const std::string& stats) {
+        const std::string& n = s.name;
         const json who{{"sleeper", n}};
         auto& log = add(n, "button", "log_cramp", "Log a cramp now");
         log.update({{"command_topic", base_ + "/cmd/log"},
@@ -230,7 +232,7 @@ private:
                         {"entity_category", "config"},
                         {"icon", "mdi:clock-outline"}});
 
-        checkin_and_experiment(n, stats);
+        checkin_and_experiment(s, stats);
 
         auto& episode = add(n, "event", "cramp", "Cramp");
         episode.update({{"state_topic", base_ + "/" + n + "/episode"},
@@ -239,8 +241,10 @@ private:
     }
 
     // The morning check-in's answers, and an experiment (docs/experiments.md):
-    // the select starts one on a step (6 weeks) or stops it ("none").
-    void checkin_and_experiment(const std::string& n, const std::string& stats) {
+    // the select starts one on a step the sleeper's config has on, for the
+    // weeks the number says, or stops it ("none"); both read the stats topic.
+    void checkin_and_experiment(const config::SleeperSpec& s, const std::string& stats) {
+        const std::string& n = s.name;
         const std::string who = "\"sleeper\": " + json(n).dump();
         for (const auto& [answer, label] :
              {std::pair{"none", "Check-in: no cramps"}, std::pair{"one", "Check-in: 1 cramp"},
@@ -251,21 +255,38 @@ private:
                                             "\", \"channel\": \"home_assistant\"}"},
                       {"icon", "mdi:weather-sunset-up"}});
         }
-        // The same steps as cramplog::experiment_steps().
+        // What can be withheld: cramplog::experiment_steps() that are on in the config.
+        json options = json::array({"none"});
+        for (const auto& step : cramplog::experiment_steps())
+            if (cramplog::step_configured(s, step.id)) options.push_back(std::string(step.id));
+        // A start without "weeks" takes the number's weeks (CrampLog::experiment_weeks).
         auto& x = add(n, "select", "experiment", "Experiment");
         x.update({{"command_topic", base_ + "/cmd/experiment"},
                   {"command_template", "{% if value == 'none' %}{" + who +
                                            ", \"action\": \"stop\"}{% else %}{" + who +
                                            ", \"action\": \"start\", \"step\": {{ value | "
-                                           "tojson }}, \"weeks\": 6}{% endif %}"},
-                  {"options",
-                   {"none", "prewarm", "prewarm_cold", "stretch", "hydration", "supplement",
-                    "elevation"}},
+                                           "tojson }}}{% endif %}"},
+                  {"options", std::move(options)},
                   {"state_topic", stats},
                   {"value_template",
                    "{{ value_json.experiment.step if value_json.experiment else 'none' }}"},
                   {"entity_category", "config"},
                   {"icon", "mdi:flask-outline"}});
+        // The running experiment's length, else the next start's; a change
+        // while one runs is refused (the length is fixed at the start).
+        auto& weeks = add(n, "number", "experiment_weeks", "Experiment weeks");
+        weeks.update({{"command_topic", base_ + "/cmd/experiment"},
+                      {"command_template",
+                       "{" + who + ", \"action\": \"weeks\", \"weeks\": {{ value | int }}}"},
+                      {"min", 1},
+                      {"max", 52},
+                      {"step", 1},
+                      {"mode", "box"},
+                      {"unit_of_measurement", "weeks"},
+                      {"state_topic", stats},
+                      {"value_template", "{{ value_json.experiment_weeks }}"},
+                      {"entity_category", "config"},
+                      {"icon", "mdi:calendar-range"}});
         auto& done = add(n, "sensor", "experiment_nights_done", "Experiment nights done");
         done.update({{"state_topic", stats},
                      {"value_template",

@@ -266,5 +266,70 @@ TEST(HaDiscoveryProcess, CommandsFromHomeAssistantReachThePlanAndBadOnesAreRefus
     EXPECT_EQ((*plan)["steps_enabled"]["stretch"], false);
 }
 
+// What HA sends for the experiment select: the template's branch for `value`
+// ("none" stops, a step starts), rendered as HA's Jinja would.
+std::string render_experiment(const json& entity, const std::string& value) {
+    const std::string t = entity["command_template"];
+    const auto open_end = t.find("%}") + 2, other = t.find("{% else %}"),
+               close = t.find("{% endif %}");
+    if (value == "none") return t.substr(open_end, other - open_end);
+    std::string start = t.substr(other + 10, close - other - 10);
+    start.replace(start.find("{{ value | tojson }}"), 20, json(value).dump());
+    return start;
+}
+
+// The experiment from Home Assistant: the number sets the weeks, the select
+// starts one on a step the config has on and stops it; the stats topic the
+// entities read says what runs, through the same command path as bedtimectl.
+TEST(HaDiscoveryProcess, TheExperimentSelectAndWeeksNumberStartAndStopAnExperiment) {
+    Mosquitto broker;
+    Daemon daemon(broker.uri(), config_text(utc_hhmm(3h)));
+    TestClient ha(broker.uri());
+    ha.subscribe(kDevice + "alex/config");
+    ha.subscribe(kBase + "/alex/stats");
+    const auto device = wait_json(ha, kDevice + "alex/config",
+                                  [](const json& j) { return j.contains("components"); });
+    ASSERT_TRUE(device) << daemon.output();
+    const json& c = device->at("components");
+    const auto& select = c["bedtimed-ha_alex_experiment"];
+    const auto& weeks = c["bedtimed-ha_alex_experiment_weeks"];
+    EXPECT_EQ(select["options"], json({"none", "prewarm", "stretch", "hydration"}));
+    EXPECT_EQ(weeks["platform"], "number");
+    EXPECT_EQ(topic_of(weeks), kBase + "/cmd/experiment");
+    auto stats_say = [&](const std::function<bool(const json&)>& want) {
+        return wait_json(ha, kBase + "/alex/stats", want).has_value();
+    };
+    ASSERT_TRUE(stats_say([](const json& s) {
+        return s["experiment"].is_null() && s["experiment_weeks"] == 6;
+    })) << daemon.output();
+
+    // The number: 2 weeks for the next start.
+    std::string two = weeks["command_template"];
+    two.replace(two.find("{{ value | int }}"), 17, "2");
+    ha.publish(topic_of(weeks), two);
+    EXPECT_TRUE(stats_say([](const json& s) { return s["experiment_weeks"] == 2; }))
+        << daemon.output();
+
+    // The select: an experiment on the stretch reminder, 2 weeks = 14 nights.
+    ha.publish(topic_of(select), render_experiment(select, "stretch"));
+    EXPECT_TRUE(stats_say([](const json& s) {
+        return s["experiment"].is_object() && s["experiment"]["step"] == "stretch" &&
+               s["experiment"]["status"] == "running" && s["experiment"]["planned_nights"] == 14 &&
+               s["experiment_weeks"] == 2;
+    })) << daemon.output();
+
+    // The length is fixed once it runs: 9 weeks is refused. Then "none" stops it.
+    std::string nine = weeks["command_template"];
+    nine.replace(nine.find("{{ value | int }}"), 17, "9");
+    ha.publish(topic_of(weeks), nine);
+    ha.publish(topic_of(select), render_experiment(select, "none"));
+    EXPECT_TRUE(stats_say([](const json& s) {
+        return s["experiment"].is_null() && s["experiment_weeks"] == 2;
+    })) << daemon.output();
+    EXPECT_NE(daemon.output().find("its length is fixed at the start"), std::string::npos)
+        << daemon.output();
+    EXPECT_NE(daemon.output().find("experiment on stretch stopped early"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bedtimed::test

@@ -107,6 +107,67 @@ TEST(CramplogExperiment, NightsNotAsAssignedAreLeftOut) {
     EXPECT_EQ(excluded_because(nights[4], true), "no answer");
 }
 
+// Without a rate ratio the words say which of rate_ratio_interval's reasons
+// holds: an arm without counted nights, or no cramp in either arm.
+TEST(CramplogExperiment, WithoutARateRatioTheWordsSayWhy) {
+    const auto text_of = [](const std::vector<ExperimentNight>& nights) {
+        const auto r = summarize(nights, 8, true);
+        EXPECT_FALSE(r.ratio);
+        return describe_result(r, "the pre-warm");
+    };
+    const auto ends_with = [](const std::string& text, const std::string& tail) {
+        return text.size() >= tail.size() &&
+               text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    // Nothing finished yet.
+    EXPECT_TRUE(ends_with(text_of({{"2026-11-02", Arm::with_step, true, 1, true, false}}),
+                          " No counted nights in either arm yet: no rate ratio."));
+    // Cramps without the step, but its only "with" night did not run: left out.
+    const std::string no_with = text_of({{"2026-11-02", Arm::with_step, true, 0, false, true},
+                                         {"2026-11-03", Arm::without_step, true, 2, false, true}});
+    EXPECT_TRUE(ends_with(no_with,
+                          " No counted nights with the pre-warm yet: no rate ratio. 1 nights "
+                          "left out."))
+        << no_with;
+    EXPECT_EQ(no_with.find("either arm"), std::string::npos) << "there were cramps";
+    // Cramps with the step, no counted night without it (no answer).
+    EXPECT_TRUE(ends_with(text_of({{"2026-11-02", Arm::with_step, true, 3, true, true},
+                                   {"2026-11-03", Arm::without_step, false, 0, false, true}}),
+                          " No counted nights without the pre-warm yet: no rate ratio. 1 nights "
+                          "left out."));
+    // Nights in both arms, no cramp at all.
+    EXPECT_TRUE(ends_with(text_of({{"2026-11-02", Arm::with_step, true, 0, true, true},
+                                   {"2026-11-03", Arm::without_step, true, 0, false, true}}),
+                          " No cramps in either arm yet: no rate ratio."));
+}
+
+// Which routine runs show a step acting, per arm (experiment.hpp, step_ran_as).
+TEST(CramplogExperiment, TheRunsThatShowAStepRanAsAssigned) {
+    using Runs = std::vector<std::string>;
+    const auto ran = [](std::string_view step, Arm arm, const Runs& runs) {
+        return step_ran_as(step, arm, runs);
+    };
+    for (const auto& s : experiment_steps()) {
+        SCOPED_TRACE(std::string(s.id));
+        EXPECT_FALSE(ran(s.id, Arm::with_step, {})) << "no run, no step";
+        // Every step leaves a run under its own id, the elevation included.
+        EXPECT_TRUE(ran(s.id, Arm::with_step, {std::string(s.id)}));
+        EXPECT_TRUE(ran(s.id, Arm::without_step, {std::string(s.id)}));
+        EXPECT_FALSE(ran(s.id, Arm::with_step, {"active_day"}));
+    }
+    // A cold room: the long pre-warm warms, the plain one then has nothing to do.
+    EXPECT_TRUE(ran("prewarm", Arm::with_step, {"prewarm_cold"}));
+    EXPECT_TRUE(ran("prewarm", Arm::without_step, {"prewarm_cold"}));
+    // The cold-room rule on a warm evening: the plain pre-warm shows it was in force...
+    EXPECT_TRUE(ran("prewarm_cold", Arm::with_step, {"prewarm"}));
+    // ...and on a night without the rule the plain pre-warm is as assigned.
+    EXPECT_FALSE(ran("prewarm_cold", Arm::without_step, {"prewarm", "stretch"}));
+    // The tier's extra stretch goes with the stretch (withheld together).
+    EXPECT_TRUE(ran("stretch", Arm::without_step, {"extra_stretch"}));
+    EXPECT_FALSE(ran("hydration", Arm::with_step, {"stretch", "supplement"}));
+    EXPECT_FALSE(ran("elevation", Arm::with_step, {"prewarm", "stretch", "hydration"}));
+}
+
 // Poisson draws by Knuth's method on a fixed 64-bit generator, so the
 // scenario is the same on every platform.
 int poisson(std::mt19937_64& rng, double mean) {

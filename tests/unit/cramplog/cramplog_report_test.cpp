@@ -137,5 +137,36 @@ TEST(CramplogReport, SvgShowsTheExperimentPerArmWithItsInterval) {
     EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
+// Without a rate ratio the report says why, as the text does; the lines
+// below the table are 18 px apart and all inside the section's height.
+TEST(CramplogReport, SvgSaysWhyThereIsNoRateRatioAndKeepsItsLinesApart) {
+    ReportData d;
+    d.title = "Leg cramps";
+    d.per_night.emplace_back("2026-11-26", 0);
+    ExperimentReport x;
+    x.record.first_night = "2026-11-01";
+    x.step_label = "the supplement reminder";
+    x.status = "running";
+    x.nights = {{"2026-11-01", Arm::with_step, true, 0, false, true},
+                {"2026-11-02", Arm::without_step, true, 2, false, true}};
+    x.result = summarize(x.nights, 42, true);
+    d.experiment = x;
+    const std::string svg = svg_report(d);
+    auto has = [&](const std::string& text) { return svg.find(text) != std::string::npos; };
+    EXPECT_TRUE(has(">No counted nights with the supplement reminder yet: no rate ratio.<"));
+    EXPECT_FALSE(has("either arm"));
+    EXPECT_TRUE(has(">1 nights left out (not as assigned, or no answer).<"));
+    // The y of each text line in the section, after the table's header and rows.
+    const int height = std::stoi(svg.substr(svg.find("height=\"") + 8));
+    std::vector<int> ys;
+    for (auto at = svg.find("<g class=\"experiment\">");
+         (at = svg.find(" y=\"", at)) != std::string::npos; ++at)
+        ys.push_back(std::stoi(svg.substr(at + 4)));
+    ASSERT_GE(ys.size(), 4u);
+    const std::vector<int> last(ys.end() - 4, ys.end());
+    for (std::size_t i = 1; i < last.size(); ++i) EXPECT_EQ(last[i] - last[i - 1], 18);
+    EXPECT_LE(last.back() + 12, height) << "the caveat is inside the picture";
+}
+
 }  // namespace
 }  // namespace bedtimed::cramplog

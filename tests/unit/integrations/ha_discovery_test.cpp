@@ -55,7 +55,7 @@ const std::regex kTopicMatcher(
     R"(^homeassistant/(\w+)/(?:([a-zA-Z0-9_-]+)/)?([a-zA-Z0-9_-]+)/config$)");
 
 const std::set<std::string> kEntityPlatforms{"sensor", "binary_sensor", "switch", "button",
-                                             "select", "text",          "event"};
+                                             "select", "text",          "event",  "number"};
 
 // Keys the strict schemas allow (schemas.py MQTT_ENTITY_DEVICE_INFO_SCHEMA,
 // MQTT_ORIGIN_INFO_SCHEMA, DEVICE_DISCOVERY_SCHEMA with SHARED_OPTIONS).
@@ -94,7 +94,7 @@ const std::set<std::string> kBinarySensorClasses{"running",   "heat",   "problem
 // plus check_unique_id), beyond name/unique_id.
 std::vector<std::string> required_for(const std::string& platform) {
     if (platform == "sensor" || platform == "binary_sensor") return {"state_topic"};
-    if (platform == "switch" || platform == "button" || platform == "text")
+    if (platform == "switch" || platform == "button" || platform == "text" || platform == "number")
         return {"command_topic"};
     if (platform == "select") return {"command_topic", "options"};
     if (platform == "event") return {"state_topic", "event_types"};
@@ -164,6 +164,12 @@ void expect_valid_entity(const std::string& platform, const json& e, std::set<st
     }
     if (platform == "switch") {
         EXPECT_NE(e.value("payload_on", "ON"), e.value("payload_off", "OFF"));
+    }
+    if (platform == "number") {  // number.py: min < max, step >= 0.001, mode auto/box/slider
+        EXPECT_LT(e.value("min", 0.0), e.value("max", 100.0));
+        EXPECT_GE(e.value("step", 1.0), 0.001);
+        const std::string mode = e.value("mode", "auto");
+        EXPECT_TRUE(mode == "auto" || mode == "box" || mode == "slider") << mode;
     }
 }
 
@@ -246,6 +252,7 @@ TEST(HaDiscovery, DevicePayloadsFollowHomeAssistantsRules) {
         "bedtimed_sam_profile"))
         << "no profiles, no select";
     EXPECT_EQ(platforms["text"], 2);
+    EXPECT_EQ(platforms["number"], 2) << "an experiment's weeks per sleeper";
     EXPECT_EQ(platforms["event"], 2);
     const auto& tier = alex["components"]["bedtimed_alex_tier"];
     EXPECT_EQ(tier["device_class"], "enum");
@@ -280,6 +287,42 @@ TEST(HaDiscovery, CommandPayloadsAreWhatTheCommandParserAccepts) {
     std::string bedtime = c["bedtimed_alex_bedtime"]["command_template"];
     bedtime.replace(bedtime.find("{{ value | tojson }}"), 20, "\"22:45\"");
     EXPECT_EQ(json::parse(bedtime), json({{"sleeper", "alex"}, {"bedtime", "22:45"}}));
+    // The experiment's select: a step starts (for the number's weeks), "none" stops.
+    const std::string x = c["bedtimed_alex_experiment"]["command_template"];
+    const std::string start =
+        x.substr(x.find("{% else %}") + 10, x.find("{% endif %}") - x.find("{% else %}") - 10);
+    std::string started = start;
+    started.replace(started.find("{{ value | tojson }}"), 20, "\"stretch\"");
+    EXPECT_EQ(json::parse(started),
+              json({{"sleeper", "alex"}, {"action", "start"}, {"step", "stretch"}}));
+    const std::string stop = x.substr(x.find("%}") + 2, x.find("{% else %}") - x.find("%}") - 2);
+    EXPECT_EQ(json::parse(stop), json({{"sleeper", "alex"}, {"action", "stop"}}));
+    std::string weeks = c["bedtimed_alex_experiment_weeks"]["command_template"];
+    weeks.replace(weeks.find("{{ value | int }}"), 17, "8");
+    EXPECT_EQ(json::parse(weeks), json({{"sleeper", "alex"}, {"action", "weeks"}, {"weeks", 8}}));
+}
+
+// The select offers what the sleeper's config has on: alex has a pad (the
+// pre-warm) and the default reminders; sam no pad; with the stretch off, no stretch.
+TEST(HaDiscovery, TheExperimentSelectOffersTheStepsConfiguredForEachSleeper) {
+    const auto cfg = load(household("home_assistant: {}\n"));
+    const auto configs = configs_of(build(cfg, "9.9.9", {}));
+    const auto& alex = configs.at("homeassistant/device/bedtimed_alex/config")["components"];
+    const auto& sam = configs.at("homeassistant/device/bedtimed_sam/config")["components"];
+    EXPECT_EQ(alex["bedtimed_alex_experiment"]["options"],
+              json({"none", "prewarm", "stretch", "hydration"}));
+    EXPECT_EQ(sam["bedtimed_sam_experiment"]["options"], json({"none", "stretch", "hydration"}));
+    EXPECT_EQ(alex["bedtimed_alex_experiment"]["value_template"],
+              "{{ value_json.experiment.step if value_json.experiment else 'none' }}");
+    EXPECT_EQ(alex["bedtimed_alex_experiment_weeks"]["state_topic"], "bedtimed/alex/stats");
+    EXPECT_EQ(alex["bedtimed_alex_experiment_weeks"]["value_template"],
+              "{{ value_json.experiment_weeks }}");
+    const auto no_stretch = load(household("home_assistant: {}\n", false, false));
+    const auto c2 = configs_of(build(no_stretch, "9.9.9", {}));
+    EXPECT_EQ(
+        c2.at("homeassistant/device/bedtimed_alex/config")["components"]["bedtimed_alex_experiment"]
+                                                          ["options"],
+        json({"none", "prewarm", "hydration"}));
 }
 
 TEST(HaDiscovery, EntityModeUsesOneTopicPerEntityWithDeviceAndOrigin) {
