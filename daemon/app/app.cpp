@@ -276,6 +276,9 @@ void App::fold_intake_counters() {
         const auto committed = intake->committed(), failed = intake->failures();
         counters_.episodes_stored += committed - intake_committed_seen_;
         counters_.store_failures += failed - intake_failures_seen_;
+        // The latest outcome wins: a commit after a failure means the disk took it.
+        if (committed != intake_committed_seen_) intake_failing_ = false;
+        if (failed != intake_failures_seen_) intake_failing_ = true;
         intake_committed_seen_ = committed;
         intake_failures_seen_ = failed;
     }

@@ -28,6 +28,7 @@
 #include "log.hpp"
 #include "paho_bus.hpp"
 #include "safe_mode.hpp"
+#include "store_probe.hpp"
 #include "watchdog.hpp"
 #include "web_server.hpp"
 #include "web_settings.hpp"
@@ -85,7 +86,7 @@ private:
     std::string status_text() const;
     // The web page (daemon/web/), when the config has a `web` section.
     void start_web(const std::string& token);
-    web::Health health() const;
+    web::Health health();  // checks the store for real (store_probe.hpp)
     // <base>/health (retained): the same as /healthz, published when it changes.
     void publish_health();
 
@@ -99,6 +100,8 @@ private:
     std::unique_ptr<SafeMode> safe_mode_;   // crash-loop safe mode (safe_mode.hpp)
     std::unique_ptr<Household> household_;  // engine, devices, routine, cramp log, commands
     std::uint64_t intake_committed_seen_ = 0, intake_failures_seen_ = 0;
+    bool intake_failing_ = false;                    // the intake's last commit failed
+    std::unique_ptr<StoreProbe> store_probe_;        // made at the first health check
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
     std::unique_ptr<Watchdog> watchdog_;             // WATCHDOG=1 and STATUS= (watchdog.hpp)
     std::unique_ptr<HaPublisher> ha_;                // Home Assistant discovery (ha_publisher.hpp)

@@ -25,12 +25,16 @@ void App::start_web(const std::string& token) {
     }
 }
 
-web::Health App::health() const {
+web::Health App::health() {
     web::Health h;
     h.connected = bus_->connected();
     h.loop_alive = true;  // asked on the loop: it answered
+    if (!store_probe_)
+        store_probe_ = std::make_unique<StoreProbe>(
+            household_->intake() ? options_.state_dir + "/bedtimed.db" : std::string(), clock_);
+    fold_intake_counters();
     h.store_writable =
-        household_->intake() != nullptr && web::store_writable(options_.state_dir + "/bedtimed.db");
+        store_probe_->check(intake_failing_ || household_->cramp_log().write_failing()).writable;
     h.safe_mode = safe_mode_->active();
     return h;
 }

@@ -152,8 +152,8 @@ void Household::connect_long_lived() {
 }
 
 web::Parts Household::web_parts() {
-    return web::Parts{clock_,     counters_, cfg_,     *cramp_log_, runner_,
-                      actuators_, desk_,     *engine_, *commands_};
+    return web::Parts{clock_,  bus_,       counters_, cfg_,     *cramp_log_,
+                      runner_, actuators_, desk_,     *engine_, *commands_};
 }
 
 void Household::publish_episode_event(const std::string& sleeper, const nlohmann::json& fields) {

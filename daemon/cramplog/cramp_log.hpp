@@ -69,6 +69,8 @@ public:
 
     // Loads the recent log from the store.
     void start();
+    // The last write to the store failed (and none succeeded since): for the health.
+    bool write_failing() const noexcept { return failing_; }
     void apply_config(std::shared_ptr<const config::Config> cfg);
 
     // The evening for the night `now` falls in: the sleeper's configured

@@ -1,5 +1,5 @@
 // `bedtimectl setup`, the I/O half: listen to the broker for a few seconds,
-// list what the house announces (setup_inventory.hpp), take the answers from
+// list what the house announces (discovery/inventory.hpp), take the answers from
 // --answers FILE or from numbered questions on the terminal, write the config
 // (setup_config.hpp) after the daemon's own --check-config validation
 // (validate.hpp) passed on it, and never over an existing file without --force.
@@ -58,23 +58,6 @@ void print_inventory(std::FILE* out, const Inventory& inv) {
         for (const auto* d : list) std::fprintf(out, "    %s\n", describe(*d).c_str());
     }
     for (const auto& s : inv.skipped) std::fprintf(out, "  not used: %s\n", s.c_str());
-}
-
-nlohmann::json inventory_json(const Inventory& inv) {
-    nlohmann::json j = {{"devices", nlohmann::json::array()}, {"skipped", inv.skipped}};
-    for (const auto& d : inv.devices)
-        j["devices"].push_back({{"id", d.id},
-                                {"name", d.name},
-                                {"role", role_name(d.role)},
-                                {"ecosystem", d.ecosystem},
-                                {"model", d.model},
-                                {"integration", d.integration},
-                                {"topic", d.topic},
-                                {"json", d.json_path},
-                                {"notes", d.notes},
-                                {"reports_power", d.reports_power},
-                                {"values", d.values}});
-    return j;
 }
 
 std::vector<Announcement> listen(Invocation& inv, const config::MqttSettings& mqtt,
@@ -236,7 +219,7 @@ int run_setup(Invocation& inv) {
     std::fprintf(stderr, "Listening to %s for %lld s...\n", mqtt.uri.c_str(),
                  static_cast<long long>(window.count()));
     const Inventory found = read_announcements(listen(inv, mqtt, window));
-    if (list_only && inv.json) return print_json(inventory_json(found)), kExitOk;
+    if (list_only && inv.json) return print_json(discovery::inventory_json(found)), kExitOk;
     print_inventory(stdout, found);
     if (list_only) return kExitOk;
     Answers answers;

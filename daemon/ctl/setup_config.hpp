@@ -1,6 +1,7 @@
 // `bedtimectl setup`, the pure half (2 of 2): the answers (who gets which pad,
 // bed, sensors, wearable, phone and bedside button) and the commented config
-// they make with an inventory (setup_inventory.hpp). The answers come from an
+// they make with an inventory (discovery/inventory.hpp, shared with the web page). The answers come
+// from an
 // --answers file (parse_answers) or from the terminal's numbered questions
 // (setup_command.cpp builds the same struct); check_answers holds both to the
 // same rules.
@@ -15,9 +16,23 @@
 #include <string>
 #include <vector>
 
-#include "setup_inventory.hpp"
+#include "inventory.hpp"
 
 namespace bedtimed::ctl::setup {
+
+// The inventory is the daemon's too (the web page's Setup section): setup
+// names its parts as before.
+using discovery::Announcement;
+using discovery::announcement_filters;
+using discovery::config_name;
+using discovery::Device;
+using discovery::Inventory;
+using discovery::kShellyRpcSource;
+using discovery::read_announcements;
+using discovery::Role;
+using discovery::role_name;
+using discovery::shelly_gen2_to_ask;
+using discovery::shelly_status_request;
 
 class SetupError : public std::runtime_error {
 public:

@@ -91,6 +91,10 @@ struct Actuators::Pad {
     SteadyTime test_started{};
     std::function<void(const std::string&)> test_done;
     nlohmann::json test_result;  // {"result","verified","method","at"}; null = never tested
+    // For the page's Devices: when the plug last spoke on a state topic, and
+    // whether it left the last command unanswered after the retry.
+    std::optional<WallTime> last_seen;
+    bool unanswered = false;
 };
 
 struct Actuators::Bed {
@@ -100,6 +104,8 @@ struct Actuators::Bed {
     std::optional<double> reported;
     std::optional<SteadyTime> last_move;
     std::unique_ptr<Timer> confirm_timer;
+    std::optional<WallTime> last_seen;  // as for a pad
+    bool unanswered = false;
 };
 
 }  // namespace bedtimed

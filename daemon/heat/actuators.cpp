@@ -177,6 +177,7 @@ void Actuators::start() {
         Bed* b = bed.get();
         for (const auto& topic : b->device->state_topics())
             listen(topic, [this, b](const Message& m) {
+                b->last_seen = clock_.wall_now();
                 if (auto pos = b->device->parse_position(m.topic, m.payload))
                     on_bed_position(*b, *pos);
                 else ++counters_.device_reports_ignored;
@@ -318,6 +319,7 @@ void Actuators::confirm_timeout(Pad& pad, bool retry) {
         pad.confirm_timer->arm(pad.spec->confirm_timeout,
                                [this, p] { confirm_timeout(*p, /*retry=*/false); });
     } else if (v.unconfirmed) {
+        pad.unanswered = true;
         ++counters_.device_unconfirmed;
         log_->warn("{} did not confirm {} after a retry", pad.spec->name,
                    pad.last_command.on ? "ON" : "OFF");

@@ -114,6 +114,16 @@ public:
     //  "cool_until","test"} for <base>/pads/<pad>, bedtimectl status and Home Assistant.
     nlohmann::json pad_json(const std::string& pad) const;
     std::vector<std::string> pad_names() const;
+    // Every actuator (pads, then beds) for the page's Devices and health:
+    // {"name","kind","integration","reports","last_seen","stale","confirmed",
+    //  "power_w","position"}. `last_seen`: the last message on the device's
+    // state topics since bedtimed started (a retained one counts when it
+    // arrived); `confirmed`: no report awaited for a command sent; `stale`:
+    // a device that reports but said nothing since bedtimed started, or left
+    // its last command unanswered after the retry. Not in pad_json(): the
+    // retained <base>/pads/<pad> is sent on changes only, and would carry an
+    // old last_seen.
+    nlohmann::json devices_json() const;
     // Sessions that were running when bedtimed last stopped, with their end times.
     const std::map<std::string, WallTime>& interrupted_sessions() const { return interrupted_; }
 

@@ -39,6 +39,7 @@ bool Actuators::move_bed(const std::string& name, const std::string& preset,
             b->confirm_timer->arm(b->spec->confirm_timeout, [this, b] {
                 if (!b->target) return;
                 ++counters_.device_unconfirmed;
+                b->unanswered = true;
                 log_->warn("{} did not report position {}% after a retry", b->spec->name,
                            *b->target);
                 b->target.reset();
@@ -52,6 +53,7 @@ void Actuators::on_bed_position(Bed& bed, double position) {
     // A move bedtimed did not ask for: a remote, the HA UI, the bed's own buttons.
     const bool by_hand = !bed.target && bed.reported && std::fabs(*bed.reported - position) > 2.0;
     bed.reported = position;
+    bed.unanswered = false;
     if (by_hand && hand_change_)
         hand_change_(bed.spec->name, fmt::format("moved to {}%", position));
     if (bed.target && std::fabs(*bed.target - position) <= 2.0) {

@@ -21,6 +21,7 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
         used = true;
     }
     if (!is_state) return;
+    pad.last_seen = clock_.wall_now();
     if (auto watts = pad.device->parse_power(m.topic, m.payload);
         watts && std::isfinite(*watts) && *watts >= 0 && *watts <= kMaxPlausibleWatts) {
         on_power(pad, *watts);
@@ -28,6 +29,7 @@ void Actuators::on_pad_message(Pad& pad, const Message& m, bool is_state) {
     }
     if (auto on = pad.device->parse_state(m.topic, m.payload)) {
         used = true;
+        pad.unanswered = false;
         const bool was_confirmed = pad.gov.confirmed();
         govern(pad, heat::Report{*on});
         if (pad.gov.confirmed()) {
@@ -204,6 +206,39 @@ nlohmann::json Actuators::pad_json(const std::string& name) const {
             {"cool_until",
              p.gov.cool_until ? nlohmann::json(wall(*p.gov.cool_until)) : nlohmann::json()},
             {"test", p.test_result}};
+}
+
+nlohmann::json Actuators::devices_json() const {
+    nlohmann::json out = nlohmann::json::array();
+    auto seen = [](const std::optional<WallTime>& t) {
+        return t ? nlohmann::json(format_iso8601(*t)) : nlohmann::json();
+    };
+    for (const auto& [name, p] : pads_) {
+        const bool reports = options_.expect_confirmation && !p->device->state_topics().empty();
+        out.push_back({{"name", name},
+                       {"kind", "heating_pad"},
+                       {"integration", p->spec->integration},
+                       {"reports", reports},
+                       {"last_seen", seen(p->last_seen)},
+                       {"stale", reports && (!p->last_seen || p->unanswered)},
+                       {"confirmed", p->gov.confirmed()},
+                       {"power_w", p->power_w ? nlohmann::json(*p->power_w) : nlohmann::json()},
+                       {"position", nullptr}});
+    }
+    for (const auto& [name, b] : beds_) {
+        const bool reports = options_.expect_confirmation && !b->device->state_topics().empty();
+        out.push_back(
+            {{"name", name},
+             {"kind", "bed"},
+             {"integration", b->spec->integration},
+             {"reports", reports},
+             {"last_seen", seen(b->last_seen)},
+             {"stale", reports && (!b->last_seen || b->unanswered)},
+             {"confirmed", !b->target.has_value()},
+             {"power_w", nullptr},
+             {"position", b->reported ? nlohmann::json(*b->reported) : nlohmann::json()}});
+    }
+    return out;
 }
 
 }  // namespace bedtimed

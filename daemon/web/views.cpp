@@ -43,6 +43,7 @@ nlohmann::json sleeper_json(const Parts& p, const std::string& db_path,
     // The profile in force is the plan's (routine/life.hpp): name, why, until.
     auto profile = plan.contains("profile") ? plan["profile"] : nlohmann::json();
     return {{"name", spec.name},
+            {"timezone", zone_named(spec.timezone)->name()},
             {"plan", std::move(plan)},
             {"heating_pad", spec.heating_pad},
             {"bed", spec.bed},
@@ -82,23 +83,29 @@ nlohmann::json sensors_json(const Parts& p) {
 
 }  // namespace
 
+std::string house_zone_name(const config::Config& cfg) {
+    return zone_named(cfg.sleepers.empty() ? std::string() : cfg.sleepers.front().timezone)->name();
+}
+
 nlohmann::json WebServer::state_json() const {
     const auto& cfg = *parts_.cfg;
     nlohmann::json sleepers = nlohmann::json::array();
     for (const auto& s : cfg.sleepers) sleepers.push_back(sleeper_json(parts_, db_path_, s));
-    nlohmann::json pads = nlohmann::json::array();
-    for (const auto& name : parts_.actuators->pad_names()) {
-        auto j = parts_.actuators->pad_json(name);
-        j["name"] = name;
+    // Pads: their state (pad_json) and, like beds, when last seen, stale, confirmed.
+    nlohmann::json pads = nlohmann::json::array(), beds = nlohmann::json::array();
+    for (auto& device : parts_.actuators->devices_json()) {
+        if (device["kind"] != "heating_pad") {
+            beds.push_back(std::move(device));
+            continue;
+        }
+        auto j = parts_.actuators->pad_json(device["name"].get<std::string>());
+        j.update(device);
         pads.push_back(std::move(j));
     }
-    nlohmann::json beds = nlohmann::json::array();
-    for (const auto& a : cfg.actuators)
-        if (a.kind == config::ActuatorSpec::Kind::bed)
-            beds.push_back({{"name", a.name}, {"integration", a.integration}});
     nlohmann::json wearables = nlohmann::json::array();
     for (const auto& w : cfg.wearables) wearables.push_back({{"name", w.name}, {"topic", w.topic}});
     return {{"now", format_iso8601(parts_.clock.wall_now())},
+            {"timezone", house_zone_name(cfg)},
             {"version", BEDTIMED_WEB_VERSION},
             {"health", health_().json()},
             {"sleepers", sleepers},

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <random>
 
 #include "assets.hpp"
@@ -53,17 +52,12 @@ nlohmann::json Health::json() const {
             {"safe_mode", safe_mode}};
 }
 
-bool store_writable(const std::string& db_path) {
-    if (db_path.empty()) return false;
-    const std::string dir = std::filesystem::path(db_path).parent_path().string();
-    return ::access(db_path.c_str(), W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0;
-}
-
 WebServer::WebServer(boost::asio::io_context& io, Parts parts, config::WebSettings settings,
                      std::string db_path, std::function<Health()> health, std::string token)
     : parts_(std::move(parts)), settings_(std::move(settings)), db_path_(std::move(db_path)),
       health_(std::move(health)), token_(std::move(token)), csrf_(random_token()),
       log_(logger("web")),
+      discovery_(parts_.clock, parts_.bus, [this] { changed("discovery", ""); }),
       http_(
           io, [this](const Request& r) { return route(r); },
           [this](const char* reason) { count_refusal(reason); }, HttpServer::Limits{}) {}
@@ -162,6 +156,7 @@ Answer WebServer::route_get(const Request& req, const std::string& path, const s
     if (path == "/metrics") return metrics(req);
     if (path == "/api/state") return json_answer(req, state_json());
     if (path == "/api/episodes") return episodes(req, query);
+    if (path == "/api/discovery") return json_answer(req, discovery_.json());
     if (path == "/events") {
         Answer a = text(req, http::status::ok, "retry: 3000\n\n", "text/event-stream");
         a.event_stream = true;
@@ -184,8 +179,8 @@ Answer WebServer::route_get(const Request& req, const std::string& path, const s
 }
 
 Answer WebServer::route_post(const Request& req, const std::string& path) {
-    static const std::string kCmd = "/api/cmd/";
-    if (path.rfind(kCmd, 0) != 0)
+    static const std::string kCmd = "/api/cmd/", kScan = "/api/discovery/scan";
+    if (path.rfind(kCmd, 0) != 0 && path != kScan)
         return refuse(req, http::status::not_found, "not_found", "no such page");
     if (!same_origin(req))
         return refuse(req, http::status::forbidden, "cross_site",
@@ -196,6 +191,7 @@ Answer WebServer::route_post(const Request& req, const std::string& path) {
     if (req[http::field::content_type].substr(0, 16) != "application/json")
         return refuse(req, http::status::unsupported_media_type, "content_type",
                       "send Content-Type: application/json");
+    if (path == kScan) return scan(req);
     const std::string verb = path.substr(kCmd.size());
     if (!commands::find_verb(verb))
         return refuse(req, http::status::not_found, "unknown_verb", "unknown verb '" + verb + "'");
@@ -203,6 +199,14 @@ Answer WebServer::route_post(const Request& req, const std::string& path) {
     return json_answer(
         req, reply,
         reply.value("ok", false) ? http::status::ok : http::status::unprocessable_entity);
+}
+
+Answer WebServer::scan(const Request& req) {
+    const std::string why_not = discovery_.start();
+    if (!why_not.empty())
+        return json_answer(req, {{"ok", false}, {"error", why_not}},
+                           http::status::service_unavailable);
+    return json_answer(req, {{"ok", true}, {"discovery", discovery_.json()}});
 }
 
 }  // namespace bedtimed::web

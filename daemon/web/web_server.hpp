@@ -8,6 +8,8 @@
 //   GET  /charts/<sleeper>.svg   the SVG report (cramplog/report.hpp)
 //   GET  /events         server-sent events: "update" when a state changes
 //   POST /api/cmd/<verb> a verb of the table (commands/verbs.hpp), run by the dispatcher
+//   GET  /api/discovery  what the house announced at the last scan (discovery_scan.hpp)
+//   POST /api/discovery/scan  listen to the announcements for a moment (read-only)
 //   GET  /healthz, /metrics
 // Security (docs/web.md): loopback by default; a token (config `web.token_*`)
 // is required on any other address, as a Bearer header or the cookie that
@@ -34,6 +36,7 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "cramp_log.hpp"
+#include "discovery_scan.hpp"
 #include "dispatch.hpp"
 #include "engine.hpp"
 #include "http_server.hpp"
@@ -48,6 +51,7 @@ namespace bedtimed::web {
 // What the page reads and acts on, as the Household owns it.
 struct Parts {
     Clock& clock;
+    Bus& bus;  // for the Setup section's scan only
     Counters& counters;
     const std::shared_ptr<const config::Config>& cfg;  // replaced on reload
     CrampLog& cramp_log;
@@ -62,13 +66,15 @@ struct Parts {
 struct Health {
     bool connected = false;       // to the MQTT broker
     bool loop_alive = true;       // the loop answered (it runs this code)
-    bool store_writable = false;  // the cramp log's file and folder are writable
+    bool store_writable = false;  // the cramp log can be written (cramplog/store_probe.hpp)
     bool safe_mode = false;
     bool ok() const noexcept { return connected && loop_alive && store_writable; }
     nlohmann::json json() const;
 };
-// Checks that `db_path` (the cramp log) and its folder can be written; false for "".
-bool store_writable(const std::string& db_path);
+// The zone the page shows the house's times in (devices, health): the first
+// sleeper's, else the system's (an IANA name, as the browser's Intl takes it).
+// Each sleeper's own times are shown in that sleeper's zone.
+std::string house_zone_name(const config::Config& cfg);
 
 class WebServer {
 public:
@@ -102,6 +108,7 @@ private:
     Answer metrics(const Request& req);
     Answer episodes(const Request& req, const std::string& query);
     Answer chart(const Request& req, const std::string& sleeper);
+    Answer scan(const Request& req);
     nlohmann::json state_json() const;  // views.cpp
     void count_refusal(const char* reason);
 
@@ -117,6 +124,7 @@ private:
     std::uint64_t requests_ = 0;
     std::map<std::string, std::uint64_t> refused_;  // reason -> count
     std::uint64_t refused_total_ = 0;
+    DiscoveryScan discovery_;
     HttpServer http_;
 };
 

@@ -3,14 +3,18 @@
 // binary and a real mosquitto, with a simulated month in the cramp log and an
 // experiment started. The browser answers the morning check-in, logs a cramp
 // and presses "All heat off"; this side checks the check-in and the row in
-// SQLite and the plug's OFF on MQTT. Screenshots: build/artifacts/web/.
+// SQLite and the plug's OFF on MQTT. The page's CSP is enforced, the browser
+// runs in another zone than the sleeper's, the Setup section lists the
+// recorded announcements (tests/data/setup/). Screenshots: build/artifacts/web/.
 // Skips (loudly) only when /usr/bin/chromium is missing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "announcement_recording.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
 #include "episode_store.hpp"
@@ -62,6 +66,8 @@ actuators:
     confirm_timeout: 5m
     device: pad_plug
     base_topic: z2m
+  - {name: bed, kind: bed, integration: esphome, node: wb-bed, object_id: legs,
+     presets: {flat: 0, legs_raised: 15}}
 sleepers:
   - name: alex
     timezone: )" +
@@ -135,7 +141,8 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
     Mosquitto broker;
     broker.start();
     const auto port = free_loopback_port();
-    DaemonProcess daemon(broker.uri(), config(port, morning_zone()));
+    const std::string zone = morning_zone();
+    DaemonProcess daemon(broker.uri(), config(port, zone));
     const Written written = write_simulated_month(daemon.db());
     TestClient mqtt(broker.uri());
     mqtt.subscribe("z2m/pad_plug/set");
@@ -144,6 +151,12 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
         wait_until([&] { return http_request(port, "GET", "/healthz").status == 200; }, 20s))
         << daemon.output();
     mqtt.publish("wb-sensors/bedroom", R"({"temperature":18.5})");
+    // The plug and the bed report, for Devices' last seen, confirmed, power.
+    mqtt.publish("z2m/pad_plug", R"({"state":"OFF","power":1.5})");
+    mqtt.publish("wb-bed/cover/legs/position/state", "0");
+    // What the house announces, retained, for the Setup section's scan.
+    for (const auto& a : recorded_announcements())
+        if (a.retained) mqtt.publish(a.topic, a.payload, 1, /*retain=*/true);
     ASSERT_TRUE(wait_until(
         [&] {
             return json::parse(
@@ -167,12 +180,13 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
         json::parse(http_request(port, "GET", "/api/state").body)["sleepers"][0]["stats"];
     EXPECT_EQ(stats["tonight"], written.tonight) << stats.dump();
     EXPECT_EQ(stats["last_7_days"], written.last_7_days) << stats.dump();
+    std::this_thread::sleep_for(3s);  // quiet, as after the browser below
     const long idle_before_kib = rss_kib(daemon.pid());
 
     const std::string out = std::string(BEDTIMED_BIN_DIR) + "/../artifacts/web";
     const auto [code, output] =
         run_to_completion({"/usr/bin/node", browser_dir + "/page_test.mjs",
-                           "http://127.0.0.1:" + std::to_string(port) + "/", out},
+                           "http://127.0.0.1:" + std::to_string(port) + "/", out, zone},
                           60s);
     ASSERT_EQ(code, 0) << output;
     const auto result = json::parse(output.substr(output.find('{')));
@@ -202,11 +216,14 @@ TEST(WebBrowser, EachPageWithAMonthOfDataAndTheButtonsReachMqttAndSqlite) {
     const auto row = store.find(confirmed.substr(0, slash), confirmed.substr(slash + 1));
     ASSERT_TRUE(row);
     EXPECT_EQ(row->status, "confirmed");
-    for (const char* shot : {"tonight", "log", "charts", "devices", "tonight-phone"})
+    EXPECT_TRUE(result["csp_violations"].empty()) << result["csp_violations"];
+    EXPECT_GE(result["discovered"].get<int>(), 5);
+    for (const char* shot : {"tonight", "log", "charts", "devices", "setup", "tonight-phone"})
         EXPECT_TRUE(std::filesystem::exists(out + "/" + shot + ".png")) << shot;
 
-    // Idle again (the browser gone): the resident memory, kept with the screenshots.
-    std::this_thread::sleep_for(1s);
+    // Idle again (the browser gone; the daemon gives back burst pages after 1 s
+    // of quiet): the resident memory, kept with the screenshots.
+    std::this_thread::sleep_for(3s);
     const long idle_after_kib = rss_kib(daemon.pid());
     std::ofstream(out + "/rss.txt")
         << "idle RSS before the browser: " << idle_before_kib

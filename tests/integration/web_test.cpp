@@ -18,6 +18,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "announcement_recording.hpp"
 #include "child_process.hpp"
 #include "daemon_harness.hpp"
 #include "daemon_process.hpp"
@@ -117,6 +118,99 @@ TEST_F(WebServerTest, HealthzAndTheRetainedHealthTopicAgree) {
         EXPECT_FALSE(json::parse(r.body)["store_writable"].get<bool>());
     }
     std::filesystem::permissions(daemon->state_dir(), std::filesystem::perms::owner_all);
+}
+
+// What root cannot write through either (the tests may run as root, for whom
+// a read-only folder is no obstacle): the cramp log's file removed under the
+// running daemon. SQLite would write on into the unlinked file and lose it at
+// the next start; access(2) on the folder would still say yes.
+TEST_F(WebServerTest, TheCrampLogRemovedUnderTheDaemonMakesHealthzDegraded) {
+    HttpReply r;
+    ASSERT_TRUE(wait_until([&] { return (r = get("/healthz")).status == 200; }, 10s)) << r.body;
+    ASSERT_TRUE(std::filesystem::remove(daemon->state_dir() + "/bedtimed.db"));
+    r = get("/healthz");
+    EXPECT_EQ(r.status, 503) << r.body;
+    const auto h = json::parse(r.body);
+    EXPECT_EQ(h["status"], "degraded");
+    EXPECT_FALSE(h["store_writable"].get<bool>());
+    EXPECT_TRUE(h["connected"].get<bool>()) << "only the store is wrong";
+    EXPECT_NE(get("/metrics").body.find("\nbedtimed_store_writable 0\n"), std::string::npos);
+    std::optional<std::string> retained;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            retained = retained_payload(broker.uri(), "wt/health");
+            return retained && json::parse(*retained)["status"] == "degraded";
+        },
+        20s))
+        << retained.value_or("none");
+}
+
+// Devices and health: each actuator's last seen, stale, confirmed and power,
+// from the plug's own report; the zones the page shows times in.
+TEST_F(WebServerTest, DevicesShowEachActuatorsLastSeenStaleConfirmedAndPower) {
+    json pad;
+    const auto pad_now = [&] {
+        pad = json::parse(get("/api/state").body)["pads"][0];
+        return pad;
+    };
+    EXPECT_TRUE(pad_now()["stale"].get<bool>()) << "no report yet: " << pad.dump();
+    EXPECT_TRUE(pad["last_seen"].is_null());
+    TestClient mqtt(broker.uri());
+    mqtt.publish("z2m/pad_plug", R"({"state":"OFF","power":2.5})");
+    ASSERT_TRUE(wait_until([&] { return !pad_now()["last_seen"].is_null(); }, 10s)) << pad.dump();
+    EXPECT_TRUE(parse_iso8601(pad["last_seen"].get<std::string>())) << pad.dump();
+    EXPECT_FALSE(pad["stale"].get<bool>());
+    EXPECT_TRUE(pad["confirmed"].get<bool>());
+    EXPECT_EQ(pad["power_w"], 2.5);
+    EXPECT_EQ(pad["kind"], "heating_pad");
+    EXPECT_TRUE(pad.contains("cap") && pad.contains("origin")) << "pad_json's fields stay";
+    const auto state = json::parse(get("/api/state").body);
+    EXPECT_TRUE(state["beds"].is_array());
+    // The first sleeper's zone ("UTC", which the zone database names Etc/UTC).
+    const auto utc = [](const json& z) { return z == "UTC" || z == "Etc/UTC"; };
+    EXPECT_TRUE(utc(state["timezone"])) << state["timezone"];
+    EXPECT_TRUE(utc(state["sleepers"][0]["timezone"])) << state["sleepers"][0]["timezone"];
+}
+
+// The Setup section: the recorded announcements of every ecosystem, retained
+// on a real broker, listed by the page's scan as bedtimectl setup lists them;
+// the scan needs the page's CSRF token like any POST.
+TEST_F(WebServerTest, TheSetupSectionListsWhatTheHouseAnnouncesOnTheBroker) {
+    EXPECT_EQ(json::parse(get("/api/discovery").body)["state"], "never");
+    TestClient house(broker.uri());
+    // The retained ones: a broker keeps those for a newcomer (Shelly Gen1's
+    // announce is an answer to setup's question, which the page never asks).
+    std::size_t retained = 0;
+    std::string last;
+    for (const auto& a : recorded_announcements())
+        if (a.retained)
+            house.publish(a.topic, a.payload, 1, /*retain=*/true), ++retained, last = a.topic;
+    ASSERT_GT(retained, 5u);
+    // The broker has them all (same client, in order) once it has the last.
+    ASSERT_TRUE(wait_until([&] { return retained_payload(broker.uri(), last).has_value(); }, 10s));
+    // The scan is only read from the page's own origin with its token.
+    EXPECT_EQ(http_request(port, "POST", "/api/discovery/scan",
+                           {{"Content-Type", "application/json"}}, "{}")
+                  .status,
+              403);
+    const std::string csrf = csrf_of(get("/").body);
+    const auto r =
+        http_request(port, "POST", "/api/discovery/scan",
+                     {{"Content-Type", "application/json"}, {"X-CSRF-Token", csrf}}, "{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json d;
+    ASSERT_TRUE(wait_until(
+        [&] { return (d = json::parse(get("/api/discovery").body))["state"] == "done"; }, 15s))
+        << d.dump();
+    std::set<std::string> ids, ecosystems;
+    for (const auto& x : d["inventory"]["devices"]) {
+        ids.insert(x["id"].get<std::string>());
+        ecosystems.insert(x["ecosystem"].get<std::string>());
+    }
+    for (const char* e : {"zigbee2mqtt", "tasmota", "shelly_gen2", "esphome", "home_assistant"})
+        EXPECT_TRUE(ecosystems.count(e)) << e << " missing: " << d.dump();
+    EXPECT_TRUE(ids.count("heating_pad_left")) << d.dump();
+    EXPECT_GE(d["messages"].get<std::size_t>(), retained);
 }
 
 TEST_F(WebServerTest, MetricsParseWithPromtoolAndCountAnEpisodesLatency) {

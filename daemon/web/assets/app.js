@@ -15,9 +15,39 @@ function el(tag, attrs, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;
 }
-function localTime(iso) {
+// Times are shown in the house's zone (state.timezone) or a sleeper's own
+// (s.timezone), which the server knows, never in the browser's: a phone
+// abroad or a laptop set to UTC shows the bedroom's clock.
+function zoneOf(sleeper) {
+  const s = state && (state.sleepers || []).find(x => x.name === sleeper);
+  return (s && s.timezone) || (state && state.timezone) || undefined;
+}
+function localTime(iso, zone) {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString([], {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
+  const opts = {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: zone || (state && state.timezone) || undefined};
+  try {
+    return new Date(iso).toLocaleString([], opts);
+  } catch (e) {  // a zone this browser's Intl does not know: its own, marked
+    delete opts.timeZone;
+    return new Date(iso).toLocaleString([], opts) + ' (browser time)';
+  }
+}
+// A datetime-local value ("2026-11-02T03:10"), read as a wall time in `zone`, as UTC ISO 8601.
+function zonedToIso(local, zone) {
+  const [d, t] = local.split('T');
+  const [y, mo, da] = d.split('-').map(Number);
+  const [h, mi] = t.split(':').map(Number);
+  const wanted = Date.UTC(y, mo - 1, da, h, mi);
+  const offsetAt = ms => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {timeZone: zone, hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric'})
+      .formatToParts(new Date(ms)).map(x => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute) - ms;
+  };
+  let at = wanted - offsetAt(wanted);
+  at = wanted - offsetAt(at);  // once more, for a DST change between the guess and the answer
+  return new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 function toast(text, bad) {
   const t = document.getElementById('toast');
@@ -79,7 +109,7 @@ function sleeperCard(s) {
   const plan = s.plan || {};
   const steps = (plan.steps || []).map(step => {
     const st = stepState(s, step);
-    return el('li', {class: 'step ' + st}, el('span', {class: 'when'}, localTime(step.at)), ' ', step.id, ' ', el('span', {class: 'state'}, st));
+    return el('li', {class: 'step ' + st}, el('span', {class: 'when'}, localTime(step.at, s.timezone)), ' ', step.id, ' ', el('span', {class: 'state'}, st));
   });
   return el('article', {class: 'card', 'data-sleeper': s.name},
     el('h2', {}, s.name),
@@ -100,14 +130,14 @@ function profileLine(s) {
   const p = s.profile;
   if (!p || !p.name) return null;
   return el('p', {class: 'profile'}, 'Profile ', el('strong', {}, p.name),
-    p.why ? ' · ' + p.why : '', p.until ? ' · until ' + localTime(p.until) : '');
+    p.why ? ' · ' + p.why : '', p.until ? ' · until ' + localTime(p.until, s.timezone) : '');
 }
 // The morning check-in: the question and its three answers while the night is
 // open; each button sends the checkin verb (the same dispatcher as the rest).
 function checkinBox(s) {
   const c = s.checkin;
   if (!c) return null;
-  const said = c.answer ? 'Answered: ' + c.answer_label + ' (' + localTime(c.answered_at) + ', ' + c.channel + ')' : null;
+  const said = c.answer ? 'Answered: ' + c.answer_label + ' (' + localTime(c.answered_at, s.timezone) + ', ' + c.channel + ')' : null;
   if (!c.open) return said ? el('p', {class: 'checkin answered'}, 'Check-in for the night of ' + c.night + ': ' + said) : null;
   return el('div', {class: 'checkin', role: 'group', 'aria-label': 'Morning check-in for the night of ' + c.night},
     el('p', {}, el('strong', {}, c.title), ' ' + c.question + ' (the night of ' + c.night + ')'),
@@ -132,7 +162,7 @@ function episodeRow(e) {
     del.textContent = 'Really delete?';
   });
   const row = el('tr', {'data-id': e.source + '/' + e.source_id},
-    el('td', {}, localTime(e.start)), el('td', {}, e.sleeper), el('td', {}, Math.round(e.duration_s) + ' s'),
+    el('td', {class: 'start'}, localTime(e.start, zoneOf(e.sleeper))), el('td', {}, e.sleeper), el('td', {}, Math.round(e.duration_s) + ' s'),
     el('td', {}, e.muscle), el('td', {}, e.side), el('td', {}, e.severity === null ? '—' : e.severity),
     el('td', {class: 'status ' + e.status}, e.status.replace('_', ' ')),
     el('td', {class: 'row-actions'},
@@ -167,7 +197,7 @@ async function loadLog() {
 function renderCheckins(rows) {
   document.querySelector('#checkins tbody').replaceChildren(...rows.map(c => el('tr', {'data-night': c.sleeper + '/' + c.night},
     el('td', {}, c.night), el('td', {}, c.sleeper), el('td', {class: 'answer'}, c.answer_label),
-    el('td', {}, localTime(c.answered_at)), el('td', {class: 'channel'}, c.channel))));
+    el('td', {}, localTime(c.answered_at, zoneOf(c.sleeper))), el('td', {class: 'channel'}, c.channel))));
   document.getElementById('no-checkins').hidden = rows.length > 0;
 }
 
@@ -231,19 +261,58 @@ function renderDevices() {
   document.getElementById('health').replaceChildren(
     ...[['Status', h.status], ['Broker', h.connected ? 'connected' : 'not connected'],
         ['Loop', h.loop_alive ? 'alive' : 'stuck'], ['Cramp log', h.store_writable ? 'writable' : 'NOT writable'],
-        ['Safe mode', h.safe_mode ? 'ON' : 'off'], ['Next', state.next || 'nothing planned'], ['Version', state.version]]
+        ['Safe mode', h.safe_mode ? 'ON' : 'off'], ['Next', state.next || 'nothing planned'],
+        ['Times shown in', state.timezone], ['Version', state.version]]
       .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
-  document.querySelector('#pads tbody').replaceChildren(...state.pads.map(p => el('tr', {},
+  // Each actuator: last seen, stale, confirmed, power (Actuators::devices_json).
+  const seen = d => d.reports ? localTime(d.last_seen) : 'does not report';
+  const health = d => [el('td', {class: 'last-seen'}, seen(d)),
+    el('td', {class: 'confirmed ' + (d.confirmed ? '' : 'bad')}, d.confirmed ? 'yes' : 'awaited'),
+    el('td', {class: 'stale ' + (d.stale ? 'bad' : '')}, d.stale ? 'stale' : 'fresh')];
+  document.querySelector('#pads tbody').replaceChildren(...state.pads.map(p => el('tr', {'data-name': p.name},
     el('td', {}, p.name), el('td', {class: p.on ? 'on' : 'off'}, p.on ? 'on' : 'off'), el('td', {}, localTime(p.off_at)),
     el('td', {}, p.cap + (p.cap_method ? ' (' + p.cap_method + ')' : '')),
-    el('td', {}, p.power_w === null ? '—' : p.power_w + ' W'), el('td', {}, p.origin))));
-  document.getElementById('beds').replaceChildren(...state.beds.map(b => el('li', {}, b.name + ' (' + b.integration + ')')));
+    el('td', {class: 'power'}, p.power_w === null ? '—' : p.power_w + ' W'), el('td', {}, p.origin), ...health(p))));
+  document.querySelector('#beds tbody').replaceChildren(...state.beds.map(b => el('tr', {'data-name': b.name},
+    el('td', {}, b.name), el('td', {}, b.integration), el('td', {}, b.position === null ? '—' : b.position + ' %'),
+    el('td', {class: 'power'}, '—'), ...health(b))));
+  document.getElementById('no-beds').hidden = state.beds.length > 0;
   document.querySelector('#sensors tbody').replaceChildren(...state.sensors.map(s => el('tr', {},
-    el('td', {}, s.name), el('td', {}, s.value === null ? '—' : s.value), el('td', {}, localTime(s.last_seen)),
+    el('td', {}, s.name), el('td', {}, s.value === null ? '—' : s.value), el('td', {class: 'last-seen'}, localTime(s.last_seen)),
     el('td', {class: s.stale ? 'bad' : ''}, s.stale ? 'stale' : 'fresh'))));
   document.getElementById('wearables').replaceChildren(...state.wearables.map(w => el('li', {}, w.name + ' on ' + w.topic)));
   document.querySelector('#counters tbody').replaceChildren(...Object.entries(state.counters).map(([k, v]) =>
     el('tr', {}, el('th', {scope: 'row'}, k.replaceAll('_', ' ')), el('td', {}, v))));
+}
+
+// ---- Setup: what the house announces (read-only) ---------------------------------
+// The same inventory as `bedtimectl setup --list --json`, from a short scan
+// of the retained announcements the daemon makes only when asked.
+async function postJson(path) {
+  const r = await fetch(path, {method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: '{}'});
+  return r.json().catch(() => ({ok: false, error: r.status + ' ' + r.statusText}));
+}
+async function scanDiscovery() {
+  const reply = await postJson('api/discovery/scan');
+  if (!reply.ok) toast('scan: ' + reply.error, true);
+  return loadDiscovery();
+}
+async function loadDiscovery() {
+  const d = await getJson('api/discovery');
+  const status = document.getElementById('discovery-status');
+  if (d.state === 'never') return scanDiscovery();
+  const inv = d.inventory || {devices: [], skipped: []};
+  status.textContent = d.state === 'listening' ? 'Listening to the broker for ' + d.listen_s + ' s…'
+    : inv.devices.length + ' usable devices in ' + d.messages + ' announcements, ' + localTime(d.at) +
+      (d.dropped ? ' (' + d.dropped + ' announcements over the size limit left out)' : '');
+  document.querySelector('#discovered tbody').replaceChildren(...inv.devices.map(x => el('tr', {'data-id': x.id},
+    el('td', {}, x.id), el('td', {}, x.name), el('td', {class: 'role'}, x.role.replace('_', ' ')),
+    el('td', {class: 'ecosystem'}, x.ecosystem), el('td', {}, x.model),
+    el('td', {}, x.integration || (x.topic + (x.json ? ' .' + x.json : ''))),
+    el('td', {}, [...x.notes, ...(x.values.length ? ['values: ' + x.values.join(', ')] : [])].join('; ')))));
+  document.getElementById('not-used').replaceChildren(...inv.skipped.map(t => el('li', {}, t)));
+  document.getElementById('discovery-page').dataset.state = d.state;
 }
 
 // ---- Navigation, refresh, live updates ---------------------------------------
@@ -253,6 +322,7 @@ function show() {
   for (const s of document.querySelectorAll('section[data-page]')) s.hidden = s.dataset.page !== p;
   for (const a of document.querySelectorAll('nav a')) a.setAttribute('aria-current', a.dataset.page === p ? 'page' : 'false');
   if (p === 'log') loadLog().catch(e => toast(e.message, true));
+  if (p === 'setup') loadDiscovery().catch(e => toast(e.message, true));
 }
 async function refresh() {
   try {
@@ -273,19 +343,23 @@ function live() {
   let pending = null;
   es.addEventListener('open', () => { badge.textContent = 'live'; badge.className = 'live on'; });
   es.addEventListener('error', () => { badge.textContent = 'offline'; badge.className = 'live'; });
-  es.addEventListener('update', () => {
+  es.addEventListener('update', ev => {
+    let what = '';
+    try { what = JSON.parse(ev.data).what; } catch (e) { /* an old daemon's event */ }
+    if (what === 'discovery') return void loadDiscovery().catch(() => {});
     if (pending) return;
     pending = setTimeout(() => { pending = null; refresh(); }, 150);
   });
 }
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('all-heat-off').addEventListener('click', () => cmd('pad_off', {}));
+  document.getElementById('scan-again').addEventListener('click', () => scanDiscovery().catch(e => toast(e.message, true)));
   document.getElementById('log-filter').addEventListener('submit', ev => { ev.preventDefault(); loadLog(); });
   document.getElementById('add-form').addEventListener('submit', ev => {
     ev.preventDefault();
     const d = new FormData(ev.target);
     const body = {sleeper: d.get('sleeper'), duration_s: Number(d.get('duration_s')), muscle: d.get('muscle'), side: d.get('side'), notes: d.get('notes')};
-    if (d.get('start')) body.start = new Date(d.get('start')).toISOString().replace(/\.\d+Z$/, 'Z');
+    if (d.get('start')) body.start = zonedToIso(d.get('start'), zoneOf(d.get('sleeper')));
     if (d.get('severity') !== '') body.severity = Number(d.get('severity'));
     cmd('log', body).then(loadLog);
   });

@@ -4,9 +4,9 @@
 // whole --check-config on it).
 #include <gtest/gtest.h>
 
+#include "announcement_recording.hpp"
 #include "loader.hpp"
 #include "setup_config.hpp"
-#include "setup_recording.hpp"
 
 namespace bedtimed::ctl::setup {
 namespace {

@@ -1,14 +1,31 @@
-// Announcements → inventory (setup_inventory.hpp): the readers in order, then
+// Announcements → inventory (inventory.hpp): the readers in order, then
 // unique ids.
-#include "setup_inventory.hpp"
+#include "inventory.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <set>
 
-#include "setup_parsers.hpp"
+#include "discovery_parsers.hpp"
 
-namespace bedtimed::ctl::setup {
+namespace bedtimed::discovery {
+
+nlohmann::json inventory_json(const Inventory& inv) {
+    nlohmann::json j = {{"devices", nlohmann::json::array()}, {"skipped", inv.skipped}};
+    for (const auto& d : inv.devices)
+        j["devices"].push_back({{"id", d.id},
+                                {"name", d.name},
+                                {"role", role_name(d.role)},
+                                {"ecosystem", d.ecosystem},
+                                {"model", d.model},
+                                {"integration", d.integration},
+                                {"topic", d.topic},
+                                {"json", d.json_path},
+                                {"notes", d.notes},
+                                {"reports_power", d.reports_power},
+                                {"values", d.values}});
+    return j;
+}
 
 const char* role_name(Role role) {
     switch (role) {
@@ -94,9 +111,9 @@ Inventory read_announcements(const std::vector<Announcement>& messages) {
     return Inventory{std::move(found.devices), std::move(found.skipped)};
 }
 
-}  // namespace bedtimed::ctl::setup
+}  // namespace bedtimed::discovery
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 nlohmann::json parse_json(std::string_view text) {
     return nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
@@ -120,4 +137,4 @@ std::vector<std::string> levels(std::string_view topic) {
     }
 }
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail

@@ -1,18 +1,21 @@
-// `bedtimectl setup`, the pure half (1 of 2): what the house announces on the
-// broker (Zigbee2MQTT's bridge/devices, Tasmota discovery, Shelly announce and
-// status, ESPHome discover, Home Assistant discovery configs), read into a
-// device inventory: one entry per thing bedtimed can use, with the config it
-// needs. setup_config.hpp turns an inventory plus answers into config text.
+// What the house announces on the broker (Zigbee2MQTT's bridge/devices,
+// Tasmota discovery, Shelly announce and status, ESPHome discover, Home
+// Assistant discovery configs), read into a device inventory: one entry per
+// thing bedtimed can use, with the config it needs. Shared by `bedtimectl
+// setup` (ctl/setup_config.hpp turns an inventory plus answers into config
+// text) and the daemon's web page (web/discovery_scan.hpp lists it).
 //
 // Pure: no I/O, no clock. Any thread. Malformed announcements are skipped and
 // noted in Inventory::skipped; nothing throws apart from std::bad_alloc.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace bedtimed::ctl::setup {
+namespace bedtimed::discovery {
 
 // One message as it came from the broker.
 struct Announcement {
@@ -53,7 +56,7 @@ struct Inventory {
     std::vector<const Device*> with(Role role) const;
 };
 
-// The topic filters `bedtimectl setup` subscribes to.
+// The topic filters `bedtimectl setup` (and the page's scan) subscribe to.
 std::vector<std::string> announcement_filters();
 
 // Every announcement read; the native ecosystems first, then Home Assistant
@@ -68,7 +71,12 @@ std::vector<std::string> shelly_gen2_to_ask(const std::vector<Announcement>& mes
 std::string shelly_status_request(int id, const std::string& src);
 inline constexpr const char* kShellyRpcSource = "bedtimectl-setup";
 
+// {"devices":[{"id","name","role","ecosystem","model","integration","topic",
+// "json","notes","reports_power","values"}],"skipped":[...]}: `bedtimectl setup
+// --list --json` and the page's /api/discovery.
+nlohmann::json inventory_json(const Inventory& inv);
+
 // A config name from any text: lower case, [a-z0-9_], at most 64 characters.
 std::string config_name(const std::string& text);
 
-}  // namespace bedtimed::ctl::setup
+}  // namespace bedtimed::discovery

@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "setup_parsers.hpp"
+#include "discovery_parsers.hpp"
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 namespace {
 
@@ -120,9 +120,9 @@ void read_shelly(const std::vector<Announcement>& messages, Found& out) {
                      "\"Generic status update over MQTT\"");
 }
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail
 
-namespace bedtimed::ctl::setup {
+namespace bedtimed::discovery {
 
 std::vector<std::string> shelly_gen2_to_ask(const std::vector<Announcement>& messages) {
     std::set<std::string> online, known;
@@ -141,4 +141,4 @@ std::string shelly_status_request(int id, const std::string& src) {
     return nlohmann::json{{"id", id}, {"src", src}, {"method", "Shelly.GetStatus"}}.dump();
 }
 
-}  // namespace bedtimed::ctl::setup
+}  // namespace bedtimed::discovery

@@ -4,10 +4,10 @@
 // temperature and buttons (`action`).
 #include <string>
 
-#include "setup_parsers.hpp"
+#include "discovery_parsers.hpp"
 #include "zigbee2mqtt/bridge_devices.hpp"
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 namespace {
 
@@ -129,4 +129,4 @@ void read_zigbee2mqtt(const Announcement& m, Found& out) {
     }
 }
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail

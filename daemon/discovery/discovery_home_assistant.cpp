@@ -9,9 +9,9 @@
 #include <map>
 #include <set>
 
-#include "setup_parsers.hpp"
+#include "discovery_parsers.hpp"
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 namespace {
 
@@ -239,4 +239,4 @@ void read_home_assistant(const std::vector<Announcement>& messages, Found& out) 
     add_triggers(triggers, out);
 }
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail

@@ -3,9 +3,9 @@
 // power metering and temperature sensors.
 #include <map>
 
-#include "setup_parsers.hpp"
+#include "discovery_parsers.hpp"
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 namespace {
 
@@ -122,4 +122,4 @@ void read_tasmota(const std::vector<Announcement>& messages, Found& out) {
     }
 }
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail

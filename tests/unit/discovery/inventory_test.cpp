@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
-#include "setup_inventory.hpp"
-#include "setup_recording.hpp"
+#include "announcement_recording.hpp"
+#include "inventory.hpp"
 
-namespace bedtimed::ctl::setup {
+namespace bedtimed::discovery {
 namespace {
 
 using test::recorded_announcements;
@@ -190,4 +190,4 @@ TEST(SetupInventory, EverythingTogetherHasUniqueValidIds) {
 }
 
 }  // namespace
-}  // namespace bedtimed::ctl::setup
+}  // namespace bedtimed::discovery

@@ -1,4 +1,4 @@
-// Internal to `bedtimectl setup`'s inventory (setup_inventory.cpp): one reader
+// Internal to the announcements' inventory (inventory.cpp): one reader
 // per ecosystem, each adding what it recognises to a Found. Pure; any thread;
 // nothing throws apart from std::bad_alloc.
 #pragma once
@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "setup_inventory.hpp"
+#include "inventory.hpp"
 
-namespace bedtimed::ctl::setup::detail {
+namespace bedtimed::discovery::detail {
 
 struct Found {
     std::vector<Device> devices;
@@ -42,4 +42,4 @@ void read_shelly(const std::vector<Announcement>& messages, Found& out);
 // anyone else's), last: what the natives covered is left out.
 void read_home_assistant(const std::vector<Announcement>& messages, Found& out);
 
-}  // namespace bedtimed::ctl::setup::detail
+}  // namespace bedtimed::discovery::detail

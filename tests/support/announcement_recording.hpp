@@ -11,16 +11,16 @@
 #include <string>
 #include <vector>
 
-#include "setup_inventory.hpp"
+#include "inventory.hpp"
 
 namespace bedtimed::test {
 
-inline std::vector<ctl::setup::Announcement> recorded_announcements(
+inline std::vector<discovery::Announcement> recorded_announcements(
     const std::string& ecosystem = "") {
     const std::string path = std::string(BEDTIMED_TEST_DATA) + "/data/setup/announcements.json";
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot read " + path);
-    std::vector<ctl::setup::Announcement> out;
+    std::vector<discovery::Announcement> out;
     for (const auto& r : nlohmann::json::parse(in))
         if (ecosystem.empty() || r.at("ecosystem") == ecosystem)
             out.push_back({r.at("topic"), r.at("payload"), r.at("retained")});
