@@ -1,9 +1,9 @@
 // `bedtimectl setup`, the pure half (2 of 2): the answers (who gets which pad,
 // bed, sensors, wearable, phone and bedside button) and the commented config
 // they make with an inventory (discovery/inventory.hpp, shared with the web
-// page). The answers come from an --answers file (parse_answers) or from the terminal's numbered questions
-// (setup_command.cpp builds the same struct); check_answers holds both to the
-// same rules.
+// page). The answers come from an --answers file (parse_answers) or from the
+// terminal's numbered questions (setup_command.cpp builds the same struct);
+// check_answers holds both to the same rules.
 //
 // Pure: no I/O. Any thread. parse_answers and check_answers throw SetupError
 // ("file:line:col: what is wrong" where a position is known);
