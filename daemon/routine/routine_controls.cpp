@@ -205,33 +205,65 @@ nlohmann::json RoutineRunner::plan_json(const std::string& sleeper) const {
 
 void RoutineRunner::persist() {
     if (!persist_) return;
+    unsaved_all_ = true;
     // Built when the (possibly deferred) save runs: it writes the latest state.
     state_.save_soon([this](nlohmann::json& doc) { update_state_document(doc); });
 }
 
-void RoutineRunner::update_state_document(nlohmann::json& doc) const {
-    nlohmann::json sleepers = nlohmann::json::object();
-    for (const auto& [name, s] : sleepers_)
-        sleepers[name] = {{"night", s->st.night},
-                          {"done", std::vector<std::string>(s->st.done.begin(), s->st.done.end())},
-                          {"heats", s->st.heats_tonight},
-                          {"manual_off", s->st.manual_off_tonight}};
-    doc["sleepers"] = sleepers;
-    nlohmann::json controls = nlohmann::json::object();
-    for (const auto& [name, s] : sleepers_) {
-        controls[name] = {{"enabled", s->enabled},
-                          {"disabled_steps", std::vector<std::string>(s->disabled_steps.begin(),
-                                                                      s->disabled_steps.end())},
-                          {"bedtime", s->bedtime_override ? nlohmann::json(*s->bedtime_override)
-                                                          : nlohmann::json()}};
-        if (!s->started_night.empty())
-            controls[name].update(
-                {{"started_night", s->started_night},
-                 {"start_shift_s",
-                  std::chrono::duration_cast<std::chrono::seconds>(s->start_shift).count()}});
+void RoutineRunner::persist(SleeperRun& s) {
+    if (!persist_) return;
+    mark_unsaved(s);
+    state_.save_soon([this](nlohmann::json& doc) { update_state_document(doc); });
+}
+
+void RoutineRunner::mark_unsaved(const SleeperRun& s) {
+    if (persist_ && !unsaved_all_) unsaved_.insert(s.name);
+}
+
+void RoutineRunner::update_state_document(nlohmann::json& doc) {
+    auto night = [](const SleeperRun& s) {
+        return nlohmann::json{
+            {"night", s.st.night},
+            {"done", std::vector<std::string>(s.st.done.begin(), s.st.done.end())},
+            // Of those, the ones done without acting: the plan says so after a restart too.
+            {"missed", std::vector<std::string>(s.missed.begin(), s.missed.end())},
+            {"skipped", std::vector<std::string>(s.skipped.begin(), s.skipped.end())},
+            {"heats", s.st.heats_tonight},
+            {"manual_off", s.st.manual_off_tonight}};
+    };
+    auto controls = [](const SleeperRun& s) {
+        nlohmann::json c = {
+            {"enabled", s.enabled},
+            {"disabled_steps",
+             std::vector<std::string>(s.disabled_steps.begin(), s.disabled_steps.end())},
+            {"bedtime",
+             s.bedtime_override ? nlohmann::json(*s.bedtime_override) : nlohmann::json()}};
+        if (!s.started_night.empty())
+            c.update({{"started_night", s.started_night},
+                      {"start_shift_s",
+                       std::chrono::duration_cast<std::chrono::seconds>(s.start_shift).count()}});
+        return c;
+    };
+    const bool whole = unsaved_all_ || !doc["sleepers"].is_object() ||
+                       !doc["controls"].is_object() || !doc["life"].is_object();
+    if (whole) {
+        // Rebuilt from scratch: drops what a sleeper no longer in the config left behind.
+        doc["sleepers"] = nlohmann::json::object();
+        doc["controls"] = nlohmann::json::object();
+        doc["life"] = nlohmann::json::object();
     }
-    doc["controls"] = controls;
-    doc["life"] = life_state();
+    auto update = [&](const SleeperRun& s) {
+        doc["sleepers"][s.name] = night(s);
+        doc["controls"][s.name] = controls(s);
+        doc["life"][s.name] = life_json_state(s);
+    };
+    if (whole)
+        for (const auto& [name, s] : sleepers_) update(*s);
+    else
+        for (const auto& name : unsaved_)
+            if (auto it = sleepers_.find(name); it != sleepers_.end()) update(*it->second);
+    unsaved_all_ = false;
+    unsaved_.clear();
 }
 
 }  // namespace bedtimed

@@ -37,7 +37,7 @@ const config::SleeperSpec& RoutineRunner::shape_life(SleeperRun& s, const config
     if (profile.expired) {
         say(s.name, "profile " + L.choice->name + " over (" + profile.why + "): back to normal");
         L.choice.reset();
-        persist();
+        persist(s);
     }
     const bool in_bed = s.st.in_bed.value_or(false);
     if (in_bed) L.last_bed_use = now;
@@ -101,7 +101,7 @@ void RoutineRunner::house_bedtime(SleeperRun& s, std::optional<routine::NightPla
         else if (d.why.find("fixed") == std::string::npos) say(s.name, d.why);
         L.house_bedtime = d.bedtime;
         L.house_why = d.why;
-        persist();
+        persist(s);
     }
     if (L.house_bedtime) plan = routine::replan_at(*s.spec, *plan, *L.house_bedtime);
 }
@@ -116,7 +116,7 @@ bool RoutineRunner::life_on_sensor(SleeperRun& s, const std::string& sensor) {
     if (away != s.life.presence_last) {
         s.life.presence_last = away;
         s.life.presence_change = clock_.wall_now();
-        persist();
+        persist(s);
     }
     return true;
 }
@@ -220,23 +220,18 @@ nlohmann::json RoutineRunner::life_json(const SleeperRun& s) const {
             {"handed_off", !hand_offs.empty()}};
 }
 
-nlohmann::json RoutineRunner::life_state() const {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [name, s] : sleepers_) {
-        const auto& L = s->life;
-        nlohmann::json hand_offs = nlohmann::json::object();
-        for (const auto& [device, until] : L.hand_offs) hand_offs[device] = format_iso8601(until);
-        out[name] = {{"profile", L.choice ? nlohmann::json(L.choice->name) : nlohmann::json()},
-                     {"profile_until", time_or_null(L.choice ? L.choice->until : std::nullopt)},
-                     {"profile_since",
-                      time_or_null(L.choice ? std::optional(L.choice->since) : std::nullopt)},
-                     {"last_bed_use", time_or_null(L.last_bed_use)},
-                     {"presence_change", time_or_null(L.presence_change)},
-                     {"house_night", L.house_night},
-                     {"house_bedtime", time_or_null(L.house_bedtime)},
-                     {"hand_offs", hand_offs}};
-    }
-    return out;
+nlohmann::json RoutineRunner::life_json_state(const SleeperRun& s) const {
+    const auto& L = s.life;
+    nlohmann::json hand_offs = nlohmann::json::object();
+    for (const auto& [device, until] : L.hand_offs) hand_offs[device] = format_iso8601(until);
+    return {{"profile", L.choice ? nlohmann::json(L.choice->name) : nlohmann::json()},
+            {"profile_until", time_or_null(L.choice ? L.choice->until : std::nullopt)},
+            {"profile_since", time_or_null(L.choice ? std::optional(L.choice->since) : std::nullopt)},
+            {"last_bed_use", time_or_null(L.last_bed_use)},
+            {"presence_change", time_or_null(L.presence_change)},
+            {"house_night", L.house_night},
+            {"house_bedtime", time_or_null(L.house_bedtime)},
+            {"hand_offs", hand_offs}};
 }
 
 void RoutineRunner::load_life(const nlohmann::json& doc) {

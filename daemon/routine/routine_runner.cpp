@@ -44,6 +44,7 @@ RoutineRunner::RoutineRunner(Clock& clock, Bus& bus, Counters& counters, const c
         s->view(spec);
         s->spec = &spec;
         s->timer = clock_.make_timer();
+        watch_sensors(*s);
         sleepers_[spec.name] = std::move(s);
     }
     actuators_.on_alert([this](const std::string& pad, const std::string& message) {
@@ -103,6 +104,10 @@ void RoutineRunner::start() {
             if (j.value("night", "") == s->st.night) {
                 for (const auto& id : j.value("done", std::vector<std::string>{}))
                     s->st.done.insert(id);
+                for (const auto& id : j.value("missed", std::vector<std::string>{}))
+                    if (s->st.done.count(id)) s->missed.insert(id);
+                for (const auto& id : j.value("skipped", std::vector<std::string>{}))
+                    if (s->st.done.count(id)) s->skipped.insert(id);
                 s->st.heats_tonight = j.value("heats", 0);
                 s->st.manual_off_tonight = j.value("manual_off", false);
             }
@@ -135,7 +140,11 @@ void RoutineRunner::start() {
 }
 
 void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
+    // Every path that changes a sleeper rolls its night first: what it
+    // changes without a save of its own rides along with the next one.
+    mark_unsaved(s);
     s.spec = &shape_life(s, evening_ ? evening_(s.name, now) : *s.configured, now);
+    watch_sensors(s);
     const config::SleeperSpec* planned = s.spec;
     if (s.bedtime_override) {
         s.with_bedtime = *s.spec;
@@ -231,7 +240,7 @@ void RoutineRunner::evaluate(SleeperRun& s) {
             apply(s, d);
         }
     }
-    if (changed) persist();
+    if (changed) persist(s);
     // Also for what time alone changes (running, heat on); the publisher
     // sends only what differs from the last message.
     if (plan_changed_) plan_changed_(s.name);
@@ -248,7 +257,7 @@ void RoutineRunner::report_sleep(SleeperRun& s) {
 }
 
 void RoutineRunner::changed(SleeperRun& s) {
-    persist();
+    persist(s);
     evaluate(s);
 }
 
@@ -308,14 +317,21 @@ void RoutineRunner::on_episode(const Episode& e, const std::string& sleeper) {
     // An episode means the sleeper is awake.
     s.st.last_episode = now;
     apply(s, d, true);
-    persist();
+    persist(s);
     if (plan_changed_) plan_changed_(s.name);
     arm(s);
 }
 
 void RoutineRunner::on_sensor(const std::string& name) {
+    const auto readers = readers_.find(name);
+    if (readers == readers_.end()) return;
     auto it = sensors_.find(name);
-    for (auto& [sleeper, s] : sleepers_) {
+    // A copy: evaluate() may re-file a sleeper whose evening changed.
+    const std::vector<std::string> names(readers->second.begin(), readers->second.end());
+    for (const auto& sleeper : names) {
+        const auto found = sleepers_.find(sleeper);
+        if (found == sleepers_.end()) continue;
+        SleeperRun* s = found->second.get();
         const auto& spec = *s->spec;
         if (spec.occupancy_sensor == name && it != sensors_.end()) {
             if (const auto* b = std::get_if<bool>(&it->second.value); b && s->st.in_bed != *b) {
@@ -341,6 +357,29 @@ void RoutineRunner::on_sensor(const std::string& name) {
             spec.sleep_sensor == name || reads_sensor(spec, name))
             evaluate(*s);
     }
+}
+
+void RoutineRunner::watch_sensors(SleeperRun& s) {
+    // What on_sensor() reads: the evening's occupancy, sleep and step
+    // sensors, and the configured life's (house bedtime, presence).
+    std::vector<std::string> watched;
+    auto add = [&](std::string_view sensor) {
+        if (!sensor.empty() && std::find(watched.begin(), watched.end(), sensor) == watched.end())
+            watched.emplace_back(sensor);
+    };
+    add(s.spec->occupancy_sensor);
+    add(s.spec->sleep_sensor);
+    for (const auto& row : routine::kSteps) add(row.sensor(*s.spec));
+    if (s.configured->bedtime_from) add(s.configured->bedtime_from->sensor);
+    if (s.configured->away) add(s.configured->away->presence_sensor);
+    if (watched == s.watched) return;
+    for (const auto& sensor : s.watched)
+        if (auto it = readers_.find(sensor); it != readers_.end()) {
+            it->second.erase(s.name);
+            if (it->second.empty()) readers_.erase(it);
+        }
+    for (const auto& sensor : watched) readers_[sensor].insert(s.name);
+    s.watched = std::move(watched);
 }
 
 void RoutineRunner::reevaluate() {

@@ -132,11 +132,20 @@ private:
     void evaluate(SleeperRun& s);
     void report_sleep(SleeperRun& s);
     void roll_night(SleeperRun& s, WallTime now);
+    void watch_sensors(SleeperRun& s);
     void apply(SleeperRun& s, const routine::Decision& d, bool from_episode = false);
     void arm(SleeperRun& s);
     routine::Inputs inputs(const SleeperRun& s) const;
+    // The state file holds three entries per sleeper; a save rebuilds only
+    // those of the sleepers changed since the last one (a house of 500 used
+    // to rebuild all of them ~6 times a second). persist() marks every
+    // sleeper and saves soon; persist(s) marks s; mark_unsaved(s) only marks,
+    // for state that rides along with the next save (as every save used to
+    // carry it). routine_controls.cpp.
     void persist();
-    void update_state_document(nlohmann::json& doc) const;  // routine_controls.cpp
+    void persist(SleeperRun& s);
+    void mark_unsaved(const SleeperRun& s);
+    void update_state_document(nlohmann::json& doc);
     void load_controls(const nlohmann::json& doc);
     bool step_enabled(const SleeperRun& s, const std::string& step_id) const;
     void changed(SleeperRun& s);
@@ -149,7 +158,7 @@ private:
     bool left_alone(SleeperRun& s, const std::string& device, WallTime now);
     void on_hand_change(const std::string& device, const std::string& what);
     nlohmann::json life_json(const SleeperRun& s) const;
-    nlohmann::json life_state() const;
+    nlohmann::json life_json_state(const SleeperRun& s) const;  // the state file's "life" entry
     void load_life(const nlohmann::json& doc);
 
     Clock& clock_;
@@ -160,10 +169,15 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     StateFile state_;
     bool persist_ = true;
+    bool unsaved_all_ = true;          // the first save rebuilds the document (sleepers removed)
+    std::set<std::string> unsaved_;    // sleepers whose entries the next save rebuilds
     bool paused_ = false;
     integrations::NotifierContext notifier_ctx_;
     std::map<std::string, std::unique_ptr<integrations::Notifier>> notifiers_;
     std::map<std::string, std::unique_ptr<SleeperRun>> sleepers_;
+    // Sensor -> the sleepers that read it, by name: on_sensor() looks only at
+    // them (a house of 500 used to walk every sleeper for every reading).
+    std::map<std::string, std::set<std::string>, std::less<>> readers_;
     Timeline timeline_;
     EveningSource evening_;
     StepRan step_ran_;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "routine_runner.hpp"
 #include "runner_life.hpp"
@@ -41,6 +42,9 @@ struct RoutineRunner::SleeperRun : SleeperView {
     };
     std::optional<PlanCache> plan_cache;
     RunnerLife life;  // profiles, away, the house's bedtime, hand-offs (routine_life.cpp)
+    // The sensors whose readings this sleeper's decisions read, as filed in
+    // RoutineRunner::readers_ (recomputed whenever `spec` may have changed).
+    std::vector<std::string> watched;
 };
 
 }  // namespace bedtimed
