@@ -35,6 +35,9 @@ void Engine::apply_config(std::shared_ptr<const config::Config> cfg) {
 }
 
 void Engine::sync_subscriptions() {
+    on_topic_.clear();
+    for (const auto& w : cfg_->wearables) on_topic_[w.topic].wearables.push_back(&w);
+    for (const auto& s : cfg_->sensors) on_topic_[s.topic].sensors.push_back(&s);
     std::map<std::string, int> wanted;  // filter → highest QoS asked for
     for (const auto& s : cfg_->sensors) wanted.emplace(s.topic, 0);
     for (const auto& w : cfg_->wearables) {
@@ -63,10 +66,10 @@ void Engine::on_message(const std::string& filter, const Message& msg) {
                                 msg.payload.size(), cfg_->mqtt.max_payload_bytes));
         return;
     }
-    for (const auto& w : cfg_->wearables)
-        if (w.topic == filter) on_episode(w, msg);
-    for (const auto& s : cfg_->sensors)
-        if (s.topic == filter) on_sensor(s, msg);
+    const auto readers = on_topic_.find(filter);
+    if (readers == on_topic_.end()) return;
+    for (const auto* w : readers->second.wearables) on_episode(*w, msg);
+    for (const auto* s : readers->second.sensors) on_sensor(*s, msg);
 }
 
 void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {

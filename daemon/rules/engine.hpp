@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
@@ -63,6 +64,14 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     SensorTable sensors_;
     std::set<std::string> subscribed_;
+    // Topic -> the wearables and sensors configured on it, in config order
+    // (pointers into *cfg_, rebuilt with it): a house of 2,000 topics used to
+    // compare every message's topic with all of them.
+    struct OnTopic {
+        std::vector<const config::WearableSpec*> wearables;
+        std::vector<const config::SensorSpec*> sensors;
+    };
+    std::map<std::string, OnTopic, std::less<>> on_topic_;
     // Recently seen (source, id) pairs, as 64-bit hashes in a fixed ring: a
     // QoS 1 redelivery must not act twice. The ring is allocated once, so
     // memory stays flat however many episodes arrive; a false "seen" needs a
