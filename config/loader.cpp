@@ -18,34 +18,54 @@ std::string Location::str() const {
     return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-const SensorSpec* Config::find_sensor(std::string_view name) const {
-    for (const auto& s : sensors)
-        if (s.name == name) return &s;
+namespace {
+
+template <class Spec>
+const Spec* find_named(const std::vector<Spec>& items, const Config::NameIndex& index,
+                       std::string_view name) {
+    if (const auto it = index.find(name);
+        it != index.end() && it->second < items.size() && items[it->second].name == name)
+        return &items[it->second];
+    for (const auto& item : items)
+        if (item.name == name) return &item;
     return nullptr;
+}
+
+template <class Spec>
+Config::NameIndex index_of(const std::vector<Spec>& items) {
+    Config::NameIndex index;
+    for (std::size_t i = 0; i < items.size(); ++i) index.emplace(items[i].name, i);
+    return index;
+}
+
+}  // namespace
+
+const SensorSpec* Config::find_sensor(std::string_view name) const {
+    return find_named(sensors, sensor_index, name);
 }
 
 const WearableSpec* Config::find_wearable(std::string_view name) const {
-    for (const auto& w : wearables)
-        if (w.name == name) return &w;
-    return nullptr;
+    return find_named(wearables, wearable_index, name);
 }
 
 const ActuatorSpec* Config::find_actuator(std::string_view name) const {
-    for (const auto& a : actuators)
-        if (a.name == name) return &a;
-    return nullptr;
+    return find_named(actuators, actuator_index, name);
 }
 
 const NotifierSpec* Config::find_notifier(std::string_view name) const {
-    for (const auto& n : notifiers)
-        if (n.name == name) return &n;
-    return nullptr;
+    return find_named(notifiers, notifier_index, name);
 }
 
 const SleeperSpec* Config::find_sleeper(std::string_view name) const {
-    for (const auto& s : sleepers)
-        if (s.name == name) return &s;
-    return nullptr;
+    return find_named(sleepers, sleeper_index, name);
+}
+
+void Config::index_names() {
+    sensor_index = index_of(sensors);
+    wearable_index = index_of(wearables);
+    actuator_index = index_of(actuators);
+    notifier_index = index_of(notifiers);
+    sleeper_index = index_of(sleepers);
 }
 
 const std::vector<std::string>& episode_field_names() {
@@ -91,6 +111,7 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         for_each_item(top, "rules",
                       [&](Block b) { cfg.rules.push_back(parse_rule(std::move(b), cfg)); });
         check_unique_names(cfg.rules, "rule");
+        cfg.index_names();  // for the household's references to sensors and wearables
         parse_household(top, cfg);
         if (top.has("home_assistant"))
             cfg.home_assistant = parse_home_assistant(top.child("home_assistant"));
@@ -101,6 +122,7 @@ Config parse_config(const std::string& yaml_text, const std::string& path) {
         // yaml-cpp conversions that slipped past our own checks still get a location.
         throw ConfigError(Location{path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
+    cfg.index_names();
     return cfg;
 }
 

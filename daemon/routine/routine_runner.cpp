@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "local_time.hpp"
 #include "options.hpp"
@@ -162,7 +163,11 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
     }
     auto plan = cache->plan;
     house_bedtime(s, plan, now);
-    const std::string night = plan ? routine::plan_night_text(plan->night) : "";
+    if (plan && s.named_night != plan->night) {
+        s.named_night = plan->night;
+        s.named_night_text = routine::plan_night_text(plan->night);
+    }
+    const std::string night = plan ? s.named_night_text : "";
     if (plan && !s.started_night.empty() && s.started_night == night) {
         plan->bedtime += s.start_shift;
         for (auto& step : plan->steps) step.at += s.start_shift;
@@ -361,18 +366,23 @@ void RoutineRunner::on_sensor(const std::string& name) {
 
 void RoutineRunner::watch_sensors(SleeperRun& s) {
     // What on_sensor() reads: the evening's occupancy, sleep and step
-    // sensors, and the configured life's (house bedtime, presence).
-    std::vector<std::string> watched;
+    // sensors, and the configured life's (house bedtime, presence). Called
+    // on every roll_night(), so the usual "nothing changed" allocates nothing.
+    std::array<std::string_view, 4 + routine::kSteps.size()> names{};
+    std::size_t count = 0;
     auto add = [&](std::string_view sensor) {
-        if (!sensor.empty() && std::find(watched.begin(), watched.end(), sensor) == watched.end())
-            watched.emplace_back(sensor);
+        if (!sensor.empty() &&
+            std::find(names.begin(), names.begin() + count, sensor) == names.begin() + count)
+            names[count++] = sensor;
     };
     add(s.spec->occupancy_sensor);
     add(s.spec->sleep_sensor);
     for (const auto& row : routine::kSteps) add(row.sensor(*s.spec));
     if (s.configured->bedtime_from) add(s.configured->bedtime_from->sensor);
     if (s.configured->away) add(s.configured->away->presence_sensor);
-    if (watched == s.watched) return;
+    if (std::equal(names.begin(), names.begin() + count, s.watched.begin(), s.watched.end()))
+        return;
+    std::vector<std::string> watched(names.begin(), names.begin() + count);
     for (const auto& sensor : s.watched)
         if (auto it = readers_.find(sensor); it != readers_.end()) {
             it->second.erase(s.name);

@@ -43,8 +43,12 @@ struct RoutineRunner::SleeperRun : SleeperView {
     std::optional<PlanCache> plan_cache;
     RunnerLife life;  // profiles, away, the house's bedtime, hand-offs (routine_life.cpp)
     // The sensors whose readings this sleeper's decisions read, as filed in
-    // RoutineRunner::readers_ (recomputed whenever `spec` may have changed).
+    // RoutineRunner::readers_ (checked whenever `spec` may have changed).
     std::vector<std::string> watched;
+    // plan_night_text() of the night last named: roll_night() names tonight
+    // on every reading, and formatting a date is a third of its cost.
+    std::optional<routine::PlanNight> named_night;
+    std::string named_night_text;
 };
 
 }  // namespace bedtimed
