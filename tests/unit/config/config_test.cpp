@@ -307,3 +307,26 @@ TEST(EpisodeFields, NamesMatchTheDocumentedList) {
                                             "duration_s", "muscle", "side",  "severity"};
     EXPECT_EQ(names, expected);
 }
+
+// find_*() go through the parser's name index, and a Config edited after the
+// parse (tests, simulate) still finds what it holds, and only that.
+TEST(ConfigLookup, TheIndexFindsWhatWasParsedAndAScanFindsWhatWasAddedOrMoved) {
+    auto cfg = parse_config(R"(
+sensors:
+  - {name: a, topic: s/a, type: number}
+  - {name: b, topic: s/b, type: number}
+)",
+                            "mem.yaml");
+    ASSERT_NE(cfg.find_sensor("b"), nullptr);
+    EXPECT_EQ(cfg.find_sensor("b")->topic, "s/b");
+    EXPECT_EQ(cfg.find_sensor("c"), nullptr);
+    cfg.sensors.erase(cfg.sensors.begin());  // b moves to position 0; the index says 1
+    ASSERT_NE(cfg.find_sensor("b"), nullptr);
+    EXPECT_EQ(cfg.find_sensor("b")->topic, "s/b");
+    EXPECT_EQ(cfg.find_sensor("a"), nullptr);
+    cfg.sensors.push_back(cfg.sensors.front());
+    cfg.sensors.back().name = "c";
+    cfg.sensors.back().topic = "s/c";
+    ASSERT_NE(cfg.find_sensor("c"), nullptr);
+    EXPECT_EQ(cfg.find_sensor("c")->topic, "s/c");
+}
