@@ -45,32 +45,56 @@ void Actuators::restore(Pad& pad, const nlohmann::json& entry) {
 
 void Actuators::persist() {
     if (options_.state_path.empty()) return;
-    // Built when the (possibly deferred) save runs: it writes the latest state.
-    state_.save_soon([this](nlohmann::json& doc) { doc["pads"] = pads_document(); });
+    unsaved_all_ = true;
+    save_unsaved();
 }
 
-nlohmann::json Actuators::pads_document() const {
-    nlohmann::json pads = nlohmann::json::object();
+void Actuators::persist(const Pad& pad) {
+    if (options_.state_path.empty()) return;
+    unsaved_pads_.insert(pad.spec->name);
+    save_unsaved();
+}
+
+void Actuators::save_unsaved() {
+    // Built when the (possibly deferred) save runs: it writes the latest state.
+    state_.save_soon([this](nlohmann::json& doc) {
+        auto& pads = doc["pads"];
+        const bool whole = unsaved_all_ || !pads.is_object();
+        if (whole) {
+            // Rebuilt from scratch: drops what a pad no longer in the config left behind.
+            pads = nlohmann::json::object();
+            state_.changed("pads");
+        }
+        for (const auto& [name, pad] : pads_) {
+            if (!whole && !unsaved_pads_.count(name)) continue;
+            auto entry = pad_entry(*pad);
+            if (entry.empty()) pads.erase(name);
+            else pads[name] = std::move(entry);
+            if (!whole) state_.changed("pads", name);
+        }
+        unsaved_all_ = false;
+        unsaved_pads_.clear();
+    });
+}
+
+nlohmann::json Actuators::pad_entry(const Pad& pad) const {
     const ClockPair clocks(clock_);
     auto wall = [&](SteadyTime t) { return epoch_s(clocks.wall(t)); };
-    for (const auto& [name, pad] : pads_) {
-        nlohmann::json entry = nlohmann::json::object();
-        // Only bedtimed's sessions are resumed after a restart; a pad switched
-        // on by other means stays off.
-        if (pad->gov.on && pad->gov.origin == heat::Origin::bedtimed && !pad->testing) {
-            entry["off_at"] = wall(pad->gov.off_at);
-            entry["on_since"] = wall(pad->gov.on_since);
-        }
-        if (pad->gov.manual_off_tonight) entry["manual_off"] = true;
-        if (pad->gov.last_off_at && pad->gov.period_used.count() > 0) {
-            entry["last_off_at"] = wall(*pad->gov.last_off_at);
-            entry["period_used_s"] = pad->gov.period_used.count();
-        }
-        if (pad->gov.cool_until) entry["cool_until"] = wall(*pad->gov.cool_until);
-        if (pad->test_result.is_object()) entry["test"] = pad->test_result;
-        if (!entry.empty()) pads[name] = entry;
+    nlohmann::json entry = nlohmann::json::object();
+    // Only bedtimed's sessions are resumed after a restart; a pad switched
+    // on by other means stays off.
+    if (pad.gov.on && pad.gov.origin == heat::Origin::bedtimed && !pad.testing) {
+        entry["off_at"] = wall(pad.gov.off_at);
+        entry["on_since"] = wall(pad.gov.on_since);
     }
-    return pads;
+    if (pad.gov.manual_off_tonight) entry["manual_off"] = true;
+    if (pad.gov.last_off_at && pad.gov.period_used.count() > 0) {
+        entry["last_off_at"] = wall(*pad.gov.last_off_at);
+        entry["period_used_s"] = pad.gov.period_used.count();
+    }
+    if (pad.gov.cool_until) entry["cool_until"] = wall(*pad.gov.cool_until);
+    if (pad.test_result.is_object()) entry["test"] = pad.test_result;
+    return entry;
 }
 
 }  // namespace bedtimed

@@ -104,7 +104,7 @@ heat::Verdict Actuators::govern(Pad& pad, const heat::Event& event) {
     if (a.on != b.on || a.on_since != b.on_since || a.off_at != b.off_at ||
         a.manual_off_tonight != b.manual_off_tonight || a.cool_until != b.cool_until ||
         a.origin != b.origin || a.last_off_at != b.last_off_at)
-        persist();
+        persist(pad);
     // A hand's OFF never waits for the window: it must hold after any crash.
     if (b.manual_off_tonight && !a.manual_off_tonight) state_.flush();
     if (!v.reason.empty()) note(pad.spec->name, v.reason);

@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -145,8 +146,12 @@ private:
     void arm_power_check(Pad& pad);
     void finish_pad_test(Pad& pad, const std::string& result, bool verified);
     void on_bed_position(Bed& bed, double position);      // beds.cpp
-    void persist();                                       // actuator_state.cpp
-    nlohmann::json pads_document() const;                 // actuator_state.cpp
+    // actuator_state.cpp: every pad's entry, or only this pad's (the rest
+    // of actuators.json is not serialised again).
+    void persist();
+    void persist(const Pad& pad);
+    void save_unsaved();
+    nlohmann::json pad_entry(const Pad& pad) const;
     void restore(Pad& pad, const nlohmann::json& entry);  // actuator_state.cpp
     void changed(const Pad& pad);
     // One bus subscription per topic, shared by every device that reports on it
@@ -161,6 +166,8 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
     StateFile state_;
+    bool unsaved_all_ = false;           // every pad's entry is rebuilt at the next save
+    std::set<std::string> unsaved_pads_; // else only these
     std::map<std::string, std::unique_ptr<Pad>> pads_;
     std::map<std::string, std::unique_ptr<Bed>> beds_;
     std::map<std::string, WallTime> interrupted_;

@@ -183,7 +183,7 @@ void Actuators::finish_pad_test(Pad& pad, const std::string& result, bool verifi
                    pad.spec->name, pad.facts.cap_note);
     }
     note(pad.spec->name, "pad test " + result);
-    persist();
+    persist(pad);
     changed(pad);
     if (auto done = std::move(pad.test_done)) done(result);
 }

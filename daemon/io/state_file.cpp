@@ -25,12 +25,14 @@ nlohmann::json StateFile::load() {
     }
     doc_ = doc;
     have_doc_ = true;
+    kept_.clear();
     return doc;
 }
 
-bool StateFile::save(const nlohmann::json& doc) {
+bool StateFile::save(const nlohmann::json& doc) { return write_text(doc.dump(1) + "\n"); }
+
+bool StateFile::write_text(const std::string& text) {
     const std::string tmp = path_ + ".tmp";
-    const std::string text = doc.dump(1);
     auto fail = [&](const char* what) {
         if (!failing_) log_->error("cannot save {}: {} ({})", path_, what, std::strerror(errno));
         failing_ = true;
@@ -58,6 +60,61 @@ bool StateFile::save(const nlohmann::json& doc) {
     return true;
 }
 
+void StateFile::changed(const std::string& section, const std::string& key) {
+    named_ = true;
+    changed_entries_.emplace(section, key);
+}
+
+void StateFile::changed(const std::string& section) {
+    named_ = true;
+    changed_sections_.insert(section);
+}
+
+std::string StateFile::render_kept() {
+    // The whole document again when the update named nothing: nothing kept can be trusted.
+    if (!named_) kept_.clear();
+    for (const auto& section : changed_sections_) kept_.erase(section);
+    std::string out = "{";
+    bool first_key = true;
+    for (const auto& [key, value] : doc_.items()) {
+        out += first_key ? "\n" : ",\n";
+        first_key = false;
+        out += nlohmann::json(key).dump();
+        out += ": ";
+        if (!value.is_object()) {
+            out += value.dump();
+            continue;
+        }
+        Section& kept = kept_[key];
+        Section now;
+        for (const auto& [name, entry] : value.items()) {
+            auto it = kept.find(name);
+            if (it == kept.end() || changed_entries_.count({key, name}))
+                now.emplace(name, nlohmann::json(name).dump() + ": " + entry.dump());
+            else now.insert(kept.extract(it));
+        }
+        out += '{';
+        bool first_entry = true;
+        for (const auto& [name, text] : now) {
+            out += first_entry ? "\n " : ",\n ";
+            first_entry = false;
+            out += text;
+        }
+        out += first_entry ? "}" : "\n}";
+        // Only what the document still holds: an erased entry leaves no text behind.
+        kept = std::move(now);
+    }
+    out += first_key ? "}\n" : "\n}\n";
+    for (auto it = kept_.begin(); it != kept_.end();) {
+        const auto found = doc_.find(it->first);
+        it = found == doc_.end() || !found->is_object() ? kept_.erase(it) : std::next(it);
+    }
+    changed_entries_.clear();
+    changed_sections_.clear();
+    named_ = false;
+    return out;
+}
+
 void StateFile::defer_saves(std::unique_ptr<Timer> timer, Duration window) {
     timer_ = std::move(timer);
     window_ = window;
@@ -83,7 +140,7 @@ void StateFile::flush() {
     if (!have_doc_) doc_ = load();
     have_doc_ = true;
     update(doc_);
-    save(doc_);
+    write_text(render_kept());
     // Said even when the save failed: safety never depends on the disk.
     auto waiting = std::move(waiting_);
     waiting_.clear();

@@ -256,6 +256,9 @@ void RoutineRunner::update_state_document(nlohmann::json& doc) {
         doc["sleepers"][s.name] = night(s);
         doc["controls"][s.name] = controls(s);
         doc["life"][s.name] = life_json_state(s);
+        if (whole) return;
+        // Only these are serialised again (state_file.hpp).
+        for (const char* section : {"sleepers", "controls", "life"}) state_.changed(section, s.name);
     };
     if (whole)
         for (const auto& [name, s] : sleepers_) update(*s);

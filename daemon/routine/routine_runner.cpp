@@ -159,19 +159,32 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
         cache->bedtime_override != s.bedtime_override || cache->today != today || !cache->plan ||
         cache->plan->ends() <= now) {
         cache = SleeperRun::PlanCache{s.spec, s.spec->revision, s.bedtime_override, today,
-                                      routine::current_plan(*planned, s.zone, now)};
+                                      routine::current_plan(*planned, s.zone, now),
+                                      ++s.plans_made};
     }
+    // The usual call (evaluate() runs on every reading): tonight's plan is
+    // already the one in use, and no house bedtime or start shift can move
+    // it; everything below would find nothing to change.
+    const bool shifts = !s.started_night.empty() && s.started_night == s.st.night;
+    if (cache->plan && s.plan && s.plan_as_cached == cache->generation &&
+        !s.configured->bedtime_from && !shifts && s.named_night == cache->plan->night &&
+        s.named_night_text == s.st.night)
+        return;
     auto plan = cache->plan;
+    const bool as_cached = !s.configured->bedtime_from;
     house_bedtime(s, plan, now);
     if (plan && s.named_night != plan->night) {
         s.named_night = plan->night;
         s.named_night_text = routine::plan_night_text(plan->night);
     }
     const std::string night = plan ? s.named_night_text : "";
-    if (plan && !s.started_night.empty() && s.started_night == night) {
+    const bool shifted = plan && !s.started_night.empty() && s.started_night == night;
+    if (shifted) {
         plan->bedtime += s.start_shift;
         for (auto& step : plan->steps) step.at += s.start_shift;
     }
+    const std::optional<std::uint64_t> generation =
+        as_cached && !shifted && plan ? std::optional(cache->generation) : std::nullopt;
     // The same evening re-planned (a profile's bedtime moved it past
     // midnight): the steps already done stay done.
     if (plan && s.plan && night != s.st.night && now < s.plan->ends() &&
@@ -190,10 +203,12 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
                             return a.id == b.id && a.at == b.at;
                         });
         s.plan = std::move(plan);
+        s.plan_as_cached = generation;
         if (moved && plan_changed_) plan_changed_(s.name);
         return;
     }
     s.plan = std::move(plan);
+    s.plan_as_cached = generation;
     s.skipped.clear();
     s.missed.clear();
     s.st.night = night;

@@ -39,8 +39,13 @@ struct RoutineRunner::SleeperRun : SleeperView {
         std::optional<int> bedtime_override;
         date::local_days today{};
         std::optional<routine::NightPlan> plan;
+        std::uint64_t generation = 0;  // one per plan made
     };
     std::optional<PlanCache> plan_cache;
+    std::uint64_t plans_made = 0;
+    // `plan` is plan_cache's of this generation as it was, without a house
+    // bedtime or a start shift: roll_night() then has nothing to copy or compare.
+    std::optional<std::uint64_t> plan_as_cached;
     RunnerLife life;  // profiles, away, the house's bedtime, hand-offs (routine_life.cpp)
     // The sensors whose readings this sleeper's decisions read, as filed in
     // RoutineRunner::readers_ (checked whenever `spec` may have changed).

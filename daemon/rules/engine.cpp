@@ -37,7 +37,7 @@ void Engine::apply_config(std::shared_ptr<const config::Config> cfg) {
 void Engine::sync_subscriptions() {
     on_topic_.clear();
     for (const auto& w : cfg_->wearables) on_topic_[w.topic].wearables.push_back(&w);
-    for (const auto& s : cfg_->sensors) on_topic_[s.topic].sensors.push_back(&s);
+    for (const auto& s : cfg_->sensors) on_topic_[s.topic].sensors.push_back({&s, {}, {}});
     std::map<std::string, int> wanted;  // filter → highest QoS asked for
     for (const auto& s : cfg_->sensors) wanted.emplace(s.topic, 0);
     for (const auto& w : cfg_->wearables) {
@@ -69,21 +69,28 @@ void Engine::on_message(const std::string& filter, const Message& msg) {
     const auto readers = on_topic_.find(filter);
     if (readers == on_topic_.end()) return;
     for (const auto* w : readers->second.wearables) on_episode(*w, msg);
-    for (const auto* s : readers->second.sensors) on_sensor(*s, msg);
+    for (auto& s : readers->second.sensors) on_sensor(s, msg);
 }
 
-void Engine::on_sensor(const config::SensorSpec& spec, const Message& msg) {
-    auto parsed = parse_sensor_value(spec, msg.payload);
-    if (auto* r = std::get_if<Rejection>(&parsed)) {
-        ++counters_.sensor_values_rejected;
-        reject(msg, fmt::format("sensor '{}': {}", spec.name, r->reason));
-        return;
+void Engine::on_sensor(TopicSensor& sensor, const Message& msg) {
+    const config::SensorSpec& spec = *sensor.spec;
+    if (!sensor.last_value || sensor.last_payload != msg.payload) {
+        auto parsed = parse_sensor_value(spec, msg.payload);
+        if (auto* r = std::get_if<Rejection>(&parsed)) {
+            ++counters_.sensor_values_rejected;
+            reject(msg, fmt::format("sensor '{}': {}", spec.name, r->reason));
+            return;
+        }
+        sensor.last_value = std::get<Value>(std::move(parsed));
+        sensor.last_payload = msg.payload;
     }
-    Value value = std::get<Value>(std::move(parsed));
+    const Value& value = *sensor.last_value;
     ++counters_.sensor_updates;
     auto it = sensors_.find(spec.name);
     const bool changed = it == sensors_.end() || it->second.value != value;
-    sensors_[spec.name] = SensorReading{value, clock_.wall_now(), clock_.steady_now()};
+    const SensorReading reading{value, clock_.wall_now(), clock_.steady_now()};
+    if (it == sensors_.end()) sensors_.emplace(spec.name, reading);
+    else it->second = reading;
     log_->debug("sensor {} = {}{}", spec.name, to_text(value), spec.unit);
     if (sensor_listener_) sensor_listener_(spec.name);
     Trigger t;
