@@ -32,6 +32,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -487,6 +488,17 @@ def run(args, n, bedtime, tmp, procs):
           f"max {max(lat) if lat else float('nan'):.2f} ms; {lost}/{n} episodes without a command")
     print(f"  isolated episodes: p50 {pct(lat_sparse, 0.5):.2f} ms, p99 {pct(lat_sparse, 0.99):.2f} ms; "
           f"in bursts of 20: p50 {pct(lat_burst, 0.5):.2f} ms, p99 {pct(lat_burst, 0.99):.2f} ms")
+    # Where a burst's time goes: the k-th command of a burst (in the order they
+    # left), median over the bursts; a straight line of slope s ms means each
+    # episode held the next one back by s ms.
+    by_rank = [[] for _ in range(20)]
+    for b in range(bursts):
+        ms = sorted(house.latency[i] for i in burst_set[b * 20:(b + 1) * 20] if i in house.latency)
+        for k, v in enumerate(ms):
+            by_rank[k].append(v)
+    ranks = [statistics.median(v) if v else float('nan') for v in by_rank]
+    print("  a burst's commands in the order they left, median over the bursts, ms: "
+          + " ".join(f"{v:.1f}" for v in ranks))
     print(f"  one SQLite commit (WAL, synchronous=FULL) on this disk: median {commit:.2f} ms; a burst's "
           f"20th QoS 1 episode is acknowledged after 20 of them in a row on Paho's thread: {20 * commit:.1f} ms")
     print(f"RSS after the window: {rss_after / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB")

@@ -82,6 +82,7 @@ App::App(AppOptions options)
     bus_->set_uncounted(cfg->mqtt.base_topic + "/heartbeat");
     bus_->on_connected([this] { watchdog_->on_connected(); });
     counters_timer_ = clock_.make_timer();
+    state_timer_ = clock_.make_timer();
     idle_timer_ = clock_.make_timer();
     if (web_settings_.enabled) start_web(web_token);
     // Discovery before the state topics, so HA knows the entities they feed.
@@ -104,11 +105,11 @@ App::App(AppOptions options)
 Household::Hooks App::state_hooks() {
     Household::Hooks hooks;
     hooks.sleeper_changed = [this](const std::string& sleeper) {
-        publish_sleeper_state(sleeper);
+        publish_soon(unpublished_sleepers_, sleeper);
         if (web_) web_->changed("sleeper", sleeper);
     };
     hooks.pad_changed = [this](const std::string& pad) {
-        publish_pad_state(pad);
+        publish_soon(unpublished_pads_, pad);
         if (web_) web_->changed("pad", pad);
     };
     hooks.episode = [this](const std::string& sleeper, const nlohmann::json& fields) {
@@ -207,6 +208,7 @@ void App::stop() {
     if (web_) web_->stop();
     // Heat off and beds stopped before the connection goes.
     household_->actuators().shutdown();
+    publish_unpublished();
     publish_counters();
     // 1.5 s for "offline" and DISCONNECT keeps the whole stop under 2 s.
     bus_->stop(std::chrono::milliseconds(1500));

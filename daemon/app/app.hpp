@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "asio_clock.hpp"
@@ -103,6 +104,13 @@ private:
     bool intake_failing_ = false;                    // the intake's last commit failed
     std::unique_ptr<StoreProbe> store_probe_;        // made at the first health check
     std::map<std::string, std::string> last_state_;  // topic -> payload, to publish only changes
+    // Retained state is published once per window for what changed in it
+    // (app_state.cpp): a burst of episodes used to publish every sleeper's
+    // plan, stats and pad between its episode's command and the next one's.
+    std::set<std::string> unpublished_sleepers_, unpublished_pads_;
+    std::unique_ptr<Timer> state_timer_;
+    void publish_soon(std::set<std::string>& unpublished, const std::string& name);
+    void publish_unpublished();
     std::unique_ptr<Watchdog> watchdog_;             // WATCHDOG=1 and STATUS= (watchdog.hpp)
     std::unique_ptr<HaPublisher> ha_;                // Home Assistant discovery (ha_publisher.hpp)
     std::unique_ptr<web::WebServer> web_;            // borrows the household: goes first

@@ -64,6 +64,30 @@ void App::publish_safe_mode() {
     bus_->publish(config().mqtt.base_topic + "/safe_mode", safe_mode_->json(), 1, true);
 }
 
+namespace {
+// How long retained state may lag what changed it. Each publish waits for
+// Paho C's lock, which its receive thread holds through every QoS 1 commit
+// (paho_bus.cpp): in a burst of 20 episodes the state of the first ones,
+// published between the commands, used to hold the later commands back.
+constexpr auto kStatePublishWindow = std::chrono::milliseconds(50);
+}  // namespace
+
+void App::publish_soon(std::set<std::string>& unpublished, const std::string& name) {
+    unpublished.insert(name);
+    if (!state_timer_->armed())
+        state_timer_->arm(kStatePublishWindow, [this] { publish_unpublished(); });
+}
+
+void App::publish_unpublished() {
+    state_timer_->cancel();
+    const auto sleepers = std::move(unpublished_sleepers_);
+    const auto pads = std::move(unpublished_pads_);
+    unpublished_sleepers_.clear();
+    unpublished_pads_.clear();
+    for (const auto& sleeper : sleepers) publish_sleeper_state(sleeper);
+    for (const auto& pad : pads) publish_pad_state(pad);
+}
+
 void App::publish_sleeper_state(const std::string& sleeper) {
     if (!bus_->connected() || sleeper.empty() || !household_) return;
     const std::string base = config().mqtt.base_topic + "/" + sleeper;

@@ -62,7 +62,7 @@ bool StateFile::write_text(const std::string& text) {
 
 void StateFile::changed(const std::string& section, const std::string& key) {
     named_ = true;
-    changed_entries_.emplace(section, key);
+    changed_entries_[section].insert(key);
 }
 
 void StateFile::changed(const std::string& section) {
@@ -74,7 +74,9 @@ std::string StateFile::render_kept() {
     // The whole document again when the update named nothing: nothing kept can be trusted.
     if (!named_) kept_.clear();
     for (const auto& section : changed_sections_) kept_.erase(section);
-    std::string out = "{";
+    std::string out;
+    out.reserve(last_size_ + last_size_ / 8);
+    out += '{';
     bool first_key = true;
     for (const auto& [key, value] : doc_.items()) {
         out += first_key ? "\n" : ",\n";
@@ -86,13 +88,23 @@ std::string StateFile::render_kept() {
             continue;
         }
         Section& kept = kept_[key];
-        Section now;
+        const auto named = changed_entries_.find(key);
+        const auto is_named = [&](const std::string& name) {
+            return named != changed_entries_.end() && named->second.count(name);
+        };
+        // The section and its kept text are both in key order: one walk, no look-ups.
+        auto k = kept.begin();
         for (const auto& [name, entry] : value.items()) {
-            auto it = kept.find(name);
-            if (it == kept.end() || changed_entries_.count({key, name}))
-                now.emplace(name, nlohmann::json(name).dump() + ": " + entry.dump());
-            else now.insert(kept.extract(it));
+            while (k != kept.end() && k->first < name) k = kept.erase(k);  // erased since
+            if (k != kept.end() && k->first == name) {
+                if (is_named(name)) k->second = nlohmann::json(name).dump() + ": " + entry.dump();
+                ++k;
+            } else {
+                kept.emplace_hint(k, name, nlohmann::json(name).dump() + ": " + entry.dump());
+            }
         }
+        kept.erase(k, kept.end());
+        Section& now = kept;
         out += '{';
         bool first_entry = true;
         for (const auto& [name, text] : now) {
@@ -101,8 +113,6 @@ std::string StateFile::render_kept() {
             out += text;
         }
         out += first_entry ? "}" : "\n}";
-        // Only what the document still holds: an erased entry leaves no text behind.
-        kept = std::move(now);
     }
     out += first_key ? "}\n" : "\n}\n";
     for (auto it = kept_.begin(); it != kept_.end();) {
@@ -112,6 +122,7 @@ std::string StateFile::render_kept() {
     changed_entries_.clear();
     changed_sections_.clear();
     named_ = false;
+    last_size_ = out.size();
     return out;
 }
 

@@ -87,7 +87,8 @@ private:
     bool write_text(const std::string& text);
     using Section = std::map<std::string, std::string, std::less<>>;  // key -> "\"key\": {...}"
     std::map<std::string, Section, std::less<>> kept_;
-    std::set<std::pair<std::string, std::string>> changed_entries_;
+    std::map<std::string, std::set<std::string>, std::less<>> changed_entries_;  // section -> keys
+    std::size_t last_size_ = 0;
     std::set<std::string, std::less<>> changed_sections_;
     bool named_ = false;  // the running update named what it changed
 };

@@ -246,7 +246,12 @@ sleepers:
     client.publish("wearable/episode", R"({"id":"no-start","duration_s":20})", 1);
     std::string last_episode;
     const auto deadline = std::chrono::steady_clock::now() + 15s;
+    // Stamped first; only then does the App's clock move on past the state
+    // topics' 50 ms window.
+    while (daemon.counters().episodes_stored == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
     while (last_episode.empty() && std::chrono::steady_clock::now() < deadline) {
+        daemon.advance(100ms);
         auto m = client.next_on("bt/sam/stats", 1s);
         if (!m) continue;
         const auto j = nlohmann::json::parse(m->payload);

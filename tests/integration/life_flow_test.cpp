@@ -39,11 +39,13 @@ sleepers:
     bedtime_from: {sensor: alarm, offset: -8h, earliest: "21:00", latest: "00:30"}
 )";
 
-// The next retained plan of alex that satisfies `pred`, within the limit.
+// The next retained plan of alex that satisfies `pred`, within the limit;
+// the App's clock moves on past the state topics' 50 ms window meanwhile.
 template <class Pred>
-std::optional<json> plan_where(TestClient& client, Pred pred) {
+std::optional<json> plan_where(DaemonHarness& daemon, TestClient& client, Pred pred) {
     const auto limit = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < limit) {
+        daemon.advance(100ms);
         auto m = client.next_on("bt/alex/plan", 1s);
         if (!m) continue;
         auto j = json::parse(m->payload, nullptr, false);
@@ -58,12 +60,12 @@ TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
     TestClient client(broker.uri());
     client.subscribe("bt/alex/plan");
     DaemonHarness daemon(kConfig, broker.uri(), &clock);
-    ASSERT_TRUE(plan_where(client, [](const json& j) { return j.contains("profile"); }));
+    ASSERT_TRUE(plan_where(daemon, client, [](const json& j) { return j.contains("profile"); }));
 
     // What HA's select sends: its command_template with the option.
     client.publish("bt/cmd/profile", R"({"sleeper": "alex", "profile": "guest"})");
     const auto guest =
-        plan_where(client, [](const json& j) { return j["profile"].value("name", "") == "guest"; });
+        plan_where(daemon, client, [](const json& j) { return j["profile"].value("name", "") == "guest"; });
     ASSERT_TRUE(guest) << "the plan topic shows the profile";
     EXPECT_NE((*guest)["profile"]["why"].get<std::string>().find("chosen at"), std::string::npos);
     EXPECT_TRUE((*guest)["steps"].empty()) << "reminders off: no timed steps tonight";
@@ -77,7 +79,7 @@ TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
     });
     done.get_future().wait();
     const auto moved =
-        plan_where(client, [](const json& j) { return j.value("bedtime_local", "") == "21:30"; });
+        plan_where(daemon, client, [](const json& j) { return j.value("bedtime_local", "") == "21:30"; });
     ASSERT_TRUE(moved) << "the alarm moved tonight's bedtime";
     EXPECT_EQ((*moved)["bedtime_from"]["applied"], true);
 }

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <stdexcept>
 
 #include "mosquitto_fixture.hpp"
 
@@ -24,6 +26,7 @@ DaemonHarness::DaemonHarness(const std::string& config_yaml, const std::string& 
     options.state_dir = state_dir_;
     options.handle_signals = false;  // the test process owns its signals
     options.clock = clock;
+    manual_clock_ = dynamic_cast<ManualClock*>(clock);
     app_ = std::make_unique<App>(options);
     if (clock != nullptr) work_.emplace(boost::asio::make_work_guard(app_->io()));
     loop_ = std::thread([this] { app_->run(); });
@@ -37,6 +40,16 @@ DaemonHarness::~DaemonHarness() {
     app_.reset();
     std::error_code ec;
     std::filesystem::remove_all(std::filesystem::path(config_path_).parent_path(), ec);
+}
+
+void DaemonHarness::advance(Duration d) {
+    if (!manual_clock_) throw std::logic_error("DaemonHarness::advance needs a ManualClock");
+    std::promise<void> done;
+    boost::asio::post(app_->io(), [&] {
+        manual_clock_->advance(d);
+        done.set_value();
+    });
+    done.get_future().wait();
 }
 
 }  // namespace bedtimed::test

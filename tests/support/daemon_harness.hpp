@@ -16,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "app.hpp"
+#include "manual_clock.hpp"
 
 namespace bedtimed::test {
 
@@ -29,6 +30,10 @@ public:
     ~DaemonHarness();
 
     Counters counters() { return app_->counters_snapshot(); }
+    // Advances the test's ManualClock by `d` on the loop thread and waits
+    // for it (the retained state topics wait 50 ms of the App's clock for
+    // more changes). Only with a ManualClock.
+    void advance(Duration d);
     App& app() { return *app_; }
     const std::string& config_path() const { return config_path_; }
     const std::string& state_dir() const { return state_dir_; }
@@ -37,6 +42,7 @@ private:
     std::string config_path_;
     std::string state_dir_;
     std::unique_ptr<App> app_;
+    ManualClock* manual_clock_ = nullptr;
     // With a manual clock no Asio timer keeps the loop busy; stop() ends it.
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::thread loop_;
