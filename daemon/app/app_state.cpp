@@ -4,6 +4,7 @@
 // like App (app.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "app.hpp"
@@ -84,8 +85,18 @@ void App::publish_unpublished() {
     const auto pads = std::move(unpublished_pads_);
     unpublished_sleepers_.clear();
     unpublished_pads_.clear();
-    for (const auto& sleeper : sleepers) publish_sleeper_state(sleeper);
-    for (const auto& pad : pads) publish_pad_state(pad);
+    if (!household_) return;
+    // Only those still configured: a reload inside the window may have
+    // removed one, and its retained topics must not come back.
+    const auto configured_sleepers = household_->runner().sleeper_names();
+    const auto configured_pads = household_->actuators().pad_names();
+    auto configured = [](const std::vector<std::string>& names, const std::string& name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    for (const auto& sleeper : sleepers)
+        if (configured(configured_sleepers, sleeper)) publish_sleeper_state(sleeper);
+    for (const auto& pad : pads)
+        if (configured(configured_pads, pad)) publish_pad_state(pad);
 }
 
 void App::publish_sleeper_state(const std::string& sleeper) {

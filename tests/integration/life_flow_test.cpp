@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <future>
+#include <thread>
 
 #include <utility>  // before Asio: Boost 1.74 with C++20 needs it
 
@@ -82,6 +83,43 @@ TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
         plan_where(daemon, client, [](const json& j) { return j.value("bedtime_local", "") == "21:30"; });
     ASSERT_TRUE(moved) << "the alarm moved tonight's bedtime";
     EXPECT_EQ((*moved)["bedtime_from"]["applied"], true);
+}
+
+// The retained state topics wait 50 ms of the App's clock for more changes
+// (app_state.cpp). A sleeper removed by a reload inside that window keeps
+// no state topic: what was pending for it is not published.
+TEST(LifeFlow, ASleeperRemovedInsideTheStateWindowGetsNoPlanAfterTheReload) {
+    Mosquitto broker;
+    ManualClock clock{*parse_iso8601("2026-11-26T18:00:00Z")};
+    TestClient client(broker.uri());
+    client.subscribe("bt/alex/plan");
+    const std::string both = R"(
+mqtt: {client_id: bedtimed-life-window, base_topic: bt}
+sleepers:
+  - {name: alex, timezone: UTC, bedtime: "23:00", profiles: {guest: {reminders: false}}}
+  - {name: sam, timezone: UTC, bedtime: "23:00"}
+)";
+    DaemonHarness daemon(both, broker.uri(), &clock);
+    ASSERT_TRUE(plan_where(daemon, client, [](const json& j) { return j.contains("profile"); }));
+    while (client.next_on("bt/alex/plan", 300ms)) {
+    }
+    client.publish("bt/cmd/profile", R"({"sleeper": "alex", "profile": "guest"})");
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (daemon.counters().commands == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(daemon.counters().commands, 1u) << "the choice is made; its plan waits for the window";
+    std::string only_sam = both;
+    only_sam.erase(only_sam.find("  - {name: alex"), only_sam.find("  - {name: sam") -
+                                                         only_sam.find("  - {name: alex"));
+    write_file(daemon.config_path(), only_sam);
+    daemon.app().request_reload();
+    while (daemon.counters().config_reloads == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(daemon.counters().config_reloads, 1u);
+    daemon.advance(100ms);  // the window closes after the reload
+    for (auto m = client.next_on("bt/alex/plan", 1s); m; m = client.next_on("bt/alex/plan", 1s))
+        EXPECT_TRUE(m->payload.empty()) << "a plan for a sleeper no longer configured: "
+                                        << m->payload;
 }
 
 }  // namespace
