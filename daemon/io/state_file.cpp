@@ -104,10 +104,9 @@ std::string StateFile::render_kept() {
             }
         }
         kept.erase(k, kept.end());
-        Section& now = kept;
         out += '{';
         bool first_entry = true;
-        for (const auto& [name, text] : now) {
+        for (const auto& [name, text] : kept) {
             out += first_entry ? "\n " : ",\n ";
             first_entry = false;
             out += text;

@@ -19,8 +19,9 @@
 // thread, inside the bursts. An update that names the entries it set
 // (changed(section, key): doc[section][key]) has only those serialised; the
 // rest of each section is spliced from the text kept since its entry last
-// changed. An update that names nothing has the whole document serialised
-// again (the safe default), as does one that names a section (changed(section)).
+// changed. A section the update names whole (changed(section)) is serialised
+// whole; an update that names nothing has the whole document serialised
+// again (the safe default).
 //
 // Threads: loop thread only. load() never throws (a missing or corrupt file
 // reads as an empty object, and is logged); save() returns false on failure

@@ -165,13 +165,12 @@ void RoutineRunner::roll_night(SleeperRun& s, WallTime now) {
     // The usual call (evaluate() runs on every reading): tonight's plan is
     // already the one in use, and no house bedtime or start shift can move
     // it; everything below would find nothing to change.
+    const bool as_cached = !s.configured->bedtime_from;  // no house bedtime to apply
     const bool shifts = !s.started_night.empty() && s.started_night == s.st.night;
-    if (cache->plan && s.plan && s.plan_as_cached == cache->generation &&
-        !s.configured->bedtime_from && !shifts && s.named_night == cache->plan->night &&
-        s.named_night_text == s.st.night)
+    if (cache->plan && s.plan && s.plan_as_cached == cache->generation && as_cached && !shifts &&
+        s.named_night == cache->plan->night && s.named_night_text == s.st.night)
         return;
     auto plan = cache->plan;
-    const bool as_cached = !s.configured->bedtime_from;
     house_bedtime(s, plan, now);
     if (plan && s.named_night != plan->night) {
         s.named_night = plan->night;

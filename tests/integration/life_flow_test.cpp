@@ -6,12 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <future>
 #include <thread>
-
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
-
-#include <boost/asio/post.hpp>
 
 #include "daemon_harness.hpp"
 #include "ingest.hpp"
@@ -73,12 +68,7 @@ TEST(LifeFlow, TheProfileSelectAndTheAlarmShowOnThePlanTopic) {
 
     client.publish("phone/next_alarm", "2026-11-27T05:30:00Z");
     // The sensor reading reaches the runner on the loop; a look at the plan follows.
-    std::promise<void> done;
-    boost::asio::post(daemon.app().io(), [&] {
-        clock.advance(1min);
-        done.set_value();
-    });
-    done.get_future().wait();
+    daemon.advance(1min);
     const auto moved =
         plan_where(daemon, client, [](const json& j) { return j.value("bedtime_local", "") == "21:30"; });
     ASSERT_TRUE(moved) << "the alarm moved tonight's bedtime";

@@ -12,12 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <thread>
-
-#include <utility>  // before Asio: Boost 1.74 with C++20 needs it
-
-#include <boost/asio/post.hpp>
 
 #include "daemon_harness.hpp"
 #include "episode_store.hpp"
@@ -133,12 +128,7 @@ protected:
     void advance(Duration d) {
         EXPECT_TRUE(eventually([&] { return answered(); }))
             << "a request to the notifiers' server is still unanswered";
-        std::promise<void> done;
-        boost::asio::post(daemon->app().io(), [&] {
-            clock.advance(d);
-            done.set_value();
-        });
-        done.get_future().wait();
+        daemon->advance(d);
     }
     // Everything the notifiers were given so far has reached the server
     // once a test message sent after it has (each notifier sends in order).
